@@ -1,0 +1,108 @@
+/** (API Gateway HTTP API) → ingest: channel webhooks and pushed bot answers → use cases. */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as z from 'zod';
+import type { SecretRef } from '../../shared/config/secrets';
+import { TENANT_ID_PATTERN, type TenantConfig } from '../../shared/config/tenants';
+import { header, json, parseJson, parseWith, rawBody, text } from '../../shared/http/api';
+import { httpErrors } from '../../shared/http/error-middleware';
+import { forbidden, notFound, unauthorized } from '../../shared/http/errors';
+import { hasValidSignature } from '../../shared/http/signature';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { botAnswerPushSchema } from './bot-answer-push';
+import { receiveBotAnswer } from './receive-bot-answer';
+import { receiveUserMessage } from './receive-user-message';
+import { webMessageSchema } from './web-message';
+import { whatsappMessages, whatsappWebhookSchema } from './whatsapp-webhook';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+const verificationSchema = z.object({
+  'hub.mode': z.literal('subscribe'),
+  'hub.verify_token': z.string().min(1),
+  'hub.challenge': z.string().min(1).max(256),
+});
+
+export function createHandler(rt: Runtime) {
+  const tenantOf = (event: Event): TenantConfig => {
+    const tenantId = event.pathParameters?.tenant ?? '';
+    const tenant = TENANT_ID_PATTERN.test(tenantId) ? rt.tenants.get(tenantId) : undefined;
+    if (!tenant) throw notFound('unknown tenant');
+    return tenant;
+  };
+
+  /** The signature is checked on the raw body before anything parses it. */
+  const signedBody = async (
+    event: Event,
+    secret: SecretRef | undefined,
+    headerName: string,
+  ): Promise<string> => {
+    if (!secret) throw notFound('channel not configured for this tenant');
+    const body = rawBody(event);
+    if (!hasValidSignature(await rt.secrets.resolve(secret), body, header(event, headerName)))
+      throw unauthorized();
+    return body;
+  };
+
+  const routes: Record<string, (event: Event) => Promise<Result>> = {
+    'GET /v1/{tenant}/whatsapp': async (event) => {
+      const tenant = tenantOf(event);
+      if (!tenant.whatsapp) throw notFound('channel not configured for this tenant');
+      const query = parseWith(verificationSchema, event.queryStringParameters ?? {}, 'query');
+      const expected = await rt.secrets.resolve(tenant.whatsapp.verifyToken);
+      if (query['hub.verify_token'] !== expected) throw forbidden('verify token does not match');
+      return text(200, query['hub.challenge']);
+    },
+
+    'POST /v1/{tenant}/whatsapp': async (event) => {
+      const tenant = tenantOf(event);
+      const body = await signedBody(event, tenant.whatsapp?.appSecret, 'x-hub-signature-256');
+      const webhook = parseJson(whatsappWebhookSchema, body);
+      // In order, one at a time: messages of one user keep their order.
+      for (const inbound of whatsappMessages(webhook, rt.clock.now())) {
+        await receiveUserMessage(rt, {
+          tenantId: tenant.id,
+          conversationId: `wa:${inbound.waId}`,
+          channel: { type: 'whatsapp', waId: inbound.waId, phoneNumberId: inbound.phoneNumberId },
+          message: inbound.message,
+        });
+      }
+      return json(200, { ok: true });
+    },
+
+    'POST /v1/{tenant}/web': async (event) => {
+      const tenant = tenantOf(event);
+      const body = await signedBody(event, tenant.web?.signingSecret, 'x-baton-signature');
+      const message = parseJson(webMessageSchema, body);
+      const result = await receiveUserMessage(rt, {
+        tenantId: tenant.id,
+        conversationId: message.conversationId,
+        channel: { type: 'web', pageUrl: message.pageUrl },
+        message: {
+          id: message.messageId,
+          text: message.text,
+          payload: message.payload,
+          pageUrl: message.pageUrl,
+          receivedAt: rt.clock.now(),
+        },
+      });
+      return json(200, { ok: true, duplicate: result.outcome === 'duplicate' });
+    },
+
+    'POST /v1/{tenant}/answers': async (event) => {
+      const tenant = tenantOf(event);
+      const body = await signedBody(event, tenant.bot.signingSecret, 'x-baton-signature');
+      await receiveBotAnswer(rt, tenant.id, parseJson(botAnswerPushSchema, body));
+      return json(200, { ok: true });
+    },
+  };
+
+  return middy<Event, Result>()
+    .use(httpErrors(rt.logger))
+    .handler(async (event) => {
+      const route = routes[event.routeKey];
+      if (!route) throw notFound(`no route ${event.routeKey}`);
+      return route(event);
+    });
+}

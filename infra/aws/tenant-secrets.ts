@@ -1,0 +1,35 @@
+/** The Secrets Manager secrets the tenants' configuration refers to; literal values are refused in AWS. */
+import { Arn, ArnFormat, type Stack } from 'aws-cdk-lib';
+import type { TenantConfig } from '../../shared/config/tenants';
+
+export function secretIdsOf(tenants: readonly TenantConfig[]): string[] {
+  const ids = new Set<string>();
+  const visit = (value: unknown, where: string): void => {
+    if (typeof value !== 'object' || value === null) return;
+    if ('value' in value && Object.keys(value).length === 1) {
+      throw new Error(`${where}: a literal secret value would end up in plaintext; use {"secretId": ...}`);
+    }
+    const secretId: unknown = Reflect.get(value, 'secretId');
+    if (typeof secretId === 'string') {
+      ids.add(secretId);
+      return;
+    }
+    for (const [key, child] of Object.entries(value)) visit(child, `${where}.${key}`);
+  };
+  for (const tenant of tenants) visit(tenant, `tenant ${tenant.id}`);
+  return [...ids].sort();
+}
+
+/** A secret name becomes its ARN pattern (Secrets Manager appends six random characters). */
+export function secretArn(stack: Stack, secretId: string): string {
+  if (secretId.startsWith('arn:')) return secretId;
+  return Arn.format(
+    {
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${secretId}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    },
+    stack,
+  );
+}

@@ -1,0 +1,107 @@
+/**
+ * The one declaration of Baton's functions: where each one's code is, what triggers it and what it
+ * may touch. The CDK stack (infra/aws) and the local runtime (infra/local) are both generated from
+ * this list; nothing else lists functions.
+ *
+ * Every function directory holds `handler.ts` (exports `createHandler(runtime)`) and `lambda.ts`
+ * (the Lambda entry, `handler` on AWS adapters).
+ */
+import type { DetailType } from '../shared/events/catalog';
+
+export type HttpMethod = 'GET' | 'POST';
+
+/** An API Gateway HTTP API route key, e.g. `POST /v1/{tenant}/whatsapp`. */
+export type RouteKey = `${HttpMethod} /${string}`;
+
+export interface EventRule {
+  detailType: DetailType;
+  /** Equality filter on fields of `detail.data`: an EventBridge content filter, matched the same way locally. */
+  where?: Record<string, readonly string[]>;
+}
+
+export type Trigger =
+  | { kind: 'http'; routes: readonly RouteKey[] }
+  | { kind: 'events'; rules: readonly EventRule[] }
+  | { kind: 'schedule'; everyMinutes: number };
+
+export interface Access {
+  table: 'none' | 'read' | 'readWrite';
+  /** May put events on the Baton bus. */
+  publish: boolean;
+  /** May read the tenants' secrets (channel secrets, tokens, API keys). */
+  secrets: boolean;
+}
+
+export interface FunctionDeclaration {
+  name: string;
+  /** Directory of `handler.ts` and `lambda.ts`, relative to the repository root. */
+  dir: string;
+  description: string;
+  trigger: Trigger;
+  access: Access;
+  /** Lambda timeout; outside calls inside have their own, shorter ones. */
+  timeoutSeconds: number;
+  memoryMb?: number;
+}
+
+export const FUNCTIONS: readonly FunctionDeclaration[] = [
+  {
+    name: 'ingest',
+    dir: 'functions/ingest',
+    description: 'Channel webhooks (WhatsApp, web chat) and pushed bot answers: verify, validate, route.',
+    trigger: {
+      kind: 'http',
+      routes: [
+        'GET /v1/{tenant}/whatsapp',
+        'POST /v1/{tenant}/whatsapp',
+        'POST /v1/{tenant}/web',
+        'POST /v1/{tenant}/answers',
+      ],
+    },
+    access: { table: 'readWrite', publish: true, secrets: true },
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'relay',
+    dir: 'functions/relay',
+    description: 'Deliveries: user messages to the bot, bot answers to the user.',
+    trigger: {
+      kind: 'events',
+      rules: [{ detailType: 'MessageRouted', where: { route: ['bot'] } }, { detailType: 'BotAnswered' }],
+    },
+    access: { table: 'readWrite', publish: true, secrets: true },
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'expire-sessions',
+    dir: 'functions/expire-sessions',
+    description: 'Releases agent locks past their expiry and tells the bot.',
+    trigger: { kind: 'schedule', everyMinutes: 1 },
+    access: { table: 'readWrite', publish: true, secrets: false },
+    timeoutSeconds: 60,
+  },
+];
+
+export function functionNamed(name: string): FunctionDeclaration {
+  const found = FUNCTIONS.find((fn) => fn.name === name);
+  if (!found) throw new Error(`no function ${name} in the topology`);
+  return found;
+}
+
+/** The consumers of an event: the local bus delivers by this, the CDK stack makes one rule per entry. */
+export function eventRules(): Array<{ fn: FunctionDeclaration; rule: EventRule }> {
+  return FUNCTIONS.flatMap((fn) =>
+    fn.trigger.kind === 'events' ? fn.trigger.rules.map((rule) => ({ fn, rule })) : [],
+  );
+}
+
+/** Whether an event's `detail.data` passes a rule's content filter. */
+export function matchesRule(rule: EventRule, detailType: string, data: unknown): boolean {
+  if (rule.detailType !== detailType) return false;
+  if (!rule.where) return true;
+  if (typeof data !== 'object' || data === null) return false;
+  return Object.entries(rule.where).every(([field, allowed]) => {
+    const value: unknown = Reflect.get(data, field);
+    return typeof value === 'string' && allowed.includes(value);
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * The bot port. Baton POSTs each user message (signed with the bot secret) and takes the answers
+ * of the reply; a bot that answers later replies `{"answers": []}` and pushes to `/answers`.
+ */
+import * as z from 'zod';
+import type { SecretResolver } from '../config/secrets';
+import type { TenantConfig } from '../config/tenants';
+import type { ChannelRef } from '../domain/conversation';
+import { type BotAnswer, botAnswerSchema, type UserMessage } from '../events/shapes';
+import { sign } from '../http/signature';
+import { type HttpCall, OutsideCallError, parseJsonBody } from './http';
+
+const botReplySchema = z.object({
+  answers: z.array(botAnswerSchema.omit({ id: true })).default([]),
+});
+
+export interface BotRequest {
+  conversationId: string;
+  channel: ChannelRef['type'];
+  message: UserMessage;
+}
+
+export interface BotClient {
+  ask(tenant: TenantConfig, request: BotRequest): Promise<BotAnswer[]>;
+}
+
+export function createBotClient(http: HttpCall, secrets: SecretResolver): BotClient {
+  return {
+    async ask(tenant, request) {
+      const body = JSON.stringify({
+        tenantId: tenant.id,
+        conversationId: request.conversationId,
+        channel: request.channel,
+        messageId: request.message.id,
+        text: request.message.text,
+        payload: request.message.payload,
+      });
+      const response = await http({
+        system: 'bot',
+        method: 'POST',
+        url: tenant.bot.url,
+        timeoutMs: tenant.bot.timeoutMs,
+        headers: {
+          'content-type': 'application/json',
+          'x-baton-signature': sign(await secrets.resolve(tenant.bot.signingSecret), body),
+        },
+        body,
+      });
+      const reply = botReplySchema.safeParse(parseJsonBody('bot', response.text));
+      if (!reply.success)
+        throw new OutsideCallError('bot', 'invalid-response', 'answered with an unexpected shape');
+      // Answer ids derive from the message id, so a redelivered message yields the same answer ids.
+      return reply.data.answers.map((answer, index) => ({ ...answer, id: `${request.message.id}:${index}` }));
+    },
+  };
+}

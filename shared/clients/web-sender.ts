@@ -1,0 +1,29 @@
+/** ChannelSender → the web chat's delivery endpoint: `{conversationId, text, buttons?}`, signed like inbound. */
+import type { SecretResolver } from '../config/secrets';
+import type { TenantConfig } from '../config/tenants';
+import { sign } from '../http/signature';
+import type { HttpCall } from './http';
+import type { OutgoingMessage } from './outgoing-message';
+
+type WebConfig = NonNullable<TenantConfig['web']>;
+
+export async function sendWeb(
+  http: HttpCall,
+  secrets: SecretResolver,
+  config: WebConfig,
+  conversationId: string,
+  message: OutgoingMessage,
+): Promise<void> {
+  const body = JSON.stringify({ conversationId, text: message.text, buttons: message.buttons });
+  await http({
+    system: 'web',
+    method: 'POST',
+    url: config.deliveryUrl,
+    timeoutMs: config.timeoutMs,
+    headers: {
+      'content-type': 'application/json',
+      'x-baton-signature': sign(await secrets.resolve(config.signingSecret), body),
+    },
+    body,
+  });
+}

@@ -1,0 +1,223 @@
+/**
+ * The conversation state machine: who owns a conversation and what happens when that changes.
+ * Pure: no I/O, time comes in as an argument.
+ *
+ *   bot ──requestHandover──▶ presence ──presenceChecked(online)──▶ intake ──intakeCompleted──▶ handing_over
+ *    ▲                          │ offline                            │ abandoned                 │ succeeded
+ *    │                          ▼                                    ▼                           ▼
+ *    └──────────────────────── bot ◀──────────── bot ◀── failed ── agent ──end / expire──▶ bot
+ *
+ * Every transition bumps `version`; the store writes it only if the stored version is the one read,
+ * so two racing transitions cannot both win.
+ */
+
+export const PHASES = ['bot', 'presence', 'intake', 'handing_over', 'agent'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export type AgentStatus = 'online' | 'offline';
+
+export type ChannelRef =
+  | { type: 'whatsapp'; waId: string; phoneNumberId: string }
+  | { type: 'web'; pageUrl?: string | undefined };
+
+/** Output additions of the answer that asked for a handover, saved for presence, routing and MSC. */
+export interface HandoverAdditions {
+  skill?: string | undefined;
+  mscWebstore?: string | undefined;
+  mscChannel: string;
+}
+
+export interface IntakeProgress {
+  /** Index of the question being asked. */
+  step: number;
+  answers: Record<string, string>;
+  /** Invalid answers given to the current question. */
+  invalidAttempts: number;
+}
+
+export interface Conversation {
+  tenantId: string;
+  conversationId: string;
+  channel: ChannelRef;
+  phase: Phase;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  /** The handover under way or live; absent while the bot owns the conversation. */
+  handover?: Handover | undefined;
+}
+
+export interface Handover {
+  id: string;
+  requestedAt: number;
+  additions: HandoverAdditions;
+  agentStatus?: AgentStatus | undefined;
+  intake?: IntakeProgress | undefined;
+  /** Epoch milliseconds after which the agent's lock no longer holds (sliding on activity). */
+  lockExpiresAt?: number | undefined;
+}
+
+export type EndReason = 'agent' | 'user' | 'expired';
+
+export type Command =
+  | { type: 'requestHandover'; handoverId: string; additions: HandoverAdditions }
+  | { type: 'presenceChecked'; status: AgentStatus }
+  | { type: 'intakeProgressed'; intake: IntakeProgress }
+  | { type: 'intakeCompleted'; answers: Record<string, string> }
+  | { type: 'intakeAbandoned' }
+  | { type: 'handoverSucceeded'; lockMs: number }
+  | { type: 'handoverFailed'; stage: string }
+  | { type: 'activity'; lockMs: number }
+  | { type: 'endSession'; by: 'agent' | 'user' }
+  | { type: 'expire' };
+
+export type CommandType = Command['type'];
+export const COMMAND_TYPES: readonly CommandType[] = [
+  'requestHandover',
+  'presenceChecked',
+  'intakeProgressed',
+  'intakeCompleted',
+  'intakeAbandoned',
+  'handoverSucceeded',
+  'handoverFailed',
+  'activity',
+  'endSession',
+  'expire',
+];
+
+/** What must happen outside because of a transition; the use case turns these into events or calls. */
+export type Effect =
+  | { type: 'checkPresence'; handoverId: string }
+  | { type: 'startIntake'; handoverId: string }
+  | { type: 'notifyNoAgents'; handoverId: string }
+  | { type: 'handOver'; handoverId: string; answers: Record<string, string> }
+  | { type: 'notifyHandoverFailed'; handoverId: string; stage: string }
+  | { type: 'sessionStarted'; handoverId: string }
+  | { type: 'sessionEnded'; handoverId: string; reason: EndReason }
+  | { type: 'intakeAbandoned'; handoverId: string };
+
+export interface Transition {
+  state: Conversation;
+  effects: Effect[];
+}
+
+export class IllegalTransitionError extends Error {
+  override readonly name = 'IllegalTransitionError';
+
+  constructor(
+    readonly phase: Phase,
+    readonly command: CommandType,
+  ) {
+    super(`command ${command} is not allowed in phase ${phase}`);
+  }
+}
+
+export function newConversation(
+  tenantId: string,
+  conversationId: string,
+  channel: ChannelRef,
+  now: number,
+): Conversation {
+  return { tenantId, conversationId, channel, phase: 'bot', version: 0, createdAt: now, updatedAt: now };
+}
+
+/**
+ * The phase that holds at `now`. A lock past its expiry is not trusted, whether or not the sweep
+ * has released it yet: the conversation is the bot's again.
+ */
+export function effectivePhase(state: Conversation, now: number): Phase {
+  if (state.phase === 'agent' && isLockExpired(state, now)) return 'bot';
+  return state.phase;
+}
+
+export function isLockExpired(state: Conversation, now: number): boolean {
+  const expiresAt = state.handover?.lockExpiresAt;
+  return state.phase === 'agent' && expiresAt !== undefined && expiresAt <= now;
+}
+
+/** Applies one command. Throws IllegalTransitionError when the command makes no sense in the phase. */
+export function transition(state: Conversation, command: Command, now: number): Transition {
+  const illegal = (): never => {
+    throw new IllegalTransitionError(effectivePhase(state, now), command.type);
+  };
+  const next = (patch: Partial<Conversation>, effects: Effect[] = []): Transition => ({
+    state: { ...state, ...patch, version: state.version + 1, updatedAt: now },
+    effects,
+  });
+  const handover = state.handover;
+  const phase = effectivePhase(state, now);
+
+  switch (command.type) {
+    case 'requestHandover': {
+      if (phase !== 'bot') return illegal();
+      const created: Handover = { id: command.handoverId, requestedAt: now, additions: command.additions };
+      return next({ phase: 'presence', handover: created }, [
+        { type: 'checkPresence', handoverId: command.handoverId },
+      ]);
+    }
+    case 'presenceChecked': {
+      if (phase !== 'presence' || !handover) return illegal();
+      if (command.status === 'offline') {
+        return next({ phase: 'bot', handover: undefined }, [
+          { type: 'notifyNoAgents', handoverId: handover.id },
+        ]);
+      }
+      return next(
+        {
+          phase: 'intake',
+          handover: {
+            ...handover,
+            agentStatus: 'online',
+            intake: { step: 0, answers: {}, invalidAttempts: 0 },
+          },
+        },
+        [{ type: 'startIntake', handoverId: handover.id }],
+      );
+    }
+    case 'intakeProgressed':
+      if (phase !== 'intake' || !handover) return illegal();
+      return next({ handover: { ...handover, intake: command.intake } });
+    case 'intakeCompleted':
+      if (phase !== 'intake' || !handover) return illegal();
+      return next(
+        {
+          phase: 'handing_over',
+          handover: {
+            ...handover,
+            intake: { step: handover.intake?.step ?? 0, answers: command.answers, invalidAttempts: 0 },
+          },
+        },
+        [{ type: 'handOver', handoverId: handover.id, answers: command.answers }],
+      );
+    case 'intakeAbandoned':
+      if (phase !== 'intake' || !handover) return illegal();
+      return next({ phase: 'bot', handover: undefined }, [
+        { type: 'intakeAbandoned', handoverId: handover.id },
+      ]);
+    case 'handoverSucceeded':
+      if (phase !== 'handing_over' || !handover) return illegal();
+      return next({ phase: 'agent', handover: { ...handover, lockExpiresAt: now + command.lockMs } }, [
+        { type: 'sessionStarted', handoverId: handover.id },
+      ]);
+    case 'handoverFailed':
+      if ((phase !== 'presence' && phase !== 'intake' && phase !== 'handing_over') || !handover)
+        return illegal();
+      return next({ phase: 'bot', handover: undefined }, [
+        { type: 'notifyHandoverFailed', handoverId: handover.id, stage: command.stage },
+      ]);
+    case 'activity':
+      if (phase !== 'agent' || !handover) return illegal();
+      return next({ handover: { ...handover, lockExpiresAt: now + command.lockMs } });
+    case 'endSession':
+      if (phase !== 'agent' || !handover) return illegal();
+      return next({ phase: 'bot', handover: undefined }, [
+        { type: 'sessionEnded', handoverId: handover.id, reason: command.by },
+      ]);
+    case 'expire':
+      // Only a lock that has run out can expire; the stored phase is still `agent` until this runs.
+      if (state.phase !== 'agent' || !handover || !isLockExpired(state, now)) return illegal();
+      return next({ phase: 'bot', handover: undefined }, [
+        { type: 'sessionEnded', handoverId: handover.id, reason: 'expired' },
+      ]);
+  }
+}

@@ -1,0 +1,18 @@
+/** Who gets a user message, decided once, at arrival, from the phase that holds then. */
+import type { Route } from '../events/message-routed';
+import type { Phase } from './conversation';
+
+export function routeFor(phase: Phase): Route {
+  switch (phase) {
+    case 'bot':
+      return 'bot';
+    // While presence is checked the intake is about to start; it takes the message.
+    case 'presence':
+    case 'intake':
+      return 'intake';
+    // Once the desk has been asked, the agent is the owner, even before the lock is confirmed.
+    case 'handing_over':
+    case 'agent':
+      return 'agent';
+  }
+}

@@ -1,0 +1,10 @@
+/** Every event Baton publishes. The topology's rules may only name detail-types listed here. */
+import { BotAnswered } from './bot-answered';
+import { MessageRouted } from './message-routed';
+import { SessionEnded } from './session-ended';
+
+export const EVENT_CATALOG = [MessageRouted, BotAnswered, SessionEnded] as const;
+
+export type DetailType = (typeof EVENT_CATALOG)[number]['detailType'];
+
+export const DETAIL_TYPES: readonly DetailType[] = EVENT_CATALOG.map((event) => event.detailType);

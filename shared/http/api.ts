@@ -1,0 +1,52 @@
+/** API Gateway HTTP API (payload 2.0) requests and responses, validated at the edge. */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type * as z from 'zod';
+import { badRequest, payloadTooLarge } from './errors';
+
+/** Webhook bodies are small; a larger one is rejected before it is decoded or parsed. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function rawBody(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES): string {
+  const body = event.body ?? '';
+  const encodedBytes = event.isBase64Encoded
+    ? Math.floor((body.length * 3) / 4)
+    : Buffer.byteLength(body, 'utf8');
+  if (encodedBytes > limit) throw payloadTooLarge(limit);
+  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+}
+
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  // API Gateway lower-cases header names in payload 2.0; the local gateway does the same.
+  return event.headers?.[name.toLowerCase()];
+}
+
+/** JSON.parse then the schema; the 400 names the first offending field (`body` when not JSON). */
+export function parseJson<Schema extends z.ZodType>(schema: Schema, raw: string): z.output<Schema> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw badRequest('body', 'body is not valid JSON');
+  }
+  return parseWith(schema, json, 'body');
+}
+
+export function parseWith<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+  root: string,
+): z.output<Schema> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : root;
+  throw badRequest(field, `${field}: ${issue?.message ?? 'invalid'}`);
+}
+
+export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+export function text(statusCode: number, body: string): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
+}

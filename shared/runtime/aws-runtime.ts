@@ -1,0 +1,42 @@
+/** Builds the Runtime from the Lambda environment, once per container, with no network call at init. */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createBotClient } from '../clients/bot-client';
+import { createChannelSender } from '../clients/channel-sender';
+import { fetchHttp } from '../clients/http';
+import { readEnvironment } from '../config/environment';
+import { secretsManagerResolver } from '../config/secrets-manager';
+import { tenantDirectory } from '../config/tenants';
+import { systemClock } from '../domain/clock';
+import { EventBridgePublisher } from '../events/eventbridge-publisher';
+import { createLogger } from '../log/logger';
+import { createDynamo } from '../store/client';
+import { DynamoConversationStore } from '../store/conversation-repository';
+import { DynamoIdempotencyStore } from '../store/idempotency-repository';
+import type { Runtime } from './runtime';
+
+let runtime: Runtime | undefined;
+
+export function awsRuntime(functionName: string): Runtime {
+  if (runtime) return runtime;
+  const env = readEnvironment();
+  const sdkTimeouts = { maxAttempts: 3, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } };
+  const { doc } = createDynamo({ region: env.region });
+  const secrets = secretsManagerResolver(new SecretsManagerClient({ region: env.region, ...sdkTimeouts }));
+  const tenants = tenantDirectory(env.tenants);
+  runtime = {
+    clock: systemClock,
+    tenants,
+    secrets,
+    conversations: new DynamoConversationStore(doc, env.tableName),
+    idempotency: new DynamoIdempotencyStore(doc, env.tableName),
+    publisher: new EventBridgePublisher(
+      new EventBridgeClient({ region: env.region, ...sdkTimeouts }),
+      env.eventBusName,
+    ),
+    channels: createChannelSender(tenants, secrets, fetchHttp),
+    bot: createBotClient(fetchHttp, secrets),
+    logger: createLogger({ level: env.logLevel, fields: { service: 'baton', function: functionName } }),
+  };
+  return runtime;
+}

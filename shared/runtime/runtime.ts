@@ -1,0 +1,22 @@
+/** The ports every function's handler is built from: AWS adapters in Lambda, local ones in `npm start` and tests. */
+import type { BotClient } from '../clients/bot-client';
+import type { ChannelSender } from '../clients/outgoing-message';
+import type { SecretResolver } from '../config/secrets';
+import type { TenantDirectory } from '../config/tenants';
+import type { Clock } from '../domain/clock';
+import type { EventPublisher } from '../events/publisher';
+import type { Logger } from '../log/logger';
+import type { ConversationStore } from '../store/conversation-repository';
+import type { IdempotencyStore } from '../store/idempotency-repository';
+
+export interface Runtime {
+  clock: Clock;
+  tenants: TenantDirectory;
+  secrets: SecretResolver;
+  conversations: ConversationStore;
+  idempotency: IdempotencyStore;
+  publisher: EventPublisher;
+  channels: ChannelSender;
+  bot: BotClient;
+  logger: Logger;
+}

@@ -1,0 +1,18 @@
+import type { Conversation } from '../domain/conversation';
+
+/** Someone else wrote the conversation since we read it: re-read and decide again. */
+export class VersionConflictError extends Error {
+  override readonly name = 'VersionConflictError';
+
+  constructor(
+    readonly tenantId: string,
+    readonly expectedVersion: number,
+    readonly current: Conversation | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `conversation changed concurrently (expected version ${expectedVersion}, found ${current?.version ?? 'none'})`,
+      options,
+    );
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Every key shape of the single table, in one place. No other module writes a key string.
+ *
+ *   conversation   pk = T#<tenant>#C#<conversationId>   sk = STATE
+ *   idempotency    pk = T#<tenant>#I#<scope>#<key>      sk = IDEM
+ *   expiry index   sweepShard = LOCK#<0..n>  lockExpiresAt = epoch ms   (only while a lock is held)
+ *
+ * Tenant ids cannot contain `#`, so one tenant's keys can never collide with another's.
+ */
+import { createHash } from 'node:crypto';
+
+export const EXPIRY_INDEX = 'expiry-sweep';
+export const TTL_ATTRIBUTE = 'expiresAt';
+export const SWEEP_SHARDS = 4;
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+export const conversationKey = (tenantId: string, conversationId: string): Key => ({
+  pk: `T#${tenantId}#C#${conversationId}`,
+  sk: 'STATE',
+});
+
+export const idempotencyKey = (tenantId: string, scope: string, key: string): Key => ({
+  pk: `T#${tenantId}#I#${scope}#${key}`,
+  sk: 'IDEM',
+});
+
+/** Spreads held locks over a few index partitions so the sweep never reads one hot partition. */
+export const sweepShard = (tenantId: string, conversationId: string): string => {
+  const digest = createHash('sha256').update(`${tenantId}\u0000${conversationId}`).digest();
+  return `LOCK#${(digest[0] ?? 0) % SWEEP_SHARDS}`;
+};
+
+export const allSweepShards = (): string[] => Array.from({ length: SWEEP_SHARDS }, (_, i) => `LOCK#${i}`);
