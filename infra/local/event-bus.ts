@@ -1,0 +1,123 @@
+/**
+ * The local EventBridge: delivers each published event to the consumers the topology's rules name,
+ * asynchronously and at least once, retrying failures with backoff; what still fails is kept in a
+ * dead-letter list and logged, as the SQS DLQs are in AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import { EVENT_SOURCE, type OutgoingEvent } from '../../shared/events/define';
+import type { EventPublisher } from '../../shared/events/publisher';
+import { errorFields, type Logger } from '../../shared/log/logger';
+import { eventRules, matchesRule } from '../topology';
+import type { Invoke } from './lambda-invoker';
+
+export interface DeadLetter {
+  functionName: string;
+  detailType: string;
+  eventId: string;
+  error: string;
+  attempts: number;
+}
+
+export interface LocalEventBusOptions {
+  /** Delays before each retry; EventBridge retries far longer, locally a few quick tries show the behaviour. */
+  retryDelaysMs?: readonly number[];
+  logger: Logger;
+}
+
+export class LocalEventBus implements EventPublisher {
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly pending = new Set<Promise<void>>();
+  private consumers = new Map<string, Invoke>();
+  private stopped = false;
+
+  constructor(private readonly options: LocalEventBusOptions) {}
+
+  connect(consumers: Map<string, Invoke>): void {
+    this.consumers = consumers;
+  }
+
+  async publish(events: readonly OutgoingEvent[]): Promise<void> {
+    for (const event of events) {
+      const matching = eventRules().filter(({ rule }) =>
+        matchesRule(rule, event.detailType, event.detail.data),
+      );
+      const busEvent = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': event.detailType,
+        source: EVENT_SOURCE,
+        account: '000000000000',
+        time: new Date().toISOString(),
+        region: 'local',
+        resources: [],
+        // A copy, as the wire would make: no consumer can change what another one receives.
+        detail: structuredClone(event.detail),
+      };
+      this.options.logger.info(`event ${event.detailType}`, {
+        correlationId: event.detail.metadata.correlationId,
+        consumers: matching.map(({ fn }) => fn.name).join(',') || 'none',
+      });
+      for (const { fn } of matching) {
+        const invoke = this.consumers.get(fn.name);
+        if (!invoke) throw new Error(`no local function ${fn.name}`);
+        this.track(this.deliver(fn.name, invoke, busEvent, event));
+      }
+    }
+  }
+
+  /** Resolves when every delivery under way, and every one those caused, has finished. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.idle();
+  }
+
+  private track(delivery: Promise<void>): void {
+    this.pending.add(delivery);
+    void delivery.finally(() => this.pending.delete(delivery));
+  }
+
+  private async deliver(
+    functionName: string,
+    invoke: Invoke,
+    busEvent: unknown,
+    event: OutgoingEvent,
+  ): Promise<void> {
+    // Asynchronous, as EventBridge is: the publisher never waits for consumers.
+    await new Promise((resolve) => setImmediate(resolve));
+    const delays = this.options.retryDelaysMs ?? [100, 400, 1_600];
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await invoke(busEvent);
+        return;
+      } catch (error) {
+        const delay = delays[attempt - 1];
+        if (delay === undefined || this.stopped) {
+          const letter = {
+            functionName,
+            detailType: event.detailType,
+            eventId: event.detail.metadata.id,
+            error: errorFields(error).errorMessage?.toString() ?? 'unknown',
+            attempts: attempt,
+          };
+          this.deadLetters.push(letter);
+          this.options.logger.error(`dead letter: ${functionName} gave up on ${event.detailType}`, {
+            correlationId: event.detail.metadata.correlationId,
+            attempts: attempt,
+            ...errorFields(error),
+          });
+          return;
+        }
+        this.options.logger.warn(`${functionName} failed on ${event.detailType}, retrying`, {
+          correlationId: event.detail.metadata.correlationId,
+          attempt,
+          ...errorFields(error),
+        });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/** `npm start`: the local stack on 127.0.0.1:$PORT (default 3000); `-- --persist` keeps data under .baton/. */
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { PROJECT_ROOT, startLocalStack } from './stack';
+
+// Node 20 works; the SDK's notice about Node 22 is noise in a developer's terminal.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main(): Promise<void> {
+  const persist = process.argv.includes('--persist');
+  const port = Number.parseInt(process.env.PORT ?? '3000', 10);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  const persistDir = persist ? path.join(PROJECT_ROOT, '.baton', 'dynamodb') : undefined;
+  if (persistDir) mkdirSync(persistDir, { recursive: true });
+  const stack = await startLocalStack({ port, ...(persistDir ? { persistDir } : {}) });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: stopping the local stack\n`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`stop failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.stdout.write(`Baton local stack ready on ${stack.url}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `Baton local stack failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

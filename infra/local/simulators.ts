@@ -1,0 +1,213 @@
+/**
+ * The simulated outside systems of the local contract, under `/sim`: each records every request it
+ * receives (`GET /sim/log`) and can be switched to fail (`POST /sim/<system>` with a mode).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as z from 'zod';
+
+export const SIM_SYSTEMS = [
+  'whatsapp',
+  'web',
+  'bot',
+  'presence',
+  'msc',
+  'webconv',
+  'agent-webhook',
+  'bot-events',
+] as const;
+export type SimSystem = (typeof SIM_SYSTEMS)[number];
+
+export interface SimLogEntry {
+  at: string;
+  system: SimSystem;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+const okErrorTimeout = z.enum(['ok', 'error', 'timeout']);
+const modeSchemas = {
+  channel: okErrorTimeout,
+  bot: okErrorTimeout,
+  msc: okErrorTimeout,
+  presence: z.enum(['online', 'offline', 'error', 'timeout', 'garbage']),
+} as const;
+type ModeName = keyof typeof modeSchemas;
+type Modes = { [K in ModeName]: z.infer<(typeof modeSchemas)[K]> };
+const DEFAULT_MODES: Modes = { channel: 'ok', bot: 'ok', msc: 'ok', presence: 'online' };
+
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'x-baton-signature',
+  'x-hub-signature-256',
+  'x-cm-producttoken',
+]);
+
+const botRequestSchema = z.object({
+  conversationId: z.string(),
+  text: z.string().optional(),
+  payload: z.string().optional(),
+});
+
+export interface SimResponse {
+  status: number;
+  contentType?: string;
+  body: string;
+}
+
+export class Simulators {
+  private entries: SimLogEntry[] = [];
+  private modes: Modes = { ...DEFAULT_MODES };
+  private readonly held = new Set<ServerResponse>();
+
+  constructor(private readonly holdMs = 30_000) {}
+
+  log(filter: { system?: string | null; conversationId?: string | null } = {}): SimLogEntry[] {
+    return this.entries.filter(
+      (entry) =>
+        (!filter.system || entry.system === filter.system) &&
+        (!filter.conversationId || conversationOf(entry) === filter.conversationId),
+    );
+  }
+
+  reset(): void {
+    this.entries = [];
+    this.modes = { ...DEFAULT_MODES };
+  }
+
+  /** `POST /sim/{channel|bot|msc|presence}`: answers 400 with the allowed modes on a bad one. */
+  setMode(name: string, body: unknown): SimResponse {
+    if (!isModeName(name))
+      return jsonResponse(404, { error: 'not_found', message: `no simulator mode ${name}` });
+    const parsed = z.object({ mode: modeSchemas[name] }).safeParse(body);
+    if (!parsed.success) {
+      return jsonResponse(400, {
+        error: 'invalid_request',
+        field: 'mode',
+        message: z.prettifyError(parsed.error),
+      });
+    }
+    this.modes = { ...this.modes, [name]: parsed.data.mode };
+    return jsonResponse(200, { [name]: parsed.data.mode });
+  }
+
+  /** Handles a request to a simulated system; returns false when the path is none of theirs. */
+  handle(request: IncomingMessage, response: ServerResponse, path: string, body: unknown): boolean {
+    const system = systemFor(request.method ?? 'GET', path);
+    if (!system) return false;
+    this.entries.push({
+      at: new Date().toISOString(),
+      system,
+      method: request.method ?? 'GET',
+      path,
+      headers: redact(request.headers),
+      body,
+    });
+    const mode =
+      system === 'bot'
+        ? this.modes.bot
+        : system === 'whatsapp' || system === 'web'
+          ? this.modes.channel
+          : 'ok';
+    if (mode === 'timeout') {
+      this.hold(response);
+      return true;
+    }
+    if (mode === 'error') {
+      send(response, jsonResponse(503, { error: 'simulated failure' }));
+      return true;
+    }
+    send(response, system === 'bot' ? botAnswer(body) : jsonResponse(200, acknowledgement(system, body)));
+    return true;
+  }
+
+  /** Ends every request held by a `timeout` mode (the clients gave up on them long ago). */
+  releaseHeld(): void {
+    for (const response of this.held) response.destroy();
+    this.held.clear();
+  }
+
+  private hold(response: ServerResponse): void {
+    this.held.add(response);
+    const timer = setTimeout(() => {
+      this.held.delete(response);
+      send(response, jsonResponse(504, { error: 'simulated timeout' }));
+    }, this.holdMs);
+    timer.unref();
+    response.on('close', () => {
+      clearTimeout(timer);
+      this.held.delete(response);
+    });
+  }
+}
+
+/** The simulated bot: `echo: <text>`, with the additions and metadata that request a handover. */
+export function botAnswer(body: unknown): SimResponse {
+  const request = botRequestSchema.safeParse(body);
+  if (!request.success) return jsonResponse(400, { error: 'invalid bot request' });
+  const text = request.data.text ?? '';
+  if (text === '' && request.data.payload) return jsonResponse(200, { answers: [] });
+  const lower = text.toLowerCase();
+  const answer: {
+    text: string;
+    outputAdditions?: Record<string, string | boolean>;
+    metadata?: Record<string, string>;
+  } = {
+    text: `echo: ${text}`,
+  };
+  if (lower.includes('agent')) answer.outputAdditions = { livechat: true, skill: 'support' };
+  else if (lower.includes('webstore')) answer.outputAdditions = { livechat: true, mscWebstore: 'shop-nl' };
+  if (lower.includes('handover')) answer.metadata = { triggerEvent: 'handover' };
+  return jsonResponse(200, { answers: [answer] });
+}
+
+function acknowledgement(system: SimSystem, body: unknown): unknown {
+  if (system !== 'whatsapp') return { ok: true };
+  const to = z.object({ to: z.string() }).safeParse(body);
+  return {
+    messaging_product: 'whatsapp',
+    contacts: to.success ? [{ input: to.data.to, wa_id: to.data.to }] : [],
+    messages: [{ id: `wamid.sim-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` }],
+  };
+}
+
+function systemFor(method: string, path: string): SimSystem | undefined {
+  if (method !== 'POST' && method !== 'GET') return undefined;
+  if (/^\/sim\/whatsapp\/v\d+\.\d+\/[^/]+\/messages$/.test(path)) return 'whatsapp';
+  if (/^\/sim\/web\/[^/]+$/.test(path)) return 'web';
+  if (/^\/sim\/bot\/[^/]+$/.test(path)) return 'bot';
+  return undefined;
+}
+
+function conversationOf(entry: SimLogEntry): string | undefined {
+  const body = z
+    .object({ conversationId: z.string().optional(), to: z.string().optional() })
+    .safeParse(entry.body);
+  if (!body.success) return undefined;
+  if (entry.system === 'whatsapp' && body.data.to) return `wa:${body.data.to}`;
+  return body.data.conversationId;
+}
+
+function redact(headers: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = SECRET_HEADERS.has(name) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function isModeName(name: string): name is ModeName {
+  return Object.hasOwn(modeSchemas, name);
+}
+
+export function jsonResponse(status: number, body: unknown): SimResponse {
+  return { status, contentType: 'application/json', body: JSON.stringify(body) };
+}
+
+export function send(response: ServerResponse, answer: SimResponse): void {
+  if (response.headersSent || response.destroyed) return;
+  response.writeHead(answer.status, { 'content-type': answer.contentType ?? 'text/plain; charset=utf-8' });
+  response.end(answer.body);
+}

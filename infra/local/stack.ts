@@ -1,0 +1,253 @@
+/**
+ * The whole suite on one machine: DynamoDB Local, the gateway, the event bus and the scheduler
+ * generated from infra/topology.ts around the real handlers, and the simulated outside systems.
+ */
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import * as path from 'node:path';
+import { DeleteTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod';
+import { createBotClient } from '../../shared/clients/bot-client';
+import { createChannelSender } from '../../shared/clients/channel-sender';
+import { fetchHttp } from '../../shared/clients/http';
+import { literalSecrets } from '../../shared/config/secrets';
+import { tenantDirectory } from '../../shared/config/tenants';
+import { OffsetClock } from '../../shared/domain/clock';
+import { effectivePhase } from '../../shared/domain/conversation';
+import { createLogger, errorFields, type LogSink } from '../../shared/log/logger';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { createDynamo } from '../../shared/store/client';
+import { DynamoConversationStore } from '../../shared/store/conversation-repository';
+import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
+import { createTable } from '../../shared/store/table';
+import { FUNCTIONS } from '../topology';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { LocalEventBus } from './event-bus';
+import { LocalGateway } from './gateway';
+import { type Invoke, loadFunctions } from './lambda-invoker';
+import { readableSink } from './readable-log';
+import { jsonResponse, type SimResponse, Simulators, send } from './simulators';
+import { localTenants } from './tenants';
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+export interface LocalStackOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  /** Keep DynamoDB data in this directory instead of memory. */
+  persistDir?: string;
+  /** Use an already running DynamoDB Local (tests share one) instead of starting one. */
+  dynamoEndpoint?: string;
+  tableName?: string;
+  logSink?: LogSink;
+  retryDelaysMs?: readonly number[];
+}
+
+export interface LocalStack {
+  url: string;
+  port: number;
+  bus: LocalEventBus;
+  clock: OffsetClock;
+  simulators: Simulators;
+  /** Runs every scheduled function once, now. */
+  runSchedules(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const logger = createLogger({ level: 'info', sink: options.logSink ?? readableSink() });
+  const dynamoLocal = options.dynamoEndpoint
+    ? undefined
+    : await startDynamoDbLocal(options.persistDir ? { dataDir: options.persistDir } : {});
+  const dynamo = createDynamo({ endpoint: options.dynamoEndpoint ?? dynamoLocal?.endpoint });
+  const tableName = options.tableName ?? 'baton';
+  const server = createServer();
+  const stopAll = async (): Promise<void> => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    dynamo.raw.destroy();
+    await dynamoLocal?.stop();
+  };
+  try {
+    await createTable(dynamo.raw, tableName);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 3000, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+
+  const clock = new OffsetClock();
+  const tenants = tenantDirectory(localTenants(`${url}/sim`));
+  const conversations = new DynamoConversationStore(dynamo.doc, tableName);
+  const bus = new LocalEventBus({
+    logger: logger.child({ function: 'event-bus' }),
+    retryDelaysMs: options.retryDelaysMs,
+  });
+  const runtimeFor = (fn: { name: string }): Runtime => ({
+    clock,
+    tenants,
+    secrets: literalSecrets,
+    conversations,
+    idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
+    publisher: bus,
+    channels: createChannelSender(tenants, literalSecrets, fetchHttp),
+    bot: createBotClient(fetchHttp, literalSecrets),
+    logger: logger.child({ function: fn.name }),
+  });
+  const loaded = await loadFunctions(PROJECT_ROOT, runtimeFor);
+  const invokers = new Map<string, Invoke>([...loaded].map(([name, fn]) => [name, fn.invoke]));
+  bus.connect(invokers);
+  const gateway = new LocalGateway(invokers);
+  const simulators = new Simulators();
+
+  const scheduled = FUNCTIONS.flatMap((fn) =>
+    fn.trigger.kind === 'schedule' ? [{ fn, every: fn.trigger.everyMinutes }] : [],
+  );
+  const runSchedules = async (): Promise<void> => {
+    for (const { fn } of scheduled) {
+      const invoke = invokers.get(fn.name);
+      try {
+        await invoke?.({
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          time: new Date(clock.now()).toISOString(),
+          detail: {},
+        });
+      } catch (error) {
+        logger.error(`scheduled ${fn.name} failed`, errorFields(error));
+      }
+    }
+    await bus.idle();
+  };
+  const timers = scheduled.map(({ every }) => setInterval(() => void runSchedules(), every * 60_000));
+
+  const simRoutes = async (
+    request: IncomingMessage,
+    requestUrl: URL,
+    body: unknown,
+  ): Promise<SimResponse | undefined> => {
+    const method = request.method ?? 'GET';
+    const pathname = requestUrl.pathname;
+    if (method === 'GET' && pathname === '/sim/log') {
+      return jsonResponse(
+        200,
+        simulators.log({
+          system: requestUrl.searchParams.get('system'),
+          conversationId: requestUrl.searchParams.get('conversationId'),
+        }),
+      );
+    }
+    if (method === 'POST' && pathname === '/sim/reset') {
+      await bus.idle();
+      simulators.reset();
+      clock.reset();
+      await dynamo.raw.send(new DeleteTableCommand({ TableName: tableName })).catch((error: unknown) => {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      });
+      await createTable(dynamo.raw, tableName);
+      return jsonResponse(200, { reset: true });
+    }
+    if (method === 'POST' && pathname === '/sim/clock') {
+      const parsed = z
+        .object({
+          advanceSeconds: z
+            .number()
+            .nonnegative()
+            .max(365 * 24 * 3600),
+        })
+        .safeParse(body);
+      if (!parsed.success) return jsonResponse(400, { error: 'invalid_request', field: 'advanceSeconds' });
+      clock.advance(parsed.data.advanceSeconds * 1000);
+      await runSchedules();
+      return jsonResponse(200, { now: new Date(clock.now()).toISOString() });
+    }
+    const state = /^\/sim\/state\/([^/]+)\/([^/]+)$/.exec(pathname);
+    if (method === 'GET' && state) {
+      const tenantId = decodeURIComponent(state[1] ?? '');
+      const conversationId = decodeURIComponent(state[2] ?? '');
+      const conversation = await conversations.get(tenantId, conversationId, clock.now());
+      if (!conversation) return jsonResponse(404, { error: 'not_found', message: 'conversation never seen' });
+      const handover = conversation.handover;
+      return jsonResponse(200, {
+        tenantId,
+        conversationId,
+        phase: effectivePhase(conversation, clock.now()),
+        storedPhase: conversation.phase,
+        version: conversation.version,
+        channel: conversation.channel.type,
+        agentStatus: handover?.agentStatus ?? null,
+        additions: handover?.additions ?? null,
+        intakeAnswers: handover?.intake?.answers ?? null,
+        lockExpiresAt: handover?.lockExpiresAt ? new Date(handover.lockExpiresAt).toISOString() : null,
+      });
+    }
+    const mode = /^\/sim\/(channel|bot|msc|presence)$/.exec(pathname);
+    if (method === 'POST' && mode) return simulators.setMode(mode[1] ?? '', body);
+    return undefined;
+  };
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    void (async () => {
+      const requestUrl = new URL(request.url ?? '/', url);
+      const raw = await readBody(request, MAX_REQUEST_BYTES);
+      if (raw === undefined) return send(response, jsonResponse(413, { error: 'payload_too_large' }));
+      if (requestUrl.pathname.startsWith('/sim/')) {
+        const body = parseMaybeJson(raw);
+        if (simulators.handle(request, response, requestUrl.pathname, body)) return;
+        return send(
+          response,
+          (await simRoutes(request, requestUrl, body)) ?? jsonResponse(404, { error: 'not_found' }),
+        );
+      }
+      const answer = await gateway.handle(request, requestUrl, raw);
+      send(response, answer ?? jsonResponse(404, { error: 'not_found', message: 'no such route' }));
+    })().catch((error: unknown) => {
+      logger.error('local gateway failed', errorFields(error));
+      send(response, jsonResponse(500, { error: 'internal' }));
+    });
+  });
+
+  return {
+    url,
+    port,
+    bus,
+    clock,
+    simulators,
+    runSchedules,
+    async stop() {
+      for (const timer of timers) clearInterval(timer);
+      simulators.releaseHeld();
+      await bus.stop();
+      server.closeAllConnections();
+      await stopAll();
+    },
+  };
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > limit) return undefined;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseMaybeJson(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  const text = raw.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

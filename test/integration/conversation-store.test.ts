@@ -1,0 +1,144 @@
+/** ConversationStore on the real DynamoDB Local: optimistic concurrency, TTL filtering, the expiry index. */
+import { type Conversation, newConversation, transition } from '../../shared/domain/conversation';
+import type { Dynamo } from '../../shared/store/client';
+import { DynamoConversationStore } from '../../shared/store/conversation-repository';
+import { VersionConflictError } from '../../shared/store/errors';
+import { freshTable } from '../support/dynamo';
+
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+const web = { type: 'web' } as const;
+let dynamo: Dynamo;
+let tableName: string;
+let store: DynamoConversationStore;
+
+beforeAll(async () => {
+  ({ dynamo, tableName } = await freshTable('conversations'));
+  store = new DynamoConversationStore(dynamo.doc, tableName, { retentionSeconds: 3600 });
+});
+afterAll(() => dynamo.raw.destroy());
+
+const handover = { handoverId: 'h1', additions: { mscChannel: 'WhatsApp' } } as const;
+
+test('a created conversation reads back as written', async () => {
+  const created = newConversation('acme', 'c-read', web, T0);
+  await store.create(created, T0);
+  await expect(store.get('acme', 'c-read', T0)).resolves.toEqual(created);
+});
+
+test('creating a conversation that exists is a conflict carrying the stored one', async () => {
+  const created = newConversation('acme', 'c-twice', web, T0);
+  await store.create(created, T0);
+  const again = store.create(
+    newConversation('acme', 'c-twice', { type: 'web', pageUrl: 'https://x.test' }, T0 + 1),
+    T0 + 1,
+  );
+  await expect(again).rejects.toBeInstanceOf(VersionConflictError);
+  await expect(again).rejects.toMatchObject({ current: created });
+});
+
+test('20 concurrent writers of one conversation: exactly one wins each round, the others get a typed conflict', async () => {
+  let current: Conversation = newConversation('acme', 'c-race', web, T0);
+  await store.create(current, T0);
+  for (let round = 0; round < 5; round += 1) {
+    const now = T0 + round + 1;
+    // Every writer read the same version and tries its own transition from it.
+    const attempts = Array.from({ length: 20 }, (_, writer) => {
+      const next = transition(
+        current,
+        { type: 'requestHandover', handoverId: `r${round}-w${writer}`, additions: handover.additions },
+        now,
+      );
+      return store.save(next.state, now).then(
+        () => ({ writer, won: true as const, state: next.state }),
+        (error: unknown) => ({ writer, won: false as const, error }),
+      );
+    });
+    const results = await Promise.all(attempts);
+    const winners = results.filter((result) => result.won);
+    const losers = results.filter((result) => !result.won);
+    expect(winners).toHaveLength(1);
+    expect(losers).toHaveLength(19);
+    for (const loser of losers)
+      expect(loser.won ? undefined : loser.error).toBeInstanceOf(VersionConflictError);
+    const stored = await store.get('acme', 'c-race', now);
+    const winner = winners[0];
+    expect(stored?.version).toBe(current.version + 1);
+    expect(stored?.handover?.id).toBe(winner?.won ? winner.state.handover?.id : 'none');
+    // Back to the bot for the next round, from what is stored.
+    if (!stored) throw new Error('lost the conversation');
+    const released = transition(stored, { type: 'presenceChecked', status: 'offline' }, now);
+    await store.save(released.state, now);
+    current = released.state;
+  }
+});
+
+test('a stale writer cannot overwrite a newer version', async () => {
+  const created = newConversation('acme', 'c-stale', web, T0);
+  await store.create(created, T0);
+  const first = transition(created, { type: 'requestHandover', ...handover }, T0 + 1);
+  await store.save(first.state, T0 + 1);
+  const stale = transition(
+    created,
+    { type: 'requestHandover', handoverId: 'h-stale', additions: handover.additions },
+    T0 + 2,
+  );
+  await expect(store.save(stale.state, T0 + 2)).rejects.toMatchObject({
+    current: { version: 1, handover: { id: 'h1' } },
+  });
+});
+
+test('saving a conversation that was never created is a conflict, not an upsert', async () => {
+  const ghost = transition(
+    newConversation('acme', 'c-ghost', web, T0),
+    { type: 'requestHandover', ...handover },
+    T0,
+  );
+  await expect(store.save(ghost.state, T0)).rejects.toBeInstanceOf(VersionConflictError);
+  await expect(store.get('acme', 'c-ghost', T0)).resolves.toBeUndefined();
+});
+
+test("one tenant never reads another tenant's conversation of the same id", async () => {
+  await store.create(newConversation('tenant-a', 'shared-id', web, T0), T0);
+  await expect(store.get('tenant-b', 'shared-id', T0)).resolves.toBeUndefined();
+  await expect(store.get('tenant-a', 'shared-id', T0)).resolves.toMatchObject({ tenantId: 'tenant-a' });
+});
+
+test('an item past its TTL reads as absent even though DynamoDB has not deleted it, and can be created again', async () => {
+  await store.create(newConversation('acme', 'c-ttl', web, T0), T0);
+  const afterRetention = T0 + 3601 * 1000;
+  await expect(store.get('acme', 'c-ttl', T0 + 3599 * 1000)).resolves.toBeDefined();
+  await expect(store.get('acme', 'c-ttl', afterRetention)).resolves.toBeUndefined();
+  const reborn = newConversation('acme', 'c-ttl', web, afterRetention);
+  await store.create(reborn, afterRetention);
+  await expect(store.get('acme', 'c-ttl', afterRetention)).resolves.toEqual(reborn);
+});
+
+test('the expiry index finds exactly the agent locks that ran out, and forgets released ones', async () => {
+  const lockMs = 60_000;
+  const toAgent = async (conversationId: string, at: number): Promise<Conversation> => {
+    let state = newConversation('sweep', conversationId, web, at);
+    await store.create(state, at);
+    for (const command of [
+      { type: 'requestHandover', ...handover },
+      { type: 'presenceChecked', status: 'online' },
+      { type: 'intakeCompleted', answers: {} },
+      { type: 'handoverSucceeded', lockMs },
+    ] as const) {
+      state = transition(state, command, at).state;
+      await store.save(state, at);
+    }
+    return state;
+  };
+  const early = await toAgent('early', T0);
+  await toAgent('late', T0 + 10 * lockMs);
+  const sweepAt = T0 + lockMs + 1;
+  expect(await store.findExpiredLocks(sweepAt, 100)).toEqual([
+    { tenantId: 'sweep', conversationId: 'early' },
+  ]);
+  const released = transition(early, { type: 'expire' }, sweepAt);
+  await store.save(released.state, sweepAt);
+  expect(await store.findExpiredLocks(sweepAt, 100)).toEqual([]);
+  expect(await store.findExpiredLocks(T0 + 11 * lockMs, 100)).toEqual([
+    { tenantId: 'sweep', conversationId: 'late' },
+  ]);
+});

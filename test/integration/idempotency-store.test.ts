@@ -1,0 +1,91 @@
+/** IdempotencyStore and `once` on DynamoDB Local: one effect per key, retries after failures, expiry from timestamps. */
+import type { Dynamo } from '../../shared/store/client';
+import {
+  DynamoIdempotencyStore,
+  type IdempotencyClaim,
+  once,
+} from '../../shared/store/idempotency-repository';
+import { freshTable } from '../support/dynamo';
+
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+let dynamo: Dynamo;
+let store: DynamoIdempotencyStore;
+
+beforeAll(async () => {
+  const table = await freshTable('idempotency');
+  dynamo = table.dynamo;
+  store = new DynamoIdempotencyStore(dynamo.doc, table.tableName);
+});
+afterAll(() => dynamo.raw.destroy());
+
+const claimOf = (key: string, tenantId = 'acme'): IdempotencyClaim => ({
+  tenantId,
+  scope: 'test',
+  key,
+  retentionSeconds: 3600,
+  inProgressSeconds: 30,
+});
+
+test('50 concurrent deliveries of one key run the work once', async () => {
+  let runs = 0;
+  const results = await Promise.all(
+    Array.from({ length: 50 }, () =>
+      once(
+        store,
+        claimOf('k-concurrent'),
+        () => T0,
+        async () => {
+          runs += 1;
+        },
+      ),
+    ),
+  );
+  expect(runs).toBe(1);
+  expect(results.filter((result) => result === 'claimed')).toHaveLength(1);
+});
+
+test('a failed run releases the key so the retry does the work', async () => {
+  let runs = 0;
+  await expect(
+    once(
+      store,
+      claimOf('k-fail'),
+      () => T0,
+      async () => {
+        runs += 1;
+        throw new Error('outside system down');
+      },
+    ),
+  ).rejects.toThrow('outside system down');
+  await expect(
+    once(
+      store,
+      claimOf('k-fail'),
+      () => T0,
+      async () => void (runs += 1),
+    ),
+  ).resolves.toBe('claimed');
+  expect(runs).toBe(2);
+});
+
+test('a claim abandoned in progress (the worker died) becomes claimable after its window', async () => {
+  await expect(store.claim(claimOf('k-dead'), T0)).resolves.toBe('claimed');
+  await expect(store.claim(claimOf('k-dead'), T0 + 29_000)).resolves.toBe('duplicate');
+  await expect(store.claim(claimOf('k-dead'), T0 + 31_000)).resolves.toBe('claimed');
+});
+
+test('a completed key stays a duplicate for its retention, then is forgotten without waiting for TTL deletion', async () => {
+  await once(
+    store,
+    claimOf('k-done'),
+    () => T0,
+    async () => undefined,
+  );
+  await expect(store.claim(claimOf('k-done'), T0 + 3_599_000)).resolves.toBe('duplicate');
+  await expect(store.claim(claimOf('k-done'), T0 + 3_601_000)).resolves.toBe('claimed');
+});
+
+test('the same key under two tenants is two keys', async () => {
+  await expect(store.claim(claimOf('k-shared', 'tenant-a'), T0)).resolves.toBe('claimed');
+  await expect(store.claim(claimOf('k-shared', 'tenant-b'), T0)).resolves.toBe('claimed');
+});

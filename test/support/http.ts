@@ -1,0 +1,96 @@
+/** Test helpers that talk to a local stack over real HTTP, the way channels and bots do. */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { sign } from '../../shared/http/signature';
+
+export interface HttpAnswer {
+  status: number;
+  text: string;
+  json: unknown;
+}
+
+export async function request(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<HttpAnswer> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, text, json };
+}
+
+export function postSigned(
+  url: string,
+  body: string,
+  secret: string,
+  header = 'x-baton-signature',
+): Promise<HttpAnswer> {
+  return request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [header]: sign(secret, body) },
+    body,
+  });
+}
+
+export const postWhatsApp = (
+  baseUrl: string,
+  tenant: string,
+  body: string,
+  secret = `${tenant}-whatsapp-secret`,
+) => postSigned(`${baseUrl}/v1/${tenant}/whatsapp`, body, secret, 'x-hub-signature-256');
+
+export const postWeb = (
+  baseUrl: string,
+  tenant: string,
+  message: Record<string, unknown>,
+  secret = `${tenant}-web-secret`,
+) => postSigned(`${baseUrl}/v1/${tenant}/web`, JSON.stringify(message), secret);
+
+/** A WhatsApp Cloud API webhook with one text message, shaped as test/fixtures/whatsapp/inbound-text.json. */
+export function whatsappText(
+  from: string,
+  messageId: string,
+  text: string,
+  timestamp = '1732300000',
+): string {
+  return JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102938475610293',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550001111', phone_number_id: '1234567890' },
+              contacts: [{ profile: { name: 'Test User' }, wa_id: from }],
+              messages: [{ from, id: messageId, timestamp, type: 'text', text: { body: text } }],
+            },
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/** A file of test/fixtures/whatsapp (copied from the team's shared fixtures: real Meta shapes). */
+export function fixture(name: string): string {
+  return readFileSync(path.join(__dirname, '..', 'fixtures', 'whatsapp', name), 'utf8');
+}
+
+/** Polls until `check` returns a value (not undefined) or the deadline passes. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,23 @@
+/** An in-process local stack on the run's DynamoDB Local, with its own table and a captured log. */
+import { randomUUID } from 'node:crypto';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import type { LogFields, LogLevel } from '../../shared/log/logger';
+import { dynamoEndpoint } from './dynamo';
+
+export interface CapturedLine {
+  level: LogLevel;
+  message: string;
+  fields: LogFields;
+}
+
+export async function startTestStack(): Promise<{ stack: LocalStack; logs: CapturedLine[] }> {
+  const logs: CapturedLine[] = [];
+  const stack = await startLocalStack({
+    port: 0,
+    dynamoEndpoint: dynamoEndpoint(),
+    tableName: `stack-${randomUUID().slice(0, 8)}`,
+    logSink: (level, message, fields) => logs.push({ level, message, fields }),
+    retryDelaysMs: [150, 300],
+  });
+  return { stack, logs };
+}
