@@ -407,6 +407,8 @@ describe('secrets stay out of the environment', () => {
     if (typeof value !== 'object' || value === null) return [];
     const found: string[] = [];
     if ('value' in value) found.push(`${where}.value`);
+    // A reference `{ secretId, field? }` is a leaf: its keys name a secret, they hold none.
+    if (typeof Reflect.get(value, 'secretId') === 'string') return found;
     for (const [key, child] of Object.entries(value)) {
       const isReference =
         typeof child === 'object' && child !== null && typeof Reflect.get(child, 'secretId') === 'string';

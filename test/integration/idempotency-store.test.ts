@@ -62,7 +62,9 @@ test('a failed run releases the key so the retry does the work', async () => {
       store,
       claimOf('k-fail'),
       () => T0,
-      async () => void (runs += 1),
+      async () => {
+        runs += 1;
+      },
     ),
   ).resolves.toBe('claimed');
   expect(runs).toBe(2);
