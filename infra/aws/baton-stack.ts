@@ -9,6 +9,7 @@ import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/a
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -18,6 +19,9 @@ import { EXPIRY_INDEX, TTL_ATTRIBUTE } from '../../shared/store/keys';
 import { FUNCTIONS, type FunctionDeclaration, type RouteKey } from '../topology';
 import { BatonFunction } from './baton-function';
 import { secretArn, secretIdsOf } from './tenant-secrets';
+
+/** What is left of Lambda's 4 KB environment after the other variables. */
+const MAX_TENANTS_ENV_BYTES = 3_400;
 
 export interface BatonStackProps extends StackProps {
   /** Tenant configuration (validated here, at synth): secrets only by Secrets Manager reference. */
@@ -33,12 +37,14 @@ export class BatonStack extends Stack {
   readonly bus: EventBus;
   readonly api: HttpApi;
   readonly functions: Record<string, BatonFunction> = {};
+  private readonly removalPolicy: RemovalPolicy;
 
   constructor(scope: Construct, id: string, props: BatonStackProps) {
     super(scope, id, props);
     const tenants = parseTenants(props.tenants);
     const secretArns = secretIdsOf(tenants).map((secretId) => secretArn(this, secretId));
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.removalPolicy = removalPolicy;
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
@@ -63,6 +69,12 @@ export class BatonStack extends Stack {
       EVENT_BUS_NAME: this.bus.eventBusName,
       BATON_TENANTS: JSON.stringify(tenants),
     };
+    // Lambda allows 4 KB of environment in all; fail at synth rather than at deploy.
+    if (environment.BATON_TENANTS.length > MAX_TENANTS_ENV_BYTES) {
+      throw new Error(
+        `tenant configuration is ${environment.BATON_TENANTS.length} bytes as JSON; at most ${MAX_TENANTS_ENV_BYTES} fit in a Lambda environment`,
+      );
+    }
     for (const declaration of FUNCTIONS) {
       const fn = new BatonFunction(this, pascal(declaration.name), {
         declaration,
@@ -91,9 +103,28 @@ export class BatonStack extends Stack {
     }
   }
 
+  /** Kept 14 days: long enough to notice, look and redrive. */
+  private deadLetterQueue(id: string): Queue {
+    return new Queue(this, id, {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: this.removalPolicy,
+    });
+  }
+
   private connectTrigger(fn: BatonFunction, declaration: FunctionDeclaration): void {
     const trigger = declaration.trigger;
     const id = pascal(declaration.name);
+    if (trigger.kind !== 'http') {
+      // EventBridge invokes asynchronously: what the handler still fails after Lambda's retries
+      // lands here (the rule DLQs only catch events EventBridge could not deliver at all).
+      fn.configureAsyncInvoke({
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+        onFailure: new SqsDestination(this.deadLetterQueue(`${id}FailedInvocations`)),
+      });
+    }
     switch (trigger.kind) {
       case 'http': {
         const integration = new HttpLambdaIntegration(`${id}Integration`, fn);
@@ -106,11 +137,7 @@ export class BatonStack extends Stack {
       case 'events':
         trigger.rules.forEach((rule, index) => {
           const ruleId = `${id}On${rule.detailType}${index}`;
-          const deadLetterQueue = new Queue(this, `${ruleId}Dlq`, {
-            retentionPeriod: Duration.days(14),
-            encryption: QueueEncryption.SQS_MANAGED,
-            enforceSSL: true,
-          });
+          const deadLetterQueue = this.deadLetterQueue(`${ruleId}Dlq`);
           new Rule(this, ruleId, {
             eventBus: this.bus,
             eventPattern: {
@@ -133,7 +160,12 @@ export class BatonStack extends Stack {
       case 'schedule':
         new Rule(this, `${id}Schedule`, {
           schedule: Schedule.rate(Duration.minutes(trigger.everyMinutes)),
-          targets: [new LambdaFunction(fn, { retryAttempts: 2 })],
+          targets: [
+            new LambdaFunction(fn, {
+              retryAttempts: 2,
+              deadLetterQueue: this.deadLetterQueue(`${id}ScheduleDlq`),
+            }),
+          ],
         });
         return;
     }

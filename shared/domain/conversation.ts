@@ -151,7 +151,13 @@ export function transition(state: Conversation, command: Command, now: number): 
     case 'requestHandover': {
       if (phase !== 'bot') return illegal();
       const created: Handover = { id: command.handoverId, requestedAt: now, additions: command.additions };
+      // A lock that ran out but was not swept yet still ends properly: the bot hears of it first.
+      const endedFirst: Effect[] =
+        handover && isLockExpired(state, now)
+          ? [{ type: 'sessionEnded', handoverId: handover.id, reason: 'expired' }]
+          : [];
       return next({ phase: 'presence', handover: created }, [
+        ...endedFirst,
         { type: 'checkPresence', handoverId: command.handoverId },
       ]);
     }

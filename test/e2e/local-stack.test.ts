@@ -64,9 +64,17 @@ test('prints exactly the contract banner line', () => {
 });
 
 test('a WhatsApp user and a web chat user each get the bot answer on their channel', async () => {
-  const whatsapp = await postWhatsApp(baseUrl, 'demo', whatsappText('31699999999', 'wamid.e2e-1', 'Hello e2e'));
+  const whatsapp = await postWhatsApp(
+    baseUrl,
+    'demo',
+    whatsappText('31699999999', 'wamid.e2e-1', 'Hello e2e'),
+  );
   expect(whatsapp.status).toBe(200);
-  const web = await postWeb(baseUrl, 'demo2', { conversationId: 'e2e-web', messageId: 'e2e-1', text: 'Web e2e' });
+  const web = await postWeb(baseUrl, 'demo2', {
+    conversationId: 'e2e-web',
+    messageId: 'e2e-1',
+    text: 'Web e2e',
+  });
   expect(web.status).toBe(200);
   const delivered = await eventually(async () => {
     const log = await request(`${baseUrl}/sim/log`);
@@ -79,7 +87,10 @@ test('a WhatsApp user and a web chat user each get the bot answer on their chann
     ]),
   );
   const filtered = await request(`${baseUrl}/sim/log?conversationId=wa:31699999999`);
-  expect(Array.isArray(filtered.json) && filtered.json.map((entry: unknown) => Reflect.get(Object(entry), 'system'))).toEqual(['bot', 'whatsapp']);
+  expect(
+    Array.isArray(filtered.json) &&
+      filtered.json.map((entry: unknown) => Reflect.get(Object(entry), 'system')),
+  ).toEqual(['bot', 'whatsapp']);
   expect((await request(`${baseUrl}/sim/state/demo2/e2e-web`)).json).toMatchObject({ phase: 'bot' });
   expect((await request(`${baseUrl}/sim/state/demo2/never-seen`)).status).toBe(404);
   expect((await request(`${baseUrl}/sim/reset`, { method: 'POST' })).status).toBe(200);
@@ -94,6 +105,9 @@ test('SIGINT stops the stack and the DynamoDB Local Java process it started', as
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   process.kill(-pid, 'SIGINT');
   await exited;
-  await eventually(async () => (started.every((descendant) => !alive(descendant)) ? true : undefined), 10_000);
+  await eventually(
+    async () => (started.every((descendant) => !alive(descendant)) ? true : undefined),
+    10_000,
+  );
   await expect(request(`${baseUrl}/sim/log`)).rejects.toThrow();
 }, 20_000);

@@ -376,7 +376,13 @@ describe('lock', () => {
 
   // An agent conversation whose lock ran out is effectively the bot's: hand-written expectations.
   const EXPIRED: Record<CommandType, Outcome> = {
-    requestHandover: { phase: 'presence', effects: [{ type: 'checkPresence', handoverId: NEW_HANDOVER_ID }] },
+    requestHandover: {
+      phase: 'presence',
+      effects: [
+        { type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' },
+        { type: 'checkPresence', handoverId: NEW_HANDOVER_ID },
+      ],
+    },
     presenceChecked: ILLEGAL,
     intakeProgressed: ILLEGAL,
     intakeCompleted: ILLEGAL,
