@@ -3,9 +3,11 @@
 import { BotAnswered } from '../../shared/events/bot-answered';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
 import type { UserMessage } from '../../shared/events/shapes';
+import { loadConversation } from '../../shared/flow/apply-command';
+import { rerouteIfMoved } from '../../shared/flow/reroute';
+import { EVENT_DEDUPE_SECONDS } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { once } from '../../shared/store/idempotency-repository';
-import { EVENT_DEDUPE_SECONDS } from './dedupe';
 
 type Ports = Pick<
   Runtime,
@@ -22,11 +24,13 @@ export async function askBot(ports: Ports, turn: BotTurn): Promise<void> {
   const { tenantId, conversationId, message } = turn;
   const tenant = ports.tenants.get(tenantId);
   const now = () => ports.clock.now();
-  const conversation = await ports.conversations.get(tenantId, conversationId, now());
+  const conversation = await loadConversation(ports, tenantId, conversationId);
   if (!tenant || !conversation) {
     ports.logger.warn('message for an unknown tenant or conversation dropped', { tenantId });
     return;
   }
+  // The bot never sees a message once the conversation has left it.
+  if (await rerouteIfMoved(ports, conversation, 'bot', message)) return;
   const claim = {
     tenantId,
     scope: 'ask-bot',

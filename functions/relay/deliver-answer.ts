@@ -1,10 +1,15 @@
-/** BotAnswered → deliver the answer's text to the user on the conversation's channel. */
+/** BotAnswered → deliver the answer's text to the user; an answer that asks for a handover starts one. */
+import { effectivePhase } from '../../shared/domain/conversation';
+import { handoverRequestOf } from '../../shared/domain/handover-trigger';
 import type { BotAnswer } from '../../shared/events/shapes';
+import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
+import { tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { once } from '../../shared/store/idempotency-repository';
-import { EVENT_DEDUPE_SECONDS } from './dedupe';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'idempotency' | 'channels' | 'logger'>;
+type Ports = Pick<
+  Runtime,
+  'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger'
+>;
 
 export interface AnswerDelivery {
   tenantId: string;
@@ -14,20 +19,30 @@ export interface AnswerDelivery {
 
 export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Promise<void> {
   const { tenantId, conversationId, answer } = delivery;
-  const now = () => ports.clock.now();
-  const conversation = await ports.conversations.get(tenantId, conversationId, now());
-  if (!conversation) {
-    ports.logger.warn('answer for an unknown conversation dropped', { tenantId });
+  const tenant = ports.tenants.get(tenantId);
+  const conversation = await loadConversation(ports, tenantId, conversationId);
+  if (!tenant || !conversation) {
+    ports.logger.warn('answer for an unknown tenant or conversation dropped', { tenantId });
     return;
   }
-  const text = answer.text;
-  if (text === undefined || text === '') return;
-  const claim = {
+  // The answer's text is delivered first, whether or not it also asks for a handover.
+  if (answer.text) await tellUser(ports, conversation, `answer:${answer.id}`, { text: answer.text });
+
+  const additions = handoverRequestOf(answer, tenant.handoverEvent);
+  if (!additions) return;
+  const applied = await applyCommand(ports, tenantId, conversationId, (state, now) =>
+    // A handover request while one is under way or live changes nothing.
+    effectivePhase(state, now) === 'bot'
+      ? {
+          type: 'requestHandover',
+          handoverId: `answer:${answer.id}`,
+          additions,
+          pageUrl: state.channel.type === 'web' ? state.channel.pageUrl : undefined,
+        }
+      : undefined,
+  );
+  ports.logger.info(applied.outcome === 'applied' ? 'handover requested' : 'handover request ignored', {
     tenantId,
-    scope: 'deliver-answer',
-    key: `${conversationId}#${answer.id}`,
-    retentionSeconds: EVENT_DEDUPE_SECONDS,
-    inProgressSeconds: 60,
-  };
-  await once(ports.idempotency, claim, now, () => ports.channels.send(conversation, { text }));
+    skill: additions.skill !== undefined,
+  });
 }

@@ -68,6 +68,7 @@ export class BatonStack extends Stack {
       TABLE_NAME: this.table.tableName,
       EVENT_BUS_NAME: this.bus.eventBusName,
       BATON_TENANTS: JSON.stringify(tenants),
+      PUBLIC_API_URL: this.api.apiEndpoint,
     };
     // Lambda allows 4 KB of environment in all; fail at synth rather than at deploy.
     if (environment.BATON_TENANTS.length > MAX_TENANTS_ENV_BYTES) {

@@ -56,12 +56,40 @@ export interface SimResponse {
   body: string;
 }
 
+/** How a simulator calls Baton back (the generic desk's claim, the simulated agent). */
+export type CallBaton = (path: string, token: string, body?: unknown) => Promise<SimResponse>;
+
 export class Simulators {
   private entries: SimLogEntry[] = [];
   private modes: Modes = { ...DEFAULT_MODES };
   private readonly held = new Set<ServerResponse>();
+  private readonly callbacks = new Set<Promise<unknown>>();
 
-  constructor(private readonly holdMs = 30_000) {}
+  constructor(
+    private readonly callBaton: CallBaton,
+    private readonly holdMs = 30_000,
+  ) {}
+
+  /** Resolves when no callback to Baton (a desk's claim) is under way; true if it waited for one. */
+  async idle(): Promise<boolean> {
+    if (this.callbacks.size === 0) return false;
+    while (this.callbacks.size > 0) await Promise.allSettled([...this.callbacks]);
+    return true;
+  }
+
+  /** `POST /sim/agent/{tenant}/{conversationId}/{messages|end}`: the simulated agent writes or signs off. */
+  agent(
+    tenant: string,
+    conversationId: string,
+    action: 'messages' | 'end',
+    body: unknown,
+  ): Promise<SimResponse> {
+    return this.callBaton(
+      `/v1/${tenant}/agent/conversations/${encodeURIComponent(conversationId)}/${action}`,
+      `${tenant}-agent-token`,
+      body ?? {},
+    );
+  }
 
   log(filter: { system?: string | null; conversationId?: string | null } = {}): SimLogEntry[] {
     return this.entries.filter(
@@ -93,9 +121,17 @@ export class Simulators {
   }
 
   /** Handles a request to a simulated system; returns false when the path is none of theirs. */
-  handle(request: IncomingMessage, response: ServerResponse, path: string, body: unknown): boolean {
+  handle(request: IncomingMessage, response: ServerResponse, url: URL, requestBody: unknown): boolean {
+    const path = url.pathname;
     const system = systemFor(request.method ?? 'GET', path);
     if (!system) return false;
+    // A GET's query is what it says (the presence API key among it, redacted).
+    const body =
+      request.method === 'GET'
+        ? Object.fromEntries(
+            [...url.searchParams].map(([k, v]) => [k, k.toLowerCase() === 'apikey' ? '[redacted]' : v]),
+          )
+        : requestBody;
     this.entries.push({
       at: new Date().toISOString(),
       system,
@@ -104,12 +140,7 @@ export class Simulators {
       headers: redact(request.headers),
       body,
     });
-    const mode =
-      system === 'bot'
-        ? this.modes.bot
-        : system === 'whatsapp' || system === 'web'
-          ? this.modes.channel
-          : 'ok';
+    const mode = this.modeOf(system);
     if (mode === 'timeout') {
       this.hold(response);
       return true;
@@ -118,8 +149,52 @@ export class Simulators {
       send(response, jsonResponse(503, { error: 'simulated failure' }));
       return true;
     }
-    send(response, system === 'bot' ? botAnswer(body) : jsonResponse(200, acknowledgement(system, body)));
+    send(response, this.answer(system, path, body));
+    if (system === 'agent-webhook') this.claimIfHandover(path, body);
     return true;
+  }
+
+  private modeOf(system: SimSystem): 'ok' | 'error' | 'timeout' {
+    switch (system) {
+      case 'bot':
+        return this.modes.bot;
+      case 'whatsapp':
+      case 'web':
+        return this.modes.channel;
+      case 'msc':
+      case 'agent-webhook':
+        return this.modes.msc;
+      case 'presence':
+        return this.modes.presence === 'error' || this.modes.presence === 'timeout'
+          ? this.modes.presence
+          : 'ok';
+      default:
+        return 'ok';
+    }
+  }
+
+  private answer(system: SimSystem, path: string, body: unknown): SimResponse {
+    if (system === 'bot') return botAnswer(body);
+    if (system !== 'presence') return jsonResponse(200, acknowledgement(system, body));
+    const mode = this.modes.presence;
+    const msc = path.startsWith('/sim/presence/api/');
+    if (mode === 'garbage')
+      return msc ? { status: 200, body: '<html>maybe</html>' } : jsonResponse(200, { agents: 'maybe' });
+    if (msc) return { status: 200, body: mode === 'online' ? 'Online' : 'Offline' };
+    return jsonResponse(200, { agentAvailable: mode === 'online' });
+  }
+
+  /** The simulated generic desk is staffed: it claims every handover at once, through Baton's claim route. */
+  private claimIfHandover(path: string, body: unknown): void {
+    const handover = z.object({ event: z.literal('handover'), sessionId: z.string() }).safeParse(body);
+    const tenant = /^\/sim\/agent-webhook\/([^/]+)$/.exec(path)?.[1];
+    if (!handover.success || !tenant) return;
+    const claim = this.callBaton(
+      `/v1/${tenant}/agent/conversations/${encodeURIComponent(handover.data.sessionId)}/claim`,
+      `${tenant}-agent-token`,
+    ).catch(() => undefined);
+    this.callbacks.add(claim);
+    void claim.finally(() => this.callbacks.delete(claim));
   }
 
   /** Ends every request held by a `timeout` mode (the clients gave up on them long ago). */
@@ -173,20 +248,35 @@ function acknowledgement(system: SimSystem, body: unknown): unknown {
 }
 
 function systemFor(method: string, path: string): SimSystem | undefined {
-  if (method !== 'POST' && method !== 'GET') return undefined;
+  if (method === 'GET') {
+    if (path === '/sim/presence/api/v1' || /^\/sim\/presence\/webhook\/[^/]+$/.test(path)) return 'presence';
+    return undefined;
+  }
+  if (method !== 'POST') return undefined;
   if (/^\/sim\/whatsapp\/v\d+\.\d+\/[^/]+\/messages$/.test(path)) return 'whatsapp';
   if (/^\/sim\/web\/[^/]+$/.test(path)) return 'web';
   if (/^\/sim\/bot\/[^/]+$/.test(path)) return 'bot';
+  if (/^\/sim\/msc\/conversational\/control\/v1\/accounts\/[^/]+\/chats\/[^/]+\//.test(path)) return 'msc';
+  if (/^\/sim\/webconv\/[^/]+$/.test(path)) return 'webconv';
+  if (/^\/sim\/agent-webhook\/[^/]+$/.test(path)) return 'agent-webhook';
+  if (/^\/sim\/bot-events\/[^/]+$/.test(path)) return 'bot-events';
   return undefined;
 }
 
 function conversationOf(entry: SimLogEntry): string | undefined {
   const body = z
-    .object({ conversationId: z.string().optional(), to: z.string().optional() })
+    .object({
+      conversationId: z.string().optional(),
+      conversationClientId: z.string().optional(),
+      chatId: z.string().optional(),
+      sessionId: z.string().optional(),
+      to: z.string().optional(),
+    })
     .safeParse(entry.body);
   if (!body.success) return undefined;
-  if (entry.system === 'whatsapp' && body.data.to) return `wa:${body.data.to}`;
-  return body.data.conversationId;
+  if (entry.system === 'whatsapp') return body.data.to ? `wa:${body.data.to}` : undefined;
+  const { conversationId, conversationClientId, chatId, sessionId } = body.data;
+  return conversationId ?? conversationClientId ?? chatId ?? sessionId;
 }
 
 function redact(headers: IncomingMessage['headers']): Record<string, string> {

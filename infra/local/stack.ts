@@ -7,9 +7,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import * as path from 'node:path';
 import { DeleteTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
+import { createAgentDeskClient } from '../../shared/clients/agent-desk-client';
 import { createBotClient } from '../../shared/clients/bot-client';
 import { createChannelSender } from '../../shared/clients/channel-sender';
 import { fetchHttp } from '../../shared/clients/http';
+import { createNotifications } from '../../shared/clients/notifications';
+import { createPresenceClient } from '../../shared/clients/presence-client';
 import { literalSecrets } from '../../shared/config/secrets';
 import { tenantDirectory } from '../../shared/config/tenants';
 import { OffsetClock } from '../../shared/domain/clock';
@@ -52,6 +55,8 @@ export interface LocalStack {
   simulators: Simulators;
   /** Runs every scheduled function once, now. */
   runSchedules(): Promise<void>;
+  /** Resolves when no event delivery and no simulator callback is under way. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,13 +103,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     publisher: bus,
     channels: createChannelSender(tenants, literalSecrets, fetchHttp),
     bot: createBotClient(fetchHttp, literalSecrets),
+    presence: createPresenceClient(fetchHttp, literalSecrets),
+    desk: createAgentDeskClient(fetchHttp, literalSecrets),
+    notifications: createNotifications(fetchHttp, literalSecrets),
+    publicApiUrl: url,
     logger: logger.child({ function: fn.name }),
   });
   const loaded = await loadFunctions(PROJECT_ROOT, runtimeFor);
   const invokers = new Map<string, Invoke>([...loaded].map(([name, fn]) => [name, fn.invoke]));
   bus.connect(invokers);
   const gateway = new LocalGateway(invokers);
-  const simulators = new Simulators();
+  const simulators = new Simulators(async (path, token, body) => {
+    const response = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? 'application/json',
+      body: await response.text(),
+    };
+  });
+  /** Waits until no event delivery and no simulator callback is under way. */
+  const settle = async (): Promise<void> => {
+    do await bus.idle();
+    while (await simulators.idle());
+  };
 
   const scheduled = FUNCTIONS.flatMap((fn) =>
     fn.trigger.kind === 'schedule' ? [{ fn, every: fn.trigger.everyMinutes }] : [],
@@ -144,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
     if (method === 'POST' && pathname === '/sim/reset') {
-      await bus.idle();
+      await settle();
       simulators.reset();
       clock.reset();
       await dynamo.raw.send(new DeleteTableCommand({ TableName: tableName })).catch((error: unknown) => {
@@ -165,6 +191,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (!parsed.success) return jsonResponse(400, { error: 'invalid_request', field: 'advanceSeconds' });
       clock.advance(parsed.data.advanceSeconds * 1000);
       await runSchedules();
+      await settle();
       return jsonResponse(200, { now: new Date(clock.now()).toISOString() });
     }
     const state = /^\/sim\/state\/([^/]+)\/([^/]+)$/.exec(pathname);
@@ -181,11 +208,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         storedPhase: conversation.phase,
         version: conversation.version,
         channel: conversation.channel.type,
-        agentStatus: handover?.agentStatus ?? null,
-        additions: handover?.additions ?? null,
+        agentStatus: conversation.agentStatus ?? null,
+        additions: conversation.additions ?? null,
         intakeAnswers: handover?.intake?.answers ?? null,
         lockExpiresAt: handover?.lockExpiresAt ? new Date(handover.lockExpiresAt).toISOString() : null,
       });
+    }
+    const agent = /^\/sim\/agent\/([^/]+)\/([^/]+)\/(messages|end)$/.exec(pathname);
+    if (method === 'POST' && agent) {
+      const action = agent[3] === 'end' ? 'end' : 'messages';
+      return simulators.agent(agent[1] ?? '', decodeURIComponent(agent[2] ?? ''), action, body);
     }
     const mode = /^\/sim\/(channel|bot|msc|presence)$/.exec(pathname);
     if (method === 'POST' && mode) return simulators.setMode(mode[1] ?? '', body);
@@ -199,7 +231,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (raw === undefined) return send(response, jsonResponse(413, { error: 'payload_too_large' }));
       if (requestUrl.pathname.startsWith('/sim/')) {
         const body = parseMaybeJson(raw);
-        if (simulators.handle(request, response, requestUrl.pathname, body)) return;
+        if (simulators.handle(request, response, requestUrl, body)) return;
         return send(
           response,
           (await simRoutes(request, requestUrl, body)) ?? jsonResponse(404, { error: 'not_found' }),
@@ -220,6 +252,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     clock,
     simulators,
     runSchedules,
+    settle,
     async stop() {
       for (const timer of timers) clearInterval(timer);
       simulators.releaseHeld();

@@ -12,12 +12,32 @@ const secretsOf = (tenant: string) => ({
   agentApiToken: { value: `${tenant}-agent-token` },
 });
 
+const NAME = {
+  id: 'name',
+  type: 'text',
+  prompt: 'Before I connect you: what is your name?',
+  reask: 'Please give a name of 1 to 100 characters.',
+  minLength: 1,
+  maxLength: 100,
+} as const;
+const EMAIL = {
+  id: 'email',
+  type: 'email',
+  prompt: 'What is your email address?',
+  reask: 'That does not look like an email address.',
+} as const;
+
 export function localTenants(simBaseUrl: string): TenantConfig[] {
-  const tenant = (id: string, lockMinutes: number) => {
+  const common = (id: string, lockMinutes: number) => {
     const secrets = secretsOf(id);
     return {
       id,
-      bot: { url: `${simBaseUrl}/bot/${id}`, signingSecret: secrets.botSigningSecret, timeoutMs: 2_000 },
+      bot: {
+        url: `${simBaseUrl}/bot/${id}`,
+        eventsUrl: `${simBaseUrl}/bot-events/${id}`,
+        signingSecret: secrets.botSigningSecret,
+        timeoutMs: 2_000,
+      },
       whatsapp: {
         graphApiUrl: `${simBaseUrl}/whatsapp`,
         apiVersion: 'v21.0',
@@ -31,10 +51,40 @@ export function localTenants(simBaseUrl: string): TenantConfig[] {
         deliveryUrl: `${simBaseUrl}/web/${id}`,
         timeoutMs: 2_000,
       },
+      webConversations: { handoverUrl: `${simBaseUrl}/webconv/${id}`, timeoutMs: 2_000 },
       agentApiToken: secrets.agentApiToken,
       session: { lockMinutes },
       handoverEvent: 'handover',
     };
   };
-  return parseTenants([tenant('demo', 24 * 60), tenant('demo2', 60)]);
+  return parseTenants([
+    {
+      ...common('demo', 24 * 60),
+      desk: {
+        type: 'msc',
+        apiUrl: `${simBaseUrl}/msc`,
+        technicalLinkId: 'demo-technical-link',
+        productToken: { value: 'demo-product-token' },
+        timeoutMs: 2_000,
+      },
+      presence: {
+        type: 'msc',
+        url: `${simBaseUrl}/presence`,
+        apiKey: { value: 'demo-presence-key' },
+        timeoutMs: 2_000,
+      },
+      intake: { questions: [NAME, EMAIL] },
+    },
+    {
+      ...common('demo2', 60),
+      desk: {
+        type: 'webhook',
+        url: `${simBaseUrl}/agent-webhook/demo2`,
+        botId: 'demo2-bot',
+        timeoutMs: 2_000,
+      },
+      presence: { type: 'webhook', url: `${simBaseUrl}/presence/webhook/demo2`, timeoutMs: 2_000 },
+      intake: { questions: [EMAIL] },
+    },
+  ]);
 }

@@ -6,6 +6,7 @@ const environmentSchema = z.object({
   TABLE_NAME: z.string().min(1),
   EVENT_BUS_NAME: z.string().min(1),
   BATON_TENANTS: z.string().min(2),
+  PUBLIC_API_URL: z.url(),
   AWS_REGION: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -14,6 +15,7 @@ export interface Environment {
   tableName: string;
   eventBusName: string;
   tenants: TenantConfig[];
+  publicApiUrl: string;
   region: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -31,6 +33,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     tableName: parsed.data.TABLE_NAME,
     eventBusName: parsed.data.EVENT_BUS_NAME,
     tenants: parseTenants(tenantsJson),
+    publicApiUrl: parsed.data.PUBLIC_API_URL.replace(/\/+$/, ''),
     region: parsed.data.AWS_REGION,
     logLevel: parsed.data.LOG_LEVEL,
   };

@@ -11,6 +11,8 @@
  * so two racing transitions cannot both win.
  */
 
+import type { OutgoingEvent } from '../events/define';
+
 export const PHASES = ['bot', 'presence', 'intake', 'handing_over', 'agent'] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -33,6 +35,8 @@ export interface IntakeProgress {
   answers: Record<string, string>;
   /** Invalid answers given to the current question. */
   invalidAttempts: number;
+  /** The user message whose answer produced this progress: a redelivery of it is recognised. */
+  lastMessageId?: string | undefined;
 }
 
 export interface Conversation {
@@ -43,15 +47,26 @@ export interface Conversation {
   version: number;
   createdAt: number;
   updatedAt: number;
+  /** The context variable `agentStatus` of the last presence check; kept after the handover ends. */
+  agentStatus?: AgentStatus | undefined;
+  /** The additions of the last handover request (skill, mscWebstore, mscChannel); kept after it ends. */
+  additions?: HandoverAdditions | undefined;
   /** The handover under way or live; absent while the bot owns the conversation. */
   handover?: Handover | undefined;
+  /**
+   * Events of the last transition not yet confirmed published (a transactional outbox in the
+   * item): written with the transition, cleared after publishing, republished by whoever next
+   * loads the conversation if the publisher failed in between.
+   */
+  outbox?: readonly OutgoingEvent[] | undefined;
 }
 
 export interface Handover {
   id: string;
   requestedAt: number;
   additions: HandoverAdditions;
-  agentStatus?: AgentStatus | undefined;
+  /** Web chat: the user's page, for URL-based routing when no web store is given. */
+  pageUrl?: string | undefined;
   intake?: IntakeProgress | undefined;
   /** Epoch milliseconds after which the agent's lock no longer holds (sliding on activity). */
   lockExpiresAt?: number | undefined;
@@ -60,7 +75,12 @@ export interface Handover {
 export type EndReason = 'agent' | 'user' | 'expired';
 
 export type Command =
-  | { type: 'requestHandover'; handoverId: string; additions: HandoverAdditions }
+  | {
+      type: 'requestHandover';
+      handoverId: string;
+      additions: HandoverAdditions;
+      pageUrl?: string | undefined;
+    }
   | { type: 'presenceChecked'; status: AgentStatus }
   | { type: 'intakeProgressed'; intake: IntakeProgress }
   | { type: 'intakeCompleted'; answers: Record<string, string> }
@@ -140,8 +160,10 @@ export function transition(state: Conversation, command: Command, now: number): 
   const illegal = (): never => {
     throw new IllegalTransitionError(effectivePhase(state, now), command.type);
   };
+  // The outbox belongs to the write that produced it; a new transition starts without one.
+  const { outbox: _published, ...current } = state;
   const next = (patch: Partial<Conversation>, effects: Effect[] = []): Transition => ({
-    state: { ...state, ...patch, version: state.version + 1, updatedAt: now },
+    state: { ...current, ...patch, version: state.version + 1, updatedAt: now },
     effects,
   });
   const handover = state.handover;
@@ -150,13 +172,18 @@ export function transition(state: Conversation, command: Command, now: number): 
   switch (command.type) {
     case 'requestHandover': {
       if (phase !== 'bot') return illegal();
-      const created: Handover = { id: command.handoverId, requestedAt: now, additions: command.additions };
+      const created: Handover = {
+        id: command.handoverId,
+        requestedAt: now,
+        additions: command.additions,
+        ...(command.pageUrl === undefined ? {} : { pageUrl: command.pageUrl }),
+      };
       // A lock that ran out but was not swept yet still ends properly: the bot hears of it first.
       const endedFirst: Effect[] =
         handover && isLockExpired(state, now)
           ? [{ type: 'sessionEnded', handoverId: handover.id, reason: 'expired' }]
           : [];
-      return next({ phase: 'presence', handover: created }, [
+      return next({ phase: 'presence', handover: created, additions: command.additions }, [
         ...endedFirst,
         { type: 'checkPresence', handoverId: command.handoverId },
       ]);
@@ -164,18 +191,15 @@ export function transition(state: Conversation, command: Command, now: number): 
     case 'presenceChecked': {
       if (phase !== 'presence' || !handover) return illegal();
       if (command.status === 'offline') {
-        return next({ phase: 'bot', handover: undefined }, [
+        return next({ phase: 'bot', handover: undefined, agentStatus: 'offline' }, [
           { type: 'notifyNoAgents', handoverId: handover.id },
         ]);
       }
       return next(
         {
           phase: 'intake',
-          handover: {
-            ...handover,
-            agentStatus: 'online',
-            intake: { step: 0, answers: {}, invalidAttempts: 0 },
-          },
+          agentStatus: 'online',
+          handover: { ...handover, intake: { step: 0, answers: {}, invalidAttempts: 0 } },
         },
         [{ type: 'startIntake', handoverId: handover.id }],
       );

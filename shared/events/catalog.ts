@@ -1,9 +1,27 @@
 /** Every event Baton publishes. The topology's rules may only name detail-types listed here. */
 import { BotAnswered } from './bot-answered';
+import {
+  AgentMessaged,
+  HandoverDeclined,
+  HandoverRequested,
+  IntakeCompleted,
+  IntakeStarted,
+  SessionStarted,
+} from './handover-events';
 import { MessageRouted } from './message-routed';
 import { SessionEnded } from './session-ended';
 
-export const EVENT_CATALOG = [MessageRouted, BotAnswered, SessionEnded] as const;
+export const EVENT_CATALOG = [
+  MessageRouted,
+  BotAnswered,
+  HandoverRequested,
+  IntakeStarted,
+  IntakeCompleted,
+  HandoverDeclined,
+  SessionStarted,
+  AgentMessaged,
+  SessionEnded,
+] as const;
 
 export type DetailType = (typeof EVENT_CATALOG)[number]['detailType'];
 

@@ -1,9 +1,12 @@
 /** Builds the Runtime from the Lambda environment, once per container, with no network call at init. */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createAgentDeskClient } from '../clients/agent-desk-client';
 import { createBotClient } from '../clients/bot-client';
 import { createChannelSender } from '../clients/channel-sender';
 import { fetchHttp } from '../clients/http';
+import { createNotifications } from '../clients/notifications';
+import { createPresenceClient } from '../clients/presence-client';
 import { readEnvironment } from '../config/environment';
 import { secretsManagerResolver } from '../config/secrets-manager';
 import { tenantDirectory } from '../config/tenants';
@@ -36,6 +39,10 @@ export function awsRuntime(functionName: string): Runtime {
     ),
     channels: createChannelSender(tenants, secrets, fetchHttp),
     bot: createBotClient(fetchHttp, secrets),
+    presence: createPresenceClient(fetchHttp, secrets),
+    desk: createAgentDeskClient(fetchHttp, secrets),
+    notifications: createNotifications(fetchHttp, secrets),
+    publicApiUrl: env.publicApiUrl,
     logger: createLogger({ level: env.logLevel, fields: { service: 'baton', function: functionName } }),
   };
   return runtime;

@@ -1,6 +1,9 @@
 /** The ports every function's handler is built from: AWS adapters in Lambda, local ones in `npm start` and tests. */
+import type { AgentDeskClient } from '../clients/agent-desk-client';
 import type { BotClient } from '../clients/bot-client';
+import type { Notifications } from '../clients/notifications';
 import type { ChannelSender } from '../clients/outgoing-message';
+import type { PresenceClient } from '../clients/presence-client';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantDirectory } from '../config/tenants';
 import type { Clock } from '../domain/clock';
@@ -18,5 +21,10 @@ export interface Runtime {
   publisher: EventPublisher;
   channels: ChannelSender;
   bot: BotClient;
+  presence: PresenceClient;
+  desk: AgentDeskClient;
+  notifications: Notifications;
   logger: Logger;
+  /** Baton's own public base URL (API Gateway's endpoint), for the desk's callbacks. */
+  publicApiUrl: string;
 }

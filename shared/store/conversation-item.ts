@@ -2,29 +2,33 @@
 import * as z from 'zod';
 import type { Conversation } from '../domain/conversation';
 import { PHASES } from '../domain/conversation';
+import { metadataSchema } from '../events/define';
 
 const channelSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('whatsapp'), waId: z.string(), phoneNumberId: z.string() }),
   z.object({ type: z.literal('web'), pageUrl: z.string().optional() }),
 ]);
 
+const additionsSchema = z.object({
+  skill: z.string().optional(),
+  mscWebstore: z.string().optional(),
+  mscChannel: z.string(),
+});
+
 const handoverSchema = z.object({
   id: z.string(),
   requestedAt: z.number(),
-  additions: z.object({
-    skill: z.string().optional(),
-    mscWebstore: z.string().optional(),
-    mscChannel: z.string(),
-  }),
-  agentStatus: z.enum(['online', 'offline']).optional(),
+  additions: additionsSchema,
   intake: z
     .object({
       step: z.number().int(),
       answers: z.record(z.string(), z.string()),
       invalidAttempts: z.number().int(),
+      lastMessageId: z.string().optional(),
     })
     .optional(),
   lockExpiresAt: z.number().optional(),
+  pageUrl: z.string().optional(),
 });
 
 export const conversationItemSchema = z.object({
@@ -35,7 +39,14 @@ export const conversationItemSchema = z.object({
   version: z.number().int().nonnegative(),
   createdAt: z.number(),
   updatedAt: z.number(),
+  agentStatus: z.enum(['online', 'offline']).optional(),
+  additions: additionsSchema.optional(),
   handover: handoverSchema.optional(),
+  outbox: z
+    .array(
+      z.object({ detailType: z.string(), detail: z.object({ metadata: metadataSchema, data: z.unknown() }) }),
+    )
+    .optional(),
 });
 
 export function parseConversationItem(item: Record<string, unknown>): Conversation {

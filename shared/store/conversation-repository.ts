@@ -1,6 +1,12 @@
 /** (use case) → ConversationStore → DynamoDB: one item per conversation, written only on the version read. */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import type { Conversation } from '../domain/conversation';
@@ -20,6 +26,8 @@ export interface ConversationStore {
   create(conversation: Conversation, now: number): Promise<void>;
   /** Writes `next` only if the stored version is still `next.version - 1`; else VersionConflictError. */
   save(next: Conversation, now: number): Promise<void>;
+  /** Removes the outbox once its events are published, unless the conversation moved on meanwhile. */
+  clearOutbox(tenantId: string, conversationId: string, version: number): Promise<void>;
   /** Conversations whose agent lock ran out before `now`, from the sparse expiry index. */
   findExpiredLocks(now: number, limit: number): Promise<ConversationRef[]>;
 }
@@ -62,6 +70,25 @@ export class DynamoConversationStore implements ConversationStore {
       ExpressionAttributeNames: { '#version': 'version' },
       ExpressionAttributeValues: { ':expected': next.version - 1 },
     });
+  }
+
+  async clearOutbox(tenantId: string, conversationId: string, version: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: conversationKey(tenantId, conversationId),
+          UpdateExpression: 'REMOVE outbox',
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': version },
+        }),
+      );
+    } catch (error) {
+      // A newer transition replaced the outbox already: nothing of ours is left to clear.
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
   }
 
   async findExpiredLocks(now: number, limit: number): Promise<ConversationRef[]> {

@@ -1,0 +1,62 @@
+/** (agent desk) → claim a handed-over conversation, post an agent message, or sign off. */
+import { randomUUID } from 'node:crypto';
+import type { TenantConfig } from '../../shared/config/tenants';
+import { effectivePhase } from '../../shared/domain/conversation';
+import { conversationEventMetadata, createEvent } from '../../shared/events/define';
+import { AgentMessaged } from '../../shared/events/handover-events';
+import { applyCommand } from '../../shared/flow/apply-command';
+import { HttpError, notFound } from '../../shared/http/errors';
+import type { Runtime } from '../../shared/runtime/runtime';
+
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'>;
+
+const noLiveSession = () => new HttpError(409, 'no_live_session', 'the conversation is not with an agent');
+
+/** The desk takes the conversation (Certainly's listen mode): live from here, idempotent. */
+export async function claim(
+  ports: Ports,
+  tenant: TenantConfig,
+  conversationId: string,
+): Promise<'claimed' | 'already-live'> {
+  const lockMs = tenant.session.lockMinutes * 60_000;
+  const applied = await applyCommand(ports, tenant.id, conversationId, (state) =>
+    state.phase === 'handing_over' ? { type: 'handoverSucceeded', lockMs } : undefined,
+  );
+  if (applied.outcome === 'missing') throw notFound('unknown conversation');
+  if (applied.outcome === 'applied') return 'claimed';
+  if (effectivePhase(applied.state, ports.clock.now()) === 'agent') return 'already-live';
+  throw noLiveSession();
+}
+
+/** An agent message (or the sign-off): extends the lock, then goes to the user through relay. */
+export async function postAgentMessage(
+  ports: Ports,
+  tenant: TenantConfig,
+  conversationId: string,
+  message: { messageId?: string | undefined; text: string; signOff: boolean },
+): Promise<void> {
+  const lockMs = tenant.session.lockMinutes * 60_000;
+  const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) =>
+    effectivePhase(state, now) === 'agent' ? { type: 'activity', lockMs } : undefined,
+  );
+  if (applied.outcome === 'missing') throw notFound('unknown conversation');
+  if (applied.outcome !== 'applied') throw noLiveSession();
+  const handoverId = applied.state.handover?.id ?? 'unknown';
+  // A desk that sends its own message id makes its retries harmless; without one each call is new.
+  const messageId = message.messageId ?? randomUUID();
+  const now = ports.clock.now();
+  await ports.publisher.publish([
+    createEvent(
+      AgentMessaged,
+      conversationEventMetadata(`agent:${messageId}`, tenant.id, conversationId, now),
+      {
+        tenantId: tenant.id,
+        conversationId,
+        handoverId,
+        messageId,
+        text: message.text,
+        signOff: message.signOff,
+      },
+    ),
+  ]);
+}

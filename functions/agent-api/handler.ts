@@ -1,0 +1,71 @@
+/** (API Gateway HTTP API) → agent-api: the agent desk's callbacks, behind the tenant's bearer token. */
+
+import { timingSafeEqual } from 'node:crypto';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as z from 'zod';
+import { TENANT_ID_PATTERN, type TenantConfig } from '../../shared/config/tenants';
+import { header, json, parseJson, rawBody } from '../../shared/http/api';
+import { httpErrors } from '../../shared/http/error-middleware';
+import { badRequest, notFound, unauthorized } from '../../shared/http/errors';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { claim, postAgentMessage } from './agent-api';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+const agentMessageSchema = z.object({
+  text: z.string().min(1).max(4096),
+  messageId: z.string().min(1).max(128).optional(),
+});
+const endSchema = z.object({ text: z.string().min(1).max(1000).optional() });
+
+export function createHandler(rt: Runtime) {
+  const authorized = async (event: Event): Promise<TenantConfig> => {
+    const tenantId = event.pathParameters?.tenant ?? '';
+    const tenant = TENANT_ID_PATTERN.test(tenantId) ? rt.tenants.get(tenantId) : undefined;
+    if (!tenant) throw notFound('unknown tenant');
+    const expected = Buffer.from(`Bearer ${await rt.secrets.resolve(tenant.agentApiToken)}`);
+    const given = Buffer.from(header(event, 'authorization') ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthorized();
+    return tenant;
+  };
+  const conversationIdOf = (event: Event): string => {
+    const id = event.pathParameters?.conversationId ?? '';
+    if (id.length < 1 || id.length > 128)
+      throw badRequest('conversationId', 'conversationId: 1 to 128 characters');
+    return id;
+  };
+
+  const routes: Record<string, (event: Event) => Promise<Result>> = {
+    'POST /v1/{tenant}/agent/conversations/{conversationId}/claim': async (event) => {
+      const tenant = await authorized(event);
+      return json(200, { status: await claim(rt, tenant, conversationIdOf(event)) });
+    },
+    'POST /v1/{tenant}/agent/conversations/{conversationId}/messages': async (event) => {
+      const tenant = await authorized(event);
+      const message = parseJson(agentMessageSchema, rawBody(event));
+      await postAgentMessage(rt, tenant, conversationIdOf(event), { ...message, signOff: false });
+      return json(202, { accepted: true });
+    },
+    'POST /v1/{tenant}/agent/conversations/{conversationId}/end': async (event) => {
+      const tenant = await authorized(event);
+      const body = rawBody(event);
+      const end = body.trim() === '' ? {} : parseJson(endSchema, body);
+      // As in CSML: the user gets the sign-off with a confirm button; the session ends on the confirm.
+      await postAgentMessage(rt, tenant, conversationIdOf(event), {
+        text: end.text ?? tenant.messages.signOff,
+        signOff: true,
+      });
+      return json(202, { accepted: true });
+    },
+  };
+
+  return middy<Event, Result>()
+    .use(httpErrors(rt.logger))
+    .handler(async (event) => {
+      const route = routes[event.routeKey];
+      if (!route) throw notFound(`no route ${event.routeKey}`);
+      return route(event);
+    });
+}

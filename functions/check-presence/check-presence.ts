@@ -1,0 +1,49 @@
+/** HandoverRequested → ask the desk whether an agent is available → agentStatus, intake or back to the bot. */
+import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
+import { EVENT_DEDUPE_SECONDS } from '../../shared/flow/tell-user';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { once } from '../../shared/store/idempotency-repository';
+
+type Ports = Pick<
+  Runtime,
+  'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'presence' | 'logger'
+>;
+
+export interface PresenceCheck {
+  tenantId: string;
+  conversationId: string;
+  handoverId: string;
+  additions: { mscWebstore?: string | undefined; mscChannel: string };
+  pageUrl?: string | undefined;
+}
+
+export async function checkPresence(ports: Ports, request: PresenceCheck): Promise<void> {
+  const { tenantId, conversationId, handoverId } = request;
+  const tenant = ports.tenants.get(tenantId);
+  const conversation = await loadConversation(ports, tenantId, conversationId);
+  if (!tenant || conversation?.phase !== 'presence' || conversation.handover?.id !== handoverId) return;
+  await once(
+    ports.idempotency,
+    {
+      tenantId,
+      scope: 'presence',
+      key: handoverId,
+      retentionSeconds: EVENT_DEDUPE_SECONDS,
+      inProgressSeconds: 30,
+    },
+    () => ports.clock.now(),
+    async () => {
+      const result = await ports.presence.check(tenant, {
+        conversationId,
+        channel: request.additions.mscChannel,
+        referrer: request.additions.mscWebstore ?? request.pageUrl,
+      });
+      ports.logger.info('presence checked', { status: result.status, failure: result.failure });
+      await applyCommand(ports, tenantId, conversationId, (state) =>
+        state.phase === 'presence' && state.handover?.id === handoverId
+          ? { type: 'presenceChecked', status: result.status }
+          : undefined,
+      );
+    },
+  );
+}

@@ -1,0 +1,95 @@
+/** What the user, the bot and the desk are told as a handover moves: declined, started, agent messages, ended. */
+
+import type { EndReason } from '../../shared/domain/conversation';
+import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_EXPIRED } from '../../shared/domain/handover-trigger';
+import { loadConversation } from '../../shared/flow/apply-command';
+import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { once } from '../../shared/store/idempotency-repository';
+
+type Ports = Pick<
+  Runtime,
+  | 'clock'
+  | 'tenants'
+  | 'conversations'
+  | 'idempotency'
+  | 'publisher'
+  | 'channels'
+  | 'desk'
+  | 'notifications'
+  | 'logger'
+>;
+
+interface HandoverRef {
+  tenantId: string;
+  conversationId: string;
+  handoverId: string;
+}
+
+async function context(ports: Ports, ref: HandoverRef) {
+  const tenant = ports.tenants.get(ref.tenantId);
+  const conversation = await loadConversation(ports, ref.tenantId, ref.conversationId);
+  return tenant && conversation ? { tenant, conversation } : undefined;
+}
+
+export async function handoverDeclined(
+  ports: Ports,
+  event: HandoverRef & { reason: 'no_agents' | 'intake_abandoned' | 'failed' },
+): Promise<void> {
+  const found = await context(ports, event);
+  if (!found) return;
+  const { messages } = found.tenant;
+  const text = {
+    no_agents: messages.noAgents,
+    intake_abandoned: messages.intakeCancelled,
+    failed: messages.handoverFailed,
+  }[event.reason];
+  await tellUser(ports, found.conversation, `declined:${event.handoverId}`, { text });
+}
+
+export async function sessionStarted(ports: Ports, event: HandoverRef): Promise<void> {
+  const found = await context(ports, event);
+  if (!found) return;
+  await tellUser(ports, found.conversation, `started:${event.handoverId}`, {
+    text: found.tenant.messages.agentJoined,
+  });
+}
+
+export async function agentMessaged(
+  ports: Ports,
+  event: HandoverRef & { messageId: string; text: string; signOff: boolean },
+): Promise<void> {
+  const found = await context(ports, event);
+  if (!found) return;
+  const buttons = event.signOff
+    ? [{ payload: LIVECHAT_SESSION_END, title: found.tenant.messages.signOffButton }]
+    : undefined;
+  await tellUser(ports, found.conversation, `agent:${event.messageId}`, {
+    text: event.text,
+    ...(buttons ? { buttons } : {}),
+  });
+}
+
+/** The bot gets its session event, the desk hears the session is over, and the user is told. */
+export async function sessionEnded(ports: Ports, event: HandoverRef & { reason: EndReason }): Promise<void> {
+  const found = await context(ports, event);
+  if (!found) return;
+  const { tenant, conversation } = found;
+  const step = (name: string, work: () => Promise<void>) =>
+    once(
+      ports.idempotency,
+      {
+        tenantId: tenant.id,
+        scope: `ended-${name}`,
+        key: `${conversation.conversationId}#${event.handoverId}`,
+        retentionSeconds: EVENT_DEDUPE_SECONDS,
+        inProgressSeconds: 60,
+      },
+      () => ports.clock.now(),
+      work,
+    );
+  const payload = event.reason === 'expired' ? LIVECHAT_SESSION_EXPIRED : LIVECHAT_SESSION_END;
+  await step('bot', () => ports.notifications.botSessionEvent(tenant, conversation.conversationId, payload));
+  await step('desk', () => ports.desk.sessionEnded(tenant, conversation, event.reason));
+  await tellUser(ports, conversation, `ended:${event.handoverId}`, { text: tenant.messages.sessionEnded });
+}

@@ -1,0 +1,27 @@
+/** Whether a bot answer asks for a handover, and the additions it carries for presence and routing. Pure. */
+import type { BotAnswer } from '../events/shapes';
+import type { HandoverAdditions } from './conversation';
+
+export const LIVECHAT_SESSION_START = 'LIVECHAT_SESSION_START';
+export const LIVECHAT_SESSION_END = 'LIVECHAT_SESSION_END';
+export const LIVECHAT_SESSION_EXPIRED = 'LIVECHAT_SESSION_EXPIRED';
+export const DEFAULT_MSC_CHANNEL = 'WhatsApp';
+
+export function handoverRequestOf(answer: BotAnswer, handoverEvent: string): HandoverAdditions | undefined {
+  const additions = answer.outputAdditions ?? {};
+  const livechat = additions.livechat === true || String(additions.livechat).toLowerCase() === 'true';
+  const triggered = answer.metadata?.triggerEvent === handoverEvent;
+  if (!livechat && !triggered) return undefined;
+  return additionsOf(additions);
+}
+
+/** The additions saved with a handover; `mscChannel` defaults to WhatsApp as in CM.com's flow. */
+export function additionsOf(additions: Record<string, string | number | boolean>): HandoverAdditions {
+  const text = (value: unknown): string | undefined =>
+    typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  return {
+    skill: text(additions.skill),
+    mscWebstore: text(additions.mscWebstore),
+    mscChannel: text(additions.mscChannel) ?? DEFAULT_MSC_CHANNEL,
+  };
+}

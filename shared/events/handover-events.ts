@@ -1,0 +1,54 @@
+/** The handover flow's events, in the order a successful handover emits them. */
+import * as z from 'zod';
+import { defineEvent } from './define';
+import { conversationRefSchema } from './shapes';
+
+const handoverRef = conversationRefSchema.extend({ handoverId: z.string().min(1) });
+
+/** relay / ingest → check-presence: a handover was requested and the conversation left the bot. */
+export const HandoverRequested = defineEvent(
+  'HandoverRequested',
+  1,
+  handoverRef.extend({
+    additions: z.object({
+      skill: z.string().optional(),
+      mscWebstore: z.string().optional(),
+      mscChannel: z.string(),
+    }),
+    pageUrl: z.string().optional(),
+  }),
+);
+
+/** check-presence → advance-intake: an agent is available; the prechat intake starts. */
+export const IntakeStarted = defineEvent('IntakeStarted', 1, handoverRef);
+
+/** advance-intake → hand-over: the intake is complete; hand the conversation to the desk. */
+export const IntakeCompleted = defineEvent(
+  'IntakeCompleted',
+  1,
+  handoverRef.extend({ answers: z.record(z.string(), z.string()) }),
+);
+
+/** (any stage) → relay: no handover after all; the bot keeps the conversation and the user is told why. */
+export const HandoverDeclined = defineEvent(
+  'HandoverDeclined',
+  1,
+  handoverRef.extend({
+    reason: z.enum(['no_agents', 'intake_abandoned', 'failed']),
+    stage: z.string().optional(),
+  }),
+);
+
+/** hand-over / agent-api (claim) → relay: the agent holds the conversation. */
+export const SessionStarted = defineEvent('SessionStarted', 1, handoverRef);
+
+/** agent-api → relay: an agent's message, or its sign-off (a confirm button), for the user. */
+export const AgentMessaged = defineEvent(
+  'AgentMessaged',
+  1,
+  handoverRef.extend({
+    messageId: z.string().min(1),
+    text: z.string().min(1),
+    signOff: z.boolean(),
+  }),
+);

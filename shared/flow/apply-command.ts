@@ -1,0 +1,86 @@
+/**
+ * (use case) → apply one command to a conversation: read, decide, one conditional write carrying
+ * the resulting events (outbox), publish them, clear the outbox. A lost race re-reads and decides
+ * again; a publish failure throws, and the next load republishes what the outbox still holds.
+ */
+import {
+  type Command,
+  type Conversation,
+  type Effect,
+  IllegalTransitionError,
+  transition,
+} from '../domain/conversation';
+import type { Runtime } from '../runtime/runtime';
+import { VersionConflictError } from '../store/errors';
+import { eventsFor } from './effect-events';
+
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'>;
+
+export type Applied =
+  | { outcome: 'applied'; before: Conversation; state: Conversation; effects: Effect[] }
+  /** `decide` returned nothing, or the command is illegal in the phase found: nothing changed. */
+  | { outcome: 'unchanged'; state: Conversation }
+  | { outcome: 'missing' };
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * `decide` sees the current state and returns the command to apply, or undefined to leave it. It may
+ * run several times (once per lost race), so it must not have effects of its own.
+ */
+export async function applyCommand(
+  ports: Ports,
+  tenantId: string,
+  conversationId: string,
+  decide: (state: Conversation, now: number) => Command | undefined,
+): Promise<Applied> {
+  for (let attempt = 1; ; attempt += 1) {
+    const state = await loadConversation(ports, tenantId, conversationId);
+    if (!state) return { outcome: 'missing' };
+    const now = ports.clock.now();
+    const command = decide(state, now);
+    if (!command) return { outcome: 'unchanged', state };
+    let next: ReturnType<typeof transition>;
+    try {
+      next = transition(state, command, now);
+    } catch (error) {
+      if (error instanceof IllegalTransitionError) return { outcome: 'unchanged', state };
+      throw error;
+    }
+    const events = eventsFor(next.state, next.effects, now);
+    const written: Conversation = { ...next.state, ...(events.length ? { outbox: events } : {}) };
+    try {
+      await ports.conversations.save(written, now);
+    } catch (error) {
+      if (error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) continue;
+      throw error;
+    }
+    await flushOutbox(ports, written);
+    return { outcome: 'applied', before: state, state: next.state, effects: next.effects };
+  }
+}
+
+/**
+ * A writer publishes its own outbox right after writing; a reader takes over only an outbox older
+ * than this, so the usual case (the writer's consumers reading before it cleared) publishes once.
+ */
+export const OUTBOX_GRACE_MS = 5_000;
+
+/** The conversation as stored, after publishing whatever an earlier writer left in its outbox. */
+export async function loadConversation(
+  ports: Ports,
+  tenantId: string,
+  conversationId: string,
+): Promise<Conversation | undefined> {
+  const now = ports.clock.now();
+  const state = await ports.conversations.get(tenantId, conversationId, now);
+  if (state?.outbox?.length && state.updatedAt + OUTBOX_GRACE_MS <= now) await flushOutbox(ports, state);
+  return state;
+}
+
+async function flushOutbox(ports: Ports, state: Conversation): Promise<void> {
+  const outbox = state.outbox ?? [];
+  if (outbox.length === 0) return;
+  await ports.publisher.publish(outbox);
+  await ports.conversations.clearOutbox(state.tenantId, state.conversationId, state.version);
+}

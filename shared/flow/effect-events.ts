@@ -1,0 +1,68 @@
+/** The events that carry out a transition's effects. Ids name the handover and the step, so a republish is a duplicate. */
+import type { Conversation, Effect } from '../domain/conversation';
+import { conversationEventMetadata, createEvent, type OutgoingEvent } from '../events/define';
+import {
+  HandoverDeclined,
+  HandoverRequested,
+  IntakeCompleted,
+  IntakeStarted,
+  SessionStarted,
+} from '../events/handover-events';
+import { SessionEnded } from '../events/session-ended';
+
+export function eventsFor(after: Conversation, effects: readonly Effect[], now: number): OutgoingEvent[] {
+  const { tenantId, conversationId } = after;
+  const meta = (id: string) => conversationEventMetadata(id, tenantId, conversationId, now);
+  const ref = { tenantId, conversationId };
+  return effects.map((effect) => eventFor(effect));
+
+  function eventFor(effect: Effect): OutgoingEvent {
+    const handoverId = effect.handoverId;
+    switch (effect.type) {
+      case 'checkPresence': {
+        const handover = after.handover;
+        return createEvent(HandoverRequested, meta(`requested:${handoverId}`), {
+          ...ref,
+          handoverId,
+          additions: handover?.additions ?? { mscChannel: 'WhatsApp' },
+          pageUrl: handover?.pageUrl,
+        });
+      }
+      case 'startIntake':
+        return createEvent(IntakeStarted, meta(`intake:${handoverId}`), { ...ref, handoverId });
+      case 'handOver':
+        return createEvent(IntakeCompleted, meta(`completed:${handoverId}`), {
+          ...ref,
+          handoverId,
+          answers: effect.answers,
+        });
+      case 'notifyNoAgents':
+        return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
+          ...ref,
+          handoverId,
+          reason: 'no_agents',
+        });
+      case 'intakeAbandoned':
+        return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
+          ...ref,
+          handoverId,
+          reason: 'intake_abandoned',
+        });
+      case 'notifyHandoverFailed':
+        return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
+          ...ref,
+          handoverId,
+          reason: 'failed',
+          stage: effect.stage,
+        });
+      case 'sessionStarted':
+        return createEvent(SessionStarted, meta(`started:${handoverId}`), { ...ref, handoverId });
+      case 'sessionEnded':
+        return createEvent(SessionEnded, meta(`ended:${handoverId}`), {
+          ...ref,
+          handoverId,
+          reason: effect.reason,
+        });
+    }
+  }
+}

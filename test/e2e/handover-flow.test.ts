@@ -1,0 +1,390 @@
+/**
+ * The handover flow end to end over HTTP, through the real handlers of the local stack and the
+ * simulated outside systems: triggers, presence, offline, intake, handover, live, end, expiry.
+ */
+import type { LocalStack } from '../../infra/local/stack';
+import { Flow } from '../support/flow';
+import { type CapturedLine, startTestStack } from '../support/local-stack';
+
+let stack: LocalStack;
+let logs: CapturedLine[];
+let flow: Flow;
+const DAY_MS = 24 * 3600 * 1000;
+
+beforeAll(async () => {
+  ({ stack, logs } = await startTestStack());
+  flow = new Flow(stack);
+});
+afterAll(() => stack.stop());
+beforeEach(() => flow.reset());
+
+/** demo (MSC desk, intake name + email) from the bot to a live agent. */
+async function toAgentOnWeb(conversationId: string, pageUrl = 'https://shop.example/nl/help') {
+  await flow.web('demo', conversationId, { text: 'I need an agent', pageUrl });
+  await flow.web('demo', conversationId, { text: 'Ada Lovelace' });
+  await flow.web('demo', conversationId, { text: 'ada@example.com' });
+}
+
+describe('1. triggers', () => {
+  test('livechat=true: the answer text is delivered, the additions are saved, the intake starts', async () => {
+    await flow.web('demo', 'w-trigger', { text: 'I need an agent' });
+    expect(await flow.userTexts('w-trigger')).toEqual([
+      'echo: I need an agent',
+      'Before I connect you: what is your name?',
+    ]);
+    const state = await flow.state('demo', 'w-trigger');
+    expect(state).toMatchObject({
+      phase: 'intake',
+      agentStatus: 'online',
+      additions: { skill: 'support', mscChannel: 'WhatsApp' },
+    });
+  });
+
+  test('triggerEvent metadata naming the tenant handover event requests a handover', async () => {
+    await flow.web('demo2', 'w-event', { text: 'handover please' });
+    expect(await flow.state('demo2', 'w-event')).toMatchObject({
+      phase: 'intake',
+      additions: { mscChannel: 'WhatsApp' },
+    });
+  });
+
+  test('mscWebstore is saved and used as the presence referrer', async () => {
+    await flow.web('demo', 'w-store', { text: 'webstore question', pageUrl: 'https://shop.example/page' });
+    expect((await flow.state('demo', 'w-store')).additions).toEqual({
+      mscWebstore: 'shop-nl',
+      mscChannel: 'WhatsApp',
+    });
+    const [presence] = await flow.log({ system: 'presence' });
+    expect(presence?.body).toEqual({ apikey: '[redacted]', Channel: 'WhatsApp', referrer: 'shop-nl' });
+  });
+
+  test('the user payload LIVECHAT_SESSION_START requests a handover without asking the bot', async () => {
+    await flow.whatsapp('demo', '31600000001', { buttonPayload: 'LIVECHAT_SESSION_START' });
+    expect(await flow.state('demo', 'wa:31600000001')).toMatchObject({ phase: 'intake' });
+    expect(await flow.systems('wa:31600000001')).toEqual(['whatsapp']);
+  });
+
+  test('an answer pushed to /answers (async bot) goes through the same answer ingestion', async () => {
+    await flow.web('demo', 'w-async', { text: 'hello' });
+    const pushed = await flow.pushAnswer('demo', {
+      conversationId: 'w-async',
+      answerId: 'later-1',
+      text: 'Let me find someone',
+      outputAdditions: { livechat: true, skill: 'billing', mscChannel: 'WebChat' },
+    });
+    expect(pushed.status).toBe(200);
+    expect(await flow.userTexts('w-async')).toEqual([
+      'echo: hello',
+      'Let me find someone',
+      'Before I connect you: what is your name?',
+    ]);
+    expect((await flow.state('demo', 'w-async')).additions).toEqual({
+      skill: 'billing',
+      mscChannel: 'WebChat',
+    });
+  });
+
+  test('a handover request while one is under way changes nothing and is not an intake answer', async () => {
+    await flow.web('demo', 'w-twice', { text: 'agent please' });
+    const before = await flow.state('demo', 'w-twice');
+    await flow.web('demo', 'w-twice', { payload: 'LIVECHAT_SESSION_START' });
+    expect(await flow.state('demo', 'w-twice')).toEqual(before);
+    expect((await flow.log({ system: 'presence' })).length).toBe(1);
+  });
+});
+
+describe('2. presence check', () => {
+  test('MSC presence API: GET with apikey, Channel and the page URL as referrer; Online → agentStatus online', async () => {
+    await flow.web('demo', 'w-presence', { text: 'agent', pageUrl: 'https://shop.example/de/faq' });
+    const [presence] = await flow.log({ system: 'presence' });
+    expect(presence).toMatchObject({ method: 'GET', path: '/sim/presence/api/v1' });
+    expect(presence?.body).toEqual({
+      apikey: '[redacted]',
+      Channel: 'WhatsApp',
+      referrer: 'https://shop.example/de/faq',
+    });
+    expect((await flow.state('demo', 'w-presence')).agentStatus).toBe('online');
+  });
+
+  test('the generic desk presence URL answers {"agentAvailable": false} → offline', async () => {
+    await flow.mode('presence', 'offline');
+    await flow.web('demo2', 'w-generic-presence', { text: 'agent' });
+    const [presence] = await flow.log({ system: 'presence' });
+    expect(presence?.path).toBe('/sim/presence/webhook/demo2');
+    expect(presence?.body).toMatchObject({ conversationId: 'w-generic-presence' });
+    expect(await flow.state('demo2', 'w-generic-presence')).toMatchObject({
+      phase: 'bot',
+      agentStatus: 'offline',
+    });
+  });
+
+  test.each(['error', 'timeout', 'garbage'])('presence %s → agentStatus offline', async (mode) => {
+    await flow.mode('presence', mode);
+    await flow.web('demo', `w-presence-${mode}`, { text: 'agent' });
+    expect(await flow.state('demo', `w-presence-${mode}`)).toMatchObject({
+      phase: 'bot',
+      agentStatus: 'offline',
+    });
+  });
+});
+
+describe('3. offline path', () => {
+  test('the no-agents message is sent, the bot owns the conversation and gets the next message', async () => {
+    await flow.mode('presence', 'offline');
+    await flow.whatsapp('demo', '31600000003', { text: 'agent please' });
+    await flow.whatsapp('demo', '31600000003', { text: 'ok then' });
+    expect(await flow.userTexts('wa:31600000003')).toEqual([
+      'echo: agent please',
+      'Sorry, no agents are available right now. You can keep chatting with me.',
+      'echo: ok then',
+    ]);
+    expect((await flow.log({ system: 'bot' })).length).toBe(2);
+  });
+});
+
+describe('4. prechat intake', () => {
+  test('questions in order, invalid answers re-asked, answers captured; the bot hears nothing meanwhile', async () => {
+    await flow.web('demo', 'w-intake', { text: 'agent' });
+    await flow.web('demo', 'w-intake', { text: 'Ada Lovelace' });
+    await flow.web('demo', 'w-intake', { text: 'not an email' });
+    await flow.web('demo', 'w-intake', { text: 'Ada@Example.com' });
+    expect(await flow.userTexts('w-intake')).toEqual([
+      'echo: agent',
+      'Before I connect you: what is your name?',
+      'What is your email address?',
+      'That does not look like an email address.\nWhat is your email address?',
+      'An agent will be with you shortly.',
+    ]);
+    expect((await flow.log({ system: 'bot' })).length).toBe(1);
+    expect((await flow.state('demo', 'w-intake')).intakeAnswers).toEqual({
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+    });
+  });
+
+  test('3 invalid answers abandon the intake and the bot takes over again', async () => {
+    await flow.web('demo2', 'w-invalid', { text: 'agent' });
+    for (const text of ['no', 'still no', 'nope']) await flow.web('demo2', 'w-invalid', { text });
+    expect((await flow.userTexts('w-invalid')).at(-1)).toBe(
+      'No problem, the request for an agent is cancelled.',
+    );
+    expect((await flow.state('demo2', 'w-invalid')).phase).toBe('bot');
+    await flow.web('demo2', 'w-invalid', { text: 'back to you' });
+    expect((await flow.userTexts('w-invalid')).at(-1)).toBe('echo: back to you');
+  });
+
+  test.each(['cancel', 'STOP'])('the word %s abandons the intake', async (word) => {
+    await flow.web('demo', `w-${word}`, { text: 'agent' });
+    await flow.web('demo', `w-${word}`, { text: word });
+    expect(await flow.state('demo', `w-${word}`)).toMatchObject({ phase: 'bot' });
+    expect(await flow.log({ system: 'msc' })).toEqual([]);
+  });
+});
+
+describe('5. handover', () => {
+  test('MSC: routing mutation with product token, keywords, page URL referrer and customer info; Web Conversations told; locked 24 h', async () => {
+    const before = stack.clock.now();
+    await toAgentOnWeb('w-msc');
+    const [mutation] = await flow.log({ system: 'msc' });
+    expect(mutation).toMatchObject({
+      method: 'POST',
+      path: '/sim/msc/conversational/control/v1/accounts/demo-technical-link/chats/w-msc/routing/mutationrequests',
+      headers: expect.objectContaining({
+        'x-cm-producttoken': '[redacted]',
+        'content-type': 'application/json',
+      }),
+    });
+    expect(mutation?.body).toEqual({
+      chatId: 'w-msc',
+      mutation: { type: 'handover', target: 'MSC' },
+      Context: {
+        Channel: 'WhatsApp',
+        RoutingKeywords: 'support',
+        WebStoreReferrer: 'https://shop.example/nl/help',
+        CustomerInfo: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      },
+    });
+    expect((await flow.log({ system: 'webconv' })).map((entry) => entry.body)).toEqual([
+      { conversationClientId: 'w-msc' },
+    ]);
+    const state = await flow.state('demo', 'w-msc');
+    expect(state.phase).toBe('agent');
+    const lock = Date.parse(state.lockExpiresAt ?? '');
+    expect(lock - before).toBeGreaterThanOrEqual(DAY_MS - 60_000);
+    expect(lock - before).toBeLessThanOrEqual(DAY_MS + 60_000);
+  });
+
+  test('generic desk: the Certainly-style webhook, the desk claims at once, the conversation is live', async () => {
+    await flow.web('demo2', 'w-generic', { text: 'agent' });
+    await flow.web('demo2', 'w-generic', { text: 'grace@example.com' });
+    const [webhook] = await flow.log({ system: 'agent-webhook' });
+    expect(webhook?.body).toMatchObject({
+      event: 'handover',
+      sessionId: 'w-generic',
+      botId: 'demo2-bot',
+      direction: 'out',
+      customVariables: { email: 'grace@example.com' },
+      extractedData: expect.objectContaining({ email: 'grace@example.com', skill: 'support' }),
+      reply: '',
+      firstName: '',
+      lastName: '',
+    });
+    expect((await flow.state('demo2', 'w-generic')).phase).toBe('agent');
+  });
+
+  test.each(['error', 'timeout'])(
+    'desk %s: no handover, the user is told, the bot keeps the conversation',
+    async (mode) => {
+      await flow.mode('msc', mode);
+      await toAgentOnWeb(`w-fail-${mode}`);
+      expect(await flow.state('demo', `w-fail-${mode}`)).toMatchObject({ phase: 'bot', lockExpiresAt: null });
+      expect((await flow.userTexts(`w-fail-${mode}`)).at(-1)).toBe(
+        'Sorry, I could not reach an agent. You can keep chatting with me.',
+      );
+      expect(await flow.log({ system: 'webconv' })).toEqual([]);
+    },
+  );
+});
+
+describe('6. live', () => {
+  test('user messages go to the desk and never to the bot; agent messages reach the user on WhatsApp; each extends the lock', async () => {
+    await flow.whatsapp('demo', '31600000006', { text: 'agent' });
+    await flow.whatsapp('demo', '31600000006', { text: 'Alan Turing' });
+    await flow.whatsapp('demo', '31600000006', { text: 'alan@example.com' });
+    const botCalls = (await flow.log({ system: 'bot' })).length;
+    const firstLock = Date.parse((await flow.state('demo', 'wa:31600000006')).lockExpiresAt ?? '');
+    stack.clock.advance(3600_000);
+    await flow.whatsapp('demo', '31600000006', { text: 'is anyone there?' });
+    const afterUser = Date.parse((await flow.state('demo', 'wa:31600000006')).lockExpiresAt ?? '');
+    expect(afterUser - firstLock).toBeGreaterThanOrEqual(3600_000);
+    stack.clock.advance(3600_000);
+    expect(
+      (await flow.agent('demo', 'wa:31600000006', 'messages', { text: 'Hello Alan, Grace here' })).status,
+    ).toBe(202);
+    const afterAgent = Date.parse((await flow.state('demo', 'wa:31600000006')).lockExpiresAt ?? '');
+    expect(afterAgent - afterUser).toBeGreaterThanOrEqual(3600_000);
+    expect((await flow.log({ system: 'bot' })).length).toBe(botCalls);
+    const toDesk = (await flow.log({ system: 'msc' })).filter((entry) => entry.path.endsWith('/messages'));
+    expect(toDesk.map((entry) => entry.body)).toEqual([
+      { chatId: 'wa:31600000006', messageId: expect.any(String), text: 'is anyone there?' },
+    ]);
+    expect((await flow.userTexts('wa:31600000006')).at(-1)).toBe('Hello Alan, Grace here');
+  });
+
+  test('generic desk: user messages are posted to its webhook with interlocutor user', async () => {
+    await flow.web('demo2', 'w-live2', { text: 'agent' });
+    await flow.web('demo2', 'w-live2', { text: 'grace@example.com' });
+    await flow.web('demo2', 'w-live2', { text: 'my order is late' });
+    const messages = (await flow.log({ system: 'agent-webhook' })).filter(
+      (entry) => entry.body !== null && JSON.stringify(entry.body).includes('"interlocutor"'),
+    );
+    expect(messages.map((entry) => entry.body)).toEqual([
+      {
+        event: 'message',
+        interlocutor: 'user',
+        sessionId: 'w-live2',
+        messageId: expect.any(String),
+        message: 'my order is late',
+      },
+    ]);
+  });
+
+  test('the agent API needs the tenant token: another tenant token gets 401, no live session gets 409', async () => {
+    const wrong = await fetch(`${stack.url}/v1/demo/agent/conversations/w-none/messages`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo2-agent-token' },
+      body: JSON.stringify({ text: 'hi' }),
+    });
+    expect(wrong.status).toBe(401);
+    await flow.web('demo', 'w-none', { text: 'hello' });
+    expect((await flow.agent('demo', 'w-none', 'messages', { text: 'hi' })).status).toBe(409);
+  });
+});
+
+describe('7. end', () => {
+  test('agent ends → sign-off with a confirm button; other text continues; the confirm ends it and the bot is told', async () => {
+    await flow.whatsapp('demo', '31600000007', { text: 'agent' });
+    await flow.whatsapp('demo', '31600000007', { text: 'Ada' });
+    await flow.whatsapp('demo', '31600000007', { text: 'ada@example.com' });
+    expect((await flow.agent('demo', 'wa:31600000007', 'end')).status).toBe(202);
+    const signOff = (await flow.log({ system: 'whatsapp' })).at(-1);
+    expect(signOff?.body).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '31600000007',
+      type: 'interactive',
+      interactive: {
+        type: 'button',
+        body: { text: 'The agent has ended the chat. Tap to confirm.' },
+        action: { buttons: [{ type: 'reply', reply: { id: 'LIVECHAT_SESSION_END', title: 'End chat' } }] },
+      },
+    });
+    await flow.whatsapp('demo', '31600000007', { text: 'wait, one more thing' });
+    expect((await flow.state('demo', 'wa:31600000007')).phase).toBe('agent');
+    await flow.whatsapp('demo', '31600000007', { buttonPayload: 'LIVECHAT_SESSION_END' });
+    expect((await flow.state('demo', 'wa:31600000007')).phase).toBe('bot');
+    expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
+      { tenantId: 'demo', conversationId: 'wa:31600000007', payload: 'LIVECHAT_SESSION_END' },
+    ]);
+    await flow.whatsapp('demo', '31600000007', { text: 'thanks bot' });
+    expect((await flow.userTexts('wa:31600000007')).at(-1)).toBe('echo: thanks bot');
+  });
+
+  test('the user may send LIVECHAT_SESSION_END at any time of a live chat', async () => {
+    await toAgentOnWeb('w-user-end');
+    await flow.web('demo', 'w-user-end', { payload: 'LIVECHAT_SESSION_END' });
+    expect((await flow.state('demo', 'w-user-end')).phase).toBe('bot');
+    expect((await flow.userTexts('w-user-end')).at(-1)).toBe('The chat with the agent has ended.');
+  });
+});
+
+describe('8. expiry', () => {
+  test('demo2 (60 min): the sweep releases the lock, the bot gets LIVECHAT_SESSION_EXPIRED, the next message goes to the bot', async () => {
+    await flow.web('demo2', 'w-expire', { text: 'agent' });
+    await flow.web('demo2', 'w-expire', { text: 'grace@example.com' });
+    expect((await flow.state('demo2', 'w-expire')).phase).toBe('agent');
+    const advance = await fetch(`${stack.url}/sim/clock`, {
+      method: 'POST',
+      body: JSON.stringify({ advanceSeconds: 59 * 60 }),
+    });
+    expect(advance.status).toBe(200);
+    expect((await flow.state('demo2', 'w-expire')).phase).toBe('agent');
+    await fetch(`${stack.url}/sim/clock`, {
+      method: 'POST',
+      body: JSON.stringify({ advanceSeconds: 2 * 60 }),
+    });
+    await stack.settle();
+    expect(await flow.state('demo2', 'w-expire')).toMatchObject({ phase: 'bot', storedPhase: 'bot' });
+    expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
+      { tenantId: 'demo2', conversationId: 'w-expire', payload: 'LIVECHAT_SESSION_EXPIRED' },
+    ]);
+    await flow.web('demo2', 'w-expire', { text: 'hello again' });
+    expect((await flow.userTexts('w-expire')).at(-1)).toBe('echo: hello again');
+  });
+
+  test('a read never trusts an expired lock, even before the sweep ran', async () => {
+    await toAgentOnWeb('w-unswept');
+    stack.clock.advance(DAY_MS + 1000);
+    expect(await flow.state('demo', 'w-unswept')).toMatchObject({ phase: 'bot', storedPhase: 'agent' });
+    const botCalls = (await flow.log({ system: 'bot' })).length;
+    await flow.web('demo', 'w-unswept', { text: 'still there?' });
+    expect((await flow.log({ system: 'bot' })).length).toBe(botCalls + 1);
+    expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
+      { tenantId: 'demo', conversationId: 'w-unswept', payload: 'LIVECHAT_SESSION_EXPIRED' },
+    ]);
+  });
+});
+
+test('no personal data in any log line of the flow', () => {
+  const all = JSON.stringify(logs);
+  for (const needle of [
+    'Ada Lovelace',
+    'ada@example.com',
+    'grace@example.com',
+    '31600000006',
+    'my order is late',
+    'Hello Alan',
+  ]) {
+    expect(all).not.toContain(needle);
+  }
+});

@@ -1,0 +1,151 @@
+/** A small driver for flow tests: a user on a channel, the simulators' log and the stored state. */
+import * as z from 'zod';
+import type { LocalStack } from '../../infra/local/stack';
+import { postSigned, postWeb, postWhatsApp, request } from './http';
+
+export const simEntrySchema = z.object({
+  system: z.string(),
+  method: z.string(),
+  path: z.string(),
+  headers: z.record(z.string(), z.string()),
+  body: z.unknown(),
+});
+export type SimEntry = z.infer<typeof simEntrySchema>;
+
+const stateSchema = z.object({
+  phase: z.string(),
+  storedPhase: z.string(),
+  version: z.number(),
+  agentStatus: z.string().nullable(),
+  additions: z.record(z.string(), z.string()).nullable(),
+  intakeAnswers: z.record(z.string(), z.string()).nullable(),
+  lockExpiresAt: z.string().nullable(),
+});
+export type SimState = z.infer<typeof stateSchema>;
+
+export class Flow {
+  private counter = 0;
+
+  constructor(readonly stack: LocalStack) {}
+
+  async reset(): Promise<void> {
+    await request(`${this.stack.url}/sim/reset`, { method: 'POST' });
+  }
+
+  async mode(system: 'presence' | 'msc' | 'channel' | 'bot', mode: string): Promise<void> {
+    const answer = await request(`${this.stack.url}/sim/${system}`, {
+      method: 'POST',
+      body: JSON.stringify({ mode }),
+    });
+    if (answer.status !== 200) throw new Error(`mode ${system}=${mode}: ${answer.status}`);
+  }
+
+  /** A web chat user sends text (or a payload) and the stack settles. */
+  async web(
+    tenant: string,
+    conversationId: string,
+    message: { text?: string; payload?: string; pageUrl?: string },
+  ) {
+    this.counter += 1;
+    const answer = await postWeb(this.stack.url, tenant, {
+      conversationId,
+      messageId: `m-${this.counter}`,
+      ...message,
+    });
+    if (answer.status !== 200) throw new Error(`web message answered ${answer.status}: ${answer.text}`);
+    await this.stack.settle();
+  }
+
+  /** A WhatsApp user sends a text or taps a button; the conversation id is `wa:<from>`. */
+  async whatsapp(tenant: string, from: string, message: { text?: string; buttonPayload?: string }) {
+    this.counter += 1;
+    const id = `wamid.flow-${this.counter}`;
+    const content = message.buttonPayload
+      ? {
+          type: 'interactive',
+          interactive: {
+            type: 'button_reply',
+            button_reply: { id: message.buttonPayload, title: 'End chat' },
+          },
+        }
+      : { type: 'text', text: { body: message.text ?? '' } };
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '102938475610293',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550001111', phone_number_id: '1234567890' },
+                contacts: [{ profile: { name: 'Flow User' }, wa_id: from }],
+                messages: [{ from, id, timestamp: '1732300000', ...content }],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const answer = await postWhatsApp(this.stack.url, tenant, body);
+    if (answer.status !== 200) throw new Error(`whatsapp message answered ${answer.status}: ${answer.text}`);
+    await this.stack.settle();
+  }
+
+  async pushAnswer(tenant: string, answer: Record<string, unknown>) {
+    const result = await postSigned(
+      `${this.stack.url}/v1/${tenant}/answers`,
+      JSON.stringify(answer),
+      `${tenant}-bot-secret`,
+    );
+    await this.stack.settle();
+    return result;
+  }
+
+  async agent(tenant: string, conversationId: string, action: 'messages' | 'end', body?: unknown) {
+    const answer = await request(
+      `${this.stack.url}/sim/agent/${tenant}/${encodeURIComponent(conversationId)}/${action}`,
+      {
+        method: 'POST',
+        body: JSON.stringify(body ?? {}),
+      },
+    );
+    await this.stack.settle();
+    return answer;
+  }
+
+  async state(tenant: string, conversationId: string): Promise<SimState> {
+    const answer = await request(
+      `${this.stack.url}/sim/state/${tenant}/${encodeURIComponent(conversationId)}`,
+    );
+    return stateSchema.parse(answer.json);
+  }
+
+  async log(filter: { system?: string; conversationId?: string } = {}): Promise<SimEntry[]> {
+    await this.stack.settle();
+    const query = new URLSearchParams(filter);
+    const answer = await request(`${this.stack.url}/sim/log?${query}`);
+    return z.array(simEntrySchema).parse(answer.json);
+  }
+
+  /** The texts the user received, in order, on whichever channel. */
+  async userTexts(conversationId: string): Promise<string[]> {
+    const entries = await this.log({ conversationId });
+    return entries.flatMap((entry) => {
+      if (entry.system === 'web') return [z.object({ text: z.string() }).parse(entry.body).text];
+      if (entry.system !== 'whatsapp') return [];
+      const body = z
+        .object({
+          text: z.object({ body: z.string() }).optional(),
+          interactive: z.object({ body: z.object({ text: z.string() }) }).optional(),
+        })
+        .parse(entry.body);
+      return [body.text?.body ?? body.interactive?.body.text ?? ''];
+    });
+  }
+
+  async systems(conversationId: string): Promise<string[]> {
+    return (await this.log({ conversationId })).map((entry) => entry.system);
+  }
+}
