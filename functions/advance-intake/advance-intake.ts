@@ -14,7 +14,7 @@ import {
 } from '../../shared/domain/intake';
 import type { UserMessage } from '../../shared/events/shapes';
 import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
-import { rerouteIfMoved } from '../../shared/flow/reroute';
+import { deliverToOwner } from '../../shared/flow/reroute';
 import { tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 
@@ -57,31 +57,34 @@ export async function answerQuestion(
 ): Promise<void> {
   const { tenantId, conversationId, message } = turn;
   const tenant = ports.tenants.get(tenantId);
-  const conversation = await loadConversation(ports, tenantId, conversationId);
-  if (!tenant || !conversation) return;
-  if (conversation.phase === 'presence') throw new IntakeNotReadyError('presence check still under way');
-  if (await rerouteIfMoved(ports, conversation, 'intake', message)) return;
-  const handoverId = conversation.handover?.id ?? '';
-
-  const applied = await applyCommand(ports, tenantId, conversationId, (state) => {
+  if (!tenant) return;
+  await deliverToOwner(ports, turn, 'intake', 30, async (conversation) => {
+    // Thrown, so the event is retried once the presence check decided who owns the message.
+    if (conversation.phase === 'presence') throw new IntakeNotReadyError('presence check still under way');
+    const handoverId = conversation.handover?.id ?? '';
+    const applied = await applyCommand(ports, tenantId, conversationId, (state) => {
+      const progress = state.handover?.intake;
+      // Already applied (a redelivery after a failed send): only the sending is left to redo.
+      if (!isIntakeOf(state, handoverId) || !progress || progress.lastMessageId === message.id)
+        return undefined;
+      return commandFor(
+        answerIntake(dialogOf(tenant), progress, message.text ?? message.payload),
+        message.id,
+      );
+    });
+    if (applied.outcome === 'missing') return;
+    // What to say follows from the stored progress, so a redelivery says the same thing again, once.
+    const state = applied.state;
     const progress = state.handover?.intake;
-    // Already applied (a redelivery after a failed send): only the sending is left to redo.
-    if (!isIntakeOf(state, handoverId) || !progress || progress.lastMessageId === message.id)
-      return undefined;
-    return commandFor(answerIntake(dialogOf(tenant), progress, message.text ?? message.payload), message.id);
+    if (state.phase !== 'intake' || !progress || progress.lastMessageId !== message.id) return;
+    const question = tenant.intake.questions[progress.step];
+    if (!question) return;
+    const reask = progress.invalidAttempts > 0;
+    await tellUser(ports, state, `intake:${handoverId}:${progress.step}:${progress.invalidAttempts}`, {
+      text: questionText(question, reask),
+    });
+    ports.logger.info(reask ? 'intake question re-asked' : 'intake question asked', { step: progress.step });
   });
-  const state = applied.outcome === 'missing' ? undefined : applied.state;
-  if (!state) return;
-  // What to say follows from the stored progress, so a redelivery says the same thing again, once.
-  const progress = state.handover?.intake;
-  if (state.phase !== 'intake' || !progress || progress.lastMessageId !== message.id) return;
-  const question = tenant.intake.questions[progress.step];
-  if (!question) return;
-  const reask = progress.invalidAttempts > 0;
-  await tellUser(ports, state, `intake:${handoverId}:${progress.step}:${progress.invalidAttempts}`, {
-    text: questionText(question, reask),
-  });
-  ports.logger.info(reask ? 'intake question re-asked' : 'intake question asked', { step: progress.step });
 }
 
 function commandFor(step: IntakeStep, messageId: string): Command {

@@ -17,8 +17,11 @@ export function handoverRequestOf(answer: BotAnswer, handoverEvent: string): Han
 
 /** The additions saved with a handover; `mscChannel` defaults to WhatsApp as in CM.com's flow. */
 export function additionsOf(additions: Record<string, string | number | boolean>): HandoverAdditions {
-  const text = (value: unknown): string | undefined =>
-    typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  const text = (value: unknown): string | undefined => {
+    // Additions are typed by the bot's editor; a numeric skill id is still a skill.
+    const raw = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+    return typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined;
+  };
   return {
     skill: text(additions.skill),
     mscWebstore: text(additions.mscWebstore),

@@ -8,6 +8,9 @@ import { conversationEventMetadata, createEvent } from '../events/define';
 import { MessageRouted, type Route } from '../events/message-routed';
 import type { UserMessage } from '../events/shapes';
 import type { Runtime } from '../runtime/runtime';
+import { once } from '../store/idempotency-repository';
+import { loadConversation } from './apply-command';
+import { EVENT_DEDUPE_SECONDS } from './tell-user';
 
 type Ports = Pick<Runtime, 'clock' | 'publisher' | 'logger'>;
 
@@ -36,4 +39,39 @@ export async function rerouteIfMoved(
     ),
   ]);
   return current;
+}
+
+/**
+ * Runs `work` for a routed user message once per owner: a redelivered message does nothing, and a
+ * message whose owner changed meanwhile goes to the new owner instead (so the completing answer of
+ * an intake, redelivered, never reaches the agent).
+ */
+export async function deliverToOwner(
+  ports: Ports & Pick<Runtime, 'idempotency' | 'conversations'>,
+  turn: { tenantId: string; conversationId: string; message: UserMessage },
+  route: Route,
+  inProgressSeconds: number,
+  work: (conversation: Conversation) => Promise<void>,
+): Promise<void> {
+  const { tenantId, conversationId, message } = turn;
+  await once(
+    ports.idempotency,
+    {
+      tenantId,
+      scope: `to-${route}`,
+      key: `${conversationId}#${message.id}`,
+      retentionSeconds: EVENT_DEDUPE_SECONDS,
+      inProgressSeconds,
+    },
+    () => ports.clock.now(),
+    async () => {
+      const conversation = await loadConversation(ports, tenantId, conversationId);
+      if (!conversation) {
+        ports.logger.warn('message for an unknown conversation dropped', { tenantId });
+        return;
+      }
+      if (await rerouteIfMoved(ports, conversation, route, message)) return;
+      await work(conversation);
+    },
+  );
 }

@@ -156,8 +156,16 @@ function allowedActionsOf(declaration: FunctionDeclaration): string[] {
 // ---- Tests ----
 
 describe('functions', () => {
-  test('one Lambda per declared function, and three are declared today', () => {
-    expect(FUNCTIONS).toHaveLength(3);
+  test('one Lambda per declared function, and seven are declared today', () => {
+    expect(FUNCTIONS.map((fn) => fn.name).sort()).toEqual([
+      'advance-intake',
+      'agent-api',
+      'check-presence',
+      'expire-sessions',
+      'hand-over',
+      'ingest',
+      'relay',
+    ]);
     const ids = batonLambdas().map(([id]) => id);
     expect(ids).toHaveLength(FUNCTIONS.length);
     expect(ids.sort()).toEqual(FUNCTIONS.map(functionLogicalId).sort());
@@ -252,14 +260,15 @@ describe('event rules', () => {
     },
   );
 
-  test('the MessageRouted rule only takes messages routed to the bot', () => {
-    const withFilter = eventRules().filter(({ rule }) => rule.where !== undefined);
-    expect(withFilter.length).toBeGreaterThan(0);
+  test('MessageRouted is split by route: bot and agent to relay, intake to advance-intake', () => {
     const routed = eventBusRules().filter(
       ([, rule]) => JSON.stringify(rule.EventPattern?.['detail-type']) === JSON.stringify(['MessageRouted']),
     );
-    expect(routed).toHaveLength(1);
-    expect(routed[0]?.[1].EventPattern?.detail).toEqual({ data: { route: ['bot'] } });
+    expect(
+      routed
+        .map(([, rule]) => rule.EventPattern?.detail)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual([{ data: { route: ['bot', 'agent'] } }, { data: { route: ['intake'] } }]);
   });
 
   test('every target has a dead-letter queue and a retry policy', () => {
@@ -446,10 +455,16 @@ describe('secrets stay out of the environment', () => {
     }
   });
 
+  // What every tenant needs besides the field under test: a desk and a presence check, by reference.
+  const required = {
+    desk: { type: 'msc', technicalLinkId: 'link', productToken: { secretId: 'baton/acme' } },
+    presence: { type: 'msc', apiKey: { secretId: 'baton/acme' } },
+  };
   const literalPlacements: Array<[string, (secret: unknown) => unknown]> = [
     [
       'bot.signingSecret',
       (secret) => ({
+        ...required,
         id: 'acme',
         bot: { url: 'https://bot.example.com/baton', signingSecret: secret },
         agentApiToken: { secretId: 'baton/acme', field: 'agentApiToken' },
@@ -458,6 +473,7 @@ describe('secrets stay out of the environment', () => {
     [
       'agentApiToken',
       (secret) => ({
+        ...required,
         id: 'acme',
         bot: { url: 'https://bot.example.com/baton', signingSecret: { secretId: 'baton/acme' } },
         agentApiToken: secret,
@@ -466,6 +482,7 @@ describe('secrets stay out of the environment', () => {
     [
       'whatsapp.accessToken',
       (secret) => ({
+        ...required,
         id: 'acme',
         bot: { url: 'https://bot.example.com/baton', signingSecret: { secretId: 'baton/acme' } },
         whatsapp: {

@@ -1,4 +1,5 @@
 import {
+  type AgentStatus,
   COMMAND_TYPES,
   type Command,
   type CommandType,
@@ -8,12 +9,14 @@ import {
   type Handover,
   type HandoverAdditions,
   IllegalTransitionError,
+  type IntakeProgress,
   isLockExpired,
   newConversation,
   PHASES,
   type Phase,
   transition,
 } from '../../shared/domain/conversation';
+import type { OutgoingEvent } from '../../shared/events/define';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: typed builders, one representative state per phase and one command per type.
@@ -27,10 +30,41 @@ const VERSION = 7;
 const HANDOVER_ID = 'h-1';
 const NEW_HANDOVER_ID = 'h-2';
 const ADDITIONS: HandoverAdditions = { skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' };
+/** The additions of an earlier handover request, still on the bot fixture. */
+const PREVIOUS_ADDITIONS: HandoverAdditions = {
+  skill: 'sales',
+  mscWebstore: undefined,
+  mscChannel: 'WhatsApp',
+};
 const ANSWERS: Record<string, string> = { name: 'Ada', topic: 'invoice' };
-const PROGRESS = { step: 2, answers: { name: 'Ada' }, invalidAttempts: 1 };
+const PROGRESS: IntakeProgress = {
+  step: 2,
+  answers: { name: 'Ada' },
+  invalidAttempts: 1,
+  lastMessageId: 'm-9',
+};
+/** An event of an earlier transition that was not confirmed published yet. */
+const PENDING_EVENT: OutgoingEvent = {
+  detailType: 'HandoverRequested',
+  detail: {
+    metadata: {
+      id: 'evt-1',
+      version: 1,
+      time: '2023-11-14T22:13:20.000Z',
+      tenantId: 't-1',
+      correlationId: 'corr-1',
+    },
+    data: { handoverId: HANDOVER_ID },
+  },
+};
 
-function conversation(phase: Phase, handover?: Handover): Conversation {
+interface Extra {
+  agentStatus?: AgentStatus;
+  additions?: HandoverAdditions;
+  handover?: Handover;
+}
+
+function conversation(phase: Phase, extra: Extra = {}): Conversation {
   return {
     tenantId: 't-1',
     conversationId: 'c-1',
@@ -39,34 +73,50 @@ function conversation(phase: Phase, handover?: Handover): Conversation {
     version: VERSION,
     createdAt: NOW - 600_000,
     updatedAt: NOW - 60_000,
-    handover,
+    ...extra,
   };
 }
 
+/**
+ * One state per phase. The bot fixture had an earlier handover that found no agent (agentStatus
+ * offline, its additions kept); the presence fixture asked again since (agentStatus still the last
+ * check's); from intake on the last check said online.
+ */
 function stateIn(phase: Phase, lockExpiresAt: number = LIVE_LOCK): Conversation {
   const requested: Handover = { id: HANDOVER_ID, requestedAt: NOW - 120_000, additions: ADDITIONS };
   const inIntake: Handover = {
     ...requested,
-    agentStatus: 'online',
     intake: { step: 1, answers: { name: 'Ada' }, invalidAttempts: 2 },
   };
   const handedOver: Handover = {
     ...requested,
-    agentStatus: 'online',
     intake: { step: 2, answers: ANSWERS, invalidAttempts: 0 },
   };
   switch (phase) {
     case 'bot':
-      return conversation('bot');
+      return conversation('bot', { agentStatus: 'offline', additions: PREVIOUS_ADDITIONS });
     case 'presence':
-      return conversation('presence', requested);
+      return conversation('presence', { agentStatus: 'offline', additions: ADDITIONS, handover: requested });
     case 'intake':
-      return conversation('intake', inIntake);
+      return conversation('intake', { agentStatus: 'online', additions: ADDITIONS, handover: inIntake });
     case 'handing_over':
-      return conversation('handing_over', handedOver);
+      return conversation('handing_over', {
+        agentStatus: 'online',
+        additions: ADDITIONS,
+        handover: handedOver,
+      });
     case 'agent':
-      return conversation('agent', { ...handedOver, lockExpiresAt });
+      return conversation('agent', {
+        agentStatus: 'online',
+        additions: ADDITIONS,
+        handover: { ...handedOver, lockExpiresAt },
+      });
   }
+}
+
+/** The same state with one event of the previous transition still in its outbox. */
+function withOutbox(state: Conversation): Conversation {
+  return { ...state, outbox: [PENDING_EVENT] };
 }
 
 const COMMANDS: { [K in CommandType]: Extract<Command, { type: K }> } = {
@@ -101,6 +151,8 @@ const ILLEGAL = 'illegal';
 interface Legal {
   phase: Phase;
   effects: Effect[];
+  /** The top-level agentStatus afterwards: only presenceChecked changes it. */
+  agentStatus: AgentStatus;
 }
 type Outcome = typeof ILLEGAL | Legal;
 
@@ -108,7 +160,11 @@ const failed: Effect = { type: 'notifyHandoverFailed', handoverId: HANDOVER_ID, 
 
 const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
   bot: {
-    requestHandover: { phase: 'presence', effects: [{ type: 'checkPresence', handoverId: NEW_HANDOVER_ID }] },
+    requestHandover: {
+      phase: 'presence',
+      effects: [{ type: 'checkPresence', handoverId: NEW_HANDOVER_ID }],
+      agentStatus: 'offline',
+    },
     presenceChecked: ILLEGAL,
     intakeProgressed: ILLEGAL,
     intakeCompleted: ILLEGAL,
@@ -121,12 +177,16 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
   },
   presence: {
     requestHandover: ILLEGAL,
-    presenceChecked: { phase: 'intake', effects: [{ type: 'startIntake', handoverId: HANDOVER_ID }] },
+    presenceChecked: {
+      phase: 'intake',
+      effects: [{ type: 'startIntake', handoverId: HANDOVER_ID }],
+      agentStatus: 'online',
+    },
     intakeProgressed: ILLEGAL,
     intakeCompleted: ILLEGAL,
     intakeAbandoned: ILLEGAL,
     handoverSucceeded: ILLEGAL,
-    handoverFailed: { phase: 'bot', effects: [failed] },
+    handoverFailed: { phase: 'bot', effects: [failed], agentStatus: 'offline' },
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
@@ -134,14 +194,19 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
   intake: {
     requestHandover: ILLEGAL,
     presenceChecked: ILLEGAL,
-    intakeProgressed: { phase: 'intake', effects: [] },
+    intakeProgressed: { phase: 'intake', effects: [], agentStatus: 'online' },
     intakeCompleted: {
       phase: 'handing_over',
       effects: [{ type: 'handOver', handoverId: HANDOVER_ID, answers: { name: 'Ada', topic: 'invoice' } }],
+      agentStatus: 'online',
     },
-    intakeAbandoned: { phase: 'bot', effects: [{ type: 'intakeAbandoned', handoverId: HANDOVER_ID }] },
+    intakeAbandoned: {
+      phase: 'bot',
+      effects: [{ type: 'intakeAbandoned', handoverId: HANDOVER_ID }],
+      agentStatus: 'online',
+    },
     handoverSucceeded: ILLEGAL,
-    handoverFailed: { phase: 'bot', effects: [failed] },
+    handoverFailed: { phase: 'bot', effects: [failed], agentStatus: 'online' },
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
@@ -152,8 +217,12 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     intakeProgressed: ILLEGAL,
     intakeCompleted: ILLEGAL,
     intakeAbandoned: ILLEGAL,
-    handoverSucceeded: { phase: 'agent', effects: [{ type: 'sessionStarted', handoverId: HANDOVER_ID }] },
-    handoverFailed: { phase: 'bot', effects: [failed] },
+    handoverSucceeded: {
+      phase: 'agent',
+      effects: [{ type: 'sessionStarted', handoverId: HANDOVER_ID }],
+      agentStatus: 'online',
+    },
+    handoverFailed: { phase: 'bot', effects: [failed], agentStatus: 'online' },
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
@@ -167,10 +236,11 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     intakeAbandoned: ILLEGAL,
     handoverSucceeded: ILLEGAL,
     handoverFailed: ILLEGAL,
-    activity: { phase: 'agent', effects: [] },
+    activity: { phase: 'agent', effects: [], agentStatus: 'online' },
     endSession: {
       phase: 'bot',
       effects: [{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'agent' }],
+      agentStatus: 'online',
     },
     expire: ILLEGAL,
   },
@@ -204,6 +274,7 @@ describe('transition table (every phase × every command)', () => {
     // Assess
     expect(state.phase).toBe(expected.phase);
     expect(effects).toEqual(expected.effects);
+    expect(state.agentStatus).toBe(expected.agentStatus);
   });
 
   test.each(ILLEGAL_CASES)('%s + %s throws IllegalTransitionError', (phase, type) => {
@@ -221,6 +292,86 @@ describe('transition table (every phase × every command)', () => {
       expect(transition(stateIn(phase), COMMANDS[type], NOW).state.handover).toBeUndefined();
     },
   );
+
+  // Every fixture from presence on carries ADDITIONS, and requestHandover from bot stores them.
+  test.each(LEGAL_CASES)("%s + %s leaves the last request's additions at the top level", (phase, type) => {
+    expect(transition(stateIn(phase), COMMANDS[type], NOW).state.additions).toEqual({
+      skill: 'billing',
+      mscWebstore: 'shop-1',
+      mscChannel: 'chat',
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The outbox: it belongs to the write that produced it, never to the next state.
+// ---------------------------------------------------------------------------------------------
+
+describe('outbox', () => {
+  test.each(LEGAL_CASES)('%s + %s drops the previous outbox', (phase, type) => {
+    // Prepare
+    const before = withOutbox(stateIn(phase));
+
+    // Act
+    const { state } = transition(before, COMMANDS[type], NOW);
+
+    // Assess
+    expect('outbox' in state).toBe(false);
+    expect(state.outbox).toBeUndefined();
+    expect(before.outbox).toEqual([PENDING_EVENT]);
+  });
+
+  test.each([
+    ['requestHandover', COMMANDS.requestHandover],
+    ['expire', COMMANDS.expire],
+  ] satisfies Array<[CommandType, Command]>)(
+    '%s on an expired lock drops the previous outbox',
+    (_type, command) => {
+      const { state } = transition(withOutbox(stateIn('agent', NOW - 1)), command, NOW);
+
+      expect('outbox' in state).toBe(false);
+    },
+  );
+
+  test.each(ILLEGAL_CASES)('%s + %s throws and leaves the outbox in place', (phase, type) => {
+    // Prepare
+    const before = withOutbox(stateIn(phase));
+
+    // Act
+    const error = illegalError(() => transition(before, COMMANDS[type], NOW));
+
+    // Assess
+    expect(error.command).toBe(type);
+    expect(before.outbox).toEqual([PENDING_EVENT]);
+  });
+
+  test('everything else of the state is carried over', () => {
+    // Prepare
+    const before = withOutbox(stateIn('agent'));
+
+    // Act
+    const { state } = transition(before, { type: 'activity', lockMs: LOCK_MS }, NOW);
+
+    // Assess
+    expect(state).toStrictEqual({
+      tenantId: 't-1',
+      conversationId: 'c-1',
+      channel: { type: 'whatsapp', waId: '31600000000', phoneNumberId: 'pn-1' },
+      phase: 'agent',
+      version: VERSION + 1,
+      createdAt: NOW - 600_000,
+      updatedAt: NOW,
+      agentStatus: 'online',
+      additions: { skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' },
+      handover: {
+        id: HANDOVER_ID,
+        requestedAt: NOW - 120_000,
+        additions: { skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' },
+        intake: { step: 2, answers: { name: 'Ada', topic: 'invoice' }, invalidAttempts: 0 },
+        lockExpiresAt: NOW + LOCK_MS,
+      },
+    });
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -248,7 +399,7 @@ describe('version and immutability', () => {
 
   test.each(ALL_CASES)('%s + %s does not mutate the input state', (phase, type) => {
     // Prepare
-    const before = stateIn(phase);
+    const before = withOutbox(stateIn(phase));
     const snapshot = structuredClone(before);
 
     // Act
@@ -302,6 +453,8 @@ describe('version and immutability', () => {
     expect(state.version).toBe(steps.length);
     expect(state.updatedAt).toBe(NOW + steps.length - 1);
     expect(state.handover).toBeUndefined();
+    expect(state.agentStatus).toBe('online');
+    expect(state.additions).toEqual({ skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' });
     expect(effects.map((effect) => effect.type)).toEqual([
       'checkPresence',
       'startIntake',
@@ -382,6 +535,7 @@ describe('lock', () => {
         { type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' },
         { type: 'checkPresence', handoverId: NEW_HANDOVER_ID },
       ],
+      agentStatus: 'online',
     },
     presenceChecked: ILLEGAL,
     intakeProgressed: ILLEGAL,
@@ -391,7 +545,11 @@ describe('lock', () => {
     handoverFailed: ILLEGAL,
     activity: ILLEGAL,
     endSession: ILLEGAL,
-    expire: { phase: 'bot', effects: [{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' }] },
+    expire: {
+      phase: 'bot',
+      effects: [{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' }],
+      agentStatus: 'online',
+    },
   };
 
   test.each(COMMAND_TYPES.filter((type) => EXPIRED[type] === ILLEGAL))(
@@ -414,6 +572,8 @@ describe('lock', () => {
 
     expect(state.phase).toBe(expected.phase);
     expect(effects).toEqual(expected.effects);
+    expect(state.agentStatus).toBe(expected.agentStatus);
+    expect(state.additions).toEqual({ skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' });
   });
 
   test('requestHandover on an expired lock starts a fresh handover', () => {
@@ -428,6 +588,100 @@ describe('lock', () => {
 // Presence, intake, failure.
 // ---------------------------------------------------------------------------------------------
 
+describe('handover request', () => {
+  test('requestHandover stores its additions at the top level and in the handover', () => {
+    // Prepare: the bot fixture still holds an earlier request's additions.
+    const before = stateIn('bot');
+    const additions: HandoverAdditions = { skill: 'returns', mscWebstore: undefined, mscChannel: 'WhatsApp' };
+
+    // Act
+    const { state } = transition(
+      before,
+      { type: 'requestHandover', handoverId: NEW_HANDOVER_ID, additions },
+      NOW,
+    );
+
+    // Assess
+    expect(state.additions).toEqual({ skill: 'returns', mscChannel: 'WhatsApp' });
+    expect(state.handover?.additions).toEqual({ skill: 'returns', mscChannel: 'WhatsApp' });
+    expect(state.agentStatus).toBe('offline');
+  });
+
+  test('requestHandover with a pageUrl stores it in the handover', () => {
+    // Prepare
+    const before = newConversation('t-1', 'c-1', { type: 'web', pageUrl: 'https://shop.example/cart' }, NOW);
+
+    // Act
+    const { state } = transition(
+      before,
+      {
+        type: 'requestHandover',
+        handoverId: NEW_HANDOVER_ID,
+        additions: ADDITIONS,
+        pageUrl: 'https://shop.example/checkout',
+      },
+      NOW + 1,
+    );
+
+    // Assess
+    expect(state.handover).toStrictEqual({
+      id: NEW_HANDOVER_ID,
+      requestedAt: NOW + 1,
+      additions: { skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' },
+      pageUrl: 'https://shop.example/checkout',
+    });
+    expect(state.additions).toEqual({ skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' });
+    expect(state.agentStatus).toBeUndefined();
+  });
+
+  test('requestHandover without a pageUrl leaves no pageUrl key in the handover', () => {
+    const { state } = transition(
+      stateIn('bot'),
+      { type: 'requestHandover', handoverId: NEW_HANDOVER_ID, additions: ADDITIONS, pageUrl: undefined },
+      NOW,
+    );
+
+    expect(state.handover).not.toHaveProperty('pageUrl');
+  });
+
+  test('the pageUrl travels with the handover through presence and intake', () => {
+    // Prepare
+    let state = transition(
+      stateIn('bot'),
+      {
+        type: 'requestHandover',
+        handoverId: NEW_HANDOVER_ID,
+        additions: ADDITIONS,
+        pageUrl: 'https://shop.example/checkout',
+      },
+      NOW,
+    ).state;
+
+    // Act
+    state = transition(state, COMMANDS.presenceChecked, NOW + 1).state;
+    state = transition(state, COMMANDS.intakeProgressed, NOW + 2).state;
+    state = transition(state, COMMANDS.intakeCompleted, NOW + 3).state;
+
+    // Assess
+    expect(state.phase).toBe('handing_over');
+    expect(state.handover?.pageUrl).toBe('https://shop.example/checkout');
+  });
+
+  test('additions survive the end of the session; the handover does not', () => {
+    // Prepare
+    const before = stateIn('agent');
+
+    // Act
+    const { state } = transition(before, { type: 'endSession', by: 'user' }, NOW);
+
+    // Assess
+    expect(state.phase).toBe('bot');
+    expect(state.handover).toBeUndefined();
+    expect(state.additions).toEqual({ skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' });
+    expect(state.agentStatus).toBe('online');
+  });
+});
+
 describe('presence', () => {
   test('offline: back to the bot, handover cleared, notifyNoAgents', () => {
     const { state, effects } = transition(
@@ -441,6 +695,58 @@ describe('presence', () => {
     expect(effects).toEqual([{ type: 'notifyNoAgents', handoverId: HANDOVER_ID }]);
   });
 
+  test("offline: agentStatus offline at the top level, the request's additions kept", () => {
+    // Prepare: a conversation whose last presence check said online.
+    const before: Conversation = { ...stateIn('presence'), agentStatus: 'online' };
+
+    // Act
+    const { state } = transition(before, { type: 'presenceChecked', status: 'offline' }, NOW);
+
+    // Assess
+    expect(state).toEqual({
+      tenantId: 't-1',
+      conversationId: 'c-1',
+      channel: { type: 'whatsapp', waId: '31600000000', phoneNumberId: 'pn-1' },
+      phase: 'bot',
+      version: VERSION + 1,
+      createdAt: NOW - 600_000,
+      updatedAt: NOW,
+      agentStatus: 'offline',
+      additions: { skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' },
+    });
+  });
+
+  test('online: agentStatus online at the top level, not in the handover', () => {
+    // Prepare: the last presence check said offline.
+    const before = stateIn('presence');
+    expect(before.agentStatus).toBe('offline');
+
+    // Act
+    const { state } = transition(before, { type: 'presenceChecked', status: 'online' }, NOW);
+
+    // Assess
+    expect(state.agentStatus).toBe('online');
+    expect(state.handover).not.toHaveProperty('agentStatus');
+    expect(state.additions).toEqual({ skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' });
+  });
+
+  test("offline then a new request: the conversation is the bot's and can ask again", () => {
+    // Prepare
+    const offline = transition(
+      stateIn('presence'),
+      { type: 'presenceChecked', status: 'offline' },
+      NOW,
+    ).state;
+
+    // Act
+    const { state, effects } = transition(offline, COMMANDS.requestHandover, NOW + 1);
+
+    // Assess
+    expect(state.phase).toBe('presence');
+    expect(state.agentStatus).toBe('offline');
+    expect(effects).toEqual([{ type: 'checkPresence', handoverId: NEW_HANDOVER_ID }]);
+  });
+
   test('online: intake with agentStatus online and a fresh intake', () => {
     const before = stateIn('presence');
 
@@ -451,7 +757,6 @@ describe('presence', () => {
       id: HANDOVER_ID,
       requestedAt: before.handover?.requestedAt,
       additions: ADDITIONS,
-      agentStatus: 'online',
       intake: { step: 0, answers: {}, invalidAttempts: 0 },
     });
     expect(effects).toEqual([{ type: 'startIntake', handoverId: HANDOVER_ID }]);
@@ -462,8 +767,13 @@ describe('intake', () => {
   test('intakeProgressed replaces the intake progress and emits nothing', () => {
     const { state, effects } = transition(stateIn('intake'), COMMANDS.intakeProgressed, NOW);
 
-    expect(state.handover?.intake).toEqual({ step: 2, answers: { name: 'Ada' }, invalidAttempts: 1 });
-    expect(state.handover?.agentStatus).toBe('online');
+    expect(state.handover?.intake).toStrictEqual({
+      step: 2,
+      answers: { name: 'Ada' },
+      invalidAttempts: 1,
+      lastMessageId: 'm-9',
+    });
+    expect(state.agentStatus).toBe('online');
     expect(effects).toEqual([]);
   });
 

@@ -1,0 +1,161 @@
+import {
+  additionsOf,
+  DEFAULT_MSC_CHANNEL,
+  handoverRequestOf,
+  LIVECHAT_SESSION_END,
+  LIVECHAT_SESSION_EXPIRED,
+  LIVECHAT_SESSION_START,
+} from '../../shared/domain/handover-trigger';
+import type { BotAnswer } from '../../shared/events/shapes';
+
+const HANDOVER_EVENT = 'HANDOVER_REQUESTED';
+
+function answer(fields: Omit<BotAnswer, 'id'> = {}): BotAnswer {
+  return { id: 'a-1', text: 'Let me find a colleague for you.', ...fields };
+}
+
+describe('constants', () => {
+  test('the livechat payloads and the default channel are the ones CM.com uses', () => {
+    expect(LIVECHAT_SESSION_START).toBe('LIVECHAT_SESSION_START');
+    expect(LIVECHAT_SESSION_END).toBe('LIVECHAT_SESSION_END');
+    expect(LIVECHAT_SESSION_EXPIRED).toBe('LIVECHAT_SESSION_EXPIRED');
+    expect(DEFAULT_MSC_CHANNEL).toBe('WhatsApp');
+  });
+});
+
+describe('handoverRequestOf: what triggers a handover', () => {
+  test.each([
+    ['the boolean true', true],
+    ['the string "true"', 'true'],
+    ['the string "TRUE"', 'TRUE'],
+    ['the string "True"', 'True'],
+  ])('livechat as %s triggers', (_label, livechat) => {
+    expect(handoverRequestOf(answer({ outputAdditions: { livechat } }), HANDOVER_EVENT)).toEqual({
+      skill: undefined,
+      mscWebstore: undefined,
+      mscChannel: 'WhatsApp',
+    });
+  });
+
+  test.each([
+    ['the boolean false', false],
+    ['the string "false"', 'false'],
+    ['the string "yes"', 'yes'],
+    ['the number 1', 1],
+    ['an empty string', ''],
+  ])('livechat as %s does not trigger', (_label, livechat) => {
+    expect(handoverRequestOf(answer({ outputAdditions: { livechat } }), HANDOVER_EVENT)).toBeUndefined();
+  });
+
+  test('no livechat in the additions does not trigger', () => {
+    expect(
+      handoverRequestOf(answer({ outputAdditions: { skill: 'billing' } }), HANDOVER_EVENT),
+    ).toBeUndefined();
+  });
+
+  test('no additions and no metadata at all does not trigger', () => {
+    expect(handoverRequestOf(answer(), HANDOVER_EVENT)).toBeUndefined();
+  });
+
+  test("metadata triggerEvent equal to the tenant's handover event triggers", () => {
+    expect(
+      handoverRequestOf(answer({ metadata: { triggerEvent: 'HANDOVER_REQUESTED' } }), HANDOVER_EVENT),
+    ).toEqual({ skill: undefined, mscWebstore: undefined, mscChannel: 'WhatsApp' });
+  });
+
+  test('metadata triggerEvent triggers with the additions the answer carries', () => {
+    expect(
+      handoverRequestOf(
+        answer({
+          metadata: { triggerEvent: 'HANDOVER_REQUESTED' },
+          outputAdditions: { skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'Web' },
+        }),
+        HANDOVER_EVENT,
+      ),
+    ).toEqual({ skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'Web' });
+  });
+
+  test.each([
+    ['another event', 'SOMETHING_ELSE'],
+    ['the same event in other case', 'handover_requested'],
+    ['an empty event', ''],
+  ])('metadata triggerEvent as %s does not trigger', (_label, triggerEvent) => {
+    expect(handoverRequestOf(answer({ metadata: { triggerEvent } }), HANDOVER_EVENT)).toBeUndefined();
+  });
+
+  test('metadata without triggerEvent does not trigger', () => {
+    expect(handoverRequestOf(answer({ metadata: { intent: 'greeting' } }), HANDOVER_EVENT)).toBeUndefined();
+  });
+
+  test('livechat triggers even when the triggerEvent is a different one', () => {
+    expect(
+      handoverRequestOf(
+        answer({ outputAdditions: { livechat: 'true' }, metadata: { triggerEvent: 'SOMETHING_ELSE' } }),
+        HANDOVER_EVENT,
+      ),
+    ).toEqual({ skill: undefined, mscWebstore: undefined, mscChannel: 'WhatsApp' });
+  });
+});
+
+describe('handoverRequestOf / additionsOf: the additions saved with a handover', () => {
+  test('skill and mscWebstore are trimmed, a given mscChannel is kept', () => {
+    expect(
+      handoverRequestOf(
+        answer({
+          outputAdditions: {
+            livechat: true,
+            skill: '  billing ',
+            mscWebstore: '\tshop-1\n',
+            mscChannel: 'Web',
+          },
+        }),
+        HANDOVER_EVENT,
+      ),
+    ).toStrictEqual({ skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'Web' });
+  });
+
+  test('empty and blank strings become undefined; mscChannel defaults to WhatsApp', () => {
+    expect(additionsOf({ skill: '', mscWebstore: '   ', mscChannel: '' })).toStrictEqual({
+      skill: undefined,
+      mscWebstore: undefined,
+      mscChannel: 'WhatsApp',
+    });
+  });
+
+  test('absent fields: skill and mscWebstore undefined, mscChannel WhatsApp', () => {
+    expect(additionsOf({})).toStrictEqual({
+      skill: undefined,
+      mscWebstore: undefined,
+      mscChannel: 'WhatsApp',
+    });
+  });
+
+  test('a given mscChannel is kept (trimmed)', () => {
+    expect(additionsOf({ mscChannel: ' Facebook ' })).toStrictEqual({
+      skill: undefined,
+      mscWebstore: undefined,
+      mscChannel: 'Facebook',
+    });
+  });
+
+  test('booleans are not taken as skill, web store or channel; numbers are, as text', () => {
+    expect(additionsOf({ skill: true, mscWebstore: false, mscChannel: false })).toStrictEqual({
+      skill: undefined,
+      mscWebstore: undefined,
+      mscChannel: 'WhatsApp',
+    });
+    expect(additionsOf({ skill: 42, mscWebstore: 7 })).toStrictEqual({
+      skill: '42',
+      mscWebstore: '7',
+      mscChannel: 'WhatsApp',
+    });
+  });
+
+  test('other additions (livechat itself, anything else) are not carried', () => {
+    expect(additionsOf({ livechat: true, skill: 'sales', foo: 'bar' })).toStrictEqual({
+      skill: 'sales',
+      mscWebstore: undefined,
+      mscChannel: 'WhatsApp',
+    });
+  });
+});
