@@ -40,6 +40,7 @@ export async function askBot(ports: Ports, turn: BotTurn): Promise<void> {
             tenantId,
             conversationId,
             answer,
+            pageUrl: turn.message.pageUrl,
           },
         ),
       ),

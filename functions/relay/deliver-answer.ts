@@ -15,6 +15,7 @@ export interface AnswerDelivery {
   tenantId: string;
   conversationId: string;
   answer: BotAnswer;
+  pageUrl?: string | undefined;
 }
 
 export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Promise<void> {
@@ -37,7 +38,7 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
           type: 'requestHandover',
           handoverId: `answer:${answer.id}`,
           additions,
-          pageUrl: state.channel.type === 'web' ? state.channel.pageUrl : undefined,
+          pageUrl: delivery.pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
         }
       : undefined,
   );

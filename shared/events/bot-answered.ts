@@ -1,9 +1,14 @@
 /** relay (sync bot reply) or ingest (`/answers`, async bot) → relay: one answer of the bot to deliver. */
+import * as z from 'zod';
 import { defineEvent } from './define';
 import { botAnswerSchema, conversationRefSchema } from './shapes';
 
 export const BotAnswered = defineEvent(
   'BotAnswered',
   1,
-  conversationRefSchema.extend({ answer: botAnswerSchema }),
+  conversationRefSchema.extend({
+    answer: botAnswerSchema,
+    /** Web chat: the page of the message answered, for URL-based routing if the answer asks for a handover. */
+    pageUrl: z.string().optional(),
+  }),
 );

@@ -95,6 +95,8 @@ describe('1. triggers', () => {
 
 describe('2. presence check', () => {
   test('MSC presence API: GET with apikey, Channel and the page URL as referrer; Online → agentStatus online', async () => {
+    // The page of the message that led to the handover counts, not the page the chat started on.
+    await flow.web('demo', 'w-presence', { text: 'hello', pageUrl: 'https://shop.example/de' });
     await flow.web('demo', 'w-presence', { text: 'agent', pageUrl: 'https://shop.example/de/faq' });
     const [presence] = await flow.log({ system: 'presence' });
     expect(presence).toMatchObject({ method: 'GET', path: '/sim/presence/api/v1' });
