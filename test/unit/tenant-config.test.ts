@@ -1,0 +1,87 @@
+/** Tenant configuration as code: validated once at start, with errors that name the field. */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { localTenants } from '../../infra/local/tenants';
+import { readEnvironment } from '../../shared/config/environment';
+import { ConfigError, parseTenants } from '../../shared/config/tenants';
+
+const example: unknown = JSON.parse(
+  readFileSync(path.join(__dirname, '..', '..', 'infra', 'aws', 'tenants.example.json'), 'utf8'),
+);
+
+const minimal = {
+  id: 'acme',
+  bot: { url: 'https://bot.example.com', signingSecret: { secretId: 'baton/acme' } },
+  agentApiToken: { secretId: 'baton/acme' },
+  desk: { type: 'webhook', url: 'https://desk.example.com/hook' },
+  presence: { type: 'webhook', url: 'https://desk.example.com/presence' },
+};
+
+test('the example tenants file and the local demo tenants are valid', () => {
+  expect(parseTenants(example).map((tenant) => tenant.id)).toEqual(['acme']);
+  expect(
+    localTenants('http://127.0.0.1:3000/sim').map((tenant) => [tenant.id, tenant.session.lockMinutes]),
+  ).toEqual([
+    ['demo', 1440],
+    ['demo2', 60],
+  ]);
+});
+
+test('defaults: 24 h lock, handover event "handover", 2 s presence timeout, 3 invalid answers, cancel words', () => {
+  const [tenant] = parseTenants([minimal]);
+  expect(tenant?.session.lockMinutes).toBe(1440);
+  expect(tenant?.handoverEvent).toBe('handover');
+  expect(tenant?.presence.timeoutMs).toBe(2000);
+  expect(tenant?.intake).toEqual({ questions: [], maxInvalidAttempts: 3, cancelWords: ['cancel', 'stop'] });
+  expect(tenant?.messages.noAgents).toMatch(/no agents/i);
+});
+
+test.each([
+  ['a missing desk', { ...minimal, desk: undefined }, 'desk'],
+  ['an unknown desk type', { ...minimal, desk: { type: 'zendesk', url: 'https://x.example' } }, 'desk.type'],
+  ['a bot URL that is not http(s)', { ...minimal, bot: { ...minimal.bot, url: 'ftp://bot' } }, 'bot.url'],
+  ['an upper-case tenant id', { ...minimal, id: 'Acme' }, 'id'],
+  ['an unknown field (a typo)', { ...minimal, sesion: { lockMinutes: 60 } }, 'sesion'],
+  [
+    'a choice question without choices',
+    {
+      ...minimal,
+      intake: { questions: [{ id: 'topic', type: 'choice', prompt: 'Topic?', reask: 'Pick one.' }] },
+    },
+    'intake.questions[0].choices',
+  ],
+  [
+    'two questions with one id',
+    {
+      ...minimal,
+      intake: {
+        questions: [
+          { id: 'email', type: 'email', prompt: 'Email?', reask: 'Again?' },
+          { id: 'email', type: 'text', prompt: 'Email again?', reask: 'Again?' },
+        ],
+      },
+    },
+    'intake.questions',
+  ],
+  ['a lock of 0 minutes', { ...minimal, session: { lockMinutes: 0 } }, 'session.lockMinutes'],
+])('%s is refused, naming the field', (_name, tenant, field) => {
+  expect(() => parseTenants([tenant])).toThrow(ConfigError);
+  expect(() => parseTenants([tenant])).toThrow(field);
+});
+
+test('two tenants with one id are refused', () => {
+  expect(() => parseTenants([minimal, minimal])).toThrow('tenant ids must be unique');
+});
+
+test('the Lambda environment fails fast, naming what is missing', () => {
+  const env = {
+    TABLE_NAME: 'table',
+    EVENT_BUS_NAME: 'bus',
+    BATON_TENANTS: JSON.stringify([minimal]),
+    PUBLIC_API_URL: 'https://api.example.com/',
+  };
+  expect(readEnvironment(env)).toMatchObject({ tableName: 'table', publicApiUrl: 'https://api.example.com' });
+  expect(() => readEnvironment({ ...env, TABLE_NAME: undefined })).toThrow('TABLE_NAME');
+  expect(() => readEnvironment({ ...env, BATON_TENANTS: '[{' })).toThrow('BATON_TENANTS is not valid JSON');
+  expect(() => readEnvironment({ ...env, BATON_TENANTS: '[]' })).toThrow(ConfigError);
+});
