@@ -1,18 +1,16 @@
 /** (API Gateway HTTP API) → agent-api: the agent desk's callbacks, behind the tenant's bearer token. */
 
 import { timingSafeEqual } from 'node:crypto';
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { TENANT_ID_PATTERN, type TenantConfig } from '../../shared/config/tenants';
+import type { TenantConfig } from '../../shared/config/tenants';
 import { header, json, parseJson, rawBody } from '../../shared/http/api';
-import { httpErrors } from '../../shared/http/error-middleware';
-import { badRequest, notFound, unauthorized } from '../../shared/http/errors';
+import { badRequest, unauthorized } from '../../shared/http/errors';
+import { routedHandler, tenantOf } from '../../shared/http/router';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { claim, postAgentMessage } from './agent-api';
 
 type Event = APIGatewayProxyEventV2;
-type Result = APIGatewayProxyStructuredResultV2;
 
 const agentMessageSchema = z.object({
   text: z.string().min(1).max(4096),
@@ -22,9 +20,7 @@ const endSchema = z.object({ text: z.string().min(1).max(1000).optional() });
 
 export function createHandler(rt: Runtime) {
   const authorized = async (event: Event): Promise<TenantConfig> => {
-    const tenantId = event.pathParameters?.tenant ?? '';
-    const tenant = TENANT_ID_PATTERN.test(tenantId) ? rt.tenants.get(tenantId) : undefined;
-    if (!tenant) throw notFound('unknown tenant');
+    const tenant = tenantOf(rt.tenants, event);
     const expected = Buffer.from(`Bearer ${await rt.secrets.resolve(tenant.agentApiToken)}`);
     const given = Buffer.from(header(event, 'authorization') ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthorized();
@@ -37,7 +33,7 @@ export function createHandler(rt: Runtime) {
     return id;
   };
 
-  const routes: Record<string, (event: Event) => Promise<Result>> = {
+  return routedHandler(rt.logger, {
     'POST /v1/{tenant}/agent/conversations/{conversationId}/claim': async (event) => {
       const tenant = await authorized(event);
       return json(200, { status: await claim(rt, tenant, conversationIdOf(event)) });
@@ -59,13 +55,5 @@ export function createHandler(rt: Runtime) {
       });
       return json(202, { accepted: true });
     },
-  };
-
-  return middy<Event, Result>()
-    .use(httpErrors(rt.logger))
-    .handler(async (event) => {
-      const route = routes[event.routeKey];
-      if (!route) throw notFound(`no route ${event.routeKey}`);
-      return route(event);
-    });
+  });
 }

@@ -1,12 +1,10 @@
 /** (API Gateway HTTP API) → ingest: channel webhooks and pushed bot answers → use cases. */
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import type { SecretRef } from '../../shared/config/secrets';
-import { TENANT_ID_PATTERN, type TenantConfig } from '../../shared/config/tenants';
 import { header, json, parseJson, parseWith, rawBody, text } from '../../shared/http/api';
-import { httpErrors } from '../../shared/http/error-middleware';
 import { forbidden, notFound, unauthorized } from '../../shared/http/errors';
+import { routedHandler, tenantOf } from '../../shared/http/router';
 import { hasValidSignature } from '../../shared/http/signature';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { botAnswerPushSchema } from './bot-answer-push';
@@ -16,7 +14,6 @@ import { webMessageSchema } from './web-message';
 import { whatsappMessages, whatsappWebhookSchema } from './whatsapp-webhook';
 
 type Event = APIGatewayProxyEventV2;
-type Result = APIGatewayProxyStructuredResultV2;
 
 const verificationSchema = z.object({
   'hub.mode': z.literal('subscribe'),
@@ -25,12 +22,7 @@ const verificationSchema = z.object({
 });
 
 export function createHandler(rt: Runtime) {
-  const tenantOf = (event: Event): TenantConfig => {
-    const tenantId = event.pathParameters?.tenant ?? '';
-    const tenant = TENANT_ID_PATTERN.test(tenantId) ? rt.tenants.get(tenantId) : undefined;
-    if (!tenant) throw notFound('unknown tenant');
-    return tenant;
-  };
+  const tenantFor = (event: Event) => tenantOf(rt.tenants, event);
 
   /** The signature is checked on the raw body before anything parses it. */
   const signedBody = async (
@@ -45,9 +37,9 @@ export function createHandler(rt: Runtime) {
     return body;
   };
 
-  const routes: Record<string, (event: Event) => Promise<Result>> = {
+  return routedHandler(rt.logger, {
     'GET /v1/{tenant}/whatsapp': async (event) => {
-      const tenant = tenantOf(event);
+      const tenant = tenantFor(event);
       if (!tenant.whatsapp) throw notFound('channel not configured for this tenant');
       const query = parseWith(verificationSchema, event.queryStringParameters ?? {}, 'query');
       const expected = await rt.secrets.resolve(tenant.whatsapp.verifyToken);
@@ -56,7 +48,7 @@ export function createHandler(rt: Runtime) {
     },
 
     'POST /v1/{tenant}/whatsapp': async (event) => {
-      const tenant = tenantOf(event);
+      const tenant = tenantFor(event);
       const body = await signedBody(event, tenant.whatsapp?.appSecret, 'x-hub-signature-256');
       const webhook = parseJson(whatsappWebhookSchema, body);
       // In order, one at a time: messages of one user keep their order.
@@ -72,7 +64,7 @@ export function createHandler(rt: Runtime) {
     },
 
     'POST /v1/{tenant}/web': async (event) => {
-      const tenant = tenantOf(event);
+      const tenant = tenantFor(event);
       const body = await signedBody(event, tenant.web?.signingSecret, 'x-baton-signature');
       const message = parseJson(webMessageSchema, body);
       const result = await receiveUserMessage(rt, {
@@ -91,18 +83,10 @@ export function createHandler(rt: Runtime) {
     },
 
     'POST /v1/{tenant}/answers': async (event) => {
-      const tenant = tenantOf(event);
+      const tenant = tenantFor(event);
       const body = await signedBody(event, tenant.bot.signingSecret, 'x-baton-signature');
       await receiveBotAnswer(rt, tenant.id, parseJson(botAnswerPushSchema, body));
       return json(200, { ok: true });
     },
-  };
-
-  return middy<Event, Result>()
-    .use(httpErrors(rt.logger))
-    .handler(async (event) => {
-      const route = routes[event.routeKey];
-      if (!route) throw notFound(`no route ${event.routeKey}`);
-      return route(event);
-    });
+  });
 }

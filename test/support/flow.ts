@@ -1,7 +1,7 @@
 /** A small driver for flow tests: a user on a channel, the simulators' log and the stored state. */
 import * as z from 'zod';
 import type { LocalStack } from '../../infra/local/stack';
-import { postSigned, postWeb, postWhatsApp, request } from './http';
+import { postSigned, postWeb, postWhatsApp, request, whatsappWebhook } from './http';
 
 export const simEntrySchema = z.object({
   system: z.string(),
@@ -69,25 +69,7 @@ export class Flow {
           },
         }
       : { type: 'text', text: { body: message.text ?? '' } };
-    const body = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: '102938475610293',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550001111', phone_number_id: '1234567890' },
-                contacts: [{ profile: { name: 'Flow User' }, wa_id: from }],
-                messages: [{ from, id, timestamp: '1732300000', ...content }],
-              },
-            },
-          ],
-        },
-      ],
-    });
+    const body = whatsappWebhook(from, { id, ...content });
     const answer = await postWhatsApp(this.stack.url, tenant, body);
     if (answer.status !== 200) throw new Error(`whatsapp message answered ${answer.status}: ${answer.text}`);
     await this.stack.settle();

@@ -51,13 +51,8 @@ export const postWeb = (
   secret = `${tenant}-web-secret`,
 ) => postSigned(`${baseUrl}/v1/${tenant}/web`, JSON.stringify(message), secret);
 
-/** A WhatsApp Cloud API webhook with one text message, shaped as test/fixtures/whatsapp/inbound-text.json. */
-export function whatsappText(
-  from: string,
-  messageId: string,
-  text: string,
-  timestamp = '1732300000',
-): string {
+/** A WhatsApp Cloud API webhook carrying one message from `from`, shaped as test/fixtures/whatsapp/inbound-*.json. */
+export function whatsappWebhook(from: string, message: Record<string, unknown>): string {
   return JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [
@@ -70,13 +65,18 @@ export function whatsappText(
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '15550001111', phone_number_id: '1234567890' },
               contacts: [{ profile: { name: 'Test User' }, wa_id: from }],
-              messages: [{ from, id: messageId, timestamp, type: 'text', text: { body: text } }],
+              messages: [{ from, timestamp: '1732300000', ...message }],
             },
           },
         ],
       },
     ],
   });
+}
+
+/** A WhatsApp webhook with one text message. */
+export function whatsappText(from: string, messageId: string, text: string): string {
+  return whatsappWebhook(from, { id: messageId, type: 'text', text: { body: text } });
 }
 
 /** A file of test/fixtures/whatsapp (copied from the team's shared fixtures: real Meta shapes). */
