@@ -27,7 +27,8 @@ export async function checkPresence(ports: Ports, request: PresenceCheck): Promi
     {
       tenantId,
       scope: 'presence',
-      key: handoverId,
+      // Handover ids derive from message ids, which are only unique within a conversation.
+      key: `${conversationId}#${handoverId}`,
       retentionSeconds: EVENT_DEDUPE_SECONDS,
       inProgressSeconds: 30,
     },

@@ -39,7 +39,8 @@ export async function handOver(
     {
       tenantId,
       scope: 'hand-over',
-      key: handoverId,
+      // Handover ids derive from message ids, which are only unique within a conversation.
+      key: `${conversationId}#${handoverId}`,
       retentionSeconds: EVENT_DEDUPE_SECONDS,
       inProgressSeconds: Math.ceil(tenant.desk.timeoutMs / 1000) + 60,
     },

@@ -22,7 +22,14 @@ export type Applied =
   | { outcome: 'unchanged'; state: Conversation }
   | { outcome: 'missing' };
 
-const MAX_ATTEMPTS = 8;
+/** Enough for a burst of concurrent writers on one conversation (user, agent, desk, sweep). */
+const MAX_ATTEMPTS = 30;
+
+/** Exponential backoff with full jitter, so racing writers spread out instead of colliding again. */
+function backoff(attempt: number): Promise<void> {
+  const capMs = Math.min(200, 5 * 2 ** Math.min(attempt, 6));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
+}
 
 /**
  * `decide` sees the current state and returns the command to apply, or undefined to leave it. It may
@@ -47,12 +54,16 @@ export async function applyCommand(
       if (error instanceof IllegalTransitionError) return { outcome: 'unchanged', state };
       throw error;
     }
-    const events = eventsFor(next.state, next.effects, now);
-    const written: Conversation = { ...next.state, ...(events.length ? { outbox: events } : {}) };
+    // Events an earlier writer could not publish stay in the outbox until someone does.
+    const outbox = [...(state.outbox ?? []), ...eventsFor(next.state, next.effects, now)];
+    const written: Conversation = { ...next.state, ...(outbox.length ? { outbox } : {}) };
     try {
       await ports.conversations.save(written, now);
     } catch (error) {
-      if (error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) continue;
+      if (error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) {
+        await backoff(attempt);
+        continue;
+      }
       throw error;
     }
     await flushOutbox(ports, written);

@@ -1,0 +1,278 @@
+/** beginIntake / answerQuestion on DynamoDB Local, the questions delivered to a real web chat endpoint. */
+import * as z from 'zod';
+import {
+  answerQuestion,
+  beginIntake,
+  IntakeNotReadyError,
+} from '../../../functions/advance-intake/advance-intake';
+import { OutsideCallError } from '../../../shared/clients/http';
+import { type Conversation, transition } from '../../../shared/domain/conversation';
+import type { UserMessage } from '../../../shared/events/shapes';
+import { sign } from '../../../shared/http/signature';
+import { freshTable } from '../../support/dynamo';
+import { jsonBody, type OutsideServer, startOutsideServer } from './outside-server';
+import { buildRuntime, handoverIdOf, QUESTIONS, SECRETS, seed, type TestRig, uniqueId } from './runtime';
+
+let outside: OutsideServer;
+let rig: TestRig;
+
+beforeAll(async () => {
+  const table = await freshTable('use-intake');
+  outside = await startOutsideServer();
+  rig = buildRuntime({ ...table, outsideUrl: outside.url });
+});
+afterAll(async () => {
+  await outside.close();
+  rig.dynamo.raw.destroy();
+});
+beforeEach(() => {
+  outside.reset();
+  rig.reset();
+});
+
+const webDelivery = z.object({ conversationId: z.string(), text: z.string() }).strict();
+
+/** The texts the web chat endpoint received for one conversation, in order. */
+function webTexts(conversationId: string): string[] {
+  return outside
+    .of('web')
+    .map((request) => jsonBody(request, webDelivery))
+    .filter((body) => body.conversationId === conversationId)
+    .map((body) => body.text);
+}
+
+const TOPIC_TEXT = `${QUESTIONS.topic.prompt}\n1. Billing\n2. Technical`;
+const EMAIL_REASK = `${QUESTIONS.email.reask}\n${QUESTIONS.email.prompt}`;
+
+const intakeOf = (tenantId = 'acme') =>
+  seed(rig, 'intake', { tenantId, conversationId: uniqueId('web'), additions: { mscChannel: 'Web' } });
+
+const message = (id: string, text: string): UserMessage => ({ id, text, receivedAt: rig.clock.now() });
+
+const answer = (conversation: Conversation, id: string, text: string) =>
+  answerQuestion(rig.runtime, {
+    tenantId: conversation.tenantId,
+    conversationId: conversation.conversationId,
+    message: message(id, text),
+  });
+
+const begin = (conversation: Conversation) =>
+  beginIntake(rig.runtime, {
+    tenantId: conversation.tenantId,
+    conversationId: conversation.conversationId,
+    handoverId: handoverIdOf(conversation),
+  });
+
+test('beginIntake asks question 0 through the signed web delivery endpoint, once however often it is delivered', async () => {
+  const conversation = await intakeOf();
+
+  await begin(conversation);
+  await begin(conversation);
+
+  const requests = outside.of('web');
+  expect(requests).toHaveLength(1);
+  const [request] = requests;
+  expect(request).toMatchObject({
+    method: 'POST',
+    path: '/web/acme',
+    headers: { 'content-type': 'application/json' },
+  });
+  expect(request?.headers['x-baton-signature']).toBe(sign(SECRETS.webSecret, request?.body ?? ''));
+  expect(jsonBody(request, webDelivery)).toEqual({
+    conversationId: conversation.conversationId,
+    text: QUESTIONS.name.prompt,
+  });
+  expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
+  expect(rig.publisher.events).toEqual([]);
+});
+
+test('answers move through the questions, an invalid one is re-asked, the last completes: handing_over + IntakeCompleted', async () => {
+  const conversation = await intakeOf();
+  const { conversationId } = conversation;
+  const handoverId = handoverIdOf(conversation);
+
+  await answer(conversation, 'm-1', '  Ada Lovelace ');
+  expect((await rig.state('acme', conversationId))?.handover?.intake).toEqual({
+    step: 1,
+    answers: { name: 'Ada Lovelace' },
+    invalidAttempts: 0,
+    lastMessageId: 'm-1',
+  });
+  expect(webTexts(conversationId)).toEqual([QUESTIONS.email.prompt]);
+
+  await answer(conversation, 'm-2', 'ada at example dot com');
+  expect((await rig.state('acme', conversationId))?.handover?.intake).toEqual({
+    step: 1,
+    answers: { name: 'Ada Lovelace' },
+    invalidAttempts: 1,
+    lastMessageId: 'm-2',
+  });
+  expect(webTexts(conversationId)).toEqual([QUESTIONS.email.prompt, EMAIL_REASK]);
+
+  await answer(conversation, 'm-3', 'Ada@Example.COM');
+  expect((await rig.state('acme', conversationId))?.handover?.intake).toEqual({
+    step: 2,
+    answers: { name: 'Ada Lovelace', email: 'ada@example.com' },
+    invalidAttempts: 0,
+    lastMessageId: 'm-3',
+  });
+  expect(webTexts(conversationId)).toEqual([QUESTIONS.email.prompt, EMAIL_REASK, TOPIC_TEXT]);
+  expect(rig.publisher.events).toEqual([]);
+
+  await answer(conversation, 'm-4', '2');
+  const answers = { name: 'Ada Lovelace', email: 'ada@example.com', topic: 'Technical' };
+  const stored = await rig.state('acme', conversationId);
+  expect(stored).toMatchObject({
+    phase: 'handing_over',
+    version: conversation.version + 4,
+    handover: { id: handoverId, intake: { step: 2, answers, invalidAttempts: 0 } },
+  });
+  // Completing asks nothing more; the hand-over tells the user.
+  expect(webTexts(conversationId)).toHaveLength(3);
+  expect(rig.publisher.published()).toEqual([['IntakeCompleted', `completed:${handoverId}`]]);
+  expect(rig.publisher.events[0]?.detail.data).toEqual({
+    tenantId: 'acme',
+    conversationId,
+    handoverId,
+    answers,
+  });
+});
+
+test('three invalid answers to one question abandon the intake: bot + HandoverDeclined(intake_abandoned)', async () => {
+  const conversation = await intakeOf();
+  const { conversationId } = conversation;
+  const handoverId = handoverIdOf(conversation);
+  await answer(conversation, 'm-1', 'Grace Hopper');
+
+  await answer(conversation, 'm-2', 'nope');
+  await answer(conversation, 'm-3', 'still@nope');
+  expect((await rig.state('acme', conversationId))?.handover?.intake?.invalidAttempts).toBe(2);
+  await answer(conversation, 'm-4', '@@@');
+
+  const stored = await rig.state('acme', conversationId);
+  expect(stored).toMatchObject({ phase: 'bot', version: conversation.version + 4 });
+  expect(stored?.handover).toBeUndefined();
+  expect(webTexts(conversationId)).toEqual([QUESTIONS.email.prompt, EMAIL_REASK, EMAIL_REASK]);
+  expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
+  expect(rig.publisher.events[0]?.detail.data).toEqual({
+    tenantId: 'acme',
+    conversationId,
+    handoverId,
+    reason: 'intake_abandoned',
+  });
+});
+
+test('a cancel word (any case, padded) abandons the intake at once, even while re-asking', async () => {
+  const conversation = await intakeOf();
+  const handoverId = handoverIdOf(conversation);
+  await answer(conversation, 'm-1', 'x');
+
+  await answer(conversation, 'm-2', '  CANCEL ');
+
+  const stored = await rig.state('acme', conversation.conversationId);
+  expect(stored).toMatchObject({ phase: 'bot', version: conversation.version + 2 });
+  expect(stored?.handover).toBeUndefined();
+  expect(webTexts(conversation.conversationId)).toEqual([
+    `${QUESTIONS.name.reask}\n${QUESTIONS.name.prompt}`,
+  ]);
+  expect(rig.publisher.events.map((event) => event.detail.data)).toEqual([
+    expect.objectContaining({ handoverId, reason: 'intake_abandoned' }),
+  ]);
+});
+
+test('the same message redelivered, after and alongside the first delivery, advances once and sends once', async () => {
+  const conversation = await intakeOf();
+  const { conversationId } = conversation;
+
+  await answer(conversation, 'm-1', 'Alan Turing');
+  await answer(conversation, 'm-1', 'Alan Turing');
+  await Promise.all([
+    answer(conversation, 'm-2', 'alan@example.com'),
+    answer(conversation, 'm-2', 'alan@example.com'),
+  ]);
+
+  const stored = await rig.state('acme', conversationId);
+  expect(stored?.version).toBe(conversation.version + 2);
+  expect(stored?.handover?.intake).toEqual({
+    step: 2,
+    answers: { name: 'Alan Turing', email: 'alan@example.com' },
+    invalidAttempts: 0,
+    lastMessageId: 'm-2',
+  });
+  expect(webTexts(conversationId)).toEqual([QUESTIONS.email.prompt, TOPIC_TEXT]);
+  expect(rig.publisher.events).toEqual([]);
+});
+
+test('a redelivery after the question could not be sent sends it without advancing again', async () => {
+  const conversation = await intakeOf();
+  outside.mode('web', '5xx');
+
+  await expect(answer(conversation, 'm-1', 'Alan Turing')).rejects.toBeInstanceOf(OutsideCallError);
+  const afterFailure = await rig.state('acme', conversation.conversationId);
+  expect(afterFailure?.handover?.intake).toMatchObject({ step: 1, lastMessageId: 'm-1' });
+
+  outside.mode('web', 'ok');
+  await answer(conversation, 'm-1', 'Alan Turing');
+
+  expect(await rig.state('acme', conversation.conversationId)).toEqual(afterFailure);
+  expect(outside.of('web')).toHaveLength(2);
+  expect(webTexts(conversation.conversationId)).toEqual([QUESTIONS.email.prompt, QUESTIONS.email.prompt]);
+  expect(rig.publisher.events).toEqual([]);
+});
+
+test('a message while the presence check is under way throws IntakeNotReadyError and changes nothing; its retry is answered', async () => {
+  const inPresence = await seed(rig, 'presence', {
+    conversationId: uniqueId('web'),
+    additions: { mscChannel: 'Web' },
+  });
+
+  await expect(answer(inPresence, 'm-1', 'Ada Lovelace')).rejects.toBeInstanceOf(IntakeNotReadyError);
+  expect(await rig.state('acme', inPresence.conversationId)).toEqual(inPresence);
+  expect(outside.requests).toEqual([]);
+  expect(rig.publisher.attempts).toBe(0);
+
+  // The presence check decides; EventBridge's retry of the same message is now the first answer.
+  const online = transition(inPresence, { type: 'presenceChecked', status: 'online' }, rig.clock.now());
+  await rig.store.save(online.state, rig.clock.now());
+  await answer(inPresence, 'm-1', 'Ada Lovelace');
+
+  expect((await rig.state('acme', inPresence.conversationId))?.handover?.intake).toMatchObject({
+    step: 1,
+    answers: { name: 'Ada Lovelace' },
+  });
+  expect(webTexts(inPresence.conversationId)).toEqual([QUESTIONS.email.prompt]);
+});
+
+test('a message routed to the intake after it completed goes to the agent instead, and changes nothing', async () => {
+  const handingOver = await seed(rig, 'handing_over', {
+    conversationId: uniqueId('web'),
+    additions: { mscChannel: 'Web' },
+    answers: { name: 'Ada Lovelace' },
+  });
+
+  await answer(handingOver, 'm-9', 'are you there?');
+
+  expect(await rig.state('acme', handingOver.conversationId)).toEqual(handingOver);
+  expect(outside.requests).toEqual([]);
+  expect(rig.publisher.published()).toEqual([['MessageRouted', 'msg:m-9:agent']]);
+  expect(rig.publisher.events[0]?.detail.data).toMatchObject({
+    conversationId: handingOver.conversationId,
+    route: 'agent',
+    message: { id: 'm-9', text: 'are you there?' },
+  });
+});
+
+test('a tenant without intake questions completes the intake at once: handing_over + IntakeCompleted({})', async () => {
+  const conversation = await intakeOf('hooks');
+  const handoverId = handoverIdOf(conversation);
+
+  await begin(conversation);
+
+  expect(await rig.state('hooks', conversation.conversationId)).toMatchObject({
+    phase: 'handing_over',
+    version: conversation.version + 1,
+  });
+  expect(outside.requests).toEqual([]);
+  expect(rig.publisher.published()).toEqual([['IntakeCompleted', `completed:${handoverId}`]]);
+  expect(rig.publisher.events[0]?.detail.data).toMatchObject({ answers: {} });
+});

@@ -1,0 +1,298 @@
+/**
+ * A Runtime for use-case tests: the real DynamoDB stores on DynamoDB Local, the real HTTP clients
+ * talking to the outside server on 127.0.0.1, a clock the tests move, a publisher that records
+ * (the EventBridge port) and a logger that captures.
+ */
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createAgentDeskClient } from '../../../shared/clients/agent-desk-client';
+import { createBotClient } from '../../../shared/clients/bot-client';
+import { createChannelSender } from '../../../shared/clients/channel-sender';
+import { fetchHttp } from '../../../shared/clients/http';
+import { createNotifications } from '../../../shared/clients/notifications';
+import { createPresenceClient } from '../../../shared/clients/presence-client';
+import { literalSecrets } from '../../../shared/config/secrets';
+import { parseTenants, type TenantConfig, tenantDirectory } from '../../../shared/config/tenants';
+import { OffsetClock } from '../../../shared/domain/clock';
+import {
+  type ChannelRef,
+  type Command,
+  type Conversation,
+  type HandoverAdditions,
+  newConversation,
+  type Phase,
+  transition,
+} from '../../../shared/domain/conversation';
+import type { OutgoingEvent } from '../../../shared/events/define';
+import { type EventPublisher, PublishError } from '../../../shared/events/publisher';
+import { createLogger, type LogFields, type LogLevel } from '../../../shared/log/logger';
+import type { Runtime } from '../../../shared/runtime/runtime';
+import type { Dynamo } from '../../../shared/store/client';
+import { DynamoConversationStore } from '../../../shared/store/conversation-repository';
+import { DynamoIdempotencyStore } from '../../../shared/store/idempotency-repository';
+import { conversationKey } from '../../../shared/store/keys';
+
+/** Every outside call times out after this, so the `hang` tests take a third of a second. */
+export const OUTSIDE_TIMEOUT_MS = 300;
+export const LOCK_MINUTES = 30;
+export const LOCK_MS = LOCK_MINUTES * 60_000;
+/** The clock starts here and only moves when a test moves it. */
+export const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+
+export const SECRETS = {
+  presenceKey: 'acme-presence-key',
+  productToken: 'acme-product-token',
+  webSecret: 'acme-web-secret',
+  botSecret: 'acme-bot-secret',
+};
+
+export const QUESTIONS = {
+  name: { prompt: 'What is your name?', reask: 'Please tell me your name.' },
+  email: { prompt: 'What is your email address?', reask: 'That does not look like an email address.' },
+  topic: { prompt: 'What is it about?', reask: 'Please pick one of the options.' },
+};
+
+/**
+ * `acme`: MSC desk and presence, web chat and WhatsApp, Web Conversations, a three-question intake.
+ * `hooks`: the generic webhook desk and presence, web chat only, no intake questions.
+ */
+export function testTenants(outside: string): TenantConfig[] {
+  const timeoutMs = OUTSIDE_TIMEOUT_MS;
+  return parseTenants([
+    {
+      id: 'acme',
+      bot: {
+        url: `${outside}/bot/acme`,
+        eventsUrl: `${outside}/bot-events/acme`,
+        signingSecret: { value: SECRETS.botSecret },
+        timeoutMs,
+      },
+      whatsapp: {
+        graphApiUrl: `${outside}/whatsapp`,
+        appSecret: { value: 'acme-whatsapp-secret' },
+        verifyToken: { value: 'acme-verify-token' },
+        accessToken: { value: 'acme-whatsapp-token' },
+        timeoutMs,
+      },
+      web: { signingSecret: { value: SECRETS.webSecret }, deliveryUrl: `${outside}/web/acme`, timeoutMs },
+      agentApiToken: { value: 'acme-agent-token' },
+      session: { lockMinutes: LOCK_MINUTES },
+      desk: {
+        type: 'msc',
+        apiUrl: `${outside}/msc/`,
+        technicalLinkId: 'link-7',
+        productToken: { value: SECRETS.productToken },
+        timeoutMs,
+      },
+      presence: {
+        type: 'msc',
+        url: `${outside}/presence`,
+        apiKey: { value: SECRETS.presenceKey },
+        timeoutMs,
+      },
+      webConversations: { handoverUrl: `${outside}/webconv/handover`, timeoutMs },
+      intake: {
+        questions: [
+          { id: 'name', type: 'text', minLength: 2, ...QUESTIONS.name },
+          { id: 'email', type: 'email', ...QUESTIONS.email },
+          { id: 'topic', type: 'choice', choices: ['Billing', 'Technical'], ...QUESTIONS.topic },
+        ],
+        maxInvalidAttempts: 3,
+      },
+    },
+    {
+      id: 'hooks',
+      bot: { url: `${outside}/bot/hooks`, signingSecret: { value: 'hooks-bot-secret' }, timeoutMs },
+      web: { signingSecret: { value: 'hooks-web-secret' }, deliveryUrl: `${outside}/web/hooks`, timeoutMs },
+      agentApiToken: { value: 'hooks-agent-token' },
+      session: { lockMinutes: 5 },
+      desk: { type: 'webhook', url: `${outside}/desk-hook/handover`, botId: 'hooks-bot', timeoutMs },
+      presence: { type: 'webhook', url: `${outside}/presence-hook/available?site=hooks`, timeoutMs },
+    },
+  ]);
+}
+
+/** The EventBridge port: records what is published; can be told to fail the next publishes. */
+export class RecordingPublisher implements EventPublisher {
+  readonly events: OutgoingEvent[] = [];
+  private failures = 0;
+  attempts = 0;
+
+  failNext(count = 1): void {
+    this.failures = count;
+  }
+
+  async publish(events: readonly OutgoingEvent[]): Promise<void> {
+    this.attempts += 1;
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new PublishError(
+        'injected publish failure',
+        events.map((event) => ({ detailType: event.detailType, id: event.detail.metadata.id })),
+      );
+    }
+    this.events.push(...events);
+  }
+
+  /** `[detailType, metadata.id]` of each published event, in order. */
+  published(conversationId?: string): Array<[string, string]> {
+    return this.of(conversationId).map((event) => [event.detailType, event.detail.metadata.id]);
+  }
+
+  /** The published events of one conversation (all when no id is given). */
+  of(conversationId?: string): OutgoingEvent[] {
+    if (conversationId === undefined) return [...this.events];
+    return this.events.filter((event) => {
+      const data = event.detail.data;
+      return (
+        typeof data === 'object' &&
+        data !== null &&
+        'conversationId' in data &&
+        data.conversationId === conversationId
+      );
+    });
+  }
+
+  reset(): void {
+    this.events.length = 0;
+    this.failures = 0;
+    this.attempts = 0;
+  }
+}
+
+export interface LogLine {
+  level: LogLevel;
+  message: string;
+  fields: LogFields;
+}
+
+export interface TestRig {
+  runtime: Runtime;
+  clock: OffsetClock;
+  publisher: RecordingPublisher;
+  store: DynamoConversationStore;
+  logs: LogLine[];
+  dynamo: Dynamo;
+  tableName: string;
+  tenant(id: string): TenantConfig;
+  /** Moves the clock to an absolute time (never back). */
+  setNow(at: number): void;
+  /** The conversation as stored, read at the rig's clock. */
+  state(tenantId: string, conversationId: string): Promise<Conversation | undefined>;
+  /** The raw DynamoDB item, attributes the domain does not see (outbox, sweepShard) included. */
+  rawItem(tenantId: string, conversationId: string): Promise<Record<string, unknown> | undefined>;
+  /** Between tests: clock back to T0, no events, no logs. */
+  reset(): void;
+}
+
+export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsideUrl: string }): TestRig {
+  const { dynamo, tableName, outsideUrl } = options;
+  const clock = new OffsetClock({ now: () => T0 });
+  const tenantList = testTenants(outsideUrl);
+  const tenants = tenantDirectory(tenantList);
+  const publisher = new RecordingPublisher();
+  const store = new DynamoConversationStore(dynamo.doc, tableName);
+  const logs: LogLine[] = [];
+  const runtime: Runtime = {
+    clock,
+    tenants,
+    secrets: literalSecrets,
+    conversations: store,
+    idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
+    publisher,
+    channels: createChannelSender(tenants, literalSecrets, fetchHttp),
+    bot: createBotClient(fetchHttp, literalSecrets),
+    presence: createPresenceClient(fetchHttp, literalSecrets),
+    desk: createAgentDeskClient(fetchHttp, literalSecrets),
+    notifications: createNotifications(fetchHttp, literalSecrets),
+    logger: createLogger({ sink: (level, message, fields) => logs.push({ level, message, fields }) }),
+    publicApiUrl: 'http://127.0.0.1:1',
+  };
+  return {
+    runtime,
+    clock,
+    publisher,
+    store,
+    logs,
+    dynamo,
+    tableName,
+    tenant(id) {
+      const tenant = tenants.get(id);
+      if (!tenant) throw new Error(`no test tenant ${id}`);
+      return tenant;
+    },
+    setNow(at) {
+      const by = at - clock.now();
+      if (by < 0) throw new Error('the test clock does not go back');
+      clock.advance(by);
+    },
+    state: (tenantId, conversationId) => store.get(tenantId, conversationId, clock.now()),
+    async rawItem(tenantId, conversationId) {
+      const { Item } = await dynamo.doc.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: conversationKey(tenantId, conversationId),
+          ConsistentRead: true,
+        }),
+      );
+      return Item;
+    },
+    reset() {
+      clock.reset();
+      publisher.reset();
+      logs.length = 0;
+    },
+  };
+}
+
+export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export const WHATSAPP_USER = { waId: '31612345678', phoneNumberId: '1234567890' };
+
+export interface SeedSpec {
+  tenantId?: string;
+  conversationId: string;
+  channel?: ChannelRef;
+  handoverId?: string;
+  additions?: HandoverAdditions;
+  pageUrl?: string;
+  answers?: Record<string, string>;
+  lockMs?: number;
+}
+
+const SEED_ORDER: readonly Phase[] = ['bot', 'presence', 'intake', 'handing_over', 'agent'];
+
+/**
+ * A conversation brought to `phase` the way the flow gets there, through the pure state machine,
+ * each step written with the store (create, then save per transition) at the rig's clock.
+ */
+export async function seed(rig: TestRig, phase: Phase, spec: SeedSpec): Promise<Conversation> {
+  const now = rig.clock.now();
+  const tenantId = spec.tenantId ?? 'acme';
+  const channel: ChannelRef = spec.channel ?? { type: 'web' };
+  const commands: Command[] = [
+    {
+      type: 'requestHandover',
+      handoverId: spec.handoverId ?? `h-${spec.conversationId}`,
+      additions: spec.additions ?? { mscChannel: 'WhatsApp' },
+      pageUrl: spec.pageUrl,
+    },
+    { type: 'presenceChecked', status: 'online' },
+    { type: 'intakeCompleted', answers: spec.answers ?? {} },
+    { type: 'handoverSucceeded', lockMs: spec.lockMs ?? LOCK_MS },
+  ];
+  let state = newConversation(tenantId, spec.conversationId, channel, now);
+  await rig.store.create(state, now);
+  for (const command of commands.slice(0, SEED_ORDER.indexOf(phase))) {
+    state = transition(state, command, now).state;
+    await rig.store.save(state, now);
+  }
+  return state;
+}
+
+/** The handover id of a seeded conversation that has one. */
+export function handoverIdOf(conversation: Conversation): string {
+  const id = conversation.handover?.id;
+  if (id === undefined) throw new Error(`conversation ${conversation.conversationId} has no handover`);
+  return id;
+}
