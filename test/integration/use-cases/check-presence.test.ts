@@ -271,10 +271,9 @@ test('a publish failure after the decision: the retry does not ask presence agai
   expect(outside.of('presence')).toHaveLength(1);
 });
 
-// FAILS (bug): check-presence's idempotency key is the handover id alone (scope `presence`, key
-// handoverId), but handover ids derive from message ids, which the web chat chooses per
-// conversation (`answer:m-1:0`, `start:m-1`). The second conversation's check is taken for a
-// duplicate of the first: presence is never asked, and the conversation stays in `presence`.
+// Regression: handover ids derive from message ids, which the web chat chooses per conversation
+// (`answer:m-1:0`, `start:m-1`). Keyed by the handover id alone, the second conversation's check
+// was taken for a duplicate of the first and it stayed in `presence` forever.
 test('two web conversations whose handover ids coincide (per-conversation message ids) are each checked', async () => {
   const handoverId = 'answer:m-1:0';
   const first = await seed(rig, 'presence', {

@@ -278,11 +278,9 @@ test('the webhook desk gets the handover with names split, answers, skill, refer
   });
 });
 
-// FAILS (bug): like check-presence, hand-over's idempotency key is the handover id alone (scope
-// `hand-over`, key handoverId). Two web conversations whose users' message ids coincide get the same
-// handover id (`answer:m-1:0`); the second IntakeCompleted is taken for a duplicate, the desk is
-// never asked, and the conversation stays in `handing_over` (its messages routed to an agent who
-// never got it).
+// Regression: two web conversations whose users' message ids coincide get the same handover id
+// (`answer:m-1:0`). Keyed by the handover id alone, the second IntakeCompleted was taken for a
+// duplicate, the desk never asked, and the conversation stayed in `handing_over`.
 test('two web conversations whose handover ids coincide (per-conversation message ids) are each handed over', async () => {
   const handoverId = 'answer:m-1:0';
   const first = await seed(rig, 'handing_over', { conversationId: uniqueId('web'), handoverId, answers });

@@ -107,10 +107,8 @@ test('8 concurrent activity commands (at most the retry budget) all succeed, ver
   });
 });
 
-// FAILS (bug): applyCommand retries a lost race at most 8 times (MAX_ATTEMPTS), at once, without
-// backoff or jitter. Each lost race means another writer won, so 8 concurrent writers always get
-// through, but of 20, 6 to 11 per run give up with VersionConflictError (an agent desk posting a
-// burst of messages to one conversation gets errors for some of them).
+// Regression: with 8 immediate retries and no backoff, 6 to 11 of 20 concurrent writers gave up
+// with VersionConflictError (an agent desk posting a burst of messages got errors for some).
 test('20 concurrent activity commands on an agent conversation all succeed, version +20 exactly', async () => {
   const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
   rig.setNow(T0 + 60_000);
@@ -132,11 +130,9 @@ test('20 concurrent activity commands on an agent conversation all succeed, vers
   expect(rig.publisher.attempts).toBe(0);
 });
 
-// FAILS (bug): `transition` drops the outbox it finds ("a new transition starts without one"), and
-// loadConversation only republishes an outbox older than OUTBOX_GRACE_MS. So when a publish fails
-// and any other transition of the conversation is written within the grace period (here the
-// agent's first message, `activity`, right after SessionStarted failed to publish), the unpublished
-// events are overwritten and never published by anyone: the user is never told an agent joined.
+// Regression: a failed publish left events in the outbox, and any transition written within the
+// grace period (here the agent's first message right after SessionStarted failed) overwrote them:
+// the user was never told an agent joined.
 test('events left in the outbox by a failed publish survive a transition written within the grace period', async () => {
   const conversation = await seed(rig, 'handing_over', { conversationId: uniqueId('web') });
   const handoverId = handoverIdOf(conversation);
