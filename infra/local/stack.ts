@@ -18,6 +18,7 @@ import { tenantDirectory } from '../../shared/config/tenants';
 import { OffsetClock } from '../../shared/domain/clock';
 import { effectivePhase } from '../../shared/domain/conversation';
 import { createLogger, errorFields, type LogSink } from '../../shared/log/logger';
+import { RecordedMetrics } from '../../shared/log/metrics';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { createDynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
@@ -53,6 +54,8 @@ export interface LocalStack {
   bus: LocalEventBus;
   clock: OffsetClock;
   simulators: Simulators;
+  /** The funnel metrics the functions emitted (EMF in AWS). */
+  metrics: RecordedMetrics;
   /** Runs every scheduled function once, now. */
   runSchedules(): Promise<void>;
   /** Resolves when no event delivery and no simulator callback is under way. */
@@ -88,6 +91,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
 
   const clock = new OffsetClock();
+  const metrics = new RecordedMetrics();
   const tenants = tenantDirectory(localTenants(`${url}/sim`));
   const conversations = new DynamoConversationStore(dynamo.doc, tableName);
   const bus = new LocalEventBus({
@@ -107,6 +111,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     desk: createAgentDeskClient(fetchHttp, literalSecrets),
     notifications: createNotifications(fetchHttp, literalSecrets),
     publicApiUrl: url,
+    metrics,
     logger: logger.child({ function: fn.name }),
   });
   const loaded = await loadFunctions(PROJECT_ROOT, runtimeFor);
@@ -251,6 +256,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     bus,
     clock,
     simulators,
+    metrics,
     runSchedules,
     settle,
     async stop() {

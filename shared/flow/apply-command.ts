@@ -13,8 +13,9 @@ import {
 import type { Runtime } from '../runtime/runtime';
 import { VersionConflictError } from '../store/errors';
 import { eventsFor } from './effect-events';
+import { funnelPoints } from './funnel';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'> & Partial<Pick<Runtime, 'metrics'>>;
 
 export type Applied =
   | { outcome: 'applied'; before: Conversation; state: Conversation; effects: Effect[] }
@@ -66,6 +67,7 @@ export async function applyCommand(
       }
       throw error;
     }
+    for (const point of funnelPoints(state, next.effects, now)) ports.metrics?.put(point);
     await flushOutbox(ports, written);
     return { outcome: 'applied', before: state, state: next.state, effects: next.effects };
   }

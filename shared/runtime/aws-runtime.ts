@@ -13,6 +13,7 @@ import { tenantDirectory } from '../config/tenants';
 import { systemClock } from '../domain/clock';
 import { EventBridgePublisher } from '../events/eventbridge-publisher';
 import { createLogger } from '../log/logger';
+import { emfMetrics } from '../log/metrics';
 import { createDynamo } from '../store/client';
 import { DynamoConversationStore } from '../store/conversation-repository';
 import { DynamoIdempotencyStore } from '../store/idempotency-repository';
@@ -43,6 +44,7 @@ export function awsRuntime(functionName: string): Runtime {
     desk: createAgentDeskClient(fetchHttp, secrets),
     notifications: createNotifications(fetchHttp, secrets),
     publicApiUrl: env.publicApiUrl,
+    metrics: emfMetrics(),
     logger: createLogger({ level: env.logLevel, fields: { service: 'baton', function: functionName } }),
   };
   return runtime;

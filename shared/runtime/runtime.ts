@@ -9,6 +9,7 @@ import type { TenantDirectory } from '../config/tenants';
 import type { Clock } from '../domain/clock';
 import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log/logger';
+import type { Metrics } from '../log/metrics';
 import type { ConversationStore } from '../store/conversation-repository';
 import type { IdempotencyStore } from '../store/idempotency-repository';
 
@@ -25,6 +26,8 @@ export interface Runtime {
   desk: AgentDeskClient;
   notifications: Notifications;
   logger: Logger;
+  /** The handover funnel (EMF in AWS). */
+  metrics: Metrics;
   /** Baton's own public base URL (API Gateway's endpoint), for the desk's callbacks. */
   publicApiUrl: string;
 }

@@ -16,7 +16,10 @@ beforeAll(async () => {
   flow = new Flow(stack);
 });
 afterAll(() => stack.stop());
-beforeEach(() => flow.reset());
+beforeEach(async () => {
+  await flow.reset();
+  stack.metrics.points.length = 0;
+});
 
 /** demo (MSC desk, intake name + email) from the bot to a live agent. */
 async function toAgentOnWeb(conversationId: string, pageUrl = 'https://shop.example/nl/help') {
@@ -211,6 +214,17 @@ describe('5. handover', () => {
     ]);
     const state = await flow.state('demo', 'w-msc');
     expect(state.phase).toBe('agent');
+    // The funnel, as the functions emitted it (EMF in AWS).
+    const funnel = [
+      'HandoverRequested',
+      'IntakeStarted',
+      'IntakeCompleted',
+      'HandedOver',
+      'TimeToAgent',
+    ] as const;
+    expect(funnel.map((name) => stack.metrics.points.filter((point) => point.name === name).length)).toEqual([
+      1, 1, 1, 1, 1,
+    ]);
     const lock = Date.parse(state.lockExpiresAt ?? '');
     expect(lock - before).toBeGreaterThanOrEqual(DAY_MS - 60_000);
     expect(lock - before).toBeLessThanOrEqual(DAY_MS + 60_000);

@@ -26,6 +26,7 @@ import {
 import type { OutgoingEvent } from '../../../shared/events/define';
 import { type EventPublisher, PublishError } from '../../../shared/events/publisher';
 import { createLogger, type LogFields, type LogLevel } from '../../../shared/log/logger';
+import { RecordedMetrics } from '../../../shared/log/metrics';
 import type { Runtime } from '../../../shared/runtime/runtime';
 import type { Dynamo } from '../../../shared/store/client';
 import { DynamoConversationStore } from '../../../shared/store/conversation-repository';
@@ -207,6 +208,7 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     notifications: createNotifications(fetchHttp, literalSecrets),
     logger: createLogger({ sink: (level, message, fields) => logs.push({ level, message, fields }) }),
     publicApiUrl: 'http://127.0.0.1:1',
+    metrics: new RecordedMetrics(),
   };
   return {
     runtime,

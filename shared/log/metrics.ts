@@ -1,0 +1,77 @@
+/**
+ * The handover funnel as CloudWatch metrics, in Embedded Metric Format: one JSON line per metric
+ * on stdout, which Lambda's log pipeline turns into metrics without any API call on the hot path.
+ * Each metric is published twice: across all tenants and per tenant.
+ */
+export const METRIC_NAMESPACE = 'Baton';
+
+export type MetricName =
+  | 'HandoverRequested'
+  | 'AgentsOffline'
+  | 'IntakeStarted'
+  | 'IntakeCompleted'
+  | 'IntakeAbandoned'
+  | 'HandedOver'
+  | 'HandoverFailed'
+  | 'SessionEnded'
+  | 'SessionExpired'
+  | 'TimeToAgent';
+
+export const FUNNEL_METRICS: readonly MetricName[] = [
+  'HandoverRequested',
+  'AgentsOffline',
+  'IntakeStarted',
+  'IntakeCompleted',
+  'IntakeAbandoned',
+  'HandedOver',
+  'HandoverFailed',
+  'SessionEnded',
+  'SessionExpired',
+];
+
+export interface MetricPoint {
+  name: MetricName;
+  value: number;
+  unit: 'Count' | 'Milliseconds';
+  tenant: string;
+}
+
+export interface Metrics {
+  put(point: MetricPoint): void;
+}
+
+export function emfMetrics(write: (line: string) => void = (line) => process.stdout.write(line)): Metrics {
+  return {
+    put(point) {
+      write(
+        `${JSON.stringify({
+          _aws: {
+            Timestamp: Date.now(),
+            CloudWatchMetrics: [
+              {
+                Namespace: METRIC_NAMESPACE,
+                Dimensions: [[], ['Tenant']],
+                Metrics: [{ Name: point.name, Unit: point.unit }],
+              },
+            ],
+          },
+          Tenant: point.tenant,
+          [point.name]: point.value,
+        })}\n`,
+      );
+    },
+  };
+}
+
+/** Collects points in memory: the local stack and tests read them. */
+export class RecordedMetrics implements Metrics {
+  readonly points: MetricPoint[] = [];
+
+  put(point: MetricPoint): void {
+    this.points.push(point);
+  }
+
+  count(name: MetricName): number {
+    return this.points.filter((point) => point.name === name).reduce((sum, point) => sum + point.value, 0);
+  }
+}
