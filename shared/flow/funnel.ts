@@ -5,7 +5,9 @@ import type { MetricPoint } from '../log/metrics';
 export function funnelPoints(before: Conversation, effects: readonly Effect[], now: number): MetricPoint[] {
   const tenant = before.tenantId;
   const count = (name: MetricPoint['name']): MetricPoint => ({ name, value: 1, unit: 'Count', tenant });
-  return effects.flatMap((effect): MetricPoint[] => {
+  return effects.flatMap((effect) => pointsOf(effect));
+
+  function pointsOf(effect: Effect): MetricPoint[] {
     switch (effect.type) {
       case 'checkPresence':
         return [count('HandoverRequested')];
@@ -30,5 +32,5 @@ export function funnelPoints(before: Conversation, effects: readonly Effect[], n
       case 'sessionEnded':
         return [count(effect.reason === 'expired' ? 'SessionExpired' : 'SessionEnded')];
     }
-  });
+  }
 }
