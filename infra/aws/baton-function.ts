@@ -1,29 +1,48 @@
-/** One Lambda construct for every Baton function: runtime, architecture, bundling and log group fixed once. */
+/** One Lambda construct for every Baton function: runtime, architecture, bundling, log group and config fixed once. */
 
 import * as path from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionDeclaration } from '../topology';
 
+/** Where the bundled tenant configuration sits in every function's package. */
+export const TENANTS_FILE = 'tenants.json';
+
 export interface BatonFunctionProps {
   declaration: FunctionDeclaration;
   projectRoot: string;
   environment: Record<string, string>;
+  /** A JSON file with the validated tenant configuration, copied into the bundle (no 4 KB env limit). */
+  tenantsFile: string;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
+  reservedConcurrency?: number | undefined;
 }
 
 export class BatonFunction extends NodejsFunction {
+  readonly logGroupName: string;
+
   constructor(scope: Construct, id: string, props: BatonFunctionProps) {
     const { declaration } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
+    // Its own role, writing only to its own log group (instead of the managed basic execution policy).
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        // The log group's Arn attribute already ends in `:*`, covering its streams and nothing else.
+        resources: [logGroup.logGroupArn],
+      }),
+    );
     super(scope, id, {
+      role,
       description: declaration.description,
       entry: path.join(props.projectRoot, declaration.dir, 'lambda.ts'),
       handler: 'handler',
@@ -33,11 +52,13 @@ export class BatonFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: declaration.memoryMb ?? 512,
       timeout: Duration.seconds(declaration.timeoutSeconds),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       tracing: Tracing.ACTIVE,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       environment: {
         ...props.environment,
+        BATON_TENANTS_FILE: TENANTS_FILE,
         NODE_OPTIONS: '--enable-source-maps',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
@@ -50,7 +71,20 @@ export class BatonFunction extends NodejsFunction {
         // The SDK is bundled: smaller cold start than loading the runtime's copy from node_modules.
         externalModules: [],
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // The asset hash covers the output, so a configuration change is a new deployment.
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `cp ${shellQuote(props.tenantsFile)} ${shellQuote(path.join(outputDir, TENANTS_FILE))}`,
+          ],
+        },
       },
     });
+    this.logGroupName = logGroup.logGroupName;
   }
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }

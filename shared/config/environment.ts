@@ -1,15 +1,25 @@
 /** The Lambda environment, read once at init: a missing variable stops the function at cold start. */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as z from 'zod';
 import { ConfigError, parseTenants, type TenantConfig } from './tenants';
 
-const environmentSchema = z.object({
-  TABLE_NAME: z.string().min(1),
-  EVENT_BUS_NAME: z.string().min(1),
-  BATON_TENANTS: z.string().min(2),
-  PUBLIC_API_URL: z.url(),
-  AWS_REGION: z.string().min(1).optional(),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-});
+const environmentSchema = z
+  .object({
+    TABLE_NAME: z.string().min(1),
+    EVENT_BUS_NAME: z.string().min(1),
+    /** The tenants as JSON, or (in AWS) a file of the function's package holding it. */
+    BATON_TENANTS: z.string().min(2).optional(),
+    BATON_TENANTS_FILE: z.string().min(1).optional(),
+    PUBLIC_API_URL: z.url(),
+    AWS_REGION: z.string().min(1).optional(),
+    LAMBDA_TASK_ROOT: z.string().min(1).optional(),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .refine((env) => env.BATON_TENANTS !== undefined || env.BATON_TENANTS_FILE !== undefined, {
+    message: 'set BATON_TENANTS or BATON_TENANTS_FILE',
+    path: ['BATON_TENANTS'],
+  });
 
 export interface Environment {
   tableName: string;
@@ -23,18 +33,29 @@ export interface Environment {
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
   const parsed = environmentSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(`invalid environment: ${z.prettifyError(parsed.error)}`);
-  let tenantsJson: unknown;
-  try {
-    tenantsJson = JSON.parse(parsed.data.BATON_TENANTS);
-  } catch (error) {
-    throw new ConfigError('BATON_TENANTS is not valid JSON', { cause: error });
-  }
+  const data = parsed.data;
   return {
-    tableName: parsed.data.TABLE_NAME,
-    eventBusName: parsed.data.EVENT_BUS_NAME,
-    tenants: parseTenants(tenantsJson),
-    publicApiUrl: parsed.data.PUBLIC_API_URL.replace(/\/+$/, ''),
-    region: parsed.data.AWS_REGION,
-    logLevel: parsed.data.LOG_LEVEL,
+    tableName: data.TABLE_NAME,
+    eventBusName: data.EVENT_BUS_NAME,
+    tenants: parseTenants(tenantsJson(data.BATON_TENANTS, data.BATON_TENANTS_FILE, data.LAMBDA_TASK_ROOT)),
+    publicApiUrl: data.PUBLIC_API_URL.replace(/\/+$/, ''),
+    region: data.AWS_REGION,
+    logLevel: data.LOG_LEVEL,
   };
+}
+
+function tenantsJson(
+  inline: string | undefined,
+  file: string | undefined,
+  taskRoot: string | undefined,
+): unknown {
+  const [source, text] =
+    inline !== undefined
+      ? ['BATON_TENANTS', inline]
+      : ['BATON_TENANTS_FILE', readFileSync(path.resolve(taskRoot ?? process.cwd(), file ?? ''), 'utf8')];
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${source} is not valid JSON`, { cause: error });
+  }
 }

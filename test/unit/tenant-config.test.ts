@@ -1,5 +1,6 @@
 /** Tenant configuration as code: validated once at start, with errors that name the field. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { localTenants } from '../../infra/local/tenants';
 import { readEnvironment } from '../../shared/config/environment';
@@ -84,4 +85,17 @@ test('the Lambda environment fails fast, naming what is missing', () => {
   expect(() => readEnvironment({ ...env, TABLE_NAME: undefined })).toThrow('TABLE_NAME');
   expect(() => readEnvironment({ ...env, BATON_TENANTS: '[{' })).toThrow('BATON_TENANTS is not valid JSON');
   expect(() => readEnvironment({ ...env, BATON_TENANTS: '[]' })).toThrow(ConfigError);
+  expect(() => readEnvironment({ ...env, BATON_TENANTS: undefined })).toThrow(
+    'set BATON_TENANTS or BATON_TENANTS_FILE',
+  );
+});
+
+test('in AWS the tenants come from the file bundled into the function package', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-env-'));
+  writeFileSync(path.join(dir, 'tenants.json'), JSON.stringify([minimal]));
+  const env = { TABLE_NAME: 't', EVENT_BUS_NAME: 'b', PUBLIC_API_URL: 'https://api.example.com' };
+  expect(
+    readEnvironment({ ...env, BATON_TENANTS_FILE: 'tenants.json', LAMBDA_TASK_ROOT: dir }).tenants[0]?.id,
+  ).toBe('acme');
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -1,0 +1,149 @@
+/**
+ * What an operator of Baton watches: the handover funnel and the errors on one dashboard, and
+ * alarms on function errors and throttles, dead letters, and slow event delivery.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { FUNNEL_METRICS, METRIC_NAMESPACE } from '../../shared/log/metrics';
+import type { BatonFunction } from './baton-function';
+
+export interface BatonMonitoringProps {
+  readonly functions: Readonly<Record<string, BatonFunction>>;
+  readonly deadLetterQueues: Readonly<Record<string, Queue>>;
+  readonly bus: EventBus;
+  readonly rules: readonly Rule[];
+  readonly api: HttpApi;
+  readonly alarmTopic?: ITopic | undefined;
+}
+
+/** Event delivery slower than this (p99 over 5 minutes) means EventBridge is retrying or throttled. */
+export const DELIVERY_LATENCY_ALARM_MS = 30_000;
+
+export class BatonMonitoring extends Construct {
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: BatonMonitoringProps) {
+    super(scope, id);
+    const fiveMinutes = Duration.minutes(5);
+    const alarm = (alarmId: string, metric: IMetric, threshold: number, description: string): void => {
+      const created = new Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (props.alarmTopic) created.addAlarmAction(new SnsAction(props.alarmTopic));
+      this.alarms.push(created);
+    };
+
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(`${name}Errors`, fn.metricErrors({ period: fiveMinutes }), 1, `${name} failed invocations`);
+      alarm(`${name}Throttles`, fn.metricThrottles({ period: fiveMinutes }), 1, `${name} was throttled`);
+    }
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      alarm(
+        `${name}Depth`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+        1,
+        `dead letters in ${name}: events that were not handled`,
+      );
+    }
+    const latency = props.rules.map(
+      (rule) =>
+        new Metric({
+          namespace: 'AWS/Events',
+          metricName: 'IngestionToInvocationSuccessLatency',
+          dimensionsMap: { EventBusName: props.bus.eventBusName, RuleName: rule.ruleName },
+          statistic: 'p99',
+          period: fiveMinutes,
+        }),
+    );
+    latency.forEach((metric, index) => {
+      alarm(`DeliveryLatency${index}`, metric, DELIVERY_LATENCY_ALARM_MS, 'events reach their consumer late');
+    });
+
+    const funnel = (name: string): Metric =>
+      new Metric({ namespace: METRIC_NAMESPACE, metricName: name, statistic: 'Sum', period: fiveMinutes });
+    const errors = Object.entries(props.functions).map(([name, fn]) =>
+      fn.metricErrors({ period: fiveMinutes, label: name }),
+    );
+    const deadLetters = Object.values(props.deadLetterQueues).map((queue) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+    );
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      widgets: [
+        [
+          new GraphWidget({
+            title: 'Handover funnel',
+            width: 16,
+            left: FUNNEL_METRICS.map((name) => funnel(name)),
+          }),
+          new SingleValueWidget({
+            title: 'Time to agent (p50 / p90)',
+            width: 8,
+            metrics: [
+              new Metric({
+                namespace: METRIC_NAMESPACE,
+                metricName: 'TimeToAgent',
+                statistic: 'p50',
+                period: Duration.hours(1),
+              }),
+              new Metric({
+                namespace: METRIC_NAMESPACE,
+                metricName: 'TimeToAgent',
+                statistic: 'p90',
+                period: Duration.hours(1),
+              }),
+            ],
+          }),
+        ],
+        [
+          new GraphWidget({ title: 'Function errors', width: 8, left: errors }),
+          new GraphWidget({
+            title: 'Dead letters (all queues)',
+            width: 8,
+            left: [
+              new MathExpression({
+                expression: deadLetters.map((_, index) => `m${index}`).join(' + ') || '0',
+                usingMetrics: Object.fromEntries(deadLetters.map((metric, index) => [`m${index}`, metric])),
+                label: 'messages',
+                period: fiveMinutes,
+              }),
+            ],
+          }),
+          new GraphWidget({ title: 'Event delivery latency p99 (ms)', width: 8, left: latency }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Webhooks: requests and 4xx / 5xx',
+            width: 24,
+            left: [
+              props.api.metricCount({ period: fiveMinutes }),
+              props.api.metricClientError({ period: fiveMinutes }),
+              props.api.metricServerError({ period: fiveMinutes }),
+            ],
+          }),
+        ],
+      ],
+    });
+  }
+}

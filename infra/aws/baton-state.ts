@@ -1,0 +1,48 @@
+/**
+ * Baton's stateful resources: the conversation table and the event bus. A construct of their own,
+ * so a platform team can keep them in a stack that is deployed (and protected) apart from the code.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
+import { EXPIRY_INDEX, TTL_ATTRIBUTE } from '../../shared/store/keys';
+
+export interface BatonStateProps {
+  /**
+   * What `cdk destroy` does to the table and the bus.
+   * @default RemovalPolicy.RETAIN (conversations are not deleted by accident)
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class BatonState extends Construct {
+  /** One table: conversations, idempotency keys, the sparse expiry index. */
+  readonly table: Table;
+  /** The custom bus that links the functions. */
+  readonly bus: EventBus;
+  readonly removalPolicy: RemovalPolicy;
+
+  constructor(scope: Construct, id: string, props: BatonStateProps = {}) {
+    super(scope, id);
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: this.removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: EXPIRY_INDEX,
+      partitionKey: { name: 'sweepShard', type: AttributeType.STRING },
+      sortKey: { name: 'lockExpiresAt', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['tenantId', 'conversationId'],
+    });
+    this.bus = new EventBus(this, 'Bus');
+    this.bus.applyRemovalPolicy(this.removalPolicy);
+  }
+}

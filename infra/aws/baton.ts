@@ -1,0 +1,318 @@
+/**
+ * Baton as one construct, generated from infra/topology.ts: per declared function a Lambda, its
+ * trigger (HTTP route, EventBridge rule, schedule) and only the access declared; dead-letter
+ * queues for everything asynchronous; the funnel dashboard and the alarms. Stateful resources
+ * come from a BatonState, given or created here.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CfnStage,
+  HttpApi,
+  HttpMethod,
+  type HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { parseTenants } from '../../shared/config/tenants';
+import { EVENT_SOURCE } from '../../shared/events/define';
+import { EXPIRY_INDEX } from '../../shared/store/keys';
+import { FUNCTIONS, type FunctionDeclaration, type RouteKey } from '../topology';
+import { BatonFunction } from './baton-function';
+import { BatonMonitoring } from './baton-monitoring';
+import { BatonState } from './baton-state';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { secretArn, secretIdsOf } from './tenant-secrets';
+
+/** Requests per second a route accepts before API Gateway answers 429. */
+export interface BatonThrottle {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Requests allowed in a burst above the rate. */
+  readonly burstLimit: number;
+}
+
+export interface BatonProps {
+  /**
+   * The tenants, as in `infra/aws/tenants.example.json`: validated at synth (a bad configuration
+   * fails `cdk synth`), bundled into every function. Secrets only as Secrets Manager references.
+   */
+  readonly tenants: unknown;
+  /**
+   * The table and bus. Pass a BatonState from another stack to keep stateful resources apart.
+   * @default created inside this construct
+   */
+  readonly state?: BatonState;
+  /**
+   * How long function and API access logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Where alarms notify. The alarms exist either way.
+   * @default no notification
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Throttling of every webhook route.
+   * @default 50 requests per second, bursts of 100
+   */
+  readonly throttling?: BatonThrottle;
+  /**
+   * Throttling of single routes, by route key (`POST /v1/{tenant}/whatsapp`), over `throttling`.
+   * @default none
+   */
+  readonly routeThrottling?: Readonly<Partial<Record<RouteKey, BatonThrottle>>>;
+  /**
+   * Reserved concurrency per function name (`ingest`, `relay`, ...): caps what one function may take
+   * from the account's concurrency, and guarantees it that much.
+   * @default none
+   */
+  readonly reservedConcurrency?: Readonly<Record<string, number>>;
+  /**
+   * Whether created logs, queues and (when created here) the table and bus are kept on `cdk destroy`.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The Baton repository (functions are bundled from its sources).
+   * @default the repository this construct is part of
+   */
+  readonly projectRoot?: string;
+}
+
+const DEFAULT_THROTTLE: BatonThrottle = { rateLimit: 50, burstLimit: 100 };
+
+export class Baton extends Construct {
+  readonly state: BatonState;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly functions: Readonly<Record<string, BatonFunction>>;
+  /** Every dead-letter queue, by a name saying what it catches. */
+  readonly deadLetterQueues: Readonly<Record<string, Queue>>;
+  readonly monitoring: BatonMonitoring;
+  private readonly rules: Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: BatonProps) {
+    super(scope, id);
+    const tenants = parseTenants(props.tenants);
+    const projectRoot = props.projectRoot ?? path.resolve(import.meta.dirname, '..', '..');
+    this.state = props.state ?? new BatonState(this, 'State', { removalPolicy: props.removalPolicy });
+    const removalPolicy = props.removalPolicy ?? this.state.removalPolicy;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const secretArns = secretIdsOf(tenants).map((secretId) => secretArn(Stack.of(this), secretId));
+    const tenantsFile = writeTenantsFile(tenants);
+    const unknown = Object.keys(props.reservedConcurrency ?? {}).filter(
+      (name) => !FUNCTIONS.some((fn) => fn.name === name),
+    );
+    if (unknown.length > 0)
+      throw new Error(`reservedConcurrency names unknown functions: ${unknown.join(', ')}`);
+
+    this.api = new HttpApi(this, 'Api', { description: 'Baton webhooks', createDefaultStage: false });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttling ?? DEFAULT_THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // Request metadata only: no bodies, no query strings (they carry tokens), no source IPs.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTimeEpoch',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            responseLength: '$context.responseLength',
+            error: '$context.error.messageString',
+          }),
+        ),
+      },
+    });
+
+    const environment = {
+      TABLE_NAME: this.state.table.tableName,
+      EVENT_BUS_NAME: this.state.bus.eventBusName,
+      PUBLIC_API_URL: this.api.apiEndpoint,
+    };
+    const functions: Record<string, BatonFunction> = {};
+    const queues: Record<string, Queue> = {};
+    const deadLetterQueue = (queueId: string): Queue => {
+      const queue = new Queue(this, queueId, {
+        retentionPeriod: Duration.days(14),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        removalPolicy,
+      });
+      queues[queueId] = queue;
+      return queue;
+    };
+
+    for (const declaration of FUNCTIONS) {
+      const id = pascal(declaration.name);
+      const fn = new BatonFunction(this, id, {
+        declaration,
+        projectRoot,
+        environment,
+        tenantsFile,
+        logRetention,
+        removalPolicy,
+        reservedConcurrency: props.reservedConcurrency?.[declaration.name],
+      });
+      functions[declaration.name] = fn;
+      this.grantAccess(fn, declaration, secretArns);
+      this.connectTrigger(fn, declaration, id, deadLetterQueue);
+    }
+    this.functions = functions;
+    this.deadLetterQueues = queues;
+    this.throttleRoutes(props.routeThrottling ?? {});
+    this.monitoring = new BatonMonitoring(this, 'Monitoring', {
+      functions,
+      deadLetterQueues: queues,
+      bus: this.state.bus,
+      rules: this.rules,
+      api: this.api,
+      alarmTopic: props.alarmTopic,
+    });
+    acknowledgeNagFindings(this);
+  }
+
+  /** Exactly the DynamoDB actions the use cases make, on the table and its index: no scans, no deletes of tables. */
+  private grantAccess(fn: BatonFunction, declaration: FunctionDeclaration, secretArns: string[]): void {
+    const { table, bus } = this.state;
+    const read = ['dynamodb:GetItem', 'dynamodb:Query'];
+    const write = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ];
+    const actions = { none: [], read, readWrite: [...read, ...write] }[declaration.access.table];
+    if (actions.length > 0) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions,
+          resources: [table.tableArn, `${table.tableArn}/index/${EXPIRY_INDEX}`],
+        }),
+      );
+    }
+    if (declaration.access.publish) bus.grantPutEventsTo(fn);
+    if (declaration.access.secrets && secretArns.length > 0) {
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
+      );
+    }
+  }
+
+  private connectTrigger(
+    fn: BatonFunction,
+    declaration: FunctionDeclaration,
+    id: string,
+    deadLetterQueue: (queueId: string) => Queue,
+  ): void {
+    const trigger = declaration.trigger;
+    if (trigger.kind !== 'http') {
+      // EventBridge invokes asynchronously: what the handler still fails after Lambda's retries
+      // lands here (the rule DLQs only catch events EventBridge could not deliver at all).
+      fn.configureAsyncInvoke({
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+        onFailure: new SqsDestination(deadLetterQueue(`${id}FailedInvocations`)),
+      });
+    }
+    switch (trigger.kind) {
+      case 'http': {
+        const integration = new HttpLambdaIntegration(`${id}Integration`, fn);
+        for (const routeKey of trigger.routes) {
+          const { method, path: routePath } = splitRouteKey(routeKey);
+          this.api.addRoutes({ path: routePath, methods: [method], integration });
+        }
+        return;
+      }
+      case 'events':
+        trigger.rules.forEach((rule, index) => {
+          const ruleId = `${id}On${rule.detailType}${index}`;
+          const where = rule.where
+            ? {
+                detail: { data: Object.fromEntries(Object.entries(rule.where).map(([k, v]) => [k, [...v]])) },
+              }
+            : {};
+          this.rules.push(
+            new Rule(this, ruleId, {
+              eventBus: this.state.bus,
+              eventPattern: { source: [EVENT_SOURCE], detailType: [rule.detailType], ...where },
+              targets: [
+                new LambdaFunction(fn, {
+                  deadLetterQueue: deadLetterQueue(`${ruleId}Dlq`),
+                  retryAttempts: 8,
+                  maxEventAge: Duration.hours(6),
+                }),
+              ],
+            }),
+          );
+        });
+        return;
+      case 'schedule':
+        new Rule(this, `${id}Schedule`, {
+          schedule: Schedule.rate(Duration.minutes(trigger.everyMinutes)),
+          targets: [
+            new LambdaFunction(fn, {
+              retryAttempts: 2,
+              deadLetterQueue: deadLetterQueue(`${id}ScheduleDlq`),
+            }),
+          ],
+        });
+        return;
+    }
+  }
+
+  private throttleRoutes(routes: Readonly<Partial<Record<RouteKey, BatonThrottle>>>): void {
+    const entries = Object.entries(routes).flatMap(([routeKey, throttle]) =>
+      throttle ? [[routeKey, throttle] as const] : [],
+    );
+    if (entries.length === 0) return;
+    const cfnStage = this.stage.node.defaultChild;
+    if (!(cfnStage instanceof CfnStage)) throw new Error('the HTTP API stage has no CfnStage');
+    cfnStage.routeSettings = Object.fromEntries(
+      entries.map(([routeKey, throttle]) => [
+        routeKey,
+        { throttlingRateLimit: throttle.rateLimit, throttlingBurstLimit: throttle.burstLimit },
+      ]),
+    );
+  }
+}
+
+/** The validated tenants as a file the bundling copies into every function (content-addressed). */
+function writeTenantsFile(tenants: unknown): string {
+  const json = JSON.stringify(tenants);
+  const dir = path.join(os.tmpdir(), 'baton-cdk');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `tenants-${createHash('sha256').update(json).digest('hex').slice(0, 16)}.json`);
+  writeFileSync(file, json);
+  return file;
+}
+
+function splitRouteKey(routeKey: RouteKey): { method: HttpMethod; path: string } {
+  const [verb, routePath] = routeKey.split(' ');
+  const method = verb === 'GET' ? HttpMethod.GET : HttpMethod.POST;
+  if (!routePath) throw new Error(`route ${routeKey} has no path`);
+  return { method, path: routePath };
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+}
