@@ -20,7 +20,7 @@ export function funnelPoints(before: Conversation, effects: readonly Effect[], n
       case 'intakeAbandoned':
         return [count('IntakeAbandoned')];
       case 'notifyHandoverFailed':
-        return [count('HandoverFailed')];
+        return [{ ...count('HandoverFailed'), stage: effect.stage }];
       case 'sessionStarted': {
         const requestedAt = before.handover?.requestedAt;
         const waited: MetricPoint[] =

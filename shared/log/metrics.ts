@@ -1,7 +1,7 @@
 /**
  * The handover funnel as CloudWatch metrics, in Embedded Metric Format: one JSON line per metric
  * on stdout, which Lambda's log pipeline turns into metrics without any API call on the hot path.
- * Each metric is published twice: across all tenants and per tenant.
+ * Each metric is published across all tenants and per tenant (HandoverFailed also per stage).
  */
 export const METRIC_NAMESPACE = 'Baton';
 
@@ -34,6 +34,8 @@ export interface MetricPoint {
   value: number;
   unit: 'Count' | 'Milliseconds';
   tenant: string;
+  /** Where a handover failed (`desk:timeout`, ...): a third dimension set on HandoverFailed. */
+  stage?: string;
 }
 
 export interface Metrics {
@@ -50,12 +52,13 @@ export function emfMetrics(write: (line: string) => void = (line) => process.std
             CloudWatchMetrics: [
               {
                 Namespace: METRIC_NAMESPACE,
-                Dimensions: [[], ['Tenant']],
+                Dimensions: point.stage === undefined ? [[], ['Tenant']] : [[], ['Tenant'], ['Stage']],
                 Metrics: [{ Name: point.name, Unit: point.unit }],
               },
             ],
           },
           Tenant: point.tenant,
+          ...(point.stage === undefined ? {} : { Stage: point.stage }),
           [point.name]: point.value,
         })}\n`,
       );

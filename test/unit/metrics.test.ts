@@ -52,3 +52,19 @@ test('an EMF line names the namespace, both dimension sets and the value', () =>
     HandedOver: 1,
   });
 });
+
+test('a failed handover is counted per stage too', () => {
+  const lines: string[] = [];
+  emfMetrics((line) => lines.push(line)).put({
+    name: 'HandoverFailed',
+    value: 1,
+    unit: 'Count',
+    tenant: 'acme',
+    stage: 'desk:timeout',
+  });
+  expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+    _aws: { CloudWatchMetrics: [{ Dimensions: [[], ['Tenant'], ['Stage']] }] },
+    Stage: 'desk:timeout',
+    HandoverFailed: 1,
+  });
+});
