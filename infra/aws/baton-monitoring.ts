@@ -134,6 +134,19 @@ export class BatonMonitoring extends Construct {
         ],
         [
           new GraphWidget({
+            title: 'Handovers failed, by stage',
+            width: 24,
+            left: [
+              new MathExpression({
+                expression: `SEARCH('{${METRIC_NAMESPACE},Stage} MetricName="HandoverFailed"', 'Sum', 300)`,
+                label: 'failed',
+                period: fiveMinutes,
+              }),
+            ],
+          }),
+        ],
+        [
+          new GraphWidget({
             title: 'Webhooks: requests and 4xx / 5xx',
             width: 24,
             left: [
