@@ -9,6 +9,7 @@ import { DeleteTableCommand, ResourceNotFoundException } from '@aws-sdk/client-d
 import * as z from 'zod';
 import { createAgentDeskClient } from '../../shared/clients/agent-desk-client';
 import { createBotClient } from '../../shared/clients/bot-client';
+import { cachedPresence } from '../../shared/clients/cached-presence';
 import { createChannelSender } from '../../shared/clients/channel-sender';
 import { fetchHttp } from '../../shared/clients/http';
 import { createNotifications } from '../../shared/clients/notifications';
@@ -23,6 +24,7 @@ import type { Runtime } from '../../shared/runtime/runtime';
 import { createDynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
 import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
+import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repository';
 import { createTable } from '../../shared/store/table';
 import { FUNCTIONS } from '../topology';
 import { startDynamoDbLocal } from './dynamodb-local';
@@ -94,6 +96,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const metrics = new RecordedMetrics();
   const tenants = tenantDirectory(localTenants(`${url}/sim`));
   const conversations = new DynamoConversationStore(dynamo.doc, tableName);
+  const presenceCache = new DynamoPresenceCacheStore(dynamo.doc, tableName);
   const bus = new LocalEventBus({
     logger: logger.child({ function: 'event-bus' }),
     retryDelaysMs: options.retryDelaysMs,
@@ -107,7 +110,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     publisher: bus,
     channels: createChannelSender(tenants, literalSecrets, fetchHttp),
     bot: createBotClient(fetchHttp, literalSecrets),
-    presence: createPresenceClient(fetchHttp, literalSecrets),
+    presence: cachedPresence(createPresenceClient(fetchHttp, literalSecrets), {
+      store: presenceCache,
+      clock,
+    }),
     desk: createAgentDeskClient(fetchHttp, literalSecrets),
     notifications: createNotifications(fetchHttp, literalSecrets),
     publicApiUrl: url,

@@ -51,6 +51,14 @@ const deskSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+/** Presence answers are shared for a short while: MSC's presence API allows 3 calls per second. */
+const presenceProtection = {
+  /** How long an answer is reused for the same channel and referrer. */
+  cacheSeconds: z.number().int().min(0).max(300).default(10),
+  /** Calls per second to the presence API, across every Lambda container of the tenant. */
+  maxCallsPerSecond: z.number().int().min(1).max(100).default(3),
+};
+
 const presenceSchema = z.discriminatedUnion('type', [
   z
     .object({
@@ -59,6 +67,7 @@ const presenceSchema = z.discriminatedUnion('type', [
       url: httpUrl.default('https://presence.robinhq.com'),
       apiKey: secretRefSchema,
       timeoutMs: timeoutMs(2_000),
+      ...presenceProtection,
     })
     .strict(),
   z
@@ -67,6 +76,7 @@ const presenceSchema = z.discriminatedUnion('type', [
       type: z.literal('webhook'),
       url: httpUrl,
       timeoutMs: timeoutMs(2_000),
+      ...presenceProtection,
     })
     .strict(),
 ]);

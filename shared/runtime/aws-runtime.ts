@@ -3,6 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createAgentDeskClient } from '../clients/agent-desk-client';
 import { createBotClient } from '../clients/bot-client';
+import { cachedPresence } from '../clients/cached-presence';
 import { createChannelSender } from '../clients/channel-sender';
 import { fetchHttp } from '../clients/http';
 import { createNotifications } from '../clients/notifications';
@@ -17,6 +18,7 @@ import { emfMetrics } from '../log/metrics';
 import { createDynamo } from '../store/client';
 import { DynamoConversationStore } from '../store/conversation-repository';
 import { DynamoIdempotencyStore } from '../store/idempotency-repository';
+import { DynamoPresenceCacheStore } from '../store/presence-cache-repository';
 import type { Runtime } from './runtime';
 
 let runtime: Runtime | undefined;
@@ -40,7 +42,10 @@ export function awsRuntime(functionName: string): Runtime {
     ),
     channels: createChannelSender(tenants, secrets, fetchHttp),
     bot: createBotClient(fetchHttp, secrets),
-    presence: createPresenceClient(fetchHttp, secrets),
+    presence: cachedPresence(createPresenceClient(fetchHttp, secrets), {
+      store: new DynamoPresenceCacheStore(doc, env.tableName),
+      clock: systemClock,
+    }),
     desk: createAgentDeskClient(fetchHttp, secrets),
     notifications: createNotifications(fetchHttp, secrets),
     publicApiUrl: env.publicApiUrl,

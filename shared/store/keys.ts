@@ -3,6 +3,8 @@
  *
  *   conversation   pk = T#<tenant>#C#<conversationId>   sk = STATE
  *   idempotency    pk = T#<tenant>#I#<scope>#<key>      sk = IDEM
+ *   presence cache pk = T#<tenant>#P#<hash of channel and referrer>  sk = PRESENCE
+ *   presence rate  pk = T#<tenant>#R#<epoch second>    sk = RATE
  *   expiry index   sweepShard = LOCK#<0..n>  lockExpiresAt = epoch ms   (only while a lock is held)
  *
  * Tenant ids cannot contain `#`, so one tenant's keys can never collide with another's.
@@ -35,3 +37,13 @@ export const sweepShard = (tenantId: string, conversationId: string): string => 
 };
 
 export const allSweepShards = (): string[] => Array.from({ length: SWEEP_SHARDS }, (_, i) => `LOCK#${i}`);
+
+export const presenceCacheKey = (tenantId: string, channel: string, referrer: string): Key => ({
+  pk: `T#${tenantId}#P#${createHash('sha256').update(`${channel}\u0000${referrer}`).digest('hex').slice(0, 32)}`,
+  sk: 'PRESENCE',
+});
+
+export const presenceRateKey = (tenantId: string, epochSecond: number): Key => ({
+  pk: `T#${tenantId}#R#${epochSecond}`,
+  sk: 'RATE',
+});
