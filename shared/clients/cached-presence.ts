@@ -2,8 +2,8 @@
  * PresenceClient with protection for the presence API (MSC allows 3 calls per second): answers are
  * shared in the table per tenant, channel and referrer for a short time (every container sees the
  * same answer), concurrent lookups in one container share one call, and calls across containers
- * are held to a per-second budget; who finds the budget spent waits for the answer another caller
- * is fetching.
+ * are held to a per-second budget, spread evenly over the second; who finds the budget spent
+ * waits for the answer another caller is fetching.
  */
 import type { TenantConfig } from '../config/tenants';
 import type { Clock } from '../domain/clock';
@@ -35,7 +35,15 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
     for (let wait = 0; wait <= MAX_WAITS; wait += 1) {
       const shared = await store.read(tenant.id, query.channel, referrer, clock.now());
       if (shared) return { status: shared };
-      if (await store.takeCallSlot(tenant.id, clock.now(), maxCallsPerSecond)) {
+      const takenAt = clock.now();
+      const slot = await store.takeCallSlot(tenant.id, takenAt, maxCallsPerSecond);
+      if (slot !== undefined) {
+        // Each slot owns a window of its second, so calls are spread evenly and never bunch at a
+        // second's boundary; a slot whose window passed while it was taken is given up.
+        const width = 1000 / maxCallsPerSecond;
+        const windowStart = Math.floor(takenAt / 1000) * 1000 + slot * width;
+        if (clock.now() >= windowStart + width) continue;
+        if (windowStart > clock.now()) await sleep(windowStart - clock.now());
         const result = await inner.check(tenant, query);
         const until = clock.now() + (result.failure ? FAILURE_CACHE_MS : cacheSeconds * 1000);
         await store.write(tenant.id, query.channel, referrer, result.status, until);

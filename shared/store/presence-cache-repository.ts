@@ -18,8 +18,11 @@ export interface PresenceCacheStore {
     status: AgentStatus,
     until: number,
   ): Promise<void>;
-  /** Takes one call of this second's budget; false when the budget is spent. */
-  takeCallSlot(tenantId: string, now: number, maxPerSecond: number): Promise<boolean>;
+  /**
+   * Takes one call of this second's budget: the slot's position in the second (0, 1, ...), or
+   * undefined when the budget is spent.
+   */
+  takeCallSlot(tenantId: string, now: number, maxPerSecond: number): Promise<number | undefined>;
 }
 
 export class DynamoPresenceCacheStore implements PresenceCacheStore {
@@ -67,10 +70,10 @@ export class DynamoPresenceCacheStore implements PresenceCacheStore {
     );
   }
 
-  async takeCallSlot(tenantId: string, now: number, maxPerSecond: number): Promise<boolean> {
+  async takeCallSlot(tenantId: string, now: number, maxPerSecond: number): Promise<number | undefined> {
     const second = toEpochSeconds(now);
     try {
-      await this.doc.send(
+      const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: presenceRateKey(tenantId, second),
@@ -78,11 +81,13 @@ export class DynamoPresenceCacheStore implements PresenceCacheStore {
           ConditionExpression: 'attribute_not_exists(calls) OR calls < :max',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: { ':one': 1, ':max': maxPerSecond, ':ttl': second + 60 },
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
-      return true;
+      const calls: unknown = Attributes?.calls;
+      return typeof calls === 'number' ? calls - 1 : 0;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }
