@@ -1,5 +1,6 @@
 /** The web chat widget's message, as posted to `POST /v1/{tenant}/web`. */
 import * as z from 'zod';
+import { externalIdSchema } from '../../shared/events/shapes';
 
 export const webMessageSchema = z
   .object({
@@ -8,7 +9,7 @@ export const webMessageSchema = z
       .min(1)
       .max(128)
       .regex(/^[\w:.-]+$/, 'letters, digits and _ : . - only'),
-    messageId: z.string().min(1).max(128),
+    messageId: externalIdSchema(),
     text: z.string().max(4096).optional(),
     payload: z.string().max(256).optional(),
     pageUrl: z

@@ -1,10 +1,10 @@
 /** The WhatsApp Cloud API webhook body, reduced to the user messages Baton routes. */
 import * as z from 'zod';
-import type { UserMessage } from '../../shared/events/shapes';
+import { externalIdSchema, type UserMessage } from '../../shared/events/shapes';
 
 const messageSchema = z.object({
   from: z.string().regex(/^\d{5,20}$/, 'a WhatsApp id of digits'),
-  id: z.string().min(1).max(256),
+  id: externalIdSchema(256),
   timestamp: z.string().regex(/^\d+$/),
   type: z.string().min(1),
   text: z.object({ body: z.string().max(4096) }).optional(),

@@ -1,6 +1,14 @@
 /** Pieces that several event contracts carry. */
 import * as z from 'zod';
 
+/** An id chosen outside (message, answer): printable ASCII without spaces, so it is safe in keys and logs. */
+export const externalIdSchema = (max = 128) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[\x21-\x7E]+$/, 'printable characters without spaces');
+
 export const conversationRefSchema = z.object({
   tenantId: z.string().min(1),
   conversationId: z.string().min(1),
