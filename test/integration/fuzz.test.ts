@@ -12,6 +12,7 @@ import { createHandler as createIngest } from '../../functions/ingest/handler';
 import { sign } from '../../shared/http/signature';
 import type { Dynamo } from '../../shared/store/client';
 import { freshTable } from '../support/dynamo';
+import { lambdaContext } from '../support/lambda-context';
 import { buildRuntime, SECRETS, type TestRig } from './use-cases/runtime';
 
 const RUNS = 10_000;
@@ -33,23 +34,6 @@ beforeAll(async () => {
   agentApi = (event) => agentHandler(event, lambdaContext());
 });
 afterAll(() => dynamo.raw.destroy());
-
-function lambdaContext() {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'fuzz',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:fuzz',
-    memoryLimitInMB: '512',
-    awsRequestId: 'fuzz',
-    logGroupName: 'fuzz',
-    logStreamName: 'fuzz',
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 const resultSchema = z.object({ statusCode: z.number(), body: z.string().optional() });
 const errorSchema = z.object({
