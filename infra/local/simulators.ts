@@ -30,7 +30,8 @@ const okErrorTimeout = z.enum(['ok', 'error', 'timeout']);
 const modeSchemas = {
   channel: okErrorTimeout,
   bot: okErrorTimeout,
-  msc: okErrorTimeout,
+  // `reject`: the desk refuses the request (422), as it would a malformed or unknown chat.
+  msc: z.enum(['ok', 'error', 'timeout', 'reject']),
   presence: z.enum(['online', 'offline', 'error', 'timeout', 'garbage']),
 } as const;
 type ModeName = keyof typeof modeSchemas;
@@ -145,6 +146,10 @@ export class Simulators {
       this.hold(response);
       return true;
     }
+    if (mode === 'reject') {
+      send(response, jsonResponse(422, { error: 'simulated rejection' }));
+      return true;
+    }
     if (mode === 'error') {
       send(response, jsonResponse(503, { error: 'simulated failure' }));
       return true;
@@ -154,7 +159,7 @@ export class Simulators {
     return true;
   }
 
-  private modeOf(system: SimSystem): 'ok' | 'error' | 'timeout' {
+  private modeOf(system: SimSystem): 'ok' | 'error' | 'timeout' | 'reject' {
     switch (system) {
       case 'bot':
         return this.modes.bot;
