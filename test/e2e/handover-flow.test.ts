@@ -391,16 +391,10 @@ describe('8. expiry', () => {
   });
 });
 
-test('no personal data in any log line of the flow', () => {
+test('no personal data in any log line of the flow: no text, phone number or email the users and agents sent', () => {
   const all = JSON.stringify(logs);
-  for (const needle of [
-    'Ada Lovelace',
-    'ada@example.com',
-    'grace@example.com',
-    '31600000006',
-    'my order is late',
-    'Hello Alan',
-  ]) {
-    expect(all).not.toContain(needle);
-  }
+  // Short words ("no", "agent") also name things in log messages; everything of substance is checked.
+  const personal = [...flow.sent].filter((sent) => sent.length >= 8 || /@|\d{6}/.test(sent));
+  expect(personal.length).toBeGreaterThan(20);
+  for (const needle of personal) expect(all).not.toContain(needle);
 });

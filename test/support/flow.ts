@@ -25,6 +25,8 @@ export type SimState = z.infer<typeof stateSchema>;
 
 export class Flow {
   private counter = 0;
+  /** Everything personal this driver sent (texts, phone numbers, emails), for the log scan. */
+  readonly sent = new Set<string>();
 
   constructor(readonly stack: LocalStack) {}
 
@@ -47,6 +49,7 @@ export class Flow {
     message: { text?: string; payload?: string; pageUrl?: string },
   ) {
     this.counter += 1;
+    if (message.text) this.sent.add(message.text);
     const answer = await postWeb(this.stack.url, tenant, {
       conversationId,
       messageId: `m-${this.counter}`,
@@ -59,6 +62,8 @@ export class Flow {
   /** A WhatsApp user sends a text or taps a button; the conversation id is `wa:<from>`. */
   async whatsapp(tenant: string, from: string, message: { text?: string; buttonPayload?: string }) {
     this.counter += 1;
+    this.sent.add(from);
+    if (message.text) this.sent.add(message.text);
     const id = `wamid.flow-${this.counter}`;
     const content = message.buttonPayload
       ? {
@@ -85,7 +90,8 @@ export class Flow {
     return result;
   }
 
-  async agent(tenant: string, conversationId: string, action: 'messages' | 'end', body?: unknown) {
+  async agent(tenant: string, conversationId: string, action: 'messages' | 'end', body?: { text?: string }) {
+    if (body?.text) this.sent.add(body.text);
     const answer = await request(
       `${this.stack.url}/sim/agent/${tenant}/${encodeURIComponent(conversationId)}/${action}`,
       {
