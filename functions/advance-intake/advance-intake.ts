@@ -73,6 +73,7 @@ export async function answerQuestion(
       );
     });
     if (applied.outcome === 'missing') return;
+    ports.logger.info('intake answer taken', { outcome: applied.outcome, phase: applied.state.phase });
     // What to say follows from the stored progress, so a redelivery says the same thing again, once.
     const state = applied.state;
     const progress = state.handover?.intake;

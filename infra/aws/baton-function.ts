@@ -16,8 +16,8 @@ export interface BatonFunctionProps {
   declaration: FunctionDeclaration;
   projectRoot: string;
   environment: Record<string, string>;
-  /** A JSON file with the validated tenant configuration, copied into the bundle (no 4 KB env limit). */
-  tenantsFile: string;
+  /** The validated tenant configuration as JSON, written into the bundle (no 4 KB environment limit). */
+  tenantsJson: string;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
   reservedConcurrency?: number | undefined;
@@ -76,7 +76,8 @@ export class BatonFunction extends NodejsFunction {
           beforeInstall: () => [],
           // The asset hash covers the output, so a configuration change is a new deployment.
           afterBundling: (_inputDir: string, outputDir: string) => [
-            `cp ${shellQuote(props.tenantsFile)} ${shellQuote(path.join(outputDir, TENANTS_FILE))}`,
+            // Written by the bundling command itself, so it works for local and Docker bundling alike.
+            `printf '%s' ${shellQuote(props.tenantsJson)} > ${shellQuote(path.join(outputDir, TENANTS_FILE))}`,
           ],
         },
       },

@@ -4,9 +4,6 @@
  * queues for everything asynchronous; the funnel dashboard and the alarms. Stateful resources
  * come from a BatonState, given or created here.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -113,12 +110,19 @@ export class Baton extends Construct {
     const removalPolicy = props.removalPolicy ?? this.state.removalPolicy;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const secretArns = secretIdsOf(tenants).map((secretId) => secretArn(Stack.of(this), secretId));
-    const tenantsFile = writeTenantsFile(tenants);
+    const tenantsJson = JSON.stringify(tenants);
     const unknown = Object.keys(props.reservedConcurrency ?? {}).filter(
       (name) => !FUNCTIONS.some((fn) => fn.name === name),
     );
     if (unknown.length > 0)
       throw new Error(`reservedConcurrency names unknown functions: ${unknown.join(', ')}`);
+    for (const [name, reserved] of Object.entries(props.reservedConcurrency ?? {})) {
+      // 0 would silently stop the function; a negative number is not a concurrency.
+      if (!Number.isInteger(reserved) || reserved < 1) {
+        throw new Error(`reservedConcurrency.${name} must be a whole number ≥ 1`);
+      }
+    }
+    if (props.throttling) assertThrottle(props.throttling, 'throttling');
 
     this.api = new HttpApi(this, 'Api', { description: 'Baton webhooks', createDefaultStage: false });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
@@ -168,7 +172,7 @@ export class Baton extends Construct {
         declaration,
         projectRoot,
         environment,
-        tenantsFile,
+        tenantsJson,
         logRetention,
         removalPolicy,
         reservedConcurrency: props.reservedConcurrency?.[declaration.name],
@@ -284,26 +288,31 @@ export class Baton extends Construct {
     const entries = Object.entries(routes).flatMap(([routeKey, throttle]) =>
       throttle ? [[routeKey, throttle] as const] : [],
     );
+    const declared = new Set<string>(
+      FUNCTIONS.flatMap((fn) => (fn.trigger.kind === 'http' ? fn.trigger.routes : [])),
+    );
+    const unknownRoutes = entries.map(([routeKey]) => routeKey).filter((routeKey) => !declared.has(routeKey));
+    // API Gateway refuses settings for a route that does not exist, but only at deploy time.
+    if (unknownRoutes.length > 0)
+      throw new Error(`routeThrottling names unknown routes: ${unknownRoutes.join(', ')}`);
+    for (const [routeKey, throttle] of entries) assertThrottle(throttle, `routeThrottling['${routeKey}']`);
     if (entries.length === 0) return;
     const cfnStage = this.stage.node.defaultChild;
     if (!(cfnStage instanceof CfnStage)) throw new Error('the HTTP API stage has no CfnStage');
     cfnStage.routeSettings = Object.fromEntries(
       entries.map(([routeKey, throttle]) => [
         routeKey,
-        { throttlingRateLimit: throttle.rateLimit, throttlingBurstLimit: throttle.burstLimit },
+        // RouteSettings is plain JSON to CDK: the keys must already be CloudFormation's.
+        { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit },
       ]),
     );
   }
 }
 
-/** The validated tenants as a file the bundling copies into every function (content-addressed). */
-function writeTenantsFile(tenants: unknown): string {
-  const json = JSON.stringify(tenants);
-  const dir = path.join(os.tmpdir(), 'baton-cdk');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `tenants-${createHash('sha256').update(json).digest('hex').slice(0, 16)}.json`);
-  writeFileSync(file, json);
-  return file;
+function assertThrottle(throttle: BatonThrottle, where: string): void {
+  if (!(throttle.rateLimit > 0) || !Number.isInteger(throttle.burstLimit) || throttle.burstLimit < 1) {
+    throw new Error(`${where} needs a rateLimit > 0 and a whole burstLimit ≥ 1`);
+  }
 }
 
 function splitRouteKey(routeKey: RouteKey): { method: HttpMethod; path: string } {

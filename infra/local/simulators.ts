@@ -26,7 +26,8 @@ export interface SimLogEntry {
   body: unknown;
 }
 
-const okErrorTimeout = z.enum(['ok', 'error', 'timeout']);
+/** `flaky`: one request in ten fails (503), as a struggling system does. */
+const okErrorTimeout = z.enum(['ok', 'error', 'timeout', 'flaky']);
 const modeSchemas = {
   channel: okErrorTimeout,
   bot: okErrorTimeout,
@@ -160,6 +161,12 @@ export class Simulators {
   }
 
   private modeOf(system: SimSystem): 'ok' | 'error' | 'timeout' | 'reject' {
+    const mode = this.configuredModeOf(system);
+    if (mode !== 'flaky') return mode;
+    return Math.random() < 0.1 ? 'error' : 'ok';
+  }
+
+  private configuredModeOf(system: SimSystem): 'ok' | 'error' | 'timeout' | 'reject' | 'flaky' {
     switch (system) {
       case 'bot':
         return this.modes.bot;

@@ -1,40 +1,41 @@
 /**
- * The synthesized CloudFormation of BatonStack, checked against the topology (infra/topology.ts):
- * every expectation about functions, routes, rules and access is derived from FUNCTIONS, so adding a
- * function to the topology is covered without touching this file. Bundling is skipped here (see
- * bundling.test.ts for one synth with real esbuild).
+ * The synthesized CloudFormation of Baton (the construct, and BatonStack around it), checked against
+ * the topology (infra/topology.ts): every expectation about functions, routes, rules and access is
+ * derived from FUNCTIONS, so adding a function to the topology is covered without touching this
+ * file. Bundling is skipped here (see bundling.test.ts for one synth with real esbuild and a bundle
+ * invoked as Lambda would).
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { CfnEventBus } from 'aws-cdk-lib/aws-events';
-import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IConstruct } from 'constructs';
 import * as z from 'zod';
-import { BatonStack } from '../../infra/aws/baton-stack';
+import { Baton, type BatonProps } from '../../infra/aws/baton';
+import { BatonStack, type BatonStackProps } from '../../infra/aws/baton-stack';
+import { BatonState } from '../../infra/aws/baton-state';
 import { eventRules, FUNCTIONS, type FunctionDeclaration } from '../../infra/topology';
+import { FUNNEL_METRICS } from '../../shared/log/metrics';
+import { projectRoot, readExampleTenants, stringLeaves } from './tenants-fixture';
 
-const projectRoot = path.resolve(__dirname, '..', '..');
-const exampleTenants: unknown = JSON.parse(
-  readFileSync(path.join(projectRoot, 'infra', 'aws', 'tenants.example.json'), 'utf8'),
-);
-
-/** A new App per stack: skipping esbuild keeps a synth well under a second. */
-function synth(tenants: unknown): { stack: BatonStack; template: Template } {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new BatonStack(app, 'Test', { tenants, projectRoot });
-  return { stack, template: Template.fromStack(stack) };
-}
+const exampleTenants = readExampleTenants();
 
 // ---- Template shapes (narrowed with zod; nothing is cast) ----
 
 const refSchema = z.object({ Ref: z.string() });
 const getAttArnSchema = z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.literal('Arn')]) });
+/** What a Lambda environment variable may be besides a literal: a reference resolved at deploy time. */
+const intrinsicSchema = z.union([
+  refSchema,
+  z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.string()]) }),
+  z.object({ 'Fn::ImportValue': z.string() }),
+]);
 
 const resourceSchema = z.object({
   Type: z.string(),
   Properties: z.record(z.string(), z.unknown()).default({}),
   DeletionPolicy: z.string().optional(),
+  UpdateReplacePolicy: z.string().optional(),
 });
 const templateSchema = z.object({ Resources: z.record(z.string(), resourceSchema) });
 type Resource = z.infer<typeof resourceSchema>;
@@ -46,7 +47,9 @@ const lambdaPropertiesSchema = z.object({
   Role: getAttArnSchema,
   Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }),
   LoggingConfig: z.object({ LogGroup: refSchema }),
+  ReservedConcurrentExecutions: z.number().optional(),
 });
+type LambdaProperties = z.infer<typeof lambdaPropertiesSchema>;
 
 const routePropertiesSchema = z.object({
   RouteKey: z.string(),
@@ -64,10 +67,37 @@ const ruleTargetSchema = z.object({
     .optional(),
 });
 const rulePropertiesSchema = z.object({
-  EventBusName: refSchema.optional(),
+  EventBusName: z.unknown().optional(),
   EventPattern: z.record(z.string(), z.unknown()).optional(),
   ScheduleExpression: z.string().optional(),
   Targets: z.array(ruleTargetSchema),
+});
+
+const eventInvokeConfigSchema = z.object({
+  FunctionName: refSchema,
+  Qualifier: z.string(),
+  MaximumRetryAttempts: z.number().optional(),
+  MaximumEventAgeInSeconds: z.number().optional(),
+  DestinationConfig: z
+    .object({ OnFailure: z.object({ Destination: getAttArnSchema }).optional() })
+    .optional(),
+});
+
+const alarmSchema = z.object({
+  MetricName: z.string().optional(),
+  Namespace: z.string().optional(),
+  Dimensions: z.array(z.object({ Name: z.string(), Value: z.unknown() })).default([]),
+  Threshold: z.number(),
+  ComparisonOperator: z.string(),
+  AlarmActions: z.array(z.unknown()).optional(),
+});
+type Alarm = z.infer<typeof alarmSchema>;
+
+const stageSchema = z.object({
+  StageName: z.string(),
+  DefaultRouteSettings: z.record(z.string(), z.unknown()).optional(),
+  RouteSettings: z.record(z.string(), z.unknown()).optional(),
+  AccessLogSettings: z.object({ DestinationArn: getAttArnSchema, Format: z.string() }).optional(),
 });
 
 const statementSchema = z
@@ -82,75 +112,177 @@ type Statement = z.infer<typeof statementSchema>;
 const policyDocumentSchema = z.object({ Statement: z.array(statementSchema) });
 const policyPropertiesSchema = z.object({ PolicyDocument: policyDocumentSchema, Roles: z.array(refSchema) });
 const rolePropertiesSchema = z.object({
+  AssumeRolePolicyDocument: policyDocumentSchema.optional(),
   Policies: z.array(z.object({ PolicyDocument: policyDocumentSchema })).optional(),
+  ManagedPolicyArns: z.array(z.unknown()).optional(),
 });
-
-function resourcesOfType(template: Template, type: string): Array<[string, Resource]> {
-  const { Resources } = templateSchema.parse(template.toJSON());
-  return Object.entries(Resources).filter(([, resource]) => resource.Type === type);
-}
+/** Any resource holding a policy document of its own: IAM policies, queue and topic policies, ... */
+const resourcePolicySchema = z.object({ PolicyDocument: policyDocumentSchema });
 
 function actionsOf(statement: Statement): string[] {
   if (statement.Action === undefined) return [];
   return typeof statement.Action === 'string' ? [statement.Action] : statement.Action;
 }
 
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+const byJson = (a: unknown, b: unknown): number => JSON.stringify(a).localeCompare(JSON.stringify(b));
+
+// ---- One synthesized stack, read through the constructs that made it ----
+
+class Synth {
+  readonly template: Template;
+  readonly resources: Readonly<Record<string, Resource>>;
+
+  constructor(
+    readonly stack: Stack,
+    readonly baton: Baton,
+  ) {
+    this.template = Template.fromStack(stack);
+    this.resources = templateSchema.parse(this.template.toJSON()).Resources;
+  }
+
+  ofType(type: string): Array<[string, Resource]> {
+    return Object.entries(this.resources).filter(([, resource]) => resource.Type === type);
+  }
+
+  propertiesOf<Schema extends z.ZodType>(type: string, schema: Schema): Array<[string, z.output<Schema>]> {
+    return this.ofType(type).map(([id, resource]) => [id, schema.parse(resource.Properties)]);
+  }
+
+  /** The logical id of a construct's CloudFormation resource, in whichever stack it lives. */
+  idOf(construct: IConstruct): string {
+    const cfn = construct.node.defaultChild;
+    if (!(cfn instanceof CfnElement))
+      throw new Error(`${construct.node.path} has no CloudFormation resource`);
+    return Stack.of(cfn).getLogicalId(cfn);
+  }
+
+  functionId(declaration: FunctionDeclaration): string {
+    const fn = this.baton.functions[declaration.name];
+    if (!fn) throw new Error(`no function ${declaration.name} in the construct`);
+    return this.idOf(fn);
+  }
+
+  /** Baton's own functions: CDK helper functions (if any) run other runtimes. */
+  lambdas(): Array<[string, LambdaProperties]> {
+    return this.ofType('AWS::Lambda::Function')
+      .filter(([, resource]) => resource.Properties.Runtime === 'nodejs22.x')
+      .map(([id, resource]) => [id, lambdaPropertiesSchema.parse(resource.Properties)]);
+  }
+
+  lambda(declaration: FunctionDeclaration): LambdaProperties {
+    const id = this.functionId(declaration);
+    const found = this.lambdas().find(([logicalId]) => logicalId === id);
+    if (!found) throw new Error(`no AWS::Lambda::Function ${id} for ${declaration.name}`);
+    return found[1];
+  }
+
+  rules(): Array<[string, z.infer<typeof rulePropertiesSchema>]> {
+    return this.propertiesOf('AWS::Events::Rule', rulePropertiesSchema);
+  }
+
+  alarms(): Alarm[] {
+    return this.propertiesOf('AWS::CloudWatch::Alarm', alarmSchema).map(([, alarm]) => alarm);
+  }
+
+  /** The API's `$default` stage: there is exactly one. */
+  defaultStage(): z.infer<typeof stageSchema> {
+    const stages = this.propertiesOf('AWS::ApiGatewayV2::Stage', stageSchema).filter(
+      ([, stage]) => stage.StageName === '$default',
+    );
+    expect(stages).toHaveLength(1);
+    const stage = stages[0]?.[1];
+    if (!stage) throw new Error('no $default stage');
+    return stage;
+  }
+
+  /** Every policy statement attached to a function's role (its default policy and any inline ones). */
+  statementsOf(declaration: FunctionDeclaration): Statement[] {
+    const roleId = this.lambda(declaration).Role['Fn::GetAtt'][0];
+    const fromPolicies = this.propertiesOf('AWS::IAM::Policy', policyPropertiesSchema)
+      .filter(([, policy]) => policy.Roles.some((role) => role.Ref === roleId))
+      .flatMap(([, policy]) => policy.PolicyDocument.Statement);
+    const role = this.resources[roleId];
+    if (!role) throw new Error(`no role ${roleId}`);
+    const inline = (rolePropertiesSchema.parse(role.Properties).Policies ?? []).flatMap(
+      (policy) => policy.PolicyDocument.Statement,
+    );
+    return [...fromPolicies, ...inline];
+  }
+
+  allowedActionsOf(declaration: FunctionDeclaration): string[] {
+    return this.statementsOf(declaration)
+      .filter((statement) => statement.Effect === 'Allow')
+      .flatMap(actionsOf);
+  }
+
+  /** Every statement of every policy document in the template, with the resource it belongs to. */
+  allStatements(): Array<{ owner: string; statement: Statement }> {
+    return Object.entries(this.resources).flatMap(([owner, resource]) =>
+      policyDocumentsOf(resource).flatMap((document) =>
+        document.Statement.map((statement) => ({ owner, statement })),
+      ),
+    );
+  }
+}
+
+/** A resource's own policy document (IAM policies, queue policies, ...) and a role's trust and inline policies. */
+function policyDocumentsOf(resource: Resource): Array<z.infer<typeof policyDocumentSchema>> {
+  const own = resourcePolicySchema.safeParse(resource.Properties).data?.PolicyDocument;
+  const documents = own ? [own] : [];
+  if (resource.Type !== 'AWS::IAM::Role') return documents;
+  const role = rolePropertiesSchema.parse(resource.Properties);
+  if (role.AssumeRolePolicyDocument) documents.push(role.AssumeRolePolicyDocument);
+  return [...documents, ...(role.Policies ?? []).map((policy) => policy.PolicyDocument)];
+}
+
+type Options = Omit<BatonProps, 'tenants' | 'projectRoot'>;
+
+/**
+ * A new App per synth, without esbuild. CloudFormation's built-in validation is off too: it only
+ * warns, and it would double the time of this suite.
+ */
+function noBundlingApp(): App {
+  return new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+}
+
+/** The repository's own stack. */
+function synthStack(options: Partial<BatonStackProps> = {}, tenants: unknown = exampleTenants): Synth {
+  const stack = new BatonStack(noBundlingApp(), 'Test', { tenants, projectRoot, ...options });
+  return new Synth(stack, stack.baton);
+}
+
+/** The construct in a plain stack of someone else's app; options may create resources in that stack. */
+function synthConstruct(options: (stack: Stack) => Options = () => ({})): Synth {
+  const stack = new Stack(noBundlingApp(), 'Platform');
+  const baton = new Baton(stack, 'B', { tenants: exampleTenants, projectRoot, ...options(stack) });
+  return new Synth(stack, baton);
+}
+
+/** Built on first use: only the tests that need a variant pay for its synth. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+}
+
 // ---- The stack under test, built once from the example tenants ----
 
-const { stack, template } = synth(exampleTenants);
+const main = synthStack();
+const asyncFunctions = FUNCTIONS.filter((declaration) => declaration.trigger.kind !== 'http');
+const byName = FUNCTIONS.map((declaration) => [declaration.name, declaration] as const);
 
-function functionLogicalId(declaration: FunctionDeclaration): string {
-  const cfn = stack.functions[declaration.name]?.node.defaultChild;
-  if (!(cfn instanceof CfnFunction)) throw new Error(`no CfnFunction for ${declaration.name}`);
-  return stack.getLogicalId(cfn);
+function busId(synth: Synth): string {
+  return synth.idOf(synth.baton.state.bus);
 }
 
-function busLogicalId(): string {
-  const cfn = stack.bus.node.defaultChild;
-  if (!(cfn instanceof CfnEventBus)) throw new Error('no CfnEventBus');
-  return stack.getLogicalId(cfn);
-}
-
-/** Baton's own functions: CDK helper functions (if any) run other runtimes. */
-function batonLambdas(): Array<[string, z.infer<typeof lambdaPropertiesSchema>]> {
-  return resourcesOfType(template, 'AWS::Lambda::Function')
-    .filter(([, resource]) => resource.Properties.Runtime === 'nodejs22.x')
-    .map(([id, resource]) => [id, lambdaPropertiesSchema.parse(resource.Properties)]);
-}
-
-function lambdaOf(declaration: FunctionDeclaration): z.infer<typeof lambdaPropertiesSchema> {
-  const id = functionLogicalId(declaration);
-  const found = batonLambdas().find(([logicalId]) => logicalId === id);
-  if (!found) throw new Error(`no AWS::Lambda::Function ${id} for ${declaration.name}`);
-  return found[1];
-}
-
-function rules(): Array<[string, z.infer<typeof rulePropertiesSchema>]> {
-  return resourcesOfType(template, 'AWS::Events::Rule').map(([id, resource]) => [
-    id,
-    rulePropertiesSchema.parse(resource.Properties),
-  ]);
-}
-
-/** Every policy statement attached to a function's role (its default policy and any inline ones). */
-function statementsOf(declaration: FunctionDeclaration): Statement[] {
-  const roleId = lambdaOf(declaration).Role['Fn::GetAtt'][0];
-  const fromPolicies = resourcesOfType(template, 'AWS::IAM::Policy')
-    .map(([, resource]) => policyPropertiesSchema.parse(resource.Properties))
-    .filter((policy) => policy.Roles.some((role) => role.Ref === roleId))
-    .flatMap((policy) => policy.PolicyDocument.Statement);
-  const role = resourcesOfType(template, 'AWS::IAM::Role').find(([id]) => id === roleId);
-  if (!role) throw new Error(`no role ${roleId}`);
-  const inline = (rolePropertiesSchema.parse(role[1].Properties).Policies ?? []).flatMap(
-    (policy) => policy.PolicyDocument.Statement,
-  );
-  return [...fromPolicies, ...inline];
-}
-
-function allowedActionsOf(declaration: FunctionDeclaration): string[] {
-  return statementsOf(declaration)
-    .filter((statement) => statement.Effect === 'Allow')
-    .flatMap(actionsOf);
+function tableId(synth: Synth): string {
+  return synth.idOf(synth.baton.state.table);
 }
 
 // ---- Tests ----
@@ -166,29 +298,174 @@ describe('functions', () => {
       'ingest',
       'relay',
     ]);
-    const ids = batonLambdas().map(([id]) => id);
+    const ids = main.lambdas().map(([id]) => id);
     expect(ids).toHaveLength(FUNCTIONS.length);
-    expect(ids.sort()).toEqual(FUNCTIONS.map(functionLogicalId).sort());
+    expect(ids.sort()).toEqual(FUNCTIONS.map((declaration) => main.functionId(declaration)).sort());
   });
 
-  test.each(FUNCTIONS.map((declaration) => [declaration.name, declaration] as const))(
+  test.each(byName)(
     '%s: nodejs22.x on arm64, declared timeout, environment and its own log group',
     (_name, declaration) => {
-      const lambda = lambdaOf(declaration);
+      const lambda = main.lambda(declaration);
       expect(lambda.Runtime).toBe('nodejs22.x');
       expect(lambda.Architectures).toEqual(['arm64']);
       expect(lambda.Timeout).toBe(declaration.timeoutSeconds);
-      for (const name of ['TABLE_NAME', 'EVENT_BUS_NAME', 'BATON_TENANTS']) {
-        expect(lambda.Environment.Variables).toHaveProperty([name]);
-      }
+      const variables = lambda.Environment.Variables;
+      expect(variables.TABLE_NAME).toEqual({ Ref: tableId(main) });
+      expect(variables.EVENT_BUS_NAME).toEqual({ Ref: busId(main) });
+      expect(variables).toHaveProperty(['PUBLIC_API_URL']);
+      // The tenants travel in the bundle: the environment only names the file.
+      expect(variables.BATON_TENANTS_FILE).toBe('tenants.json');
+      expect(variables).not.toHaveProperty(['BATON_TENANTS']);
       const logGroupId = lambda.LoggingConfig.LogGroup.Ref;
-      expect(resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id]) => id)).toContain(logGroupId);
+      expect(main.ofType('AWS::Logs::LogGroup').map(([id]) => id)).toContain(logGroupId);
     },
   );
 
   test('each function has a log group of its own', () => {
-    const logGroups = FUNCTIONS.map((declaration) => lambdaOf(declaration).LoggingConfig.LogGroup.Ref);
+    const logGroups = FUNCTIONS.map((declaration) => main.lambda(declaration).LoggingConfig.LogGroup.Ref);
     expect(new Set(logGroups).size).toBe(FUNCTIONS.length);
+  });
+});
+
+describe('the Baton construct', () => {
+  const inPlainStack = lazy(() => synthConstruct());
+
+  function countsByType(synth: Synth): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const resource of Object.values(synth.resources))
+      counts[resource.Type] = (counts[resource.Type] ?? 0) + 1;
+    return counts;
+  }
+
+  test('works inside any Stack: the same resources as BatonStack, which adds only outputs', () => {
+    const synth = inPlainStack();
+    expect(synth.stack).not.toBeInstanceOf(BatonStack);
+    expect(Object.keys(synth.baton.functions).sort()).toEqual(FUNCTIONS.map((fn) => fn.name).sort());
+    expect(synth.lambdas()).toHaveLength(FUNCTIONS.length);
+    synth.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    synth.template.resourceCountIs('AWS::Events::EventBus', 1);
+    synth.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    expect(countsByType(synth)).toEqual(countsByType(main));
+  });
+
+  describe('with the state in another stack', () => {
+    const separated = lazy(() => {
+      const app = noBundlingApp();
+      const stateStack = new Stack(app, 'State');
+      const state = new BatonState(stateStack, 'State');
+      const stack = new BatonStack(app, 'Test', {
+        tenants: exampleTenants,
+        projectRoot,
+        state,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      return {
+        state,
+        stateStack,
+        stateTemplate: Template.fromStack(stateStack),
+        synth: new Synth(stack, stack.baton),
+      };
+    });
+
+    test('the Baton stack has no table and no bus; the state stack has them', () => {
+      const { synth, stateTemplate, state } = separated();
+      expect(synth.baton.state).toBe(state);
+      synth.template.resourceCountIs('AWS::DynamoDB::Table', 0);
+      synth.template.resourceCountIs('AWS::Events::EventBus', 0);
+      stateTemplate.resourceCountIs('AWS::DynamoDB::Table', 1);
+      stateTemplate.resourceCountIs('AWS::Events::EventBus', 1);
+      // The code stack is complete otherwise.
+      expect(synth.lambdas()).toHaveLength(FUNCTIONS.length);
+    });
+
+    test('functions reach the table and bus through the state stack’s exports', () => {
+      const { synth, stateStack } = separated();
+      expect(synth.stack.dependencies).toContain(stateStack);
+      for (const declaration of FUNCTIONS) {
+        const variables = synth.lambda(declaration).Environment.Variables;
+        expect(variables.TABLE_NAME).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^State:/) });
+        expect(variables.EVENT_BUS_NAME).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^State:/) });
+      }
+      const eventBusRules = synth.rules().filter(([, rule]) => rule.EventPattern !== undefined);
+      expect(eventBusRules).toHaveLength(eventRules().length);
+      for (const [, rule] of eventBusRules) {
+        expect(rule.EventBusName).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^State:/) });
+      }
+    });
+
+    test('removalPolicy applies to what Baton creates; the given state keeps its own (retain)', () => {
+      const { synth, stateTemplate } = separated();
+      for (const type of ['AWS::SQS::Queue', 'AWS::Logs::LogGroup']) {
+        expect(synth.ofType(type).length).toBeGreaterThan(0);
+        for (const [, resource] of synth.ofType(type)) expect(resource.DeletionPolicy).toBe('Delete');
+      }
+      stateTemplate.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+      stateTemplate.allResources('AWS::Events::EventBus', { DeletionPolicy: 'Retain' });
+    });
+  });
+
+  describe('reservedConcurrency', () => {
+    const reserved = lazy(() => synthStack({ reservedConcurrency: { ingest: 5 } }));
+
+    test('{ ingest: 5 } reserves 5 for ingest and nothing for the others', () => {
+      for (const declaration of FUNCTIONS) {
+        expect(reserved().lambda(declaration).ReservedConcurrentExecutions).toBe(
+          declaration.name === 'ingest' ? 5 : undefined,
+        );
+      }
+    });
+
+    test('by default no function reserves concurrency', () => {
+      for (const declaration of FUNCTIONS) {
+        expect(main.lambda(declaration).ReservedConcurrentExecutions).toBeUndefined();
+      }
+    });
+
+    test('an unknown function name is refused at synth', () => {
+      expect(() => synthStack({ reservedConcurrency: { ingest: 5, 'no-such-function': 1 } })).toThrow(
+        /no-such-function/,
+      );
+    });
+
+    test.each([0, -1, 2.5])(
+      'a reservation of %s is refused at synth (0 would silently stop the function)',
+      (value) => {
+        expect(() => synthStack({ reservedConcurrency: { ingest: value } })).toThrow(
+          /reservedConcurrency.ingest/,
+        );
+      },
+    );
+  });
+
+  test('routeThrottling for a route that does not exist, or a throttle of 0, is refused at synth', () => {
+    expect(() =>
+      synthStack({ routeThrottling: { 'POST /v1/typo': { rateLimit: 1, burstLimit: 1 } } }),
+    ).toThrow(/unknown routes: POST \/v1\/typo/);
+    expect(() => synthStack({ throttling: { rateLimit: 0, burstLimit: 10 } })).toThrow(/throttling/);
+  });
+
+  describe('removalPolicy', () => {
+    const stateful = [
+      'AWS::DynamoDB::Table',
+      'AWS::Events::EventBus',
+      'AWS::SQS::Queue',
+      'AWS::Logs::LogGroup',
+    ];
+    const destroyed = lazy(() => synthStack({ removalPolicy: RemovalPolicy.DESTROY }));
+
+    test.each(stateful)('default: every %s is retained', (type) => {
+      expect(main.ofType(type).length).toBeGreaterThan(0);
+      for (const [, resource] of main.ofType(type)) {
+        expect(resource.DeletionPolicy).toBe('Retain');
+        expect(resource.UpdateReplacePolicy).toBe('Retain');
+      }
+    });
+
+    test.each(stateful)('DESTROY: every %s is deleted', (type) => {
+      expect(destroyed().ofType(type).length).toBeGreaterThan(0);
+      for (const [, resource] of destroyed().ofType(type)) expect(resource.DeletionPolicy).toBe('Delete');
+    });
   });
 });
 
@@ -200,10 +477,10 @@ describe('http routes', () => {
   );
 
   function synthesizedRoutes(): Array<{ routeKey: string; integrationId: string }> {
-    return resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, resource]) => {
-      const route = routePropertiesSchema.parse(resource.Properties);
-      return { routeKey: route.RouteKey, integrationId: route.Target['Fn::Join'][1][1].Ref };
-    });
+    return main.propertiesOf('AWS::ApiGatewayV2::Route', routePropertiesSchema).map(([, route]) => ({
+      routeKey: route.RouteKey,
+      integrationId: route.Target['Fn::Join'][1][1].Ref,
+    }));
   }
 
   test('every declared route exists, and no other', () => {
@@ -217,34 +494,33 @@ describe('http routes', () => {
 
   test('each route is integrated with the function that declares it', () => {
     const integrations = new Map(
-      resourcesOfType(template, 'AWS::ApiGatewayV2::Integration').map(([id, resource]) => [
-        id,
-        integrationPropertiesSchema.parse(resource.Properties).IntegrationUri['Fn::GetAtt'][0],
-      ]),
+      main
+        .propertiesOf('AWS::ApiGatewayV2::Integration', integrationPropertiesSchema)
+        .map(([id, integration]) => [id, integration.IntegrationUri['Fn::GetAtt'][0]]),
     );
     for (const { routeKey, declaration } of declared) {
       const route = synthesizedRoutes().find((candidate) => candidate.routeKey === routeKey);
       expect(route).toBeDefined();
-      expect(integrations.get(route?.integrationId ?? '')).toBe(functionLogicalId(declaration));
+      expect(integrations.get(route?.integrationId ?? '')).toBe(main.functionId(declaration));
     }
   });
 });
 
 describe('event rules', () => {
-  const eventBusRules = () => rules().filter(([, rule]) => rule.EventPattern !== undefined);
+  const eventBusRules = () => main.rules().filter(([, rule]) => rule.EventPattern !== undefined);
 
   test('one rule per declared event rule, each on the Baton bus', () => {
     expect(eventRules().length).toBeGreaterThan(0);
     expect(eventBusRules()).toHaveLength(eventRules().length);
     for (const [, rule] of eventBusRules()) {
-      expect(rule.EventBusName).toEqual({ Ref: busLogicalId() });
+      expect(rule.EventBusName).toEqual({ Ref: busId(main) });
     }
   });
 
   test.each(eventRules().map(({ fn, rule }) => [`${fn.name} on ${rule.detailType}`, fn, rule] as const))(
     '%s: pattern on source baton and the detail-type, with the declared content filter',
     (_, fn, rule) => {
-      const fnId = functionLogicalId(fn);
+      const fnId = main.functionId(fn);
       const matching = eventBusRules().filter(
         ([, candidate]) =>
           candidate.Targets.some((target) => target.Arn['Fn::GetAtt'][0] === fnId) &&
@@ -264,23 +540,10 @@ describe('event rules', () => {
     const routed = eventBusRules().filter(
       ([, rule]) => JSON.stringify(rule.EventPattern?.['detail-type']) === JSON.stringify(['MessageRouted']),
     );
-    expect(
-      routed
-        .map(([, rule]) => rule.EventPattern?.detail)
-        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
-    ).toEqual([{ data: { route: ['bot', 'agent'] } }, { data: { route: ['intake'] } }]);
-  });
-
-  test('every target has a dead-letter queue and a retry policy', () => {
-    const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => id);
-    for (const [, rule] of eventBusRules()) {
-      expect(rule.Targets.length).toBeGreaterThan(0);
-      for (const target of rule.Targets) {
-        expect(target.DeadLetterConfig).toBeDefined();
-        expect(queues).toContain(target.DeadLetterConfig?.Arn['Fn::GetAtt'][0]);
-        expect(target.RetryPolicy).toBeDefined();
-      }
-    }
+    expect(routed.map(([, rule]) => rule.EventPattern?.detail).sort(byJson)).toEqual([
+      { data: { route: ['bot', 'agent'] } },
+      { data: { route: ['intake'] } },
+    ]);
   });
 });
 
@@ -290,7 +553,7 @@ describe('schedules', () => {
       ? [{ declaration, everyMinutes: declaration.trigger.everyMinutes }]
       : [],
   );
-  const scheduleRules = () => rules().filter(([, rule]) => rule.ScheduleExpression !== undefined);
+  const scheduleRules = () => main.rules().filter(([, rule]) => rule.ScheduleExpression !== undefined);
 
   test('one scheduled rule, every minute, today', () => {
     expect(scheduled).toHaveLength(1);
@@ -302,7 +565,7 @@ describe('schedules', () => {
     '%s runs at its declared rate',
     (_, { declaration, everyMinutes }) => {
       const expression = `rate(${everyMinutes} ${everyMinutes === 1 ? 'minute' : 'minutes'})`;
-      const fnId = functionLogicalId(declaration);
+      const fnId = main.functionId(declaration);
       const matching = scheduleRules().filter(([, rule]) =>
         rule.Targets.some((target) => target.Arn['Fn::GetAtt'][0] === fnId),
       );
@@ -313,10 +576,81 @@ describe('schedules', () => {
   );
 });
 
+describe('async safety', () => {
+  const queueIds = () => main.ofType('AWS::SQS::Queue').map(([id]) => id);
+
+  test('every rule target (events and schedules) has a retry policy and a dead-letter queue', () => {
+    const all = main.rules();
+    expect(all).toHaveLength(
+      eventRules().length + FUNCTIONS.filter((fn) => fn.trigger.kind === 'schedule').length,
+    );
+    for (const [, rule] of all) {
+      expect(rule.Targets.length).toBeGreaterThan(0);
+      for (const target of rule.Targets) {
+        expect(target.RetryPolicy?.MaximumRetryAttempts).toEqual(expect.any(Number));
+        expect(queueIds()).toContain(target.DeadLetterConfig?.Arn['Fn::GetAtt'][0]);
+      }
+    }
+  });
+
+  test.each(asyncFunctions.map((declaration) => [declaration.name, declaration] as const))(
+    '%s (invoked asynchronously): 2 retries, 6 hours, failures to an SQS queue it may send to',
+    (_, declaration) => {
+      const fnId = main.functionId(declaration);
+      const configs = main
+        .propertiesOf('AWS::Lambda::EventInvokeConfig', eventInvokeConfigSchema)
+        .filter(([, config]) => config.FunctionName.Ref === fnId);
+      expect(configs).toHaveLength(1);
+      const config = configs[0]?.[1];
+      expect(config?.Qualifier).toBe('$LATEST');
+      expect(config?.MaximumRetryAttempts).toBe(2);
+      expect(config?.MaximumEventAgeInSeconds).toBe(21600);
+      const destination = config?.DestinationConfig?.OnFailure?.Destination['Fn::GetAtt'][0];
+      expect(queueIds()).toContain(destination);
+      const sendsTo = main
+        .statementsOf(declaration)
+        .filter(
+          (statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('sqs:SendMessage'),
+        );
+      expect(sendsTo.flatMap((statement) => asList(statement.Resource))).toContainEqual({
+        'Fn::GetAtt': [destination, 'Arn'],
+      });
+    },
+  );
+
+  test('there are asynchronous functions to check', () => {
+    expect(asyncFunctions.map((fn) => fn.name).sort()).toEqual([
+      'advance-intake',
+      'check-presence',
+      'expire-sessions',
+      'hand-over',
+      'relay',
+    ]);
+  });
+
+  test('every queue has an alarm on a single visible message', () => {
+    expect(queueIds()).toHaveLength(main.rules().length + asyncFunctions.length);
+    for (const queueId of queueIds()) {
+      const alarms = main
+        .alarms()
+        .filter(
+          (alarm) =>
+            alarm.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+            JSON.stringify(alarm.Dimensions) ===
+              JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]),
+        );
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]?.Namespace).toBe('AWS/SQS');
+      expect(alarms[0]?.Threshold).toBe(1);
+      expect(alarms[0]?.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+    }
+  });
+});
+
 describe('table', () => {
   test('on demand, TTL on expiresAt, point-in-time recovery, the expiry-sweep index, retained', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    template.hasResource('AWS::DynamoDB::Table', {
+    main.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    main.template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
         BillingMode: 'PAY_PER_REQUEST',
@@ -337,49 +671,47 @@ describe('table', () => {
 });
 
 describe('least privilege', () => {
-  const forbidden = ['*', 'dynamodb:*', 'events:*', 'secretsmanager:*'];
+  const scopedServices = /^(dynamodb|events|secretsmanager):/i;
 
-  function allStatements(): Statement[] {
-    const policies = resourcesOfType(template, 'AWS::IAM::Policy').flatMap(
-      ([, resource]) => policyPropertiesSchema.parse(resource.Properties).PolicyDocument.Statement,
-    );
-    const inline = resourcesOfType(template, 'AWS::IAM::Role').flatMap(([, resource]) =>
-      (rolePropertiesSchema.parse(resource.Properties).Policies ?? []).flatMap(
-        (policy) => policy.PolicyDocument.Statement,
-      ),
-    );
-    return [...policies, ...inline];
-  }
-
-  test('no statement grants a whole service or everything', () => {
-    const statements = allStatements();
+  test('no Allow statement grants everything, a whole service, or a wildcard on table, bus or secrets', () => {
+    const statements = main.allStatements();
     expect(statements.length).toBeGreaterThan(0);
-    for (const statement of statements) {
-      expect(statement.NotAction).toBeUndefined();
+    for (const { owner, statement } of statements) {
+      // Deny statements may be broad: the queues' "deny sqs:* without TLS" is one.
+      if (statement.Effect === 'Deny') continue;
+      expect({ owner, notAction: statement.NotAction }).toEqual({ owner, notAction: undefined });
       for (const action of actionsOf(statement)) {
-        expect(forbidden).not.toContain(action.toLowerCase());
-        // A wildcard over a whole service in any spelling, e.g. `DynamoDB:*` or `events:**`.
-        expect(action).not.toMatch(/^(\*+|[a-z0-9-]+:\*+)$/i);
+        // A wildcard over a whole service in any spelling, e.g. `*`, `DynamoDB:*` or `events:**`.
+        expect({ owner, action }).not.toEqual({
+          owner,
+          action: expect.stringMatching(/^(\*+|[a-z0-9-]+:\*+)$/i),
+        });
+        if (scopedServices.test(action))
+          expect({ owner, action }).not.toEqual({ owner, action: expect.stringContaining('*') });
+      }
+    }
+  });
+
+  test('no role carries a managed policy beyond basic Lambda logging', () => {
+    for (const [, role] of main.propertiesOf('AWS::IAM::Role', rolePropertiesSchema)) {
+      for (const arn of role.ManagedPolicyArns ?? []) {
+        expect(JSON.stringify(arn)).toMatch(/:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole"/);
       }
     }
   });
 
   test('table, bus and secret statements are scoped to resources, never "*"', () => {
-    for (const statement of allStatements()) {
-      const scoped = actionsOf(statement).some((action) =>
-        /^(dynamodb|events|secretsmanager):/i.test(action),
-      );
-      if (!scoped) continue;
+    for (const { statement } of main.allStatements()) {
+      if (!actionsOf(statement).some((action) => scopedServices.test(action))) continue;
       expect(statement.Resource).toBeDefined();
-      expect(statement.Resource).not.toBe('*');
-      if (Array.isArray(statement.Resource)) expect(statement.Resource).not.toContain('*');
+      expect(asList(statement.Resource)).not.toContain('*');
     }
   });
 
-  test.each(FUNCTIONS.map((declaration) => [declaration.name, declaration] as const))(
+  test.each(byName)(
     '%s gets events:PutEvents, secrets and table access exactly as declared',
     (_, declaration) => {
-      const actions = allowedActionsOf(declaration);
+      const actions = main.allowedActionsOf(declaration);
       expect(actions.includes('events:PutEvents')).toBe(declaration.access.publish);
       expect(actions.includes('secretsmanager:GetSecretValue')).toBe(declaration.access.secrets);
       expect(actions.includes('dynamodb:GetItem')).toBe(declaration.access.table !== 'none');
@@ -387,65 +719,286 @@ describe('least privilege', () => {
     },
   );
 
-  test('secret access names the tenants’ secrets, not every secret', () => {
-    for (const declaration of FUNCTIONS.filter((candidate) => candidate.access.secrets)) {
-      const secretStatements = statementsOf(declaration).filter((statement) =>
-        actionsOf(statement).includes('secretsmanager:GetSecretValue'),
-      );
-      expect(secretStatements).toHaveLength(1);
-      expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(':secret:baton/acme-??????');
+  test.each(byName)(
+    '%s: exactly the DynamoDB actions of its access, on the table and its expiry-sweep index only',
+    (_, declaration) => {
+      const read = ['dynamodb:GetItem', 'dynamodb:Query'];
+      const readWrite = [
+        ...read,
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:ConditionCheckItem',
+      ];
+      const expected = { none: [], read, readWrite }[declaration.access.table];
+      const statements = main
+        .statementsOf(declaration)
+        .filter((statement) => actionsOf(statement).some((action) => /^dynamodb:/i.test(action)));
+      const actions = statements.flatMap(actionsOf);
+      expect([...actions].sort()).toEqual([...expected].sort());
+      expect(actions).not.toContain('dynamodb:Scan');
+      expect(actions).not.toContain('dynamodb:BatchWriteItem');
+      const table = { 'Fn::GetAtt': [tableId(main), 'Arn'] };
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        expect(asList(statement.Resource)).toEqual([
+          table,
+          { 'Fn::Join': ['', [table, '/index/expiry-sweep']] },
+        ]);
+      }
+    },
+  );
+
+  const secretArnPattern = (name: string) => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':secretsmanager:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:secret:${name}-??????`,
+      ],
+    ],
+  });
+
+  function secretResources(synth: Synth, declaration: FunctionDeclaration): unknown[] {
+    const statements = synth
+      .statementsOf(declaration)
+      .filter((statement) => actionsOf(statement).some((action) => /^secretsmanager:/i.test(action)));
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      expect(actionsOf(statement)).toEqual(['secretsmanager:GetSecretValue']);
     }
+    return statements.flatMap((statement) => asList(statement.Resource)).sort(byJson);
+  }
+
+  test.each(byName)(
+    '%s: GetSecretValue on the tenants’ secrets only (the example: baton/acme)',
+    (_, declaration) => {
+      expect(secretResources(main, declaration)).toEqual(
+        declaration.access.secrets ? [secretArnPattern('baton/acme')] : [],
+      );
+    },
+  );
+
+  test('with several tenants, every secret they name and no other (names and full ARNs)', () => {
+    const globexArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:baton/globex-AbCdEf';
+    const globex = {
+      id: 'globex',
+      bot: { url: 'https://bot.globex.example/baton', signingSecret: { secretId: globexArn, field: 'bot' } },
+      agentApiToken: { secretId: 'baton/globex-agents' },
+      desk: { type: 'webhook', url: 'https://desk.globex.example/handover' },
+      presence: { type: 'webhook', url: 'https://desk.globex.example/presence' },
+    };
+    const synth = synthStack({}, [...z.array(z.unknown()).parse(exampleTenants), globex]);
+    for (const declaration of FUNCTIONS) {
+      expect(secretResources(synth, declaration)).toEqual(
+        declaration.access.secrets
+          ? [globexArn, secretArnPattern('baton/acme'), secretArnPattern('baton/globex-agents')].sort(byJson)
+          : [],
+      );
+    }
+  });
+
+  test('no other secretsmanager action exists anywhere in the template', () => {
+    const actions = main
+      .allStatements()
+      .flatMap(({ statement }) => actionsOf(statement))
+      .filter((action) => /^secretsmanager:/i.test(action));
+    expect(new Set(actions)).toEqual(new Set(['secretsmanager:GetSecretValue']));
   });
 });
 
-describe('logs', () => {
-  test('every log group has a retention', () => {
-    const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup');
-    expect(logGroups.length).toBeGreaterThanOrEqual(FUNCTIONS.length);
-    for (const [, logGroup] of logGroups) {
-      expect(typeof logGroup.Properties.RetentionInDays).toBe('number');
+describe('observability', () => {
+  const withTopic = lazy(() => synthConstruct((stack) => ({ alarmTopic: new Topic(stack, 'T') })));
+  const weekOfLogs = lazy(() => synthStack({ logRetention: RetentionDays.ONE_WEEK }));
+
+  /** How a fragment of the dashboard's JSON appears once the DashboardBody (a Fn::Join) is stringified. */
+  const asInBody = (fragment: string): string => JSON.stringify(fragment).slice(1, -1);
+
+  test('one dashboard, showing every funnel metric in the Baton namespace', () => {
+    const dashboards = main.ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]?.[1].Properties.DashboardBody);
+    expect(FUNNEL_METRICS.length).toBeGreaterThan(0);
+    for (const name of FUNNEL_METRICS) {
+      expect(body).toContain(asInBody(`["Baton","${name}"`));
+    }
+  });
+
+  test.each(byName)('%s: an Errors alarm and a Throttles alarm', (_, declaration) => {
+    const dimensions = JSON.stringify([
+      { Name: 'FunctionName', Value: { Ref: main.functionId(declaration) } },
+    ]);
+    for (const metricName of ['Errors', 'Throttles']) {
+      const alarms = main
+        .alarms()
+        .filter(
+          (alarm) => alarm.MetricName === metricName && JSON.stringify(alarm.Dimensions) === dimensions,
+        );
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]?.Namespace).toBe('AWS/Lambda');
+      expect(alarms[0]?.Threshold).toBeGreaterThan(0);
+    }
+  });
+
+  test('every rule on the bus has an alarm on its delivery latency', () => {
+    const eventBusRules = main.rules().filter(([, rule]) => rule.EventPattern !== undefined);
+    expect(eventBusRules).toHaveLength(eventRules().length);
+    for (const [ruleId] of eventBusRules) {
+      const alarms = main
+        .alarms()
+        .filter(
+          (alarm) =>
+            alarm.MetricName === 'IngestionToInvocationSuccessLatency' &&
+            alarm.Dimensions.some(
+              (dimension) =>
+                dimension.Name === 'RuleName' &&
+                JSON.stringify(dimension.Value) === JSON.stringify({ Ref: ruleId }),
+            ),
+        );
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]?.Namespace).toBe('AWS/Events');
+      expect([...(alarms[0]?.Dimensions ?? [])].sort(byJson)).toEqual(
+        [
+          { Name: 'EventBusName', Value: { Ref: busId(main) } },
+          { Name: 'RuleName', Value: { Ref: ruleId } },
+        ].sort(byJson),
+      );
+    }
+  });
+
+  test('with an alarm topic, every alarm notifies it', () => {
+    const synth = withTopic();
+    const topics = synth.ofType('AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    const alarms = synth.alarms();
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: topics[0]?.[0] }]);
+  });
+
+  test('without one, the alarms exist and notify nobody', () => {
+    const alarms = main.alarms();
+    expect(alarms).toHaveLength(withTopic().alarms().length);
+    for (const alarm of alarms) expect(alarm.AlarmActions ?? []).toEqual([]);
+  });
+
+  test('every log group keeps 30 days by default', () => {
+    const logGroups = main.ofType('AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThan(FUNCTIONS.length);
+    for (const [, logGroup] of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(30);
+  });
+
+  test('logRetention sets the retention of every log group', () => {
+    const logGroups = weekOfLogs().ofType('AWS::Logs::LogGroup');
+    expect(logGroups).toHaveLength(main.ofType('AWS::Logs::LogGroup').length);
+    for (const [, logGroup] of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(7);
+  });
+});
+
+describe('edge: the $default stage', () => {
+  const whatsapp = 'POST /v1/{tenant}/whatsapp';
+  const throttled = lazy(() =>
+    synthStack({
+      throttling: { rateLimit: 7, burstLimit: 11 },
+      routeThrottling: { [whatsapp]: { rateLimit: 3, burstLimit: 5 } },
+    }),
+  );
+
+  test('throttles every route at 50 requests per second, bursts of 100, by default', () => {
+    const stage = main.defaultStage();
+    expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(stage.RouteSettings).toBeUndefined();
+  });
+
+  test('throttling overrides the default', () => {
+    expect(throttled().defaultStage().DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: 7,
+      ThrottlingBurstLimit: 11,
+    });
+  });
+
+  test('routeThrottling sets that route’s own limits', () => {
+    const routeKeys = throttled()
+      .propertiesOf('AWS::ApiGatewayV2::Route', routePropertiesSchema)
+      .map(([, route]) => route.RouteKey);
+    expect(routeKeys).toContain(whatsapp);
+    // CloudFormation's RouteSettings are keyed by route key, with PascalCase settings.
+    expect(throttled().defaultStage().RouteSettings).toEqual({
+      [whatsapp]: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 5 },
+    });
+  });
+
+  test('access logs: JSON with route and status, to a log group, without IPs, bodies or query strings', () => {
+    const settings = main.defaultStage().AccessLogSettings;
+    if (!settings) throw new Error('the $default stage has no access logs');
+    expect(main.ofType('AWS::Logs::LogGroup').map(([id]) => id)).toContain(
+      settings.DestinationArn['Fn::GetAtt'][0],
+    );
+    const format = z.record(z.string(), z.string()).parse(JSON.parse(settings.Format));
+    expect(Object.values(format)).toEqual(expect.arrayContaining(['$context.routeKey', '$context.status']));
+    const lower = settings.Format.toLowerCase();
+    for (const forbidden of ['$context.identity.sourceip', 'body', 'querystring']) {
+      expect(lower).not.toContain(forbidden);
     }
   });
 });
 
 describe('secrets stay out of the environment', () => {
-  const secretLikeKey = /secret|token|password|api[-_]?key/i;
+  const secretLikeName = /secret|token|password|passwd|credential|private|api[-_]?key/i;
+  const secretLikeValue =
+    /\b(AKIA|ASIA)[0-9A-Z]{16}\b|-----BEGIN|"secretId"|"value"\s*:|^[A-Za-z0-9+/_-]{32,}={0,2}$/;
+  const tenantLeaves = stringLeaves(exampleTenants).filter((leaf) => leaf.length > 8);
+  const jsonDocumentSchema = z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
 
-  /** Where a tenant configuration holds a literal secret, or a secret-looking field that is no reference. */
-  function literalSecretsIn(value: unknown, where: string): string[] {
-    if (typeof value !== 'object' || value === null) return [];
-    const found: string[] = [];
-    if ('value' in value) found.push(`${where}.value`);
-    // A reference `{ secretId, field? }` is a leaf: its keys name a secret, they hold none.
-    if (typeof Reflect.get(value, 'secretId') === 'string') return found;
-    for (const [key, child] of Object.entries(value)) {
-      const isReference =
-        typeof child === 'object' && child !== null && typeof Reflect.get(child, 'secretId') === 'string';
-      if (secretLikeKey.test(key) && !isReference) found.push(`${where}.${key}`);
-      found.push(...literalSecretsIn(child, `${where}.${key}`));
+  function parseJsonOrUndefined(text: string): unknown {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
     }
-    return found;
   }
 
-  test.each(FUNCTIONS.map((declaration) => [declaration.name, declaration] as const))(
-    '%s: tenants configured by secretId only, no literal secret in any variable',
+  test.each(byName)(
+    '%s: no variable holds tenant configuration or anything secret-looking',
     (_, declaration) => {
-      const variables = lambdaOf(declaration).Environment.Variables;
-      const tenantsJson = variables.BATON_TENANTS;
-      if (typeof tenantsJson !== 'string') throw new Error('BATON_TENANTS is not a literal string');
-      const tenants: unknown = JSON.parse(tenantsJson);
-      expect(Array.isArray(tenants)).toBe(true);
-      expect(literalSecretsIn(tenants, 'BATON_TENANTS')).toEqual([]);
-      const withLiteral = Object.entries(variables).filter(
-        ([, value]) => typeof value === 'string' && /"value"\s*:/.test(value),
-      );
-      expect(withLiteral).toEqual([]);
+      const variables = main.lambda(declaration).Environment.Variables;
+      // The only variable about tenants names the bundled file.
+      expect(Object.keys(variables).filter((name) => /tenant/i.test(name))).toEqual(['BATON_TENANTS_FILE']);
+      expect(Object.keys(variables).filter((name) => secretLikeName.test(name))).toEqual([]);
+      for (const [name, value] of Object.entries(variables)) {
+        if (typeof value !== 'string') {
+          // Not a literal: a table name, bus name or URL resolved by CloudFormation.
+          expect({ name, intrinsic: intrinsicSchema.safeParse(value).success }).toEqual({
+            name,
+            intrinsic: true,
+          });
+          continue;
+        }
+        // A JSON object or array in a variable is configuration, whatever its name.
+        const jsonDocument = jsonDocumentSchema.safeParse(parseJsonOrUndefined(value)).success;
+        expect({ name, jsonDocument }).toEqual({ name, jsonDocument: false });
+        expect({ name, value }).not.toEqual({ name, value: expect.stringMatching(secretLikeValue) });
+      }
     },
   );
 
+  test.each(byName)('%s: no variable carries a string of the tenants file', (_, declaration) => {
+    expect(tenantLeaves).toEqual(expect.arrayContaining(['baton/acme', 'https://bot.example.com/baton']));
+    for (const [name, value] of Object.entries(main.lambda(declaration).Environment.Variables)) {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      for (const leaf of tenantLeaves) {
+        expect({ name, leaf, found: text.includes(leaf) }).toEqual({ name, leaf, found: false });
+      }
+    }
+  });
+
   test('Lambda environment stays under the 4 KB limit with the example tenants', () => {
     for (const declaration of FUNCTIONS) {
-      const variables = lambdaOf(declaration).Environment.Variables;
+      const variables = main.lambda(declaration).Environment.Variables;
       // Tokens (table and bus names) resolve at deploy time: count them generously.
       const size = Object.entries(variables).reduce(
         (total, [name, value]) => total + name.length + (typeof value === 'string' ? value.length : 256),
@@ -496,11 +1049,11 @@ describe('secrets stay out of the environment', () => {
   ];
 
   test.each(literalPlacements)('a literal secret at %s is refused at synth', (_, tenantWith) => {
-    expect(() => synth([tenantWith({ value: 'x' })])).toThrow(/literal secret/);
+    expect(() => synthStack({}, [tenantWith({ value: 'x' })])).toThrow(/literal secret/);
   });
 
   test.each(literalPlacements)('control: a reference at %s synthesizes', (_, tenantWith) => {
     // The same tenant with a reference is valid: the refusal above is about the literal, nothing else.
-    expect(() => synth([tenantWith({ secretId: 'baton/acme' })])).not.toThrow();
+    expect(() => synthStack({}, [tenantWith({ secretId: 'baton/acme' })])).not.toThrow();
   });
 });
