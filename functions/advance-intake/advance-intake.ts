@@ -14,7 +14,7 @@ import {
 } from '../../shared/domain/intake';
 import type { UserMessage } from '../../shared/events/shapes';
 import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
-import { deliverToOwner } from '../../shared/flow/reroute';
+import { deliverToOwner, OwnerChangedError } from '../../shared/flow/reroute';
 import { tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 
@@ -58,13 +58,15 @@ export async function answerQuestion(
   const { tenantId, conversationId, message } = turn;
   const tenant = ports.tenants.get(tenantId);
   if (!tenant) return;
+  // Taking the answer is done once per message, and has no outside call: a failure to send the
+  // next question below can never make the message be taken again (or by another owner).
   await deliverToOwner(ports, turn, 'intake', 30, async (conversation) => {
     // Thrown, so the event is retried once the presence check decided who owns the message.
     if (conversation.phase === 'presence') throw new IntakeNotReadyError('presence check still under way');
     const handoverId = conversation.handover?.id ?? '';
     const applied = await applyCommand(ports, tenantId, conversationId, (state) => {
       const progress = state.handover?.intake;
-      // Already applied (a redelivery after a failed send): only the sending is left to redo.
+      // lastMessageId: a worker that died after applying left the claim to expire; do not apply twice.
       if (!isIntakeOf(state, handoverId) || !progress || progress.lastMessageId === message.id)
         return undefined;
       return commandFor(
@@ -73,19 +75,23 @@ export async function answerQuestion(
       );
     });
     if (applied.outcome === 'missing') return;
+    const taken =
+      applied.outcome === 'applied' || applied.state.handover?.intake?.lastMessageId === message.id;
+    // The intake ended between the owner check and the write: the retry sends the message on.
+    if (!taken) throw new OwnerChangedError('the intake ended before the answer was taken');
     ports.logger.info('intake answer taken', { outcome: applied.outcome, phase: applied.state.phase });
-    // What to say follows from the stored progress, so a redelivery says the same thing again, once.
-    const state = applied.state;
-    const progress = state.handover?.intake;
-    if (state.phase !== 'intake' || !progress || progress.lastMessageId !== message.id) return;
-    const question = tenant.intake.questions[progress.step];
-    if (!question) return;
-    const reask = progress.invalidAttempts > 0;
-    await tellUser(ports, state, `intake:${handoverId}:${progress.step}:${progress.invalidAttempts}`, {
-      text: questionText(question, reask),
-    });
-    ports.logger.info(reask ? 'intake question re-asked' : 'intake question asked', { step: progress.step });
   });
+  // What to say follows from the stored progress, so a redelivery says the same thing again, once.
+  const state = await loadConversation(ports, tenantId, conversationId);
+  const progress = state?.handover?.intake;
+  if (!state || state.phase !== 'intake' || !progress || progress.lastMessageId !== message.id) return;
+  const question = tenant.intake.questions[progress.step];
+  if (!question) return;
+  const reask = progress.invalidAttempts > 0;
+  await tellUser(ports, state, `intake:${state.handover?.id}:${progress.step}:${progress.invalidAttempts}`, {
+    text: questionText(question, reask),
+  });
+  ports.logger.info(reask ? 'intake question re-asked' : 'intake question asked', { step: progress.step });
 }
 
 function commandFor(step: IntakeStep, messageId: string): Command {

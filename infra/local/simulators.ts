@@ -24,6 +24,8 @@ export interface SimLogEntry {
   path: string;
   headers: Record<string, string>;
   body: unknown;
+  /** What the simulator answered: an HTTP status, or `timeout` when it held the request. */
+  outcome: number | 'timeout';
 }
 
 /** `flaky`: one request in ten fails (503), as a struggling system does. */
@@ -134,6 +136,13 @@ export class Simulators {
             [...url.searchParams].map(([k, v]) => [k, k.toLowerCase() === 'apikey' ? '[redacted]' : v]),
           )
         : requestBody;
+    const mode = this.modeOf(system);
+    const answer =
+      mode === 'reject'
+        ? jsonResponse(422, { error: 'simulated rejection' })
+        : mode === 'error'
+          ? jsonResponse(503, { error: 'simulated failure' })
+          : this.answer(system, path, body);
     this.entries.push({
       at: new Date().toISOString(),
       system,
@@ -141,21 +150,14 @@ export class Simulators {
       path,
       headers: redact(request.headers),
       body,
+      outcome: mode === 'timeout' ? 'timeout' : answer.status,
     });
-    const mode = this.modeOf(system);
     if (mode === 'timeout') {
       this.hold(response);
       return true;
     }
-    if (mode === 'reject') {
-      send(response, jsonResponse(422, { error: 'simulated rejection' }));
-      return true;
-    }
-    if (mode === 'error') {
-      send(response, jsonResponse(503, { error: 'simulated failure' }));
-      return true;
-    }
-    send(response, this.answer(system, path, body));
+    send(response, answer);
+    if (mode === 'reject' || mode === 'error') return true;
     if (system === 'agent-webhook') this.claimIfHandover(path, body);
     return true;
   }

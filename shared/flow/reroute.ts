@@ -8,7 +8,6 @@ import { conversationEventMetadata, createEvent } from '../events/define';
 import { MessageRouted, type Route } from '../events/message-routed';
 import type { UserMessage } from '../events/shapes';
 import type { Runtime } from '../runtime/runtime';
-import { once } from '../store/idempotency-repository';
 import { loadConversation } from './apply-command';
 import { EVENT_DEDUPE_SECONDS } from './tell-user';
 
@@ -41,10 +40,16 @@ export async function rerouteIfMoved(
   return current;
 }
 
+/** Thrown by an owner's work when the conversation left it between the check and the write: retried, then rerouted. */
+export class OwnerChangedError extends Error {
+  override readonly name = 'OwnerChangedError';
+}
+
 /**
  * Runs `work` for a routed user message once per owner: a redelivered message does nothing, and a
  * message whose owner changed meanwhile goes to the new owner instead (so the completing answer of
- * an intake, redelivered, never reaches the agent).
+ * an intake, redelivered, never reaches the agent). A reroute gives the claim back: the message
+ * was not this owner's, and may come back here if the conversation returns.
  */
 export async function deliverToOwner(
   ports: Ports & Pick<Runtime, 'idempotency' | 'conversations'>,
@@ -54,24 +59,27 @@ export async function deliverToOwner(
   work: (conversation: Conversation) => Promise<void>,
 ): Promise<void> {
   const { tenantId, conversationId, message } = turn;
-  await once(
-    ports.idempotency,
-    {
-      tenantId,
-      scope: `to-${route}`,
-      key: `${conversationId}#${message.id}`,
-      retentionSeconds: EVENT_DEDUPE_SECONDS,
-      inProgressSeconds,
-    },
-    () => ports.clock.now(),
-    async () => {
-      const conversation = await loadConversation(ports, tenantId, conversationId);
-      if (!conversation) {
-        ports.logger.warn('message for an unknown conversation dropped', { tenantId });
-        return;
-      }
-      if (await rerouteIfMoved(ports, conversation, route, message)) return;
+  const claim = {
+    tenantId,
+    scope: `to-${route}`,
+    key: `${conversationId}#${message.id}`,
+    retentionSeconds: EVENT_DEDUPE_SECONDS,
+    inProgressSeconds,
+  };
+  if ((await ports.idempotency.claim(claim, ports.clock.now())) === 'duplicate') return;
+  try {
+    const conversation = await loadConversation(ports, tenantId, conversationId);
+    if (!conversation) {
+      ports.logger.warn('message for an unknown conversation dropped', { tenantId });
+    } else if (await rerouteIfMoved(ports, conversation, route, message)) {
+      await ports.idempotency.release(claim);
+      return;
+    } else {
       await work(conversation);
-    },
-  );
+    }
+  } catch (error) {
+    await ports.idempotency.release(claim);
+    throw error;
+  }
+  await ports.idempotency.complete(claim, ports.clock.now());
 }
