@@ -1,14 +1,10 @@
 /** The web chat widget's message, as posted to `POST /v1/{tenant}/web`. */
 import * as z from 'zod';
-import { externalIdSchema } from '../../shared/events/shapes';
+import { externalIdSchema, webConversationIdSchema } from '../../shared/events/shapes';
 
 export const webMessageSchema = z
   .object({
-    conversationId: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[\w:.-]+$/, 'letters, digits and _ : . - only'),
+    conversationId: webConversationIdSchema,
     messageId: externalIdSchema(),
     text: z.string().max(4096).optional(),
     payload: z.string().max(256).optional(),

@@ -9,6 +9,13 @@ export const externalIdSchema = (max = 128) =>
     .max(max)
     .regex(/^[\x21-\x7E]+$/, 'printable characters without spaces');
 
+/** A conversation id chosen by a web chat: safe in keys, paths and logs. */
+export const webConversationIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w:.-]+$/, 'letters, digits and _ : . - only');
+
 export const conversationRefSchema = z.object({
   tenantId: z.string().min(1),
   conversationId: z.string().min(1),
