@@ -84,7 +84,7 @@ export async function answerQuestion(
   // What to say follows from the stored progress, so a redelivery says the same thing again, once.
   const state = await loadConversation(ports, tenantId, conversationId);
   const progress = state?.handover?.intake;
-  if (!state || state.phase !== 'intake' || !progress || progress.lastMessageId !== message.id) return;
+  if (state?.phase !== 'intake' || !progress || progress.lastMessageId !== message.id) return;
   const question = tenant.intake.questions[progress.step];
   if (!question) return;
   const reask = progress.invalidAttempts > 0;
