@@ -1,6 +1,11 @@
-/** (schedule) → release every agent lock past its expiry → SessionEnded(reason=expired) per conversation. */
+/**
+ * (schedule) → release every agent lock past its expiry → SessionEnded(reason=expired) per
+ * conversation; and publish every outbox its writer left unpublished (loading the conversation
+ * does that).
+ */
 import { isLockExpired } from '../../shared/domain/conversation';
 import { applyCommand } from '../../shared/flow/apply-command';
+import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'logger'>;
@@ -13,14 +18,26 @@ export interface SweepResult {
 
 /** One sweep of at most `limit` conversations; the next scheduled run takes the rest. */
 export async function expireSessions(ports: Ports, limit = 500): Promise<SweepResult> {
-  const refs = await ports.conversations.findExpiredLocks(ports.clock.now(), limit);
+  const refs = await ports.conversations.findDueForSweep(ports.clock.now(), limit);
   let expired = 0;
+  let failed = 0;
   for (const ref of refs) {
-    // Activity may have extended the lock, or the session ended, since the index was read.
-    const applied = await applyCommand(ports, ref.tenantId, ref.conversationId, (state, now) =>
-      isLockExpired(state, now) ? { type: 'expire' } : undefined,
-    );
-    if (applied.outcome === 'applied') expired += 1;
+    try {
+      // Activity may have extended the lock, or the session ended, since the index was read.
+      const applied = await applyCommand(ports, ref.tenantId, ref.conversationId, (state, now) =>
+        isLockExpired(state, now) ? { type: 'expire' } : undefined,
+      );
+      if (applied.outcome === 'applied') expired += 1;
+    } catch (error) {
+      // One bad conversation must not keep every lock behind it in the index from expiring.
+      failed += 1;
+      ports.logger.error('sweeping a conversation failed', {
+        tenantId: ref.tenantId,
+        conversation: conversationRef(ref.tenantId, ref.conversationId),
+        ...errorFields(error),
+      });
+    }
   }
+  if (failed > 0) ports.logger.warn('expiry sweep had failures', { failed });
   return { found: refs.length, expired, skipped: refs.length - expired };
 }

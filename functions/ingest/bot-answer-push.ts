@@ -1,10 +1,10 @@
 /** An answer a bot pushes later to `POST /v1/{tenant}/answers` (bots that answer asynchronously). */
 import * as z from 'zod';
-import { botAnswerSchema, externalIdSchema, webConversationIdSchema } from '../../shared/events/shapes';
+import { botAnswerSchema, conversationIdSchema, externalIdSchema } from '../../shared/events/shapes';
 
 export const botAnswerPushSchema = z
   .object({
-    conversationId: webConversationIdSchema,
+    conversationId: conversationIdSchema,
     answerId: externalIdSchema(),
   })
   .extend(botAnswerSchema.omit({ id: true }).shape);

@@ -14,6 +14,7 @@ import { conversationEventMetadata, createEvent } from '../../shared/events/defi
 import { MessageRouted, type Route } from '../../shared/events/message-routed';
 import type { UserMessage } from '../../shared/events/shapes';
 import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
+import { HttpError } from '../../shared/http/errors';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { VersionConflictError } from '../../shared/store/errors';
 import { type ClaimResult, once } from '../../shared/store/idempotency-repository';
@@ -112,6 +113,10 @@ async function route(ports: Ports, inbound: InboundUserMessage): Promise<Receive
 
 async function loadOrCreate(ports: Ports, inbound: InboundUserMessage): Promise<Conversation> {
   const existing = await loadConversation(ports, inbound.tenantId, inbound.conversationId);
+  // A conversation belongs to one channel: another channel may not write into it, nor receive its replies.
+  if (existing && existing.channel.type !== inbound.channel.type) {
+    throw new HttpError(409, 'channel_mismatch', 'the conversation belongs to another channel');
+  }
   if (existing) return existing;
   const now = ports.clock.now();
   const created = newConversation(inbound.tenantId, inbound.conversationId, inbound.channel, now);

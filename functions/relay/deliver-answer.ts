@@ -3,8 +3,9 @@ import { effectivePhase } from '../../shared/domain/conversation';
 import { handoverRequestOf } from '../../shared/domain/handover-trigger';
 import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
-import { tellUser } from '../../shared/flow/tell-user';
+import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { once } from '../../shared/store/idempotency-repository';
 
 type Ports = Pick<
   Runtime,
@@ -31,18 +32,37 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
 
   const additions = handoverRequestOf(answer, tenant.handoverEvent);
   if (!additions) return;
-  const applied = await applyCommand(ports, tenantId, conversationId, (state, now) =>
-    // A handover request while one is under way or live changes nothing.
-    effectivePhase(state, now) === 'bot'
-      ? {
-          type: 'requestHandover',
-          handoverId: `answer:${answer.id}`,
-          additions,
-          pageUrl: delivery.pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
-        }
-      : undefined,
+  const request = {
+    type: 'requestHandover',
+    handoverId: `answer:${answer.id}`,
+    additions,
+  } as const;
+  // Once per answer: a redelivered answer must not start a handover that already came and went.
+  let outcome = 'duplicate';
+  await once(
+    ports.idempotency,
+    {
+      tenantId,
+      scope: 'handover-request',
+      key: `${conversationId}#${answer.id}`,
+      retentionSeconds: EVENT_DEDUPE_SECONDS,
+      inProgressSeconds: 30,
+    },
+    () => ports.clock.now(),
+    async () => {
+      const applied = await applyCommand(ports, tenantId, conversationId, (state, now) =>
+        // A handover request while one is under way or live changes nothing.
+        effectivePhase(state, now) === 'bot'
+          ? {
+              ...request,
+              pageUrl: delivery.pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
+            }
+          : undefined,
+      );
+      outcome = applied.outcome;
+    },
   );
-  ports.logger.info(applied.outcome === 'applied' ? 'handover requested' : 'handover request ignored', {
+  ports.logger.info(outcome === 'applied' ? 'handover requested' : 'handover request ignored', {
     tenantId,
     skill: additions.skill !== undefined,
   });

@@ -1,7 +1,7 @@
 /** MessageRouted(route=agent) → the agent desk; each user message keeps the agent's lock alive. */
 import type { UserMessage } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
-import { deliverToOwner } from '../../shared/flow/reroute';
+import { deliverToOwner, OwnerChangedError } from '../../shared/flow/reroute';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<
@@ -20,9 +20,17 @@ export async function forwardToAgent(
   const inProgressSeconds = Math.ceil(tenant.desk.timeoutMs / 1000) + 30;
   await deliverToOwner(ports, turn, 'agent', inProgressSeconds, async (conversation) => {
     // Sliding lock: only a live session has one to extend (while handing over there is none yet).
-    await applyCommand(ports, tenantId, conversationId, (state) =>
+    const applied = await applyCommand(ports, tenantId, conversationId, (state) =>
       state.phase === 'agent' ? { type: 'activity', lockMs } : undefined,
     );
+    // The session ended between the owner check and the write: the retry sends the message on.
+    if (
+      applied.outcome !== 'applied' &&
+      applied.outcome !== 'missing' &&
+      applied.state.phase !== 'handing_over'
+    ) {
+      throw new OwnerChangedError('the live chat ended before the message reached the desk');
+    }
     const text = message.text ?? message.payload ?? `[${message.unsupportedType ?? 'message'}]`;
     await ports.desk.forwardUserMessage(tenant, conversation, { id: message.id, text });
   });

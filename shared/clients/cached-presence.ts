@@ -12,6 +12,8 @@ import type { PresenceClient, PresenceQuery, PresenceResult } from './presence-c
 
 /** A failed check is reused only this long, so a recovering desk is seen soon. */
 const FAILURE_CACHE_MS = 1_000;
+/** The part of each second the calls are spread over; the rest is margin for network and load. */
+const SPREAD_MS = 750;
 /** How many second boundaries a caller waits for someone else's answer before giving up (offline). */
 const MAX_WAITS = 4;
 
@@ -40,7 +42,8 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
       if (slot !== undefined) {
         // Each slot owns a window of its second, so calls are spread evenly and never bunch at a
         // second's boundary; a slot whose window passed while it was taken is given up.
-        const width = 1000 / maxCallsPerSecond;
+        // Windows cover the first 750 ms only: a call that starts late still lands in its second.
+        const width = SPREAD_MS / maxCallsPerSecond;
         const windowStart = Math.floor(takenAt / 1000) * 1000 + slot * width;
         if (clock.now() >= windowStart + width) continue;
         if (windowStart > clock.now()) await sleep(windowStart - clock.now());

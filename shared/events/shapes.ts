@@ -9,12 +9,18 @@ export const externalIdSchema = (max = 128) =>
     .max(max)
     .regex(/^[\x21-\x7E]+$/, 'printable characters without spaces');
 
-/** A conversation id chosen by a web chat: safe in keys, paths and logs. */
-export const webConversationIdSchema = z
+/** A conversation id as Baton names them (web chat ids, `wa:<number>`): safe in keys, paths and logs. */
+export const conversationIdSchema = z
   .string()
   .min(1)
   .max(128)
   .regex(/^[\w:.-]+$/, 'letters, digits and _ : . - only');
+
+/** A conversation id chosen by a web chat; the `wa:` namespace is WhatsApp's and not the web's to use. */
+export const webConversationIdSchema = conversationIdSchema.refine(
+  (id) => !id.startsWith('wa:'),
+  'wa: is reserved',
+);
 
 export const conversationRefSchema = z.object({
   tenantId: z.string().min(1),
@@ -36,10 +42,16 @@ export const userMessageSchema = z.object({
 export type UserMessage = z.infer<typeof userMessageSchema>;
 
 /** What a bot answered: the text for the user, and the additions that may ask for a handover. */
+/** Bounded: an answer travels in an event (256 KB), is stored with the handover and sent to the desk. */
+const smallRecord = <T extends z.ZodType>(value: T) =>
+  z
+    .record(z.string().max(64), value)
+    .refine((record) => Object.keys(record).length <= 32, 'at most 32 entries');
+
 export const botAnswerSchema = z.object({
   id: z.string().min(1),
-  text: z.string().optional(),
-  outputAdditions: z.record(z.string(), z.union([z.string(), z.boolean(), z.number()])).optional(),
-  metadata: z.record(z.string(), z.string()).optional(),
+  text: z.string().max(4096).optional(),
+  outputAdditions: smallRecord(z.union([z.string().max(256), z.boolean(), z.number()])).optional(),
+  metadata: smallRecord(z.string().max(256)).optional(),
 });
 export type BotAnswer = z.infer<typeof botAnswerSchema>;

@@ -11,6 +11,7 @@ import {
   transition,
 } from '../domain/conversation';
 import type { Runtime } from '../runtime/runtime';
+import { OUTBOX_GRACE_MS } from '../store/conversation-repository';
 import { VersionConflictError } from '../store/errors';
 import { eventsFor } from './effect-events';
 import { funnelPoints } from './funnel';
@@ -73,11 +74,7 @@ export async function applyCommand(
   }
 }
 
-/**
- * A writer publishes its own outbox right after writing; a reader takes over only an outbox older
- * than this, so the usual case (the writer's consumers reading before it cleared) publishes once.
- */
-export const OUTBOX_GRACE_MS = 5_000;
+export { OUTBOX_GRACE_MS };
 
 /** The conversation as stored, after publishing whatever an earlier writer left in its outbox. */
 export async function loadConversation(
@@ -95,5 +92,5 @@ async function flushOutbox(ports: Ports, state: Conversation): Promise<void> {
   const outbox = state.outbox ?? [];
   if (outbox.length === 0) return;
   await ports.publisher.publish(outbox);
-  await ports.conversations.clearOutbox(state.tenantId, state.conversationId, state.version);
+  await ports.conversations.clearOutbox(state);
 }

@@ -27,10 +27,19 @@ export interface ConversationStore {
   /** Writes `next` only if the stored version is still `next.version - 1`; else VersionConflictError. */
   save(next: Conversation, now: number): Promise<void>;
   /** Removes the outbox once its events are published, unless the conversation moved on meanwhile. */
-  clearOutbox(tenantId: string, conversationId: string, version: number): Promise<void>;
-  /** Conversations whose agent lock ran out before `now`, from the sparse expiry index. */
-  findExpiredLocks(now: number, limit: number): Promise<ConversationRef[]>;
+  clearOutbox(conversation: Conversation): Promise<void>;
+  /**
+   * Conversations due for the sweep at `now`, from the sparse index: an agent lock that ran out, or
+   * an outbox its writer did not get published within the grace period.
+   */
+  findDueForSweep(now: number, limit: number): Promise<ConversationRef[]>;
 }
+
+/**
+ * A writer publishes its own outbox right after writing; a reader or the sweep takes over only an
+ * outbox older than this, so the usual case publishes once.
+ */
+export const OUTBOX_GRACE_MS = 5_000;
 
 export interface ConversationRepositoryOptions {
   /** How long an untouched conversation is kept before DynamoDB TTL may delete it. */
@@ -72,16 +81,24 @@ export class DynamoConversationStore implements ConversationStore {
     });
   }
 
-  async clearOutbox(tenantId: string, conversationId: string, version: number): Promise<void> {
+  async clearOutbox(conversation: Conversation): Promise<void> {
+    // With the outbox gone the conversation is due for the sweep only when its lock runs out.
+    const lock = this.dueAt({ ...conversation, outbox: undefined });
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: conversationKey(tenantId, conversationId),
-          UpdateExpression: 'REMOVE outbox',
+          Key: conversationKey(conversation.tenantId, conversation.conversationId),
+          UpdateExpression:
+            lock === undefined
+              ? 'REMOVE outbox, sweepShard, lockExpiresAt'
+              : 'REMOVE outbox SET lockExpiresAt = :due',
           ConditionExpression: '#version = :version',
           ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': version },
+          ExpressionAttributeValues: {
+            ':version': conversation.version,
+            ...(lock === undefined ? {} : { ':due': lock }),
+          },
         }),
       );
     } catch (error) {
@@ -91,7 +108,7 @@ export class DynamoConversationStore implements ConversationStore {
     }
   }
 
-  async findExpiredLocks(now: number, limit: number): Promise<ConversationRef[]> {
+  async findDueForSweep(now: number, limit: number): Promise<ConversationRef[]> {
     const found: ConversationRef[] = [];
     for (const shard of allSweepShards()) {
       let startKey: Record<string, unknown> | undefined;
@@ -149,16 +166,24 @@ export class DynamoConversationStore implements ConversationStore {
   }
 
   private toItem(conversation: Conversation, now: number): Record<string, unknown> {
-    const lockExpiresAt = conversation.phase === 'agent' ? conversation.handover?.lockExpiresAt : undefined;
+    const due = this.dueAt(conversation);
     return {
       ...conversationKey(conversation.tenantId, conversation.conversationId),
       ...conversation,
       [TTL_ATTRIBUTE]: toEpochSeconds(now) + this.options.retentionSeconds,
-      // Sparse index: only conversations holding an agent lock carry these two attributes.
-      ...(lockExpiresAt === undefined
+      // Sparse index: only conversations the sweep will have to look at carry these two attributes.
+      ...(due === undefined
         ? {}
-        : { sweepShard: sweepShard(conversation.tenantId, conversation.conversationId), lockExpiresAt }),
+        : { sweepShard: sweepShard(conversation.tenantId, conversation.conversationId), lockExpiresAt: due }),
     };
+  }
+
+  /** When the sweep must look at the conversation: its lock's end, or its outbox's grace end. */
+  private dueAt(conversation: Conversation): number | undefined {
+    const lock = conversation.phase === 'agent' ? conversation.handover?.lockExpiresAt : undefined;
+    const outbox = conversation.outbox?.length ? conversation.updatedAt + OUTBOX_GRACE_MS : undefined;
+    if (lock === undefined) return outbox;
+    return outbox === undefined ? lock : Math.min(lock, outbox);
   }
 
   private fromItem(item: Record<string, unknown> | undefined, now: number): Conversation | undefined {

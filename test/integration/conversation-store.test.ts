@@ -132,13 +132,11 @@ test('the expiry index finds exactly the agent locks that ran out, and forgets r
   const early = await toAgent('early', T0);
   await toAgent('late', T0 + 10 * lockMs);
   const sweepAt = T0 + lockMs + 1;
-  expect(await store.findExpiredLocks(sweepAt, 100)).toEqual([
-    { tenantId: 'sweep', conversationId: 'early' },
-  ]);
+  expect(await store.findDueForSweep(sweepAt, 100)).toEqual([{ tenantId: 'sweep', conversationId: 'early' }]);
   const released = transition(early, { type: 'expire' }, sweepAt);
   await store.save(released.state, sweepAt);
-  expect(await store.findExpiredLocks(sweepAt, 100)).toEqual([]);
-  expect(await store.findExpiredLocks(T0 + 11 * lockMs, 100)).toEqual([
+  expect(await store.findDueForSweep(sweepAt, 100)).toEqual([]);
+  expect(await store.findDueForSweep(T0 + 11 * lockMs, 100)).toEqual([
     { tenantId: 'sweep', conversationId: 'late' },
   ]);
 });

@@ -172,6 +172,23 @@ describe('web chat', () => {
     expect((await request(`${stack.url}/sim/state/demo/web-43`)).status).toBe(404);
   });
 
+  test("a web chat may not use WhatsApp's conversation namespace, nor write into a WhatsApp conversation", async () => {
+    await postWhatsApp(stack.url, 'demo', whatsappText('31688888888', 'wamid.ns-1', 'hello'));
+    await stack.bus.idle();
+    const answer = await postWeb(stack.url, 'demo', {
+      conversationId: 'wa:31688888888',
+      messageId: 'm-1',
+      text: 'hi',
+    });
+    expect(answer).toMatchObject({ status: 400, json: { field: 'conversationId' } });
+    const pushed = await postSigned(
+      `${stack.url}/v1/demo/answers`,
+      JSON.stringify({ conversationId: 'wa:31688888888', answerId: 'a-big', text: 'x'.repeat(5000) }),
+      'demo-bot-secret',
+    );
+    expect(pushed).toMatchObject({ status: 400, json: { field: 'text' } });
+  });
+
   test('a body over the size limit is refused before parsing', async () => {
     const answer = await postWeb(stack.url, 'demo', {
       conversationId: 'web-44',

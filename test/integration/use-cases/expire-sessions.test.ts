@@ -71,8 +71,8 @@ function withIndex(refs: () => Promise<ConversationRef[]>): ConversationStore {
     get: (tenantId, conversationId, now) => real.get(tenantId, conversationId, now),
     create: (state, now) => real.create(state, now),
     save: (next, now) => real.save(next, now),
-    clearOutbox: (tenantId, conversationId, version) => real.clearOutbox(tenantId, conversationId, version),
-    findExpiredLocks: () => refs(),
+    clearOutbox: (conversation) => real.clearOutbox(conversation),
+    findDueForSweep: () => refs(),
   };
 }
 
@@ -80,7 +80,7 @@ test('a conversation whose lock was extended after the index was read is not exp
   const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
   const { conversationId } = conversation;
   // The index as the sweep reads it: its entry still carries the old lock (a GSI lags its table).
-  const staleIndex = await rig.store.findExpiredLocks(T0 + LOCK_MS + 1, 500);
+  const staleIndex = await rig.store.findDueForSweep(T0 + LOCK_MS + 1, 500);
   expect(staleIndex).toEqual([{ tenantId: 'acme', conversationId }]);
   // The agent writes the moment before the lock runs out.
   rig.setNow(T0 + LOCK_MS - 1);
@@ -107,7 +107,7 @@ test('a session that ended and a new one that started after the index was read a
   const { conversationId } = conversation;
   rig.setNow(T0 + LOCK_MS + 1);
   const index = withIndex(async () => {
-    const refs = await rig.store.findExpiredLocks(rig.clock.now(), 500);
+    const refs = await rig.store.findDueForSweep(rig.clock.now(), 500);
     // Between the index read and the sweep's write: the user came back (ingest expired the old
     // session) and a new handover reached an agent.
     const now = rig.clock.now();

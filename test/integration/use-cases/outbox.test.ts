@@ -1,4 +1,6 @@
 /** applyCommand / loadConversation on DynamoDB Local: the in-item outbox and optimistic concurrency. */
+
+import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import type { Command, Conversation } from '../../../shared/domain/conversation';
 import { PublishError } from '../../../shared/events/publisher';
 import { applyCommand, loadConversation, OUTBOX_GRACE_MS } from '../../../shared/flow/apply-command';
@@ -149,4 +151,46 @@ test('events left in the outbox by a failed publish survive a transition written
   await load(conversation);
 
   expect(rig.publisher.published()).toContainEqual(['SessionStarted', `started:${handoverId}`]);
+});
+
+test('an outbox nobody reads is published by the sweep after the grace period, and leaves the sweep index', async () => {
+  const conversation = await seed(rig, 'presence', { conversationId: uniqueId('web') });
+  rig.publisher.failNext(1);
+  await expect(apply(conversation, { type: 'presenceChecked', status: 'offline' })).rejects.toBeInstanceOf(
+    PublishError,
+  );
+  // Back with the bot, no lock: only the pending outbox puts the conversation in the sweep index.
+  expect(await rig.rawItem('acme', conversation.conversationId)).toMatchObject({
+    phase: 'bot',
+    lockExpiresAt: T0 + OUTBOX_GRACE_MS,
+  });
+  rig.setNow(T0 + OUTBOX_GRACE_MS - 1);
+  await expireSessions(rig.runtime);
+  expect(rig.publisher.events).toEqual([]);
+
+  rig.setNow(T0 + OUTBOX_GRACE_MS);
+  await expireSessions(rig.runtime);
+  expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverIdOf(conversation)}`]]);
+  const raw = await rig.rawItem('acme', conversation.conversationId);
+  expect(raw).not.toHaveProperty('outbox');
+  expect(raw).not.toHaveProperty('sweepShard');
+  expect(raw).not.toHaveProperty('lockExpiresAt');
+});
+
+test('an agent conversation with a pending outbox is due at the earlier of lock end and grace end, then at its lock end again', async () => {
+  const conversation = await seed(rig, 'handing_over', { conversationId: uniqueId('web') });
+  rig.publisher.failNext(1);
+  await expect(apply(conversation, { type: 'handoverSucceeded', lockMs: LOCK_MS })).rejects.toBeInstanceOf(
+    PublishError,
+  );
+  expect(await rig.rawItem('acme', conversation.conversationId)).toMatchObject({
+    lockExpiresAt: T0 + OUTBOX_GRACE_MS,
+  });
+  rig.setNow(T0 + OUTBOX_GRACE_MS);
+  await expireSessions(rig.runtime);
+  expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverIdOf(conversation)}`]]);
+  expect(await rig.rawItem('acme', conversation.conversationId)).toMatchObject({
+    phase: 'agent',
+    lockExpiresAt: T0 + LOCK_MS,
+  });
 });

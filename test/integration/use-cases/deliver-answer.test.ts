@@ -1,0 +1,43 @@
+/** deliverAnswer on DynamoDB Local: an answer asking for a handover starts one, once, however often it comes. */
+import { deliverAnswer } from '../../../functions/relay/deliver-answer';
+import { applyCommand } from '../../../shared/flow/apply-command';
+import { freshTable } from '../../support/dynamo';
+import { type OutsideServer, startOutsideServer } from './outside-server';
+import { buildRuntime, seed, type TestRig, uniqueId } from './runtime';
+
+let outside: OutsideServer;
+let rig: TestRig;
+
+beforeAll(async () => {
+  const table = await freshTable('use-answer');
+  outside = await startOutsideServer();
+  rig = buildRuntime({ ...table, outsideUrl: outside.url });
+});
+afterAll(async () => {
+  await outside.close();
+  rig.dynamo.raw.destroy();
+});
+beforeEach(() => {
+  outside.reset();
+  rig.reset();
+});
+
+test('a redelivered livechat answer, after its handover came back to the bot, starts nothing new', async () => {
+  const conversation = await seed(rig, 'bot', { conversationId: uniqueId('web') });
+  const delivery = {
+    tenantId: 'acme',
+    conversationId: conversation.conversationId,
+    answer: { id: 'm-1:0', text: 'One moment', outputAdditions: { livechat: true } },
+  };
+  await deliverAnswer(rig.runtime, delivery);
+  expect((await rig.state('acme', conversation.conversationId))?.phase).toBe('presence');
+  // No agents: back to the bot.
+  await applyCommand(rig.runtime, 'acme', conversation.conversationId, () => ({
+    type: 'presenceChecked',
+    status: 'offline',
+  }));
+  await deliverAnswer(rig.runtime, delivery);
+  expect((await rig.state('acme', conversation.conversationId))?.phase).toBe('bot');
+  expect(rig.publisher.published().filter(([type]) => type === 'HandoverRequested')).toHaveLength(1);
+  expect(outside.of('web')).toHaveLength(1);
+});
