@@ -9,26 +9,18 @@ import { OutsideCallError } from '../../../shared/clients/http';
 import { type Conversation, transition } from '../../../shared/domain/conversation';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { sign } from '../../../shared/http/signature';
-import { freshTable } from '../../support/dynamo';
-import { jsonBody, type OutsideServer, startOutsideServer } from './outside-server';
-import { buildRuntime, handoverIdOf, QUESTIONS, SECRETS, seed, type TestRig, uniqueId } from './runtime';
+import { jsonBody, type OutsideServer } from './outside-server';
+import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
+import { handoverIdOf, QUESTIONS, SECRETS, seed, type TestRig, uniqueId } from './runtime';
 
 let outside: OutsideServer;
 let rig: TestRig;
 
 beforeAll(async () => {
-  const table = await freshTable('use-intake');
-  outside = await startOutsideServer();
-  rig = buildRuntime({ ...table, outsideUrl: outside.url });
+  ({ rig, outside } = await startRigWithOutside('use-intake'));
 });
-afterAll(async () => {
-  await outside.close();
-  rig.dynamo.raw.destroy();
-});
-beforeEach(() => {
-  outside.reset();
-  rig.reset();
-});
+afterAll(() => stopRigWithOutside({ rig, outside }));
+beforeEach(() => resetRigWithOutside({ rig, outside }));
 
 const webDelivery = z.object({ conversationId: z.string(), text: z.string() }).strict();
 

@@ -2,35 +2,18 @@
 import { checkPresence, type PresenceCheck } from '../../../functions/check-presence/check-presence';
 import type { Conversation } from '../../../shared/domain/conversation';
 import { OUTBOX_GRACE_MS } from '../../../shared/flow/apply-command';
-import { freshTable } from '../../support/dynamo';
-import { type Mode, type OutsideServer, startOutsideServer } from './outside-server';
-import {
-  buildRuntime,
-  handoverIdOf,
-  SECRETS,
-  seed,
-  T0,
-  type TestRig,
-  uniqueId,
-  WHATSAPP_USER,
-} from './runtime';
+import type { Mode, OutsideServer } from './outside-server';
+import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
+import { handoverIdOf, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
 
 let outside: OutsideServer;
 let rig: TestRig;
 
 beforeAll(async () => {
-  const table = await freshTable('use-presence');
-  outside = await startOutsideServer();
-  rig = buildRuntime({ ...table, outsideUrl: outside.url });
+  ({ rig, outside } = await startRigWithOutside('use-presence'));
 });
-afterAll(async () => {
-  await outside.close();
-  rig.dynamo.raw.destroy();
-});
-beforeEach(() => {
-  outside.reset();
-  rig.reset();
-});
+afterAll(() => stopRigWithOutside({ rig, outside }));
+beforeEach(() => resetRigWithOutside({ rig, outside }));
 
 /** The HandoverRequested event of a seeded conversation, as check-presence receives it. */
 function requestOf(conversation: Conversation): PresenceCheck {

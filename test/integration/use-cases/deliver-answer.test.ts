@@ -1,26 +1,18 @@
 /** deliverAnswer on DynamoDB Local: an answer asking for a handover starts one, once, however often it comes. */
 import { deliverAnswer } from '../../../functions/relay/deliver-answer';
 import { applyCommand } from '../../../shared/flow/apply-command';
-import { freshTable } from '../../support/dynamo';
-import { type OutsideServer, startOutsideServer } from './outside-server';
-import { buildRuntime, seed, type TestRig, uniqueId } from './runtime';
+import type { OutsideServer } from './outside-server';
+import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
+import { seed, type TestRig, uniqueId } from './runtime';
 
 let outside: OutsideServer;
 let rig: TestRig;
 
 beforeAll(async () => {
-  const table = await freshTable('use-answer');
-  outside = await startOutsideServer();
-  rig = buildRuntime({ ...table, outsideUrl: outside.url });
+  ({ rig, outside } = await startRigWithOutside('use-answer'));
 });
-afterAll(async () => {
-  await outside.close();
-  rig.dynamo.raw.destroy();
-});
-beforeEach(() => {
-  outside.reset();
-  rig.reset();
-});
+afterAll(() => stopRigWithOutside({ rig, outside }));
+beforeEach(() => resetRigWithOutside({ rig, outside }));
 
 test('a redelivered livechat answer, after its handover came back to the bot, starts nothing new', async () => {
   const conversation = await seed(rig, 'bot', { conversationId: uniqueId('web') });

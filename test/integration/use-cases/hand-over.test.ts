@@ -2,36 +2,18 @@
 import * as z from 'zod';
 import { handOver } from '../../../functions/hand-over/hand-over';
 import type { Conversation } from '../../../shared/domain/conversation';
-import { freshTable } from '../../support/dynamo';
-import { jsonBody, type Mode, type OutsideServer, startOutsideServer } from './outside-server';
-import {
-  buildRuntime,
-  handoverIdOf,
-  LOCK_MS,
-  SECRETS,
-  seed,
-  T0,
-  type TestRig,
-  uniqueId,
-  WHATSAPP_USER,
-} from './runtime';
+import { jsonBody, type Mode, type OutsideServer } from './outside-server';
+import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
+import { handoverIdOf, LOCK_MS, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
 
 let outside: OutsideServer;
 let rig: TestRig;
 
 beforeAll(async () => {
-  const table = await freshTable('use-handover');
-  outside = await startOutsideServer();
-  rig = buildRuntime({ ...table, outsideUrl: outside.url });
+  ({ rig, outside } = await startRigWithOutside('use-handover'));
 });
-afterAll(async () => {
-  await outside.close();
-  rig.dynamo.raw.destroy();
-});
-beforeEach(() => {
-  outside.reset();
-  rig.reset();
-});
+afterAll(() => stopRigWithOutside({ rig, outside }));
+beforeEach(() => resetRigWithOutside({ rig, outside }));
 
 const answers = { name: 'Ada King Lovelace', email: 'ada@example.com', topic: 'Billing' };
 
