@@ -12,9 +12,8 @@ import {
   questionText,
   startIntake,
 } from '../../shared/domain/intake';
-import type { UserMessage } from '../../shared/events/shapes';
 import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
-import { deliverToOwner, OwnerChangedError } from '../../shared/flow/reroute';
+import { deliverToOwner, OwnerChangedError, type UserTurn } from '../../shared/flow/reroute';
 import { tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 
@@ -51,10 +50,7 @@ export async function beginIntake(
   });
 }
 
-export async function answerQuestion(
-  ports: Ports,
-  turn: { tenantId: string; conversationId: string; message: UserMessage },
-): Promise<void> {
+export async function answerQuestion(ports: Ports, turn: UserTurn): Promise<void> {
   const { tenantId, conversationId, message } = turn;
   const tenant = ports.tenants.get(tenantId);
   if (!tenant) return;

@@ -1,6 +1,6 @@
 /** (agent desk) → claim a handed-over conversation, post an agent message, or sign off. */
 import { randomUUID } from 'node:crypto';
-import type { TenantConfig } from '../../shared/config/tenants';
+import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
 import { effectivePhase } from '../../shared/domain/conversation';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
 import { AgentMessaged } from '../../shared/events/handover-events';
@@ -18,7 +18,7 @@ export async function claim(
   tenant: TenantConfig,
   conversationId: string,
 ): Promise<'claimed' | 'already-live'> {
-  const lockMs = tenant.session.lockMinutes * 60_000;
+  const lockMs = lockMsOf(tenant);
   const applied = await applyCommand(ports, tenant.id, conversationId, (state) =>
     state.phase === 'handing_over' ? { type: 'handoverSucceeded', lockMs } : undefined,
   );
@@ -35,7 +35,7 @@ export async function postAgentMessage(
   conversationId: string,
   message: { messageId?: string | undefined; text: string; signOff: boolean },
 ): Promise<void> {
-  const lockMs = tenant.session.lockMinutes * 60_000;
+  const lockMs = lockMsOf(tenant);
   const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) =>
     effectivePhase(state, now) === 'agent' ? { type: 'activity', lockMs } : undefined,
   );

@@ -4,6 +4,7 @@
  * lock is written: no handover, the user is told, the bot keeps the conversation.
  */
 import { OutsideCallError } from '../../shared/clients/http';
+import { lockMsOf } from '../../shared/config/tenants';
 import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
 import { EVENT_DEDUPE_SECONDS } from '../../shared/flow/tell-user';
 import { errorFields } from '../../shared/log/logger';
@@ -33,7 +34,7 @@ export async function handOver(
   const handover = conversation?.handover;
   if (!tenant || !conversation || conversation.phase !== 'handing_over' || handover?.id !== handoverId)
     return;
-  const lockMs = tenant.session.lockMinutes * 60_000;
+  const lockMs = lockMsOf(tenant);
   await once(
     ports.idempotency,
     {

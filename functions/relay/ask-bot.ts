@@ -2,8 +2,7 @@
 
 import { BotAnswered } from '../../shared/events/bot-answered';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
-import type { UserMessage } from '../../shared/events/shapes';
-import { deliverToOwner } from '../../shared/flow/reroute';
+import { deliverToOwner, type UserTurn } from '../../shared/flow/reroute';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<
@@ -11,13 +10,7 @@ type Ports = Pick<
   'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'bot' | 'logger'
 >;
 
-export interface BotTurn {
-  tenantId: string;
-  conversationId: string;
-  message: UserMessage;
-}
-
-export async function askBot(ports: Ports, turn: BotTurn): Promise<void> {
+export async function askBot(ports: Ports, turn: UserTurn): Promise<void> {
   const { tenantId, conversationId } = turn;
   const tenant = ports.tenants.get(tenantId);
   if (!tenant) return;

@@ -1,7 +1,8 @@
 /** MessageRouted(route=agent) → the agent desk; each user message keeps the agent's lock alive. */
-import type { UserMessage } from '../../shared/events/shapes';
+
+import { lockMsOf } from '../../shared/config/tenants';
 import { applyCommand } from '../../shared/flow/apply-command';
-import { deliverToOwner, OwnerChangedError } from '../../shared/flow/reroute';
+import { deliverToOwner, OwnerChangedError, type UserTurn } from '../../shared/flow/reroute';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<
@@ -9,14 +10,11 @@ type Ports = Pick<
   'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'desk' | 'logger'
 >;
 
-export async function forwardToAgent(
-  ports: Ports,
-  turn: { tenantId: string; conversationId: string; message: UserMessage },
-): Promise<void> {
+export async function forwardToAgent(ports: Ports, turn: UserTurn): Promise<void> {
   const { tenantId, conversationId, message } = turn;
   const tenant = ports.tenants.get(tenantId);
   if (!tenant) return;
-  const lockMs = tenant.session.lockMinutes * 60_000;
+  const lockMs = lockMsOf(tenant);
   const inProgressSeconds = Math.ceil(tenant.desk.timeoutMs / 1000) + 30;
   await deliverToOwner(ports, turn, 'agent', inProgressSeconds, async (conversation) => {
     // Sliding lock: only a live session has one to extend (while handing over there is none yet).

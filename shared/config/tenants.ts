@@ -207,3 +207,6 @@ export function parseTenants(input: unknown): TenantConfig[] {
     throw new ConfigError(`invalid tenant configuration: ${z.prettifyError(result.error)}`);
   return result.data;
 }
+
+/** How long an agent's lock lasts after the last message, in milliseconds. */
+export const lockMsOf = (tenant: TenantConfig): number => tenant.session.lockMinutes * 60_000;

@@ -40,6 +40,13 @@ export async function rerouteIfMoved(
   return current;
 }
 
+/** A user message for one conversation, as the owners' consumers receive it. */
+export interface UserTurn {
+  tenantId: string;
+  conversationId: string;
+  message: UserMessage;
+}
+
 /** Thrown by an owner's work when the conversation left it between the check and the write: retried, then rerouted. */
 export class OwnerChangedError extends Error {
   override readonly name = 'OwnerChangedError';
@@ -53,7 +60,7 @@ export class OwnerChangedError extends Error {
  */
 export async function deliverToOwner(
   ports: Ports & Pick<Runtime, 'idempotency' | 'conversations'>,
-  turn: { tenantId: string; conversationId: string; message: UserMessage },
+  turn: UserTurn,
   route: Route,
   inProgressSeconds: number,
   work: (conversation: Conversation) => Promise<void>,
