@@ -64,11 +64,12 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   {
     name: 'relay',
     dir: 'functions/relay',
-    description: 'Deliveries between user, bot and agent, and the notices of a handover.',
+    description:
+      'User messages to their owner in arrival order, answers back, and the notices of a handover.',
     trigger: {
       kind: 'events',
       rules: [
-        { detailType: 'MessageRouted', where: { route: ['bot', 'agent'] } },
+        { detailType: 'MessagesWaiting' },
         { detailType: 'BotAnswered' },
         { detailType: 'HandoverDeclined' },
         { detailType: 'SessionStarted' },
@@ -77,7 +78,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       ],
     },
     access: { table: 'readWrite', publish: true, secrets: true },
-    timeoutSeconds: 30,
+    // A drain starts no message after 20 s, and one delivery takes at most 25 s (outside timeouts).
+    timeoutSeconds: 60,
   },
   {
     name: 'check-presence',
@@ -90,10 +92,10 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   {
     name: 'advance-intake',
     dir: 'functions/advance-intake',
-    description: 'The prechat intake dialog: asks, validates, re-asks, completes or abandons.',
+    description: 'Starts the prechat intake with its first question; the answers come through the relay.',
     trigger: {
       kind: 'events',
-      rules: [{ detailType: 'IntakeStarted' }, { detailType: 'MessageRouted', where: { route: ['intake'] } }],
+      rules: [{ detailType: 'IntakeStarted' }],
     },
     access: { table: 'readWrite', publish: true, secrets: true },
     timeoutSeconds: 15,

@@ -1,5 +1,6 @@
 /** HandoverRequested → ask the desk whether an agent is available → agentStatus, intake or back to the bot. */
-import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
+import { applyCommand } from '../../shared/flow/apply-command';
+import { loadConversation } from '../../shared/flow/load-conversation';
 import { EVENT_DEDUPE_SECONDS } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { once } from '../../shared/store/idempotency-repository';

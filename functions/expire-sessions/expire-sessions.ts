@@ -1,9 +1,10 @@
 /**
  * (schedule) → release every agent lock past its expiry → SessionEnded(reason=expired) per
- * conversation; and publish every outbox its writer left unpublished (loading the conversation
- * does that).
+ * conversation; publish every outbox its writer left unpublished (loading the conversation does
+ * that); and start the drain of every inbox nobody drained (MessagesWaiting).
  */
 import { isLockExpired } from '../../shared/domain/conversation';
+import { messagesWaiting } from '../../shared/events/messages-waiting';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -13,6 +14,8 @@ type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'logger'>;
 export interface SweepResult {
   found: number;
   expired: number;
+  /** Inboxes whose drain was started again. */
+  drained: number;
   skipped: number;
 }
 
@@ -20,6 +23,7 @@ export interface SweepResult {
 export async function expireSessions(ports: Ports, limit = 500): Promise<SweepResult> {
   const refs = await ports.conversations.findDueForSweep(ports.clock.now(), limit);
   let expired = 0;
+  let drained = 0;
   let failed = 0;
   for (const ref of refs) {
     try {
@@ -27,7 +31,26 @@ export async function expireSessions(ports: Ports, limit = 500): Promise<SweepRe
       const applied = await applyCommand(ports, ref.tenantId, ref.conversationId, (state, now) =>
         isLockExpired(state, now) ? { type: 'expire' } : undefined,
       );
-      if (applied.outcome === 'applied') expired += 1;
+      if (applied.outcome === 'applied') {
+        // The change of owner starts the drain of a waiting inbox itself.
+        expired += 1;
+      } else if (applied.outcome === 'unchanged') {
+        const state = applied.state;
+        if (state.inbox?.length && state.phase !== 'presence') {
+          await ports.publisher.publish([
+            messagesWaiting(
+              ref.tenantId,
+              ref.conversationId,
+              `sweep:${ports.clock.now()}`,
+              ports.clock.now(),
+            ),
+          ]);
+          drained += 1;
+        } else {
+          // Nothing is due any more (a lock extended, an outbox published): out of the index, or later in it.
+          await ports.conversations.reindex(state);
+        }
+      }
     } catch (error) {
       // One bad conversation must not keep every lock behind it in the index from expiring.
       failed += 1;
@@ -39,5 +62,5 @@ export async function expireSessions(ports: Ports, limit = 500): Promise<SweepRe
     }
   }
   if (failed > 0) ports.logger.warn('expiry sweep had failures', { failed });
-  return { found: refs.length, expired, skipped: refs.length - expired };
+  return { found: refs.length, expired, drained, skipped: refs.length - expired - drained };
 }

@@ -5,7 +5,8 @@
  */
 import { OutsideCallError } from '../../shared/clients/http';
 import { lockMsOf } from '../../shared/config/tenants';
-import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
+import { applyCommand } from '../../shared/flow/apply-command';
+import { loadConversation } from '../../shared/flow/load-conversation';
 import { EVENT_DEDUPE_SECONDS } from '../../shared/flow/tell-user';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';

@@ -2,7 +2,8 @@
 import { effectivePhase } from '../../shared/domain/conversation';
 import { handoverRequestOf } from '../../shared/domain/handover-trigger';
 import type { BotAnswer } from '../../shared/events/shapes';
-import { applyCommand, loadConversation } from '../../shared/flow/apply-command';
+import { applyCommand } from '../../shared/flow/apply-command';
+import { loadConversation } from '../../shared/flow/load-conversation';
 import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { once } from '../../shared/store/idempotency-repository';

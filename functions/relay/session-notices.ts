@@ -2,7 +2,7 @@
 
 import type { EndReason } from '../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_EXPIRED } from '../../shared/domain/handover-trigger';
-import { loadConversation } from '../../shared/flow/apply-command';
+import { loadConversation } from '../../shared/flow/load-conversation';
 import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { once } from '../../shared/store/idempotency-repository';

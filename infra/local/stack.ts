@@ -223,6 +223,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         additions: conversation.additions ?? null,
         intakeAnswers: handover?.intake?.answers ?? null,
         lockExpiresAt: handover?.lockExpiresAt ? new Date(handover.lockExpiresAt).toISOString() : null,
+        waiting: conversation.inbox?.length ?? 0,
+        deadLetters: (conversation.deadLetters ?? []).map((letter) => ({
+          messageId: letter.message.id,
+          route: letter.route,
+          reason: letter.reason,
+        })),
       });
     }
     const agent = /^\/sim\/agent\/([^/]+)\/([^/]+)\/(messages|end)$/.exec(pathname);

@@ -12,6 +12,7 @@
  */
 
 import type { OutgoingEvent } from '../events/define';
+import type { DeadLetter, InboxEntry } from './inbox';
 
 export const PHASES = ['bot', 'presence', 'intake', 'handing_over', 'agent'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -59,6 +60,10 @@ export interface Conversation {
    * loads the conversation if the publisher failed in between.
    */
   outbox?: readonly OutgoingEvent[] | undefined;
+  /** User messages not yet delivered, in arrival order (see inbox.ts); transitions keep it as it is. */
+  inbox?: readonly InboxEntry[] | undefined;
+  /** The last messages no owner could take, for an operator to see. */
+  deadLetters?: readonly DeadLetter[] | undefined;
 }
 
 export interface Handover {

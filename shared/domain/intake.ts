@@ -3,7 +3,7 @@
  * when invalid; abandoned after too many invalid answers or on a cancel word. Pure.
  */
 import type { IntakeQuestion } from '../config/tenants';
-import type { IntakeProgress } from './conversation';
+import type { Conversation, IntakeProgress } from './conversation';
 
 export interface IntakeDialog {
   questions: readonly IntakeQuestion[];
@@ -79,4 +79,9 @@ export function questionText(question: IntakeQuestion, reask = false): string {
   const base = reask ? `${question.reask}\n${question.prompt}` : question.prompt;
   if (question.type !== 'choice' || !question.choices) return base;
   return `${base}\n${question.choices.map((choice, index) => `${index + 1}. ${choice}`).join('\n')}`;
+}
+
+/** Whether `state` is running the intake of handover `handoverId` (and not a later one's). */
+export function isIntakeOf(state: Conversation | undefined, handoverId: string): state is Conversation {
+  return state?.phase === 'intake' && state.handover?.id === handoverId;
 }

@@ -1,6 +1,8 @@
-/** Who gets a user message, decided once, at arrival, from the phase that holds then. */
-import type { Route } from '../events/message-routed';
+/** Who gets a user message: decided when it is delivered, from the phase that holds then. */
 import type { Phase } from './conversation';
+
+export const ROUTES = ['bot', 'intake', 'agent'] as const;
+export type Route = (typeof ROUTES)[number];
 
 export function routeFor(phase: Phase): Route {
   switch (phase) {

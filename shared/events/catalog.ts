@@ -8,11 +8,11 @@ import {
   IntakeStarted,
   SessionStarted,
 } from './handover-events';
-import { MessageRouted } from './message-routed';
+import { MessagesWaiting } from './messages-waiting';
 import { SessionEnded } from './session-ended';
 
 export const EVENT_CATALOG = [
-  MessageRouted,
+  MessagesWaiting,
   BotAnswered,
   HandoverRequested,
   IntakeStarted,

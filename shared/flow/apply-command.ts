@@ -10,11 +10,14 @@ import {
   IllegalTransitionError,
   transition,
 } from '../domain/conversation';
+import { isTaken } from '../domain/inbox';
+import type { OutgoingEvent } from '../events/define';
+import { messagesWaiting } from '../events/messages-waiting';
 import type { Runtime } from '../runtime/runtime';
-import { OUTBOX_GRACE_MS } from '../store/conversation-repository';
-import { VersionConflictError } from '../store/errors';
 import { eventsFor } from './effect-events';
 import { funnelPoints } from './funnel';
+import { flushOutbox } from './load-conversation';
+import { writeConversation } from './write-conversation';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'> & Partial<Pick<Runtime, 'metrics'>>;
 
@@ -23,15 +26,6 @@ export type Applied =
   /** `decide` returned nothing, or the command is illegal in the phase found: nothing changed. */
   | { outcome: 'unchanged'; state: Conversation }
   | { outcome: 'missing' };
-
-/** Enough for a burst of concurrent writers on one conversation (user, agent, desk, sweep). */
-const MAX_ATTEMPTS = 30;
-
-/** Exponential backoff with full jitter, so racing writers spread out instead of colliding again. */
-function backoff(attempt: number): Promise<void> {
-  const capMs = Math.min(200, 5 * 2 ** Math.min(attempt, 6));
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * capMs));
-}
 
 /**
  * `decide` sees the current state and returns the command to apply, or undefined to leave it. It may
@@ -43,54 +37,41 @@ export async function applyCommand(
   conversationId: string,
   decide: (state: Conversation, now: number) => Command | undefined,
 ): Promise<Applied> {
-  for (let attempt = 1; ; attempt += 1) {
-    const state = await loadConversation(ports, tenantId, conversationId);
-    if (!state) return { outcome: 'missing' };
-    const now = ports.clock.now();
+  let effects: Effect[] = [];
+  const written = await writeConversation(ports, tenantId, conversationId, (state, now) => {
     const command = decide(state, now);
-    if (!command) return { outcome: 'unchanged', state };
+    if (!command) return undefined;
     let next: ReturnType<typeof transition>;
     try {
       next = transition(state, command, now);
     } catch (error) {
-      if (error instanceof IllegalTransitionError) return { outcome: 'unchanged', state };
+      if (error instanceof IllegalTransitionError) return undefined;
       throw error;
     }
+    effects = next.effects;
     // Events an earlier writer could not publish stay in the outbox until someone does.
-    const outbox = [...(state.outbox ?? []), ...eventsFor(next.state, next.effects, now)];
-    const written: Conversation = { ...next.state, ...(outbox.length ? { outbox } : {}) };
-    try {
-      await ports.conversations.save(written, now);
-    } catch (error) {
-      if (error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) {
-        await backoff(attempt);
-        continue;
-      }
-      throw error;
-    }
-    for (const point of funnelPoints(state, next.effects, now)) ports.metrics?.put(point);
-    await flushOutbox(ports, written);
-    return { outcome: 'applied', before: state, state: next.state, effects: next.effects };
-  }
-}
-
-export { OUTBOX_GRACE_MS };
-
-/** The conversation as stored, after publishing whatever an earlier writer left in its outbox. */
-export async function loadConversation(
-  ports: Ports,
-  tenantId: string,
-  conversationId: string,
-): Promise<Conversation | undefined> {
+    const outbox = [
+      ...(state.outbox ?? []),
+      ...eventsFor(next.state, next.effects, now),
+      ...drainOnNewOwner(state, next.state, now),
+    ];
+    return { ...next.state, ...(outbox.length ? { outbox } : {}) };
+  });
+  if (written.outcome !== 'written') return written;
+  const { before, state } = written;
   const now = ports.clock.now();
-  const state = await ports.conversations.get(tenantId, conversationId, now);
-  if (state?.outbox?.length && state.updatedAt + OUTBOX_GRACE_MS <= now) await flushOutbox(ports, state);
-  return state;
+  for (const point of funnelPoints(before, effects, now)) ports.metrics?.put(point);
+  await flushOutbox(ports, state);
+  const { outbox: _published, ...applied } = state;
+  return { outcome: 'applied', before, state: applied, effects };
 }
 
-async function flushOutbox(ports: Ports, state: Conversation): Promise<void> {
-  const outbox = state.outbox ?? [];
-  if (outbox.length === 0) return;
-  await ports.publisher.publish(outbox);
-  await ports.conversations.clearOutbox(state);
+/**
+ * Messages waiting for an owner go to the new one: a change of phase starts the drain again, unless
+ * a drainer holds the head (it asks who the owner is before each message anyway).
+ */
+function drainOnNewOwner(before: Conversation, after: Conversation, now: number): OutgoingEvent[] {
+  const head = after.inbox?.[0];
+  if (before.phase === after.phase || !head || isTaken(head, now)) return [];
+  return [messagesWaiting(after.tenantId, after.conversationId, `v${after.version}`, now)];
 }

@@ -15,7 +15,9 @@ export type MetricName =
   | 'HandoverFailed'
   | 'SessionEnded'
   | 'SessionExpired'
-  | 'TimeToAgent';
+  | 'TimeToAgent'
+  /** A user message no owner could take (see the conversation's deadLetters). */
+  | 'MessageDeadLettered';
 
 export const FUNNEL_METRICS: readonly MetricName[] = [
   'HandoverRequested',

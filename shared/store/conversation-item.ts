@@ -2,7 +2,9 @@
 import * as z from 'zod';
 import type { Conversation } from '../domain/conversation';
 import { PHASES } from '../domain/conversation';
+import { ROUTES } from '../domain/routing';
 import { metadataSchema } from '../events/define';
+import { userMessageSchema } from '../events/shapes';
 
 const channelSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('whatsapp'), waId: z.string(), phoneNumberId: z.string() }),
@@ -45,6 +47,16 @@ export const conversationItemSchema = z.object({
   outbox: z
     .array(
       z.object({ detailType: z.string(), detail: z.object({ metadata: metadataSchema, data: z.unknown() }) }),
+    )
+    .optional(),
+  inbox: z
+    .array(
+      z.object({ message: userMessageSchema, attempts: z.number().int(), takenUntil: z.number().optional() }),
+    )
+    .optional(),
+  deadLetters: z
+    .array(
+      z.object({ message: userMessageSchema, route: z.enum(ROUTES), reason: z.string(), at: z.number() }),
     )
     .optional(),
 });

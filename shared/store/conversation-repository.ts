@@ -1,23 +1,47 @@
 /** (use case) → ConversationStore → DynamoDB: one item per conversation, written only on the version read. */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import type { Conversation } from '../domain/conversation';
+import { type InboxEntry, MAX_INBOX } from '../domain/inbox';
+import type { UserMessage } from '../events/shapes';
+import { backoff } from './backoff';
 import { parseConversationItem } from './conversation-item';
 import { VersionConflictError } from './errors';
-import { allSweepShards, conversationKey, EXPIRY_INDEX, sweepShard, TTL_ATTRIBUTE } from './keys';
+import {
+  allSweepShards,
+  conversationKey,
+  EXPIRY_INDEX,
+  idempotencyKey,
+  sweepShard,
+  TTL_ATTRIBUTE,
+} from './keys';
 
 export interface ConversationRef {
   tenantId: string;
   conversationId: string;
 }
+
+/** How a message's id is remembered, so a redelivered webhook is not appended twice. */
+export interface MessageDedupe {
+  scope: string;
+  /** At least the sender's retry horizon. */
+  retentionSeconds: number;
+}
+
+export type AppendResult = 'appended' | 'duplicate' | 'channel_mismatch' | 'inbox_full';
 
 export interface ConversationStore {
   /** The stored conversation, or undefined when never seen or past its retention. */
@@ -26,11 +50,23 @@ export interface ConversationStore {
   create(conversation: Conversation, now: number): Promise<void>;
   /** Writes `next` only if the stored version is still `next.version - 1`; else VersionConflictError. */
   save(next: Conversation, now: number): Promise<void>;
+  /**
+   * Appends a user message to the conversation's inbox and remembers its id, in one transaction:
+   * either both happen or neither. Creates the conversation (as `fresh`) on its first message.
+   */
+  appendMessage(
+    fresh: Conversation,
+    message: UserMessage,
+    dedupe: MessageDedupe,
+    now: number,
+  ): Promise<AppendResult>;
+  /** Puts the conversation where the sweep finds it next (or takes it out), unless it moved on meanwhile. */
+  reindex(conversation: Conversation): Promise<void>;
   /** Removes the outbox once its events are published, unless the conversation moved on meanwhile. */
   clearOutbox(conversation: Conversation): Promise<void>;
   /**
-   * Conversations due for the sweep at `now`, from the sparse index: an agent lock that ran out, or
-   * an outbox its writer did not get published within the grace period.
+   * Conversations due for the sweep at `now`, from the sparse index: an agent lock that ran out, an
+   * outbox its writer did not get published, or an inbox nobody drained, within the grace period.
    */
   findDueForSweep(now: number, limit: number): Promise<ConversationRef[]>;
 }
@@ -40,6 +76,12 @@ export interface ConversationStore {
  * outbox older than this, so the usual case publishes once.
  */
 export const OUTBOX_GRACE_MS = 5_000;
+
+/** The drain normally starts within a second of the append; after this the sweep starts it again. */
+export const INBOX_GRACE_MS = 10_000;
+
+/** Concurrent appends to one conversation are refused while another's transaction is under way. */
+const MAX_APPEND_ATTEMPTS = 20;
 
 export interface ConversationRepositoryOptions {
   /** How long an untouched conversation is kept before DynamoDB TTL may delete it. */
@@ -81,29 +123,154 @@ export class DynamoConversationStore implements ConversationStore {
     });
   }
 
+  async appendMessage(
+    fresh: Conversation,
+    message: UserMessage,
+    dedupe: MessageDedupe,
+    now: number,
+  ): Promise<AppendResult> {
+    const { tenantId, conversationId } = fresh;
+    const nowSeconds = toEpochSeconds(now);
+    const entry: InboxEntry = { message, attempts: 0 };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    ...idempotencyKey(tenantId, dedupe.scope, `${conversationId}#${message.id}`),
+                    status: 'completed',
+                    [TTL_ATTRIBUTE]: nowSeconds + dedupe.retentionSeconds,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+                  ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+                  ExpressionAttributeValues: { ':now': nowSeconds },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: conversationKey(tenantId, conversationId),
+                  // The first message creates the conversation: every field is set only where absent.
+                  UpdateExpression: [
+                    'SET tenantId = if_not_exists(tenantId, :tenantId)',
+                    'conversationId = if_not_exists(conversationId, :conversationId)',
+                    'channel = if_not_exists(channel, :channel)',
+                    'phase = if_not_exists(phase, :phase)',
+                    'createdAt = if_not_exists(createdAt, :nowMs)',
+                    'updatedAt = :nowMs',
+                    '#version = if_not_exists(#version, :zero) + :one',
+                    'inbox = list_append(if_not_exists(inbox, :empty), :entry)',
+                    'sweepShard = :shard',
+                    'lockExpiresAt = :due',
+                    '#ttl = :ttl',
+                  ].join(', '),
+                  ConditionExpression:
+                    'attribute_not_exists(pk) OR (#ttl > :now AND channel.#type = :channelType AND (attribute_not_exists(inbox) OR size(inbox) < :maxInbox))',
+                  ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#version': 'version', '#type': 'type' },
+                  ExpressionAttributeValues: {
+                    ':tenantId': tenantId,
+                    ':conversationId': conversationId,
+                    ':channel': fresh.channel,
+                    ':phase': fresh.phase,
+                    ':nowMs': now,
+                    ':zero': 0,
+                    ':one': 1,
+                    ':empty': [],
+                    ':entry': [entry],
+                    ':shard': sweepShard(tenantId, conversationId),
+                    ':due': now + INBOX_GRACE_MS,
+                    ':ttl': nowSeconds + this.options.retentionSeconds,
+                    ':now': nowSeconds,
+                    ':channelType': fresh.channel.type,
+                    ':maxInbox': MAX_INBOX,
+                  },
+                },
+              },
+            ],
+          }),
+        );
+        return 'appended';
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [dedupeReason, conversationReason] = error.CancellationReasons ?? [];
+        if (dedupeReason?.Code === 'ConditionalCheckFailed') return 'duplicate';
+        if (conversationReason?.Code === 'ConditionalCheckFailed') {
+          const refused = await this.whyAppendRefused(fresh, now);
+          if (refused) return refused;
+        } else if (attempt >= MAX_APPEND_ATTEMPTS) {
+          throw error;
+        } else {
+          // TransactionConflict: another write on the conversation was under way.
+          await backoff(attempt);
+        }
+      }
+    }
+  }
+
+  /** Why the conversation refused an append; undefined when it can be tried again. */
+  private async whyAppendRefused(fresh: Conversation, now: number): Promise<AppendResult | undefined> {
+    const current = await this.get(fresh.tenantId, fresh.conversationId, now);
+    if (!current) {
+      // Past its retention but not yet deleted by TTL: it starts over as a new conversation.
+      try {
+        await this.create(fresh, now);
+      } catch (error) {
+        if (!(error instanceof VersionConflictError)) throw error;
+      }
+      return undefined;
+    }
+    if (current.channel.type !== fresh.channel.type) return 'channel_mismatch';
+    if ((current.inbox?.length ?? 0) >= MAX_INBOX) return 'inbox_full';
+    return undefined;
+  }
+
+  async reindex(conversation: Conversation): Promise<void> {
+    await this.updateSweepKey(conversation, conversation, '');
+  }
+
   async clearOutbox(conversation: Conversation): Promise<void> {
-    // With the outbox gone the conversation is due for the sweep only when its lock runs out.
-    const lock = this.dueAt({ ...conversation, outbox: undefined });
+    // With the outbox gone the conversation is due for the sweep only for its lock or its inbox.
+    await this.updateSweepKey(conversation, { ...conversation, outbox: undefined }, 'outbox');
+  }
+
+  /** Removes `remove` and sets the sweep key for `after`, if the stored version is still `conversation`'s. */
+  private async updateSweepKey(
+    conversation: Conversation,
+    after: Conversation,
+    remove: string,
+  ): Promise<void> {
+    const due = this.dueAt(after);
+    const removed = [remove, ...(due === undefined ? ['sweepShard', 'lockExpiresAt'] : [])].filter(Boolean);
+    const expression = [
+      removed.length ? `REMOVE ${removed.join(', ')}` : '',
+      due === undefined ? '' : 'SET sweepShard = :shard, lockExpiresAt = :due',
+    ]
+      .filter(Boolean)
+      .join(' ');
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: conversationKey(conversation.tenantId, conversation.conversationId),
-          UpdateExpression:
-            lock === undefined
-              ? 'REMOVE outbox, sweepShard, lockExpiresAt'
-              : 'REMOVE outbox SET lockExpiresAt = :due',
+          UpdateExpression: expression,
           ConditionExpression: '#version = :version',
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: {
             ':version': conversation.version,
-            ...(lock === undefined ? {} : { ':due': lock }),
+            ...(due === undefined
+              ? {}
+              : { ':due': due, ':shard': sweepShard(conversation.tenantId, conversation.conversationId) }),
           },
         }),
       );
     } catch (error) {
-      // A newer transition replaced the outbox already: nothing of ours is left to clear.
-      if (error instanceof ConditionalCheckFailedException) return;
+      // A newer write replaced the conversation already, and set its own sweep key.
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)
+        return;
       throw error;
     }
   }
@@ -161,6 +328,12 @@ export class DynamoConversationStore implements ConversationStore {
           cause: error,
         });
       }
+      // An append's transaction held the item: as good as a lost race, read again and retry.
+      if (error instanceof TransactionConflictException) {
+        throw new VersionConflictError(conversation.tenantId, conversation.version - 1, undefined, {
+          cause: error,
+        });
+      }
       throw error;
     }
   }
@@ -178,12 +351,16 @@ export class DynamoConversationStore implements ConversationStore {
     };
   }
 
-  /** When the sweep must look at the conversation: its lock's end, or its outbox's grace end. */
+  /** When the sweep must look at the conversation: its lock's end, or its outbox's or inbox's grace end. */
   private dueAt(conversation: Conversation): number | undefined {
-    const lock = conversation.phase === 'agent' ? conversation.handover?.lockExpiresAt : undefined;
-    const outbox = conversation.outbox?.length ? conversation.updatedAt + OUTBOX_GRACE_MS : undefined;
-    if (lock === undefined) return outbox;
-    return outbox === undefined ? lock : Math.min(lock, outbox);
+    const { phase, updatedAt } = conversation;
+    const due = [
+      phase === 'agent' ? conversation.handover?.lockExpiresAt : undefined,
+      conversation.outbox?.length ? updatedAt + OUTBOX_GRACE_MS : undefined,
+      // While presence is checked messages wait on purpose: the check's outcome starts the drain.
+      conversation.inbox?.length && phase !== 'presence' ? updatedAt + INBOX_GRACE_MS : undefined,
+    ].filter((at): at is number => at !== undefined);
+    return due.length ? Math.min(...due) : undefined;
   }
 
   private fromItem(item: Record<string, unknown> | undefined, now: number): Conversation | undefined {

@@ -89,9 +89,11 @@ describe('1. triggers', () => {
 
   test('a handover request while one is under way changes nothing and is not an intake answer', async () => {
     await flow.web('demo', 'w-twice', { text: 'agent please' });
-    const before = await flow.state('demo', 'w-twice');
+    // The version moves (the message passed through the inbox); nothing else does.
+    const { version: _before, ...before } = await flow.state('demo', 'w-twice');
     await flow.web('demo', 'w-twice', { payload: 'LIVECHAT_SESSION_START' });
-    expect(await flow.state('demo', 'w-twice')).toEqual(before);
+    const { version: _after, ...after } = await flow.state('demo', 'w-twice');
+    expect(after).toEqual(before);
     expect((await flow.log({ system: 'presence' })).length).toBe(1);
   });
 });

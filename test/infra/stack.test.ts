@@ -536,14 +536,12 @@ describe('event rules', () => {
     },
   );
 
-  test('MessageRouted is split by route: bot and agent to relay, intake to advance-intake', () => {
-    const routed = eventBusRules().filter(
-      ([, rule]) => JSON.stringify(rule.EventPattern?.['detail-type']) === JSON.stringify(['MessageRouted']),
+  test('MessagesWaiting goes to relay alone: one drainer function, so one place decides the owner', () => {
+    const waiting = eventBusRules().filter(
+      ([, rule]) => JSON.stringify(rule.EventPattern?.['detail-type']) === JSON.stringify(['MessagesWaiting']),
     );
-    expect(routed.map(([, rule]) => rule.EventPattern?.detail).sort(byJson)).toEqual([
-      { data: { route: ['bot', 'agent'] } },
-      { data: { route: ['intake'] } },
-    ]);
+    expect(waiting).toHaveLength(1);
+    expect(JSON.stringify(waiting[0]?.[1].Targets)).toContain('BatonRelay');
   });
 });
 

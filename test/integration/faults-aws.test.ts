@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { newConversation } from '../../shared/domain/conversation';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
-import { MessageRouted } from '../../shared/events/message-routed';
+import { MessagesWaiting } from '../../shared/events/messages-waiting';
 import { PublishError } from '../../shared/events/publisher';
 import { createDynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
@@ -38,11 +38,9 @@ const putEventsSchema = z.object({
 
 function events(count: number) {
   return Array.from({ length: count }, (_, i) =>
-    createEvent(MessageRouted, conversationEventMetadata(`msg:m-${i}`, 'acme', 'c-1', 0), {
+    createEvent(MessagesWaiting, conversationEventMetadata(`waiting:m-${i}`, 'acme', `c-${i}`, 0), {
       tenantId: 'acme',
-      conversationId: 'c-1',
-      route: 'bot',
-      message: { id: `m-${i}`, text: 'hi', receivedAt: 0 },
+      conversationId: `c-${i}`,
     }),
   );
 }
@@ -99,8 +97,8 @@ describe('EventBridge PutEvents', () => {
     await expect(failure).rejects.toBeInstanceOf(PublishError);
     await expect(failure).rejects.toMatchObject({
       failed: [
-        { detailType: 'MessageRouted', id: 'msg:m-3', errorCode: 'InternalFailure' },
-        { detailType: 'MessageRouted', id: 'msg:m-7', errorCode: 'InternalFailure' },
+        { detailType: 'MessagesWaiting', id: 'waiting:m-3', errorCode: 'InternalFailure' },
+        { detailType: 'MessagesWaiting', id: 'waiting:m-7', errorCode: 'InternalFailure' },
       ],
     });
   });

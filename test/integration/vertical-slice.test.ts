@@ -1,6 +1,6 @@
 /**
  * The first vertical slice through the real handlers, over real HTTP: channel webhook → ingest →
- * MessageRouted → relay → simulated bot → BotAnswered → relay → simulated channel send.
+ * MessagesWaiting → relay (drain) → simulated bot → BotAnswered → relay → simulated channel send.
  */
 import type { LocalStack } from '../../infra/local/stack';
 import {
@@ -224,9 +224,13 @@ describe('bot answers and failures', () => {
     ).toBe(200);
     const log = await simLog();
     expect(log.map((entry) => entry.system)).toEqual(['bot', 'bot', 'bot']);
-    expect(stack.bus.deadLetters.slice(before)).toEqual([
-      expect.objectContaining({ functionName: 'relay', detailType: 'MessageRouted', attempts: 3 }),
-    ]);
+    // Dead-lettered on the conversation by the drain, not by the bus: the next message goes on.
+    expect(stack.bus.deadLetters.slice(before)).toEqual([]);
+    const state = await request(`${stack.url}/sim/state/demo/web-down`);
+    expect(state.json).toMatchObject({
+      waiting: 0,
+      deadLetters: [{ messageId: 'm-1', route: 'bot', reason: 'bot:status:503' }],
+    });
   });
 
   test('a channel that recovers gets the retried delivery once, and the bot is not asked again', async () => {

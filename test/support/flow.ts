@@ -20,6 +20,9 @@ const stateSchema = z.object({
   additions: z.record(z.string(), z.string()).nullable(),
   intakeAnswers: z.record(z.string(), z.string()).nullable(),
   lockExpiresAt: z.string().nullable(),
+  /** Messages in the inbox, not yet delivered. */
+  waiting: z.number(),
+  deadLetters: z.array(z.object({ messageId: z.string(), route: z.string(), reason: z.string() })),
 });
 export type SimState = z.infer<typeof stateSchema>;
 

@@ -1,7 +1,6 @@
 import type { Phase } from '../../shared/domain/conversation';
 import { PHASES } from '../../shared/domain/conversation';
-import { routeFor } from '../../shared/domain/routing';
-import type { Route } from '../../shared/events/message-routed';
+import { type Route, routeFor } from '../../shared/domain/routing';
 
 const EXPECTED: Record<Phase, Route> = {
   bot: 'bot',

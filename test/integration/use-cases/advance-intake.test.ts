@@ -1,13 +1,14 @@
-/** beginIntake / answerQuestion on DynamoDB Local, the questions delivered to a real web chat endpoint. */
+/**
+ * The intake on DynamoDB Local, the questions delivered to a real web chat endpoint: beginIntake
+ * (advance-intake) and the answers, appended to the inbox and drained (relay's drain).
+ */
 import * as z from 'zod';
-import {
-  answerQuestion,
-  beginIntake,
-  IntakeNotReadyError,
-} from '../../../functions/advance-intake/advance-intake';
+import { beginIntake } from '../../../functions/advance-intake/advance-intake';
+import { drainInbox } from '../../../functions/relay/drain-inbox';
 import { OutsideCallError } from '../../../shared/clients/http';
-import { type Conversation, transition } from '../../../shared/domain/conversation';
+import type { Conversation } from '../../../shared/domain/conversation';
 import type { UserMessage } from '../../../shared/events/shapes';
+import { applyCommand } from '../../../shared/flow/apply-command';
 import { sign } from '../../../shared/http/signature';
 import { jsonBody, type OutsideServer } from './outside-server';
 import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
@@ -41,12 +42,16 @@ const intakeOf = (tenantId = 'acme') =>
 
 const message = (id: string, text: string): UserMessage => ({ id, text, receivedAt: rig.clock.now() });
 
-const answer = (conversation: Conversation, id: string, text: string) =>
-  answerQuestion(rig.runtime, {
-    tenantId: conversation.tenantId,
-    conversationId: conversation.conversationId,
-    message: message(id, text),
-  });
+const DEDUPE = { scope: 'user-message', retentionSeconds: 3600 };
+
+/** What the webhook does (append) without its MessagesWaiting, then the drain that event starts. */
+const answer = async (conversation: Conversation, id: string, text: string) => {
+  await rig.store.appendMessage(conversation, message(id, text), DEDUPE, rig.clock.now());
+  await drain(conversation);
+};
+
+const drain = (conversation: Conversation) =>
+  drainInbox(rig.runtime, { tenantId: conversation.tenantId, conversationId: conversation.conversationId });
 
 const begin = (conversation: Conversation) =>
   beginIntake(rig.runtime, {
@@ -116,7 +121,6 @@ test('answers move through the questions, an invalid one is re-asked, the last c
   const stored = await rig.state('acme', conversationId);
   expect(stored).toMatchObject({
     phase: 'handing_over',
-    version: conversation.version + 4,
     handover: { id: handoverId, intake: { step: 2, answers, invalidAttempts: 0 } },
   });
   // Completing asks nothing more; the hand-over tells the user.
@@ -142,7 +146,7 @@ test('three invalid answers to one question abandon the intake: bot + HandoverDe
   await answer(conversation, 'm-4', '@@@');
 
   const stored = await rig.state('acme', conversationId);
-  expect(stored).toMatchObject({ phase: 'bot', version: conversation.version + 4 });
+  expect(stored).toMatchObject({ phase: 'bot' });
   expect(stored?.handover).toBeUndefined();
   expect(webTexts(conversationId)).toEqual([QUESTIONS.email.prompt, EMAIL_REASK, EMAIL_REASK]);
   expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
@@ -162,7 +166,7 @@ test('a cancel word (any case, padded) abandons the intake at once, even while r
   await answer(conversation, 'm-2', '  CANCEL ');
 
   const stored = await rig.state('acme', conversation.conversationId);
-  expect(stored).toMatchObject({ phase: 'bot', version: conversation.version + 2 });
+  expect(stored).toMatchObject({ phase: 'bot' });
   expect(stored?.handover).toBeUndefined();
   expect(webTexts(conversation.conversationId)).toEqual([
     `${QUESTIONS.name.reask}\n${QUESTIONS.name.prompt}`,
@@ -172,19 +176,18 @@ test('a cancel word (any case, padded) abandons the intake at once, even while r
   ]);
 });
 
-test('the same message redelivered, after and alongside the first delivery, advances once and sends once', async () => {
+test('the same message appended twice and drained twice, one after the other and at once, advances once and sends once', async () => {
   const conversation = await intakeOf();
   const { conversationId } = conversation;
 
   await answer(conversation, 'm-1', 'Alan Turing');
   await answer(conversation, 'm-1', 'Alan Turing');
-  await Promise.all([
-    answer(conversation, 'm-2', 'alan@example.com'),
-    answer(conversation, 'm-2', 'alan@example.com'),
-  ]);
+  await rig.store.appendMessage(conversation, message('m-2', 'alan@example.com'), DEDUPE, rig.clock.now());
+  await rig.store.appendMessage(conversation, message('m-2', 'alan@example.com'), DEDUPE, rig.clock.now());
+  await Promise.all([drain(conversation), drain(conversation), drain(conversation)]);
 
   const stored = await rig.state('acme', conversationId);
-  expect(stored?.version).toBe(conversation.version + 2);
+  expect(stored?.inbox).toBeUndefined();
   expect(stored?.handover?.intake).toEqual({
     step: 2,
     answers: { name: 'Alan Turing', email: 'alan@example.com' },
@@ -195,38 +198,46 @@ test('the same message redelivered, after and alongside the first delivery, adva
   expect(rig.publisher.events).toEqual([]);
 });
 
-test('a redelivery after the question could not be sent sends it without advancing again', async () => {
+test('a retry after the question could not be sent sends it without taking the answer again', async () => {
   const conversation = await intakeOf();
   outside.mode('web', '5xx');
 
   await expect(answer(conversation, 'm-1', 'Alan Turing')).rejects.toBeInstanceOf(OutsideCallError);
   const afterFailure = await rig.state('acme', conversation.conversationId);
   expect(afterFailure?.handover?.intake).toMatchObject({ step: 1, lastMessageId: 'm-1' });
+  // Given back, not held: the retry need not wait.
+  expect(afterFailure?.inbox).toEqual([{ message: expect.objectContaining({ id: 'm-1' }), attempts: 1 }]);
 
   outside.mode('web', 'ok');
-  await answer(conversation, 'm-1', 'Alan Turing');
+  await drain(conversation);
 
-  expect(await rig.state('acme', conversation.conversationId)).toEqual(afterFailure);
+  const stored = await rig.state('acme', conversation.conversationId);
+  expect(stored?.handover).toEqual(afterFailure?.handover);
+  expect(stored?.inbox).toBeUndefined();
   expect(outside.of('web')).toHaveLength(2);
   expect(webTexts(conversation.conversationId)).toEqual([QUESTIONS.email.prompt, QUESTIONS.email.prompt]);
   expect(rig.publisher.events).toEqual([]);
 });
 
-test('a message while the presence check is under way throws IntakeNotReadyError and changes nothing; its retry is answered', async () => {
+test("a message while the presence check is under way waits in the inbox; the check's outcome starts its drain", async () => {
   const inPresence = await seed(rig, 'presence', {
     conversationId: uniqueId('web'),
     additions: { mscChannel: 'Web' },
   });
 
-  await expect(answer(inPresence, 'm-1', 'Ada Lovelace')).rejects.toBeInstanceOf(IntakeNotReadyError);
-  expect(await rig.state('acme', inPresence.conversationId)).toEqual(inPresence);
-  expect(outside.requests).toEqual([]);
-  expect(rig.publisher.attempts).toBe(0);
-
-  // The presence check decides; EventBridge's retry of the same message is now the first answer.
-  const online = transition(inPresence, { type: 'presenceChecked', status: 'online' }, rig.clock.now());
-  await rig.store.save(online.state, rig.clock.now());
   await answer(inPresence, 'm-1', 'Ada Lovelace');
+  const waiting = await rig.state('acme', inPresence.conversationId);
+  expect(waiting).toMatchObject({ phase: 'presence', handover: inPresence.handover });
+  expect(waiting?.inbox).toEqual([{ message: expect.objectContaining({ id: 'm-1' }), attempts: 0 }]);
+  expect(outside.requests).toEqual([]);
+
+  // The presence check decides; its write asks for the drain, which takes the message as the first answer.
+  await applyCommand(rig.runtime, 'acme', inPresence.conversationId, () => ({
+    type: 'presenceChecked',
+    status: 'online',
+  }));
+  expect(rig.publisher.published()).toContainEqual(['MessagesWaiting', expect.stringMatching(/^waiting:v/)]);
+  await drain(inPresence);
 
   expect((await rig.state('acme', inPresence.conversationId))?.handover?.intake).toMatchObject({
     step: 1,
@@ -235,7 +246,7 @@ test('a message while the presence check is under way throws IntakeNotReadyError
   expect(webTexts(inPresence.conversationId)).toEqual([QUESTIONS.email.prompt]);
 });
 
-test('a message routed to the intake after it completed goes to the agent instead, and changes nothing', async () => {
+test('a message after the intake completed goes to the agent desk, not the intake', async () => {
   const handingOver = await seed(rig, 'handing_over', {
     conversationId: uniqueId('web'),
     additions: { mscChannel: 'Web' },
@@ -244,14 +255,11 @@ test('a message routed to the intake after it completed goes to the agent instea
 
   await answer(handingOver, 'm-9', 'are you there?');
 
-  expect(await rig.state('acme', handingOver.conversationId)).toEqual(handingOver);
-  expect(outside.requests).toEqual([]);
-  expect(rig.publisher.published()).toEqual([['MessageRouted', 'msg:m-9:agent']]);
-  expect(rig.publisher.events[0]?.detail.data).toMatchObject({
-    conversationId: handingOver.conversationId,
-    route: 'agent',
-    message: { id: 'm-9', text: 'are you there?' },
-  });
+  const stored = await rig.state('acme', handingOver.conversationId);
+  expect(stored?.handover).toEqual(handingOver.handover);
+  expect(stored?.inbox).toBeUndefined();
+  expect(outside.of('web')).toEqual([]);
+  expect(outside.requests.map((request) => request.path)).toEqual([expect.stringMatching(/messages$/)]);
 });
 
 test('a tenant without intake questions completes the intake at once: handing_over + IntakeCompleted({})', async () => {

@@ -1,7 +1,7 @@
 /** checkPresence on DynamoDB Local, against a real presence server on 127.0.0.1. */
 import { checkPresence, type PresenceCheck } from '../../../functions/check-presence/check-presence';
 import type { Conversation } from '../../../shared/domain/conversation';
-import { OUTBOX_GRACE_MS } from '../../../shared/flow/apply-command';
+import { OUTBOX_GRACE_MS } from '../../../shared/store/conversation-repository';
 import type { Mode, OutsideServer } from './outside-server';
 import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
 import { handoverIdOf, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';

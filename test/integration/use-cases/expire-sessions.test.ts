@@ -23,8 +23,8 @@ test('past the lock → bot and SessionEnded(expired), published once even when 
   const handoverId = handoverIdOf(conversation);
   rig.setNow(T0 + LOCK_MS + 60_000);
 
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 1, expired: 1, skipped: 0 });
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 0, expired: 0, skipped: 0 });
+  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 1, expired: 1, drained: 0, skipped: 0 });
+  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 0, expired: 0, drained: 0, skipped: 0 });
 
   const stored = await rig.state('acme', conversationId);
   expect(stored).toMatchObject({ phase: 'bot', version: conversation.version + 1 });
@@ -56,7 +56,7 @@ test('the lock holds until its expiry: one millisecond before, the sweep finds n
   const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
 
   rig.setNow(T0 + LOCK_MS - 1);
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 0, expired: 0, skipped: 0 });
+  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 0, expired: 0, drained: 0, skipped: 0 });
   expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
 
   rig.setNow(T0 + LOCK_MS);
@@ -72,6 +72,8 @@ function withIndex(refs: () => Promise<ConversationRef[]>): ConversationStore {
     create: (state, now) => real.create(state, now),
     save: (next, now) => real.save(next, now),
     clearOutbox: (conversation) => real.clearOutbox(conversation),
+    reindex: (conversation) => real.reindex(conversation),
+    appendMessage: (fresh, message, dedupe, now) => real.appendMessage(fresh, message, dedupe, now),
     findDueForSweep: () => refs(),
   };
 }
@@ -93,7 +95,7 @@ test('a conversation whose lock was extended after the index was read is not exp
 
   const result = await expireSessions({ ...rig.runtime, conversations: withIndex(async () => staleIndex) });
 
-  expect(result).toEqual({ found: 1, expired: 0, skipped: 1 });
+  expect(result).toEqual({ found: 1, expired: 0, drained: 0, skipped: 1 });
   expect(await rig.state('acme', conversationId)).toMatchObject({
     phase: 'agent',
     version: conversation.version + 1,
@@ -130,6 +132,7 @@ test('a session that ended and a new one that started after the index was read a
   await expect(expireSessions({ ...rig.runtime, conversations: index })).resolves.toEqual({
     found: 1,
     expired: 0,
+    drained: 0,
     skipped: 1,
   });
   expect(await rig.state('acme', conversationId)).toMatchObject({
@@ -155,7 +158,7 @@ test('sessions that ended, or never reached an agent, are not in the index', asy
   rig.setNow(T0 + LOCK_MS + 500);
   rig.publisher.reset();
 
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 1, expired: 1, skipped: 0 });
+  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 1, expired: 1, drained: 0, skipped: 0 });
   expect(rig.publisher.published()).toEqual([['SessionEnded', `ended:${handoverIdOf(live)}`]]);
 });
 
@@ -165,9 +168,9 @@ test('a sweep takes at most `limit` conversations; the next run takes the rest',
   );
   rig.setNow(T0 + LOCK_MS);
 
-  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({ found: 3, expired: 3, skipped: 0 });
-  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({ found: 2, expired: 2, skipped: 0 });
-  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({ found: 0, expired: 0, skipped: 0 });
+  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({ found: 3, expired: 3, drained: 0, skipped: 0 });
+  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({ found: 2, expired: 2, drained: 0, skipped: 0 });
+  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({ found: 0, expired: 0, drained: 0, skipped: 0 });
 
   for (const conversation of conversations) {
     expect(await rig.state('acme', conversation.conversationId)).toMatchObject({ phase: 'bot' });

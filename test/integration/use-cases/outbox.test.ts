@@ -3,7 +3,9 @@
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import type { Command, Conversation } from '../../../shared/domain/conversation';
 import { PublishError } from '../../../shared/events/publisher';
-import { applyCommand, loadConversation, OUTBOX_GRACE_MS } from '../../../shared/flow/apply-command';
+import { applyCommand } from '../../../shared/flow/apply-command';
+import { loadConversation } from '../../../shared/flow/load-conversation';
+import { OUTBOX_GRACE_MS } from '../../../shared/store/conversation-repository';
 import { freshTable } from '../../support/dynamo';
 import { buildRuntime, handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
 

@@ -1,0 +1,74 @@
+/**
+ * One user message, taken from the head of the inbox, to the owner of now: the bot, the intake or
+ * the agent desk. The session payloads act on the conversation itself and go to no owner.
+ */
+import type { TenantConfig } from '../../shared/config/tenants';
+import { type Conversation, effectivePhase, isLockExpired } from '../../shared/domain/conversation';
+import {
+  additionsOf,
+  LIVECHAT_SESSION_END,
+  LIVECHAT_SESSION_START,
+} from '../../shared/domain/handover-trigger';
+import { type Route, routeFor } from '../../shared/domain/routing';
+import type { UserMessage } from '../../shared/events/shapes';
+import { applyCommand } from '../../shared/flow/apply-command';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { askBot } from './ask-bot';
+import { forwardToAgent } from './forward-to-agent';
+import { takeIntakeAnswer } from './take-intake-answer';
+
+export type DeliveryPorts = Pick<
+  Runtime,
+  'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'bot' | 'desk' | 'channels' | 'logger'
+>;
+
+/** Returns the route the message went to (for the logs); throws when the owner could not take it. */
+export async function deliverUserMessage(
+  ports: DeliveryPorts,
+  tenant: TenantConfig,
+  conversation: Conversation,
+  message: UserMessage,
+): Promise<Route> {
+  const { tenantId, conversationId } = conversation;
+  let state = conversation;
+
+  if (message.payload === LIVECHAT_SESSION_START) {
+    // A request while a handover is under way or live changes nothing; it is not an intake answer.
+    const applied = await applyCommand(ports, tenantId, conversationId, (current, now) =>
+      effectivePhase(current, now) === 'bot'
+        ? {
+            type: 'requestHandover',
+            handoverId: `start:${message.id}`,
+            additions: additionsOf({}),
+            pageUrl:
+              message.pageUrl ?? (current.channel.type === 'web' ? current.channel.pageUrl : undefined),
+          }
+        : undefined,
+    );
+    ports.logger.info('handover asked for by the user', { outcome: applied.outcome });
+    return 'bot';
+  }
+
+  if (isLockExpired(state, ports.clock.now())) {
+    // The sweep has not run yet: end the session now, so the bot hears of it before the message.
+    const applied = await applyCommand(ports, tenantId, conversationId, (current, now) =>
+      isLockExpired(current, now) ? { type: 'expire' } : undefined,
+    );
+    if (applied.outcome !== 'missing') state = applied.state;
+  }
+
+  if (message.payload === LIVECHAT_SESSION_END && effectivePhase(state, ports.clock.now()) === 'agent') {
+    const applied = await applyCommand(ports, tenantId, conversationId, (current, now) =>
+      effectivePhase(current, now) === 'agent' ? { type: 'endSession', by: 'user' } : undefined,
+    );
+    if (applied.outcome === 'applied') return 'agent';
+    if (applied.outcome !== 'missing') state = applied.state;
+  }
+
+  const route = routeFor(effectivePhase(state, ports.clock.now()));
+  const turn = { tenantId, conversationId, message };
+  if (route === 'bot') await askBot(ports, tenant, state, turn);
+  else if (route === 'agent') await forwardToAgent(ports, tenant, turn);
+  else await takeIntakeAnswer(ports, tenant, turn);
+  return route;
+}

@@ -1,0 +1,123 @@
+/**
+ * MessagesWaiting → the conversation's inbox, head first, each message to the owner of now. One
+ * drainer at a time holds the head (a conditional write), so messages reach their owners in
+ * arrival order and once each, however many events asked for the drain and in whatever order.
+ */
+
+import { OutsideCallError } from '../../shared/clients/http';
+import type { TenantConfig } from '../../shared/config/tenants';
+import { type Conversation, effectivePhase } from '../../shared/domain/conversation';
+import { LIVECHAT_SESSION_START } from '../../shared/domain/handover-trigger';
+import {
+  deadLetterHead,
+  headOf,
+  isTaken,
+  MAX_DELIVERY_ATTEMPTS,
+  popHead,
+  releaseHead,
+  takeHead,
+} from '../../shared/domain/inbox';
+import { type Route, routeFor } from '../../shared/domain/routing';
+import { messagesWaiting } from '../../shared/events/messages-waiting';
+import { loadConversation } from '../../shared/flow/load-conversation';
+import { writeConversation } from '../../shared/flow/write-conversation';
+import { conversationRef, errorFields } from '../../shared/log/logger';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { type DeliveryPorts, deliverUserMessage } from './deliver-user-message';
+import { OwnerChangedError } from './owner-changed';
+
+type Ports = DeliveryPorts & Pick<Runtime, 'metrics'>;
+
+/** A drainer holds the head at most as long as a relay invocation can live (its timeout is 60 s). */
+export const HOLD_MS = 65_000;
+/** No new message is started after this; the rest is left to a fresh invocation (a MessagesWaiting). */
+export const DRAIN_BUDGET_MS = 20_000;
+
+export async function drainInbox(
+  ports: Ports,
+  ref: { tenantId: string; conversationId: string },
+): Promise<void> {
+  const { tenantId, conversationId } = ref;
+  const tenant = ports.tenants.get(tenantId);
+  if (!tenant) return;
+  const started = performance.now();
+  let state = await loadConversation(ports, tenantId, conversationId);
+  while (state) {
+    const head = headOf(state);
+    const now = ports.clock.now();
+    // Empty, or another drainer holds the head and drains on after it.
+    if (!head || isTaken(head, now)) return;
+    // Until the presence check decides, nobody owns the messages; its outcome starts the drain again.
+    if (effectivePhase(state, now) === 'presence' && head.message.payload !== LIVECHAT_SESSION_START) return;
+    if (performance.now() - started > DRAIN_BUDGET_MS) {
+      await ports.publisher.publish([
+        messagesWaiting(tenantId, conversationId, `more:${head.message.id}`, now),
+      ]);
+      return;
+    }
+    const taken = await writeConversation(
+      ports,
+      tenantId,
+      conversationId,
+      (current, at) => takeHead(current, head.message.id, at, HOLD_MS),
+      state,
+    );
+    if (taken.outcome === 'missing') return;
+    if (taken.outcome === 'unchanged') {
+      state = taken.state;
+      continue;
+    }
+    state = await deliverHead(ports, tenant, taken.state);
+  }
+}
+
+/** Delivers the held head; the state after it is popped, given back or dead-lettered. */
+async function deliverHead(
+  ports: Ports,
+  tenant: TenantConfig,
+  state: Conversation,
+): Promise<Conversation | undefined> {
+  const { tenantId, conversationId } = state;
+  const head = headOf(state);
+  if (!head) return state;
+  const id = head.message.id;
+  const settle = async (change: (current: Conversation, now: number) => Conversation | undefined) => {
+    const written = await writeConversation(ports, tenantId, conversationId, change);
+    return written.outcome === 'missing' ? undefined : written.state;
+  };
+  let route: Route = routeFor(effectivePhase(state, ports.clock.now()));
+  try {
+    route = await deliverUserMessage(ports, tenant, state, head.message);
+  } catch (error) {
+    // Not a failure: the owner changed under the delivery, and the next round asks the new one.
+    if (error instanceof OwnerChangedError)
+      return settle((current, now) => releaseHead(current, id, now, true));
+    const hopeless = error instanceof OutsideCallError && !error.retryable;
+    if (hopeless || head.attempts >= MAX_DELIVERY_ATTEMPTS) {
+      ports.logger.error('message dead-lettered', {
+        tenantId,
+        conversation: conversationRef(tenantId, conversationId),
+        messageId: id,
+        route,
+        attempts: head.attempts,
+        ...errorFields(error),
+      });
+      ports.metrics.put({ name: 'MessageDeadLettered', value: 1, unit: 'Count', tenant: tenantId });
+      return settle((current, now) => deadLetterHead(current, id, { route, reason: reasonOf(error) }, now));
+    }
+    // Given back at once, so the retry (or the next message's drain) need not wait for the hold to pass.
+    await settle((current, now) => releaseHead(current, id, now)).catch((releaseError: unknown) =>
+      ports.logger.warn('giving back a message failed; it is held until the hold passes', {
+        ...errorFields(releaseError),
+      }),
+    );
+    throw error;
+  }
+  return settle((current, now) => popHead(current, id, now));
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof OutsideCallError)
+    return `${error.system}:${error.kind}${error.status ? `:${error.status}` : ''}`;
+  return error instanceof Error ? error.name : 'unknown';
+}

@@ -1,0 +1,58 @@
+/**
+ * A user message during the intake → the answer to the current question: the next question, a
+ * re-ask, completion (IntakeCompleted) or abandonment (back to the bot). Safe to run again: the
+ * answer is taken once per message id, and each question is sent once per step and attempt.
+ */
+import type { TenantConfig } from '../../shared/config/tenants';
+import type { Command } from '../../shared/domain/conversation';
+import { answerIntake, type IntakeStep, questionText } from '../../shared/domain/intake';
+import { applyCommand } from '../../shared/flow/apply-command';
+import { tellUser } from '../../shared/flow/tell-user';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { OwnerChangedError } from './owner-changed';
+import type { UserTurn } from './user-turn';
+
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger'>;
+
+export async function takeIntakeAnswer(ports: Ports, tenant: TenantConfig, turn: UserTurn): Promise<void> {
+  const { tenantId, conversationId, message } = turn;
+  const applied = await applyCommand(ports, tenantId, conversationId, (state) => {
+    const progress = state.handover?.intake;
+    // lastMessageId: a delivery that died after applying is retried; the answer is not taken twice.
+    if (state.phase !== 'intake' || !progress || progress.lastMessageId === message.id) return undefined;
+    return commandFor(answerIntake(tenant.intake, progress, message.text ?? message.payload), message.id);
+  });
+  if (applied.outcome === 'missing') return;
+  const taken = applied.outcome === 'applied' || applied.state.handover?.intake?.lastMessageId === message.id;
+  // The intake ended between the owner check and the write: the drain asks the owner of now.
+  if (!taken) throw new OwnerChangedError('the intake ended before the answer was taken');
+  ports.logger.info('intake answer taken', {
+    outcome: applied.outcome,
+    phase: applied.state.phase,
+    messageId: message.id,
+  });
+
+  // What to say follows from the stored progress, so a retry says the same thing again, once.
+  const state = applied.state;
+  const progress = state.handover?.intake;
+  if (state.phase !== 'intake' || !progress || progress.lastMessageId !== message.id) return;
+  const question = tenant.intake.questions[progress.step];
+  if (!question) return;
+  const reask = progress.invalidAttempts > 0;
+  await tellUser(ports, state, `intake:${state.handover?.id}:${progress.step}:${progress.invalidAttempts}`, {
+    text: questionText(question, reask),
+  });
+  ports.logger.info(reask ? 'intake question re-asked' : 'intake question asked', { step: progress.step });
+}
+
+function commandFor(step: IntakeStep, messageId: string): Command {
+  switch (step.kind) {
+    case 'ask':
+    case 'reask':
+      return { type: 'intakeProgressed', intake: { ...step.progress, lastMessageId: messageId } };
+    case 'completed':
+      return { type: 'intakeCompleted', answers: step.answers };
+    case 'abandoned':
+      return { type: 'intakeAbandoned' };
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The conversation's inbox: user messages kept in arrival order until their owner has them.
+ *
+ *   ingest ──append──▶ [m1, m2, m3] ──take head──▶ (delivered to the owner of now) ──pop──▶ [m2, m3]
+ *                                        └── failed: released; the 3rd failure moves it to deadLetters
+ *
+ * EventBridge neither orders nor delivers once, so order cannot come from the events: it comes from
+ * this list, which one drainer at a time works through, head first, always asking who owns the
+ * conversation now. Pure: the store writes the results on the version read.
+ */
+import type { UserMessage } from '../events/shapes';
+import type { Conversation } from './conversation';
+import type { Route } from './routing';
+
+export interface InboxEntry {
+  message: UserMessage;
+  /** Deliveries started; a message whose delivery failed this often is dead-lettered. */
+  attempts: number;
+  /** While a delivery is under way: until when the drainer that took it holds it. */
+  takenUntil?: number | undefined;
+}
+
+export interface DeadLetter {
+  message: UserMessage;
+  route: Route;
+  /** An error's name, never its message (which may quote the user). */
+  reason: string;
+  at: number;
+}
+
+/** Messages waiting beyond this are refused at the webhook (429): the channel retries later. */
+export const MAX_INBOX = 50;
+/** A failing delivery is tried this often (the local bus and the AWS rule retry in between). */
+export const MAX_DELIVERY_ATTEMPTS = 3;
+/** Dead letters kept on the conversation for an operator to see and replay; older ones drop off. */
+export const MAX_DEAD_LETTERS = 10;
+
+export const headOf = (state: Conversation): InboxEntry | undefined => state.inbox?.[0];
+
+export const isTaken = (entry: InboxEntry, now: number): boolean =>
+  entry.takenUntil !== undefined && entry.takenUntil > now;
+
+const isHead = (state: Conversation, messageId: string): boolean => headOf(state)?.message.id === messageId;
+
+function withInbox(state: Conversation, inbox: readonly InboxEntry[], now: number): Conversation {
+  const { inbox: _old, ...rest } = state;
+  return { ...rest, ...(inbox.length ? { inbox } : {}), version: state.version + 1, updatedAt: now };
+}
+
+/** The state with the message at the end of the inbox (what the store's append writes). */
+export function appendMessage(state: Conversation, message: UserMessage, now: number): Conversation {
+  return withInbox(state, [...(state.inbox ?? []), { message, attempts: 0 }], now);
+}
+
+/** The head, held for `holdMs` by the caller; undefined when it is not the head or is held by another. */
+export function takeHead(
+  state: Conversation,
+  messageId: string,
+  now: number,
+  holdMs: number,
+): Conversation | undefined {
+  const [head, ...rest] = state.inbox ?? [];
+  if (!head || head.message.id !== messageId || isTaken(head, now)) return undefined;
+  return withInbox(state, [{ ...head, attempts: head.attempts + 1, takenUntil: now + holdMs }, ...rest], now);
+}
+
+/** The head given back (its delivery failed or went to the wrong owner); `refund` does not count the attempt. */
+export function releaseHead(
+  state: Conversation,
+  messageId: string,
+  now: number,
+  refund = false,
+): Conversation | undefined {
+  const [head, ...rest] = state.inbox ?? [];
+  if (!head || head.message.id !== messageId) return undefined;
+  const attempts = refund ? Math.max(0, head.attempts - 1) : head.attempts;
+  return withInbox(state, [{ message: head.message, attempts }, ...rest], now);
+}
+
+/** The head removed: its owner has it. */
+export function popHead(state: Conversation, messageId: string, now: number): Conversation | undefined {
+  if (!isHead(state, messageId)) return undefined;
+  return withInbox(state, (state.inbox ?? []).slice(1), now);
+}
+
+/** The head moved to the dead letters, so the messages behind it are not held up for good. */
+export function deadLetterHead(
+  state: Conversation,
+  messageId: string,
+  letter: Omit<DeadLetter, 'message' | 'at'>,
+  now: number,
+): Conversation | undefined {
+  const head = headOf(state);
+  if (!head || head.message.id !== messageId) return undefined;
+  const popped = withInbox(state, (state.inbox ?? []).slice(1), now);
+  const deadLetters = [...(state.deadLetters ?? []), { ...letter, message: head.message, at: now }];
+  return { ...popped, deadLetters: deadLetters.slice(-MAX_DEAD_LETTERS) };
+}

@@ -1,0 +1,48 @@
+/**
+ * (use case) → one change to a conversation, written on the version read. A lost race re-reads and
+ * changes again; `change` may therefore run several times and must have no effects of its own.
+ */
+import type { Conversation } from '../domain/conversation';
+import type { Runtime } from '../runtime/runtime';
+import { backoff } from '../store/backoff';
+import { VersionConflictError } from '../store/errors';
+import { loadConversation } from './load-conversation';
+
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'>;
+
+export type Written =
+  | { outcome: 'written'; before: Conversation; state: Conversation }
+  /** `change` returned nothing: nothing was written. */
+  | { outcome: 'unchanged'; state: Conversation }
+  | { outcome: 'missing' };
+
+/** Enough for a burst of concurrent writers on one conversation (user, agent, desk, sweep, drain). */
+const MAX_ATTEMPTS = 30;
+
+/**
+ * `change` returns the next state (its version one above the state it was given) or undefined.
+ * `known`, a state just read or written, saves the first read; a stale one costs one lost race.
+ */
+export async function writeConversation(
+  ports: Ports,
+  tenantId: string,
+  conversationId: string,
+  change: (state: Conversation, now: number) => Conversation | undefined,
+  known?: Conversation,
+): Promise<Written> {
+  let state = known ?? (await loadConversation(ports, tenantId, conversationId));
+  for (let attempt = 1; ; attempt += 1) {
+    if (!state) return { outcome: 'missing' };
+    const now = ports.clock.now();
+    const next = change(state, now);
+    if (!next) return { outcome: 'unchanged', state };
+    try {
+      await ports.conversations.save(next, now);
+      return { outcome: 'written', before: state, state: next };
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      await backoff(attempt);
+    }
+    state = await loadConversation(ports, tenantId, conversationId);
+  }
+}
