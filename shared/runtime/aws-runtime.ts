@@ -8,29 +8,38 @@ import { createChannelSender } from '../clients/channel-sender';
 import { fetchHttp } from '../clients/http';
 import { createNotifications } from '../clients/notifications';
 import { createPresenceClient } from '../clients/presence-client';
-import { readEnvironment } from '../config/environment';
+import { type Environment, readEnvironment } from '../config/environment';
 import { secretsManagerResolver } from '../config/secrets-manager';
 import { tenantDirectory } from '../config/tenants';
 import { systemClock } from '../domain/clock';
 import { EventBridgePublisher } from '../events/eventbridge-publisher';
 import { createLogger } from '../log/logger';
 import { emfMetrics } from '../log/metrics';
-import { createDynamo } from '../store/client';
+import { createDynamo, type Dynamo } from '../store/client';
 import { DynamoConversationStore } from '../store/conversation-repository';
 import { DynamoIdempotencyStore } from '../store/idempotency-repository';
 import { DynamoPresenceCacheStore } from '../store/presence-cache-repository';
 import type { Runtime } from './runtime';
+import { SDK_REQUEST_HANDLER } from './sdk-options';
 
 let runtime: Runtime | undefined;
 
+/** The runtime of a Lambda container: built on the first call, the same one after. */
 export function awsRuntime(functionName: string): Runtime {
-  if (runtime) return runtime;
-  const env = readEnvironment();
-  const sdkTimeouts = { maxAttempts: 3, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } };
-  const { doc } = createDynamo({ region: env.region });
+  runtime ??= createAwsRuntime(functionName, readEnvironment());
+  return runtime;
+}
+
+/** The AWS adapters for `env`; `dynamo` is given by the benchmark, which counts the requests on it. */
+export function createAwsRuntime(
+  functionName: string,
+  env: Environment,
+  { doc }: Dynamo = createDynamo({ region: env.region }),
+): Runtime {
+  const sdkTimeouts = { maxAttempts: 3, requestHandler: SDK_REQUEST_HANDLER };
   const secrets = secretsManagerResolver(new SecretsManagerClient({ region: env.region, ...sdkTimeouts }));
   const tenants = tenantDirectory(env.tenants);
-  runtime = {
+  return {
     clock: systemClock,
     tenants,
     secrets,
@@ -52,5 +61,4 @@ export function awsRuntime(functionName: string): Runtime {
     metrics: emfMetrics(),
     logger: createLogger({ level: env.logLevel, fields: { service: 'baton', function: functionName } }),
   };
-  return runtime;
 }

@@ -1,10 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SDK_REQUEST_HANDLER } from '../runtime/sdk-options';
 
 export interface DynamoOptions {
   region?: string | undefined;
   /** DynamoDB Local's address; absent in AWS. */
   endpoint?: string | undefined;
+  /** Tests shorten it to see a hanging endpoint fail quickly. */
+  requestTimeoutMs?: number | undefined;
 }
 
 export interface Dynamo {
@@ -24,7 +27,10 @@ export function createDynamo(options: DynamoOptions = {}): Dynamo {
       ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
     maxAttempts: 4,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+    requestHandler: {
+      ...SDK_REQUEST_HANDLER,
+      requestTimeout: options.requestTimeoutMs ?? SDK_REQUEST_HANDLER.requestTimeout,
+    },
   });
   const doc = DynamoDBDocumentClient.from(raw, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

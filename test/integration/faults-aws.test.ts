@@ -160,3 +160,27 @@ describe('DynamoDB throttling', () => {
     dynamo.raw.destroy();
   }, 30_000);
 });
+
+describe('DynamoDB that never answers', () => {
+  let hanging: Server | undefined;
+  afterAll(() => {
+    hanging?.closeAllConnections();
+    hanging?.close();
+  });
+
+  test('each attempt times out (not just a warning), the SDK retries, then the call fails: no Lambda hangs to its own timeout', async () => {
+    let requests = 0;
+    hanging = createServer((incoming) => {
+      requests += 1;
+      incoming.resume();
+    });
+    const url = await listen(hanging);
+    const dynamo = createDynamo({ endpoint: url, requestTimeoutMs: 200 });
+    const store = new DynamoConversationStore(dynamo.doc, 'never-answers');
+    const started = Date.now();
+    await expect(store.get('acme', 'c-1', 0)).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(requests).toBe(4);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    dynamo.raw.destroy();
+  }, 15_000);
+});
