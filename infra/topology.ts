@@ -15,8 +15,6 @@ export type RouteKey = `${HttpMethod} /${string}`;
 
 export interface EventRule {
   detailType: DetailType;
-  /** Equality filter on fields of `detail.data`: an EventBridge content filter, matched the same way locally. */
-  where?: Record<string, readonly string[]>;
 }
 
 export type Trigger =
@@ -144,15 +142,4 @@ export function eventRules(): Array<{ fn: FunctionDeclaration; rule: EventRule }
   return FUNCTIONS.flatMap((fn) =>
     fn.trigger.kind === 'events' ? fn.trigger.rules.map((rule) => ({ fn, rule })) : [],
   );
-}
-
-/** Whether an event's `detail.data` passes a rule's content filter. */
-export function matchesRule(rule: EventRule, detailType: string, data: unknown): boolean {
-  if (rule.detailType !== detailType) return false;
-  if (!rule.where) return true;
-  if (typeof data !== 'object' || data === null) return false;
-  return Object.entries(rule.where).every(([field, allowed]) => {
-    const value: unknown = Reflect.get(data, field);
-    return typeof value === 'string' && allowed.includes(value);
-  });
 }

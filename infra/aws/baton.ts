@@ -250,15 +250,10 @@ export class Baton extends Construct {
       case 'events':
         trigger.rules.forEach((rule, index) => {
           const ruleId = `${id}On${rule.detailType}${index}`;
-          const where = rule.where
-            ? {
-                detail: { data: Object.fromEntries(Object.entries(rule.where).map(([k, v]) => [k, [...v]])) },
-              }
-            : {};
           this.rules.push(
             new Rule(this, ruleId, {
               eventBus: this.state.bus,
-              eventPattern: { source: [EVENT_SOURCE], detailType: [rule.detailType], ...where },
+              eventPattern: { source: [EVENT_SOURCE], detailType: [rule.detailType] },
               targets: [
                 new LambdaFunction(fn, {
                   deadLetterQueue: deadLetterQueue(`${ruleId}Dlq`),

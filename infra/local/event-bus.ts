@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_SOURCE, type OutgoingEvent } from '../../shared/events/define';
 import type { EventPublisher } from '../../shared/events/publisher';
 import { errorFields, type Logger } from '../../shared/log/logger';
-import { eventRules, matchesRule } from '../topology';
+import { eventRules } from '../topology';
 import type { Invoke } from './lambda-invoker';
 
 export interface DeadLetter {
@@ -38,9 +38,7 @@ export class LocalEventBus implements EventPublisher {
 
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
     for (const event of events) {
-      const matching = eventRules().filter(({ rule }) =>
-        matchesRule(rule, event.detailType, event.detail.data),
-      );
+      const matching = eventRules().filter(({ rule }) => rule.detailType === event.detailType);
       const busEvent = {
         version: '0',
         id: randomUUID(),

@@ -1,6 +1,6 @@
 /**
  * Loads each declared function's real handler (`<dir>/handler.ts`, `createHandler(runtime)`) and
- * invokes it as Lambda would: one event, a context with a deadline.
+ * invokes it as Lambda would: one event, a context with a deadline, a failure past the timeout.
  */
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
@@ -8,6 +8,14 @@ import type { Runtime } from '../../shared/runtime/runtime';
 import { FUNCTIONS, type FunctionDeclaration } from '../topology';
 
 export type Invoke = (event: unknown) => Promise<unknown>;
+
+export class LambdaTimeoutError extends Error {
+  override readonly name = 'LambdaTimeoutError';
+
+  constructor(functionName: string, seconds: number) {
+    super(`${functionName} timed out after ${seconds} s`);
+  }
+}
 
 export interface LoadedFunction {
   declaration: FunctionDeclaration;
@@ -17,9 +25,10 @@ export interface LoadedFunction {
 export async function loadFunctions(
   projectRoot: string,
   runtimeFor: (declaration: FunctionDeclaration) => Runtime,
+  declarations: readonly FunctionDeclaration[] = FUNCTIONS,
 ): Promise<Map<string, LoadedFunction>> {
   const loaded = new Map<string, LoadedFunction>();
-  for (const declaration of FUNCTIONS) {
+  for (const declaration of declarations) {
     const module: unknown = await import(path.join(projectRoot, declaration.dir, 'handler.ts'));
     const createHandler: unknown =
       typeof module === 'object' && module ? Reflect.get(module, 'createHandler') : undefined;
@@ -38,8 +47,24 @@ export async function loadFunctions(
         memoryLimitInMB: String(declaration.memoryMb ?? 512),
         getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
       };
-      const result: unknown = await Reflect.apply(handler, undefined, [event, context]);
-      return result;
+      // As in Lambda, an invocation that outlives its timeout has failed (and is retried); the
+      // work itself cannot be stopped here, which Lambda would do by freezing the container.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new LambdaTimeoutError(declaration.name, declaration.timeoutSeconds)),
+          declaration.timeoutSeconds * 1000,
+        );
+      });
+      try {
+        const result: unknown = await Promise.race([
+          Reflect.apply(handler, undefined, [event, context]),
+          timedOut,
+        ]);
+        return result;
+      } finally {
+        clearTimeout(timer);
+      }
     };
     loaded.set(declaration.name, { declaration, invoke });
   }

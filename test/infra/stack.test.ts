@@ -531,7 +531,6 @@ describe('event rules', () => {
       expect(pattern).toEqual({
         source: ['baton'],
         'detail-type': [rule.detailType],
-        ...(rule.where ? { detail: { data: rule.where } } : {}),
       });
     },
   );
@@ -867,6 +866,16 @@ describe('observability', () => {
         ].sort(byJson),
       );
     }
+  });
+
+  test('a user message dead-lettered by the drain raises an alarm at the first one', () => {
+    const alarms = main.alarms().filter((alarm) => alarm.MetricName === 'MessageDeadLettered');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({
+      Namespace: 'Baton',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
   });
 
   test('with an alarm topic, every alarm notifies it', () => {
