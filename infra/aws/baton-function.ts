@@ -8,6 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionDeclaration } from '../topology';
+import { BUNDLE_BANNER, BUNDLE_MAIN_FIELDS, BUNDLE_TARGET, FUNCTION_NODE_OPTIONS } from './bundling';
 
 /** Where the bundled tenant configuration sits in every function's package. */
 export const TENANTS_FILE = 'tenants.json';
@@ -59,18 +60,18 @@ export class BatonFunction extends NodejsFunction {
       environment: {
         ...props.environment,
         BATON_TENANTS_FILE: TENANTS_FILE,
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
       bundling: {
         format: OutputFormat.ESM,
         minify: true,
         sourceMap: true,
-        target: 'node22',
-        mainFields: ['module', 'main'],
+        target: BUNDLE_TARGET,
+        mainFields: BUNDLE_MAIN_FIELDS,
         // The SDK is bundled: smaller cold start than loading the runtime's copy from node_modules.
         externalModules: [],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        banner: BUNDLE_BANNER,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

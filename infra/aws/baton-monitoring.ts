@@ -67,6 +67,18 @@ export class BatonMonitoring extends Construct {
         `dead letters in ${name}: events that were not handled`,
       );
     }
+    // A user message no owner could take: kept on the conversation, counted in Baton's namespace.
+    alarm(
+      'MessagesDeadLettered',
+      new Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: 'MessageDeadLettered',
+        statistic: 'Sum',
+        period: fiveMinutes,
+      }),
+      1,
+      'user messages dead-lettered on their conversation (see its deadLetters)',
+    );
     const latency = props.rules.map(
       (rule) =>
         new Metric({
@@ -125,8 +137,15 @@ export class BatonMonitoring extends Construct {
               new MathExpression({
                 expression: deadLetters.map((_, index) => `m${index}`).join(' + ') || '0',
                 usingMetrics: Object.fromEntries(deadLetters.map((metric, index) => [`m${index}`, metric])),
-                label: 'messages',
+                label: 'events',
                 period: fiveMinutes,
+              }),
+              new Metric({
+                namespace: METRIC_NAMESPACE,
+                metricName: 'MessageDeadLettered',
+                statistic: 'Sum',
+                period: fiveMinutes,
+                label: 'user messages',
               }),
             ],
           }),

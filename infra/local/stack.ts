@@ -21,7 +21,7 @@ import { effectivePhase } from '../../shared/domain/conversation';
 import { createLogger, errorFields, type LogSink } from '../../shared/log/logger';
 import { RecordedMetrics } from '../../shared/log/metrics';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { createDynamo } from '../../shared/store/client';
+import { createDynamo, type Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
 import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
 import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repository';
@@ -58,6 +58,8 @@ export interface LocalStack {
   simulators: Simulators;
   /** The funnel metrics the functions emitted (EMF in AWS). */
   metrics: RecordedMetrics;
+  /** The DynamoDB clients every function shares (the benchmark counts requests on them). */
+  dynamo: Dynamo;
   /** Runs every scheduled function once, now. */
   runSchedules(): Promise<void>;
   /** Resolves when no event delivery and no simulator callback is under way. */
@@ -269,6 +271,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     clock,
     simulators,
     metrics,
+    dynamo,
     runSchedules,
     settle,
     async stop() {

@@ -37,15 +37,22 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
     for (let wait = 0; wait <= MAX_WAITS; wait += 1) {
       const shared = await store.read(tenant.id, query.channel, referrer, clock.now());
       if (shared) return { status: shared };
+      const width = SPREAD_MS / maxCallsPerSecond;
+      // Past the spread a call could land in the next second: wait for it instead of spending a slot.
+      if (clock.now() % 1000 >= SPREAD_MS) {
+        await sleep(1000 - (clock.now() % 1000));
+        continue;
+      }
       const takenAt = clock.now();
       const slot = await store.takeCallSlot(tenant.id, takenAt, maxCallsPerSecond);
       if (slot !== undefined) {
-        // Each slot owns a window of its second, so calls are spread evenly and never bunch at a
-        // second's boundary; a slot whose window passed while it was taken is given up.
-        // Windows cover the first 750 ms only: a call that starts late still lands in its second.
-        const width = SPREAD_MS / maxCallsPerSecond;
-        const windowStart = Math.floor(takenAt / 1000) * 1000 + slot * width;
-        if (clock.now() >= windowStart + width) continue;
+        // Each call starts in a window of its second, so calls are spread over the first 750 ms and
+        // never bunch at a second's boundary. A call takes the later of its slot's window and the
+        // window of now: one that comes late in a second does not spend the windows already past.
+        const second = Math.floor(takenAt / 1000) * 1000;
+        const window = Math.max(slot, Math.floor((clock.now() - second) / width));
+        if (window >= maxCallsPerSecond) continue;
+        const windowStart = second + window * width;
         if (windowStart > clock.now()) await sleep(windowStart - clock.now());
         const result = await inner.check(tenant, query);
         const until = clock.now() + (result.failure ? FAILURE_CACHE_MS : cacheSeconds * 1000);

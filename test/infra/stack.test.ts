@@ -537,7 +537,8 @@ describe('event rules', () => {
 
   test('MessagesWaiting goes to relay alone: one drainer function, so one place decides the owner', () => {
     const waiting = eventBusRules().filter(
-      ([, rule]) => JSON.stringify(rule.EventPattern?.['detail-type']) === JSON.stringify(['MessagesWaiting']),
+      ([, rule]) =>
+        JSON.stringify(rule.EventPattern?.['detail-type']) === JSON.stringify(['MessagesWaiting']),
     );
     expect(waiting).toHaveLength(1);
     expect(JSON.stringify(waiting[0]?.[1].Targets)).toContain('BatonRelay');

@@ -1,0 +1,50 @@
+/**
+ * What a measured Lambda needs around it, on 127.0.0.1 only: DynamoDB Local with Baton's table, a
+ * fake EventBridge, and the environment variables a deployed function gets (the SDK reads the
+ * endpoints from AWS_ENDPOINT_URL_*; the tenants are the local stack's, secrets inline).
+ */
+import { startDynamoDbLocal } from '../infra/local/dynamodb-local';
+import { localTenants } from '../infra/local/tenants';
+import { createDynamo } from '../shared/store/client';
+import { createTable } from '../shared/store/table';
+import { startFakeEventBridge } from './fake-eventbridge';
+
+export const BENCH_TABLE = 'baton-bench';
+
+export interface BenchEnvironment {
+  /** The variables a deployed function has, with the endpoints of this machine. */
+  variables: Record<string, string>;
+  dynamoEndpoint: string;
+  tenantsJson: string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchEnvironment(): Promise<BenchEnvironment> {
+  const dynamoLocal = await startDynamoDbLocal({});
+  const eventBridge = await startFakeEventBridge();
+  const { raw } = createDynamo({ endpoint: dynamoLocal.endpoint });
+  await createTable(raw, BENCH_TABLE);
+  raw.destroy();
+  return {
+    dynamoEndpoint: dynamoLocal.endpoint,
+    // The outside systems are never called by the measured invocations; the URLs only have to parse.
+    tenantsJson: JSON.stringify(localTenants('http://127.0.0.1:9')),
+    variables: {
+      TABLE_NAME: BENCH_TABLE,
+      EVENT_BUS_NAME: 'bench',
+      PUBLIC_API_URL: 'http://127.0.0.1:9',
+      BATON_TENANTS_FILE: 'tenants.json',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoLocal.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      LOG_LEVEL: 'warn',
+    },
+    async stop() {
+      await eventBridge.stop();
+      await dynamoLocal.stop();
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The warm hot path: a user message for a bot-owned conversation through the real ingest handler
+ * (real AWS adapters, DynamoDB Local, the fake EventBridge), against the SDK calls it needs made
+ * directly: the same two-item transaction and one PutEvents. Interleaved, one op each per round.
+ * A middleware on Baton's DynamoDB client counts its requests per message.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createHandler } from '../functions/ingest/handler';
+import { readEnvironment } from '../shared/config/environment';
+import { createAwsRuntime } from '../shared/runtime/aws-runtime';
+import { createDynamo } from '../shared/store/client';
+import { BENCH_TABLE, type BenchEnvironment } from './environment';
+import { type BenchRow, median } from './report';
+
+const ROUNDS = 400;
+const WARM_UP = 50;
+const CONVERSATIONS = 25;
+
+export async function measureHotPath(env: BenchEnvironment, webSecret: string): Promise<BenchRow[]> {
+  Object.assign(process.env, env.variables, {
+    LAMBDA_TASK_ROOT: path.resolve('bench/results/bundles/ingest'),
+  });
+  let dynamoRequests = 0;
+  const dynamo = createDynamo({ endpoint: env.dynamoEndpoint, region: 'eu-west-1' });
+  dynamo.raw.middlewareStack.add(
+    (next) => async (args) => {
+      dynamoRequests += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCountRequests' },
+  );
+  const handler = createHandler(createAwsRuntime('ingest', readEnvironment(), dynamo));
+  const raw = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+  const events = new EventBridgeClient({ region: 'eu-west-1' });
+
+  const baton = async (round: number): Promise<void> => {
+    const body = JSON.stringify({
+      conversationId: `hot-${round % CONVERSATIONS}`,
+      messageId: randomUUID(),
+      text: 'hi',
+    });
+    const signature = `sha256=${createHmac('sha256', webSecret).update(body).digest('hex')}`;
+    const result = await handler(webEvent(body, signature), lambdaContext);
+    if (typeof result !== 'object' || result.statusCode !== 200)
+      throw new Error(`ingest answered ${JSON.stringify(result)}`);
+  };
+  const floor = async (round: number): Promise<void> => {
+    const id = randomUUID();
+    await raw.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: BENCH_TABLE,
+              Item: { pk: `raw#${id}`, sk: 'IDEM', status: 'completed', expiresAt: 1 },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              TableName: BENCH_TABLE,
+              Key: { pk: `raw#conversation#${round % CONVERSATIONS}`, sk: 'STATE' },
+              UpdateExpression:
+                'SET inbox = list_append(if_not_exists(inbox, :empty), :entry), updatedAt = :now ADD version :one',
+              ConditionExpression: 'attribute_not_exists(pk) OR size(inbox) < :max',
+              ExpressionAttributeValues: {
+                ':empty': [],
+                ':entry': [{ message: { id, text: 'hi', receivedAt: Date.now() }, attempts: 0 }],
+                ':now': Date.now(),
+                ':one': 1,
+                ':max': 50,
+              },
+            },
+          },
+        ],
+      }),
+    );
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: 'baton',
+            DetailType: 'MessagesWaiting',
+            Detail: JSON.stringify({ id }),
+            EventBusName: 'bench',
+          },
+        ],
+      }),
+    );
+  };
+
+  for (let round = 0; round < WARM_UP; round += 1) {
+    await baton(round);
+    await floor(round);
+  }
+  dynamoRequests = 0;
+  const batonMs: number[] = [];
+  const floorMs: number[] = [];
+  for (let round = WARM_UP; round < WARM_UP + ROUNDS; round += 1) {
+    const a = performance.now();
+    await baton(round);
+    const b = performance.now();
+    await floor(round);
+    const c = performance.now();
+    batonMs.push(b - a);
+    floorMs.push(c - b);
+  }
+  const perMessage = dynamoRequests / ROUNDS;
+  dynamo.raw.destroy();
+  raw.destroy();
+  events.destroy();
+  return [
+    {
+      figure: 'warm hot path: user message → inbox (ingest)',
+      unit: 'ms',
+      baton: median(batonMs),
+      baseline: median(floorMs),
+      target: '≤ 1.15 × baseline',
+      met: median(batonMs) <= 1.15 * median(floorMs),
+      note: `median of ${ROUNDS} rounds after ${WARM_UP} warm-up; baseline: the same transaction and PutEvents by the raw SDK`,
+    },
+    {
+      figure: 'DynamoDB requests per inbound message (ingest)',
+      unit: 'count',
+      baton: perMessage,
+      target: '≤ 2',
+      met: perMessage <= 2,
+      note: 'counted by a middleware on the handler runtime’s DynamoDB client',
+    },
+  ];
+}
+
+const lambdaContext = {
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'ingest',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:0:function:ingest',
+  memoryLimitInMB: '1024',
+  awsRequestId: 'bench',
+  logGroupName: 'bench',
+  logStreamName: 'bench',
+  getRemainingTimeInMillis: () => 10_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};
+
+function webEvent(body: string, signature: string): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'POST /v1/{tenant}/web',
+    rawPath: '/v1/demo/web',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', 'x-baton-signature': signature },
+    pathParameters: { tenant: 'demo' },
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '0',
+      apiId: 'bench',
+      domainName: 'bench',
+      domainPrefix: 'bench',
+      http: {
+        method: 'POST',
+        path: '/v1/demo/web',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId: 'bench',
+      routeKey: 'POST /v1/{tenant}/web',
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
+    },
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * What a burst of handover requests costs the tenant's presence API. MSC allows 3 calls a second;
+ * a busy tenant's handovers land on many Lambda containers at once, which share nothing but the
+ * table. This reproduces test/integration/presence-protection.test.ts outside jest: several
+ * `cachedPresence` instances ("containers") on one DynamoDB table, a presence API on 127.0.0.1
+ * that counts its calls, and checks offered at a steady rate for a few seconds. The figure is the
+ * busiest wall-clock second as the presence API saw it, because that is what its rate limit sees.
+ *
+ * The checks are scheduled against absolute times rather than chained sleeps, so a loaded machine
+ * delays them without silently lowering the rate; the rate actually offered is what is reported.
+ */
+import { createServer, type Server } from 'node:http';
+import { startDynamoDbLocal } from '../infra/local/dynamodb-local';
+import { cachedPresence } from '../shared/clients/cached-presence';
+import { fetchHttp } from '../shared/clients/http';
+import { createPresenceClient, type PresenceClient } from '../shared/clients/presence-client';
+import { literalSecrets } from '../shared/config/secrets';
+import { parseTenants, type TenantConfig } from '../shared/config/tenants';
+import { systemClock } from '../shared/domain/clock';
+import { createDynamo } from '../shared/store/client';
+import { DynamoPresenceCacheStore } from '../shared/store/presence-cache-repository';
+import { createTable } from '../shared/store/table';
+import type { BenchRow } from './report';
+
+const CONTAINERS = 10;
+const PER_SECOND = 100;
+const SECONDS = 3;
+const MAX_CALLS_PER_SECOND = 3;
+/** Short on purpose: it expires during the burst, so the budget, not only the cache, is exercised. */
+const CACHE_SECONDS = 1;
+/** A presence API takes a little while, as a real one does. */
+const PRESENCE_LATENCY_MS = 30;
+
+interface PresenceApi {
+  url: string;
+  /** When each call arrived (epoch ms). */
+  calls: number[];
+  stop(): Promise<void>;
+}
+
+async function startPresenceApi(): Promise<PresenceApi> {
+  const calls: number[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const server: Server = createServer((request, response) => {
+    calls.push(Date.now());
+    request.resume();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('Online');
+    }, PRESENCE_LATENCY_MS);
+    timers.add(timer);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    async stop() {
+      for (const timer of timers) clearTimeout(timer);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function tenant(presenceUrl: string): TenantConfig {
+  const [config] = parseTenants([
+    {
+      id: 'bench-presence',
+      bot: { url: 'http://127.0.0.1:1/bot', signingSecret: { value: 's' } },
+      agentApiToken: { value: 't' },
+      desk: { type: 'webhook', url: 'http://127.0.0.1:1/desk' },
+      presence: {
+        type: 'msc',
+        url: presenceUrl,
+        apiKey: { value: 'k' },
+        cacheSeconds: CACHE_SECONDS,
+        maxCallsPerSecond: MAX_CALLS_PER_SECOND,
+      },
+    },
+  ]);
+  if (!config) throw new Error('the bench tenant did not parse');
+  return config;
+}
+
+function busiestSecond(calls: readonly number[]): number {
+  const perSecond = new Map<number, number>();
+  for (const at of calls) {
+    const second = Math.floor(at / 1000);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+  }
+  return Math.max(0, ...perSecond.values());
+}
+
+const sleepUntil = (at: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+
+export async function measurePresence(): Promise<BenchRow[]> {
+  const dynamoLocal = await startDynamoDbLocal();
+  const dynamo = createDynamo({ endpoint: dynamoLocal.endpoint });
+  let api: PresenceApi | undefined;
+  try {
+    const tableName = 'bench-presence';
+    await createTable(dynamo.raw, tableName);
+    api = await startPresenceApi();
+    const config = tenant(api.url);
+    const store = new DynamoPresenceCacheStore(dynamo.doc, tableName);
+    const containers: PresenceClient[] = Array.from({ length: CONTAINERS }, () =>
+      cachedPresence(createPresenceClient(fetchHttp, literalSecrets), { store, clock: systemClock }),
+    );
+
+    const total = PER_SECOND * SECONDS;
+    const checks: Array<Promise<string>> = [];
+    const started = Date.now();
+    for (let i = 0; i < total; i += 1) {
+      await sleepUntil(started + (i * 1000) / PER_SECOND);
+      const client = containers[i % containers.length];
+      if (!client) throw new Error('no container');
+      checks.push(
+        client
+          .check(config, { conversationId: `c-${i}`, channel: 'WhatsApp', referrer: 'shop-1' })
+          .then((result) => result.status),
+      );
+    }
+    // The last check is offered one interval after the last scheduled time.
+    const offeredSeconds = (Date.now() - started) / 1000 + 1 / PER_SECOND;
+    const results = await Promise.all(checks);
+    const answeredMs = Date.now() - started;
+    const online = results.filter((status) => status === 'online').length;
+    const offered = total / offeredSeconds;
+    const busiest = busiestSecond(api.calls);
+    const setup =
+      `${CONTAINERS} cachedPresence instances sharing one DynamoDB Local table, ${total} checks ` +
+      `scheduled at ${PER_SECOND}/s for ${SECONDS} s (one referrer), cache ${CACHE_SECONDS} s, ` +
+      `budget ${MAX_CALLS_PER_SECOND} calls/s, presence API answering in ${PRESENCE_LATENCY_MS} ms`;
+    return [
+      {
+        figure: 'presence: requests offered',
+        unit: 'calls/s',
+        baton: offered,
+        target: 'report',
+        met: true,
+        note: `${setup}; offered over ${offeredSeconds.toFixed(2)} s, all answered after ${answeredMs} ms`,
+      },
+      {
+        figure: 'presence: calls made, busiest second',
+        unit: 'calls/s',
+        baton: busiest,
+        target: `≤ ${MAX_CALLS_PER_SECOND}`,
+        met: busiest <= MAX_CALLS_PER_SECOND,
+        note:
+          `${api.calls.length} presence API calls in all for ${total} checks; ` +
+          `${online} of ${total} answers online` +
+          (online < total ? ' (the rest offline: waited past the budget, or the call failed)' : ''),
+      },
+    ];
+  } finally {
+    await api?.stop();
+    dynamo.raw.destroy();
+    await dynamoLocal.stop();
+  }
+}

@@ -1,0 +1,49 @@
+/** One line of the benchmark table: Baton's figure, the floor measured in the same run, and the target. */
+export interface BenchRow {
+  /** What was measured, e.g. `cold start: ingest` or `DynamoDB requests per inbound message`. */
+  figure: string;
+  unit: 'KB' | 'ms' | 'req/s' | 'count' | 'calls/s';
+  baton: number;
+  /** The floor measured in the same run; undefined where the figure has no baseline (a count). */
+  baseline?: number | undefined;
+  /** The target as text (`≤ baseline + 60 KB`, `≤ 1.2 ×`, `≤ 2`), and whether it was met. */
+  target: string;
+  met: boolean;
+  /** How it was measured (sample size, what the baseline does), for the reader of the JSON. */
+  note?: string | undefined;
+}
+
+export const ratio = (row: BenchRow): number | undefined =>
+  row.baseline === undefined || row.baseline === 0 ? undefined : row.baton / row.baseline;
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+const fixed = (value: number | undefined, digits = 1): string =>
+  value === undefined ? '–' : value.toFixed(value >= 100 ? 0 : digits);
+
+export function formatTable(rows: readonly BenchRow[]): string {
+  const header = ['figure', 'unit', 'Baton', 'baseline', 'ratio', 'target', 'met'];
+  const lines = rows.map((row) => [
+    row.figure,
+    row.unit,
+    fixed(row.baton),
+    fixed(row.baseline),
+    fixed(ratio(row), 2),
+    row.target,
+    row.met ? 'yes' : 'NO',
+  ]);
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...lines.map((line) => line[i]?.length ?? 0)),
+  );
+  const format = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  return [format(header), format(widths.map((width) => '-'.repeat(width))), ...lines.map(format)].join('\n');
+}
