@@ -10,7 +10,10 @@ import { literalSecrets } from '../../shared/config/secrets';
 import { parseTenants, type TenantConfig } from '../../shared/config/tenants';
 import { systemClock } from '../../shared/domain/clock';
 import type { Dynamo } from '../../shared/store/client';
-import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repository';
+import {
+  DynamoPresenceCacheStore,
+  type PresenceCacheStore,
+} from '../../shared/store/presence-cache-repository';
 import { freshTable } from '../support/dynamo';
 
 let dynamo: Dynamo;
@@ -115,4 +118,44 @@ test('a cache of 0 s turns the protection off: every check calls', async () => {
   for (let i = 0; i < 5; i += 1)
     await client.check(config, { conversationId: 'c', channel: 'WhatsApp', referrer: undefined });
   expect(calls).toHaveLength(5);
+});
+
+test('a lone check late in a second spends one call of the budget, not the windows already past; past 750 ms it waits for the next second', async () => {
+  const second = Date.UTC(2026, 10, 22, 12, 0, 0);
+  let now = second + 600;
+  const taken: Array<{ at: number; slot: number | undefined }> = [];
+  const counting: PresenceCacheStore = {
+    read: (tenantId, channel, referrer, at) => store.read(tenantId, channel, referrer, at),
+    write: (tenantId, channel, referrer, status, until) =>
+      store.write(tenantId, channel, referrer, status, until),
+    takeCallSlot: async (tenantId, at, max) => {
+      const slot = await store.takeCallSlot(tenantId, at, max);
+      taken.push({ at: at - second, slot });
+      return slot;
+    },
+  };
+  const client = cachedPresence(createPresenceClient(fetchHttp, literalSecrets), {
+    store: counting,
+    clock: { now: () => now },
+    sleep: async (ms) => {
+      now += ms;
+    },
+  });
+  const config = tenant('late-in-second', 10);
+
+  await expect(
+    client.check(config, { conversationId: 'c-1', channel: 'WhatsApp', referrer: 'a' }),
+  ).resolves.toEqual({
+    status: 'online',
+  });
+  // The first slot, used at once in the window of now (the third): the first version took three.
+  expect(taken).toEqual([{ at: 600, slot: 0 }]);
+
+  now = second + 800;
+  await client.check(config, { conversationId: 'c-2', channel: 'WhatsApp', referrer: 'b' });
+  expect(taken).toEqual([
+    { at: 600, slot: 0 },
+    { at: 1_000, slot: 0 },
+  ]);
+  expect(calls).toHaveLength(2);
 });
