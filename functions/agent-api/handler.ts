@@ -2,21 +2,22 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { TenantConfig } from '../../shared/config/tenants';
 import { header, json, parseJson, rawBody } from '../../shared/http/api';
 import { badRequest, unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { boundedString } from '../../shared/validation/zod';
 import { claim, postAgentMessage } from './agent-api';
 
 type Event = APIGatewayProxyEventV2;
 
 const agentMessageSchema = z.object({
-  text: z.string().min(1).max(4096),
-  messageId: z.string().min(1).max(128).optional(),
+  text: boundedString(1, 4096),
+  messageId: z.optional(boundedString(1, 128)),
 });
-const endSchema = z.object({ text: z.string().min(1).max(1000).optional() });
+const endSchema = z.object({ text: z.optional(boundedString(1, 1000)) });
 
 export function createHandler(rt: Runtime) {
   const authorized = async (event: Event): Promise<TenantConfig> => {

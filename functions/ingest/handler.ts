@@ -1,12 +1,13 @@
 /** (API Gateway HTTP API) → ingest: channel webhooks and pushed bot answers → use cases. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { SecretRef } from '../../shared/config/secrets';
 import { header, json, parseJson, parseWith, rawBody, text } from '../../shared/http/api';
 import { forbidden, notFound, unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
 import { hasValidSignature } from '../../shared/http/signature';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { boundedString, nonEmptyString } from '../../shared/validation/zod';
 import { botAnswerPushSchema } from './bot-answer-push';
 import { receiveBotAnswer } from './receive-bot-answer';
 import { receiveUserMessage } from './receive-user-message';
@@ -17,8 +18,8 @@ type Event = APIGatewayProxyEventV2;
 
 const verificationSchema = z.object({
   'hub.mode': z.literal('subscribe'),
-  'hub.verify_token': z.string().min(1),
-  'hub.challenge': z.string().min(1).max(256),
+  'hub.verify_token': nonEmptyString(),
+  'hub.challenge': boundedString(1, 256),
 });
 
 export function createHandler(rt: Runtime) {

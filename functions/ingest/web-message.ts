@@ -1,20 +1,20 @@
 /** The web chat widget's message, as posted to `POST /v1/{tenant}/web`. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { externalIdSchema, webConversationIdSchema } from '../../shared/events/shapes';
+import { stringUpTo } from '../../shared/validation/zod';
 
 export const webMessageSchema = z
   .object({
     conversationId: webConversationIdSchema,
     messageId: externalIdSchema(),
-    text: z.string().max(4096).optional(),
-    payload: z.string().max(256).optional(),
-    pageUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .optional(),
+    text: z.optional(stringUpTo(4096)),
+    payload: z.optional(stringUpTo(256)),
+    pageUrl: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
   })
-  .refine((message) => message.text !== undefined || message.payload !== undefined, {
-    message: 'a message needs a text or a payload',
-    path: ['text'],
-  });
+  .check(
+    z.refine((message) => message.text !== undefined || message.payload !== undefined, {
+      message: 'a message needs a text or a payload',
+      path: ['text'],
+    }),
+  );
 export type WebMessage = z.infer<typeof webMessageSchema>;

@@ -1,21 +1,24 @@
 /** The WhatsApp Cloud API webhook body, reduced to the user messages Baton routes. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { externalIdSchema, type UserMessage } from '../../shared/events/shapes';
+import { nonEmptyString, stringUpTo } from '../../shared/validation/zod';
+
+const replySchema = z.object({ id: stringUpTo(256), title: z.string() });
 
 const messageSchema = z.object({
-  from: z.string().regex(/^\d{5,20}$/, 'a WhatsApp id of digits'),
+  from: z.string().check(z.regex(/^\d{5,20}$/, 'a WhatsApp id of digits')),
   id: externalIdSchema(256),
-  timestamp: z.string().regex(/^\d+$/),
-  type: z.string().min(1),
-  text: z.object({ body: z.string().max(4096) }).optional(),
-  interactive: z
-    .object({
+  timestamp: z.string().check(z.regex(/^\d+$/)),
+  type: nonEmptyString(),
+  text: z.optional(z.object({ body: stringUpTo(4096) })),
+  interactive: z.optional(
+    z.object({
       type: z.string(),
-      button_reply: z.object({ id: z.string().max(256), title: z.string() }).optional(),
-      list_reply: z.object({ id: z.string().max(256), title: z.string() }).optional(),
-    })
-    .optional(),
-  button: z.object({ payload: z.string().max(256), text: z.string() }).optional(),
+      button_reply: z.optional(replySchema),
+      list_reply: z.optional(replySchema),
+    }),
+  ),
+  button: z.optional(z.object({ payload: stringUpTo(256), text: z.string() })),
 });
 
 export const whatsappWebhookSchema = z.object({
@@ -27,11 +30,11 @@ export const whatsappWebhookSchema = z.object({
         z.object({
           field: z.string(),
           value: z.object({
-            messaging_product: z.literal('whatsapp').optional(),
-            metadata: z.object({ phone_number_id: z.string().min(1) }),
-            messages: z.array(messageSchema).optional(),
+            messaging_product: z.optional(z.literal('whatsapp')),
+            metadata: z.object({ phone_number_id: nonEmptyString() }),
+            messages: z.optional(z.array(messageSchema)),
             // Delivery and read receipts: accepted and ignored.
-            statuses: z.array(z.unknown()).optional(),
+            statuses: z.optional(z.array(z.unknown())),
           }),
         }),
       ),

@@ -2,7 +2,7 @@
  * The bot port. Baton POSTs each user message (signed with the bot secret) and takes the answers
  * of the reply; a bot that answers later replies `{"answers": []}` and pushes to `/answers`.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { ChannelRef } from '../domain/conversation';
@@ -11,7 +11,7 @@ import { sign } from '../http/signature';
 import { type HttpCall, OutsideCallError, parseJsonBody } from './http';
 
 const botReplySchema = z.object({
-  answers: z.array(botAnswerSchema.omit({ id: true })).default([]),
+  answers: z._default(z.array(z.omit(botAnswerSchema, { id: true })), []),
 });
 
 export interface BotRequest {

@@ -2,7 +2,7 @@
  * Is an agent available? MSC's presence API (plain text `Online` / `Offline`) or a generic URL
  * (`{"agentAvailable": bool}`). Never throws: an error, a timeout or an unreadable answer is `offline`.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { AgentStatus } from '../domain/conversation';

@@ -1,25 +1,28 @@
 /** The Lambda environment, read once at init: a missing variable stops the function at cold start. */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { nonEmptyString, safeParse } from '../validation/zod';
 import { ConfigError, parseTenants, type TenantConfig } from './tenants';
 
 const environmentSchema = z
   .object({
-    TABLE_NAME: z.string().min(1),
-    EVENT_BUS_NAME: z.string().min(1),
+    TABLE_NAME: nonEmptyString(),
+    EVENT_BUS_NAME: nonEmptyString(),
     /** The tenants as JSON, or (in AWS) a file of the function's package holding it. */
-    BATON_TENANTS: z.string().min(2).optional(),
-    BATON_TENANTS_FILE: z.string().min(1).optional(),
+    BATON_TENANTS: z.optional(z.string().check(z.minLength(2))),
+    BATON_TENANTS_FILE: z.optional(nonEmptyString()),
     PUBLIC_API_URL: z.url(),
-    AWS_REGION: z.string().min(1).optional(),
-    LAMBDA_TASK_ROOT: z.string().min(1).optional(),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    AWS_REGION: z.optional(nonEmptyString()),
+    LAMBDA_TASK_ROOT: z.optional(nonEmptyString()),
+    LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),
   })
-  .refine((env) => env.BATON_TENANTS !== undefined || env.BATON_TENANTS_FILE !== undefined, {
-    message: 'set BATON_TENANTS or BATON_TENANTS_FILE',
-    path: ['BATON_TENANTS'],
-  });
+  .check(
+    z.refine((env) => env.BATON_TENANTS !== undefined || env.BATON_TENANTS_FILE !== undefined, {
+      message: 'set BATON_TENANTS or BATON_TENANTS_FILE',
+      path: ['BATON_TENANTS'],
+    }),
+  );
 
 export interface Environment {
   tableName: string;
@@ -31,7 +34,7 @@ export interface Environment {
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
-  const parsed = environmentSchema.safeParse(env);
+  const parsed = safeParse(environmentSchema, env);
   if (!parsed.success) throw new ConfigError(`invalid environment: ${z.prettifyError(parsed.error)}`);
   const data = parsed.data;
   return {

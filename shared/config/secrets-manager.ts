@@ -1,6 +1,6 @@
 /** SecretResolver → AWS Secrets Manager, cached per container so a warm invocation makes no call. */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type SecretRef, type SecretResolver, SecretUnavailableError } from './secrets';
 
 const jsonObject = z.record(z.string(), z.unknown());

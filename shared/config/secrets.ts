@@ -3,11 +3,12 @@
  * it), a literal value only for the local stack and tests. Values are resolved at run time and
  * cached, never put in environment variables.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { nonEmptyString } from '../validation/zod';
 
 export const secretRefSchema = z.union([
-  z.object({ secretId: z.string().min(1), field: z.string().min(1).optional() }).strict(),
-  z.object({ value: z.string().min(1) }).strict(),
+  z.strictObject({ secretId: nonEmptyString(), field: z.optional(nonEmptyString()) }),
+  z.strictObject({ value: nonEmptyString() }),
 ]);
 export type SecretRef = z.infer<typeof secretRefSchema>;
 

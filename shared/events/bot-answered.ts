@@ -1,14 +1,14 @@
 /** relay (sync bot reply) or ingest (`/answers`, async bot) → relay: one answer of the bot to deliver. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEvent } from './define';
 import { botAnswerSchema, conversationRefSchema } from './shapes';
 
 export const BotAnswered = defineEvent(
   'BotAnswered',
   1,
-  conversationRefSchema.extend({
+  z.extend(conversationRefSchema, {
     answer: botAnswerSchema,
     /** Web chat: the page of the message answered, for URL-based routing if the answer asks for a handover. */
-    pageUrl: z.string().optional(),
+    pageUrl: z.optional(z.string()),
   }),
 );

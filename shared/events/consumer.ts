@@ -1,8 +1,9 @@
 /** (EventBridge rule) → event handler: the detail parsed by its contract, then the use case. */
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { errorFields, type Logger } from '../log/logger';
+import { safeParse } from '../validation/zod';
 import { type EventContract, type EventMetadata, metadataSchema } from './define';
 
 const envelopeSchema = z.object({ metadata: metadataSchema, data: z.unknown() });
@@ -12,7 +13,7 @@ export interface EventConsumer {
   handle(detail: unknown, logger: Logger): Promise<void>;
 }
 
-export function on<DetailType extends string, Data extends z.ZodType>(
+export function on<DetailType extends string, Data extends z.core.$ZodType>(
   contract: EventContract<DetailType, Data>,
   handle: (data: z.output<Data>, metadata: EventMetadata, logger: Logger) => Promise<void>,
 ): EventConsumer {
@@ -20,7 +21,7 @@ export function on<DetailType extends string, Data extends z.ZodType>(
     detailType: contract.detailType,
     async handle(detail, logger) {
       const envelope = envelopeSchema.safeParse(detail);
-      const data = envelope.success ? contract.data.safeParse(envelope.data.data) : undefined;
+      const data = envelope.success ? safeParse(contract.data, envelope.data.data) : undefined;
       if (!envelope.success || !data?.success) {
         // Our own bus carried a detail its contract rejects: a bug. Thrown, so it ends in the DLQ.
         const issue = envelope.error?.issues[0] ?? data?.error?.issues[0];

@@ -3,14 +3,15 @@
  * and every consumer. The detail is `{ metadata, data }`; metadata.id is deterministic (derived from
  * what caused the event) so consumers can drop redeliveries by it.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { conversationRef } from '../log/logger';
+import { nonEmptyString, parse } from '../validation/zod';
 
 export const EVENT_SOURCE = 'baton';
 
 export const metadataSchema = z.object({
-  id: z.string().min(1),
-  version: z.number().int().positive(),
+  id: nonEmptyString(),
+  version: z.number().check(z.int(), z.positive()),
   time: z.string(),
   tenantId: z.string(),
   /** Correlates every log line and event of one conversation without naming it (no personal data). */
@@ -18,13 +19,14 @@ export const metadataSchema = z.object({
 });
 export type EventMetadata = z.infer<typeof metadataSchema>;
 
-export interface EventContract<DetailType extends string, Data extends z.ZodType> {
+/** `Data` is any zod schema (mini or classic): contracts are parsed with the functional `parse`. */
+export interface EventContract<DetailType extends string, Data extends z.core.$ZodType> {
   detailType: DetailType;
   version: number;
   data: Data;
 }
 
-export function defineEvent<DetailType extends string, Data extends z.ZodType>(
+export function defineEvent<DetailType extends string, Data extends z.core.$ZodType>(
   detailType: DetailType,
   version: number,
   data: Data,
@@ -38,7 +40,7 @@ export interface OutgoingEvent {
   detail: { metadata: EventMetadata; data: unknown };
 }
 
-export function createEvent<DetailType extends string, Data extends z.ZodType>(
+export function createEvent<DetailType extends string, Data extends z.core.$ZodType>(
   contract: EventContract<DetailType, Data>,
   metadata: Omit<EventMetadata, 'version'>,
   data: z.input<Data>,
@@ -46,7 +48,7 @@ export function createEvent<DetailType extends string, Data extends z.ZodType>(
   // Parse on the way out too: a producer bug fails here, not in every consumer.
   return {
     detailType: contract.detailType,
-    detail: { metadata: { ...metadata, version: contract.version }, data: contract.data.parse(data) },
+    detail: { metadata: { ...metadata, version: contract.version }, data: parse(contract.data, data) },
   };
 }
 

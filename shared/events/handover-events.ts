@@ -1,21 +1,22 @@
 /** The handover flow's events, in the order a successful handover emits them. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { nonEmptyString } from '../validation/zod';
 import { defineEvent } from './define';
 import { conversationRefSchema } from './shapes';
 
-const handoverRef = conversationRefSchema.extend({ handoverId: z.string().min(1) });
+const handoverRef = z.extend(conversationRefSchema, { handoverId: nonEmptyString() });
 
 /** relay / ingest → check-presence: a handover was requested and the conversation left the bot. */
 export const HandoverRequested = defineEvent(
   'HandoverRequested',
   1,
-  handoverRef.extend({
+  z.extend(handoverRef, {
     additions: z.object({
-      skill: z.string().optional(),
-      mscWebstore: z.string().optional(),
+      skill: z.optional(z.string()),
+      mscWebstore: z.optional(z.string()),
       mscChannel: z.string(),
     }),
-    pageUrl: z.string().optional(),
+    pageUrl: z.optional(z.string()),
   }),
 );
 
@@ -26,16 +27,16 @@ export const IntakeStarted = defineEvent('IntakeStarted', 1, handoverRef);
 export const IntakeCompleted = defineEvent(
   'IntakeCompleted',
   1,
-  handoverRef.extend({ answers: z.record(z.string(), z.string()) }),
+  z.extend(handoverRef, { answers: z.record(z.string(), z.string()) }),
 );
 
 /** (any stage) → relay: no handover after all; the bot keeps the conversation and the user is told why. */
 export const HandoverDeclined = defineEvent(
   'HandoverDeclined',
   1,
-  handoverRef.extend({
+  z.extend(handoverRef, {
     reason: z.enum(['no_agents', 'intake_abandoned', 'failed']),
-    stage: z.string().optional(),
+    stage: z.optional(z.string()),
   }),
 );
 
@@ -46,9 +47,9 @@ export const SessionStarted = defineEvent('SessionStarted', 1, handoverRef);
 export const AgentMessaged = defineEvent(
   'AgentMessaged',
   1,
-  handoverRef.extend({
-    messageId: z.string().min(1),
-    text: z.string().min(1),
+  z.extend(handoverRef, {
+    messageId: nonEmptyString(),
+    text: nonEmptyString(),
     signOff: z.boolean(),
   }),
 );

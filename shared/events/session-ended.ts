@@ -1,13 +1,14 @@
 /** (agent end, user end, expiry sweep) → the bot is told the live chat is over and owns the conversation again. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { nonEmptyString } from '../validation/zod';
 import { defineEvent } from './define';
 import { conversationRefSchema } from './shapes';
 
 export const SessionEnded = defineEvent(
   'SessionEnded',
   1,
-  conversationRefSchema.extend({
-    handoverId: z.string().min(1),
+  z.extend(conversationRefSchema, {
+    handoverId: nonEmptyString(),
     reason: z.enum(['agent', 'user', 'expired']),
   }),
 );

@@ -1,57 +1,51 @@
 /** Pieces that several event contracts carry. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { boundedString, nonEmptyString, stringUpTo } from '../validation/zod';
 
 /** An id chosen outside (message, answer): printable ASCII without spaces, so it is safe in keys and logs. */
 export const externalIdSchema = (max = 128) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[\x21-\x7E]+$/, 'printable characters without spaces');
+  boundedString(1, max).check(z.regex(/^[\x21-\x7E]+$/, 'printable characters without spaces'));
 
 /** A conversation id as Baton names them (web chat ids, `wa:<number>`): safe in keys, paths and logs. */
-export const conversationIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\w:.-]+$/, 'letters, digits and _ : . - only');
+export const conversationIdSchema = boundedString(1, 128).check(
+  z.regex(/^[\w:.-]+$/, 'letters, digits and _ : . - only'),
+);
 
 /** A conversation id chosen by a web chat; the `wa:` namespace is WhatsApp's and not the web's to use. */
-export const webConversationIdSchema = conversationIdSchema.refine(
-  (id) => !id.startsWith('wa:'),
-  'wa: is reserved',
+export const webConversationIdSchema = conversationIdSchema.check(
+  z.refine((id) => !id.startsWith('wa:'), 'wa: is reserved'),
 );
 
 export const conversationRefSchema = z.object({
-  tenantId: z.string().min(1),
-  conversationId: z.string().min(1),
+  tenantId: nonEmptyString(),
+  conversationId: nonEmptyString(),
 });
 
 /** What a user sent, as every channel is reduced to. */
 export const userMessageSchema = z.object({
-  id: z.string().min(1),
-  text: z.string().optional(),
+  id: nonEmptyString(),
+  text: z.optional(z.string()),
   /** A button or quick-reply payload, e.g. LIVECHAT_SESSION_START. */
-  payload: z.string().optional(),
+  payload: z.optional(z.string()),
   /** The channel's own type when it is neither text nor a button (image, audio, ...). */
-  unsupportedType: z.string().optional(),
+  unsupportedType: z.optional(z.string()),
   /** Web chat: the page the user is on, for URL-based routing at handover. */
-  pageUrl: z.string().optional(),
+  pageUrl: z.optional(z.string()),
   receivedAt: z.number(),
 });
 export type UserMessage = z.infer<typeof userMessageSchema>;
 
 /** What a bot answered: the text for the user, and the additions that may ask for a handover. */
 /** Bounded: an answer travels in an event (256 KB), is stored with the handover and sent to the desk. */
-const smallRecord = <T extends z.ZodType>(value: T) =>
+const smallRecord = <T extends z.core.SomeType>(value: T) =>
   z
-    .record(z.string().max(64), value)
-    .refine((record) => Object.keys(record).length <= 32, 'at most 32 entries');
+    .record(stringUpTo(64), value)
+    .check(z.refine((record) => Object.keys(record).length <= 32, 'at most 32 entries'));
 
 export const botAnswerSchema = z.object({
-  id: z.string().min(1),
-  text: z.string().max(4096).optional(),
-  outputAdditions: smallRecord(z.union([z.string().max(256), z.boolean(), z.number()])).optional(),
-  metadata: smallRecord(z.string().max(256)).optional(),
+  id: nonEmptyString(),
+  text: z.optional(stringUpTo(4096)),
+  outputAdditions: z.optional(smallRecord(z.union([stringUpTo(256), z.boolean(), z.number()]))),
+  metadata: z.optional(smallRecord(stringUpTo(256))),
 });
 export type BotAnswer = z.infer<typeof botAnswerSchema>;

@@ -1,6 +1,7 @@
 /** API Gateway HTTP API (payload 2.0) requests and responses, validated at the edge. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
+import { safeParse } from '../validation/zod';
 import { badRequest, payloadTooLarge } from './errors';
 
 /** Webhook bodies are small; a larger one is rejected before it is decoded or parsed. */
@@ -20,8 +21,11 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
   return event.headers?.[name.toLowerCase()];
 }
 
-/** JSON.parse then the schema; the 400 names the first offending field (`body` when not JSON). */
-export function parseJson<Schema extends z.ZodType>(schema: Schema, raw: string): z.output<Schema> {
+/**
+ * JSON.parse then the schema; the 400 names the first offending field (`body` when not JSON).
+ * Any zod schema will do (`$ZodType`, parsed functionally): mini here, classic in tests and tools.
+ */
+export function parseJson<Schema extends z.core.$ZodType>(schema: Schema, raw: string): z.output<Schema> {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -31,12 +35,12 @@ export function parseJson<Schema extends z.ZodType>(schema: Schema, raw: string)
   return parseWith(schema, json, 'body');
 }
 
-export function parseWith<Schema extends z.ZodType>(
+export function parseWith<Schema extends z.core.$ZodType>(
   schema: Schema,
   input: unknown,
   root: string,
 ): z.output<Schema> {
-  const result = schema.safeParse(input);
+  const result = safeParse(schema, input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : root;

@@ -1,19 +1,22 @@
 /** The stored shape of a conversation, parsed on every read: the table is outside the type system. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Conversation } from '../domain/conversation';
 import { PHASES } from '../domain/conversation';
 import { ROUTES } from '../domain/routing';
 import { metadataSchema } from '../events/define';
 import { userMessageSchema } from '../events/shapes';
+import { parse } from '../validation/zod';
+
+const integer = () => z.number().check(z.int());
 
 const channelSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('whatsapp'), waId: z.string(), phoneNumberId: z.string() }),
-  z.object({ type: z.literal('web'), pageUrl: z.string().optional() }),
+  z.object({ type: z.literal('web'), pageUrl: z.optional(z.string()) }),
 ]);
 
 const additionsSchema = z.object({
-  skill: z.string().optional(),
-  mscWebstore: z.string().optional(),
+  skill: z.optional(z.string()),
+  mscWebstore: z.optional(z.string()),
   mscChannel: z.string(),
 });
 
@@ -21,16 +24,16 @@ const handoverSchema = z.object({
   id: z.string(),
   requestedAt: z.number(),
   additions: additionsSchema,
-  intake: z
-    .object({
-      step: z.number().int(),
+  intake: z.optional(
+    z.object({
+      step: integer(),
       answers: z.record(z.string(), z.string()),
-      invalidAttempts: z.number().int(),
-      lastMessageId: z.string().optional(),
-    })
-    .optional(),
-  lockExpiresAt: z.number().optional(),
-  pageUrl: z.string().optional(),
+      invalidAttempts: integer(),
+      lastMessageId: z.optional(z.string()),
+    }),
+  ),
+  lockExpiresAt: z.optional(z.number()),
+  pageUrl: z.optional(z.string()),
 });
 
 export const conversationItemSchema = z.object({
@@ -38,29 +41,29 @@ export const conversationItemSchema = z.object({
   conversationId: z.string(),
   channel: channelSchema,
   phase: z.enum(PHASES),
-  version: z.number().int().nonnegative(),
+  version: z.number().check(z.int(), z.nonnegative()),
   createdAt: z.number(),
   updatedAt: z.number(),
-  agentStatus: z.enum(['online', 'offline']).optional(),
-  additions: additionsSchema.optional(),
-  handover: handoverSchema.optional(),
-  outbox: z
-    .array(
+  agentStatus: z.optional(z.enum(['online', 'offline'])),
+  additions: z.optional(additionsSchema),
+  handover: z.optional(handoverSchema),
+  outbox: z.optional(
+    z.array(
       z.object({ detailType: z.string(), detail: z.object({ metadata: metadataSchema, data: z.unknown() }) }),
-    )
-    .optional(),
-  inbox: z
-    .array(
-      z.object({ message: userMessageSchema, attempts: z.number().int(), takenUntil: z.number().optional() }),
-    )
-    .optional(),
-  deadLetters: z
-    .array(
+    ),
+  ),
+  inbox: z.optional(
+    z.array(
+      z.object({ message: userMessageSchema, attempts: integer(), takenUntil: z.optional(z.number()) }),
+    ),
+  ),
+  deadLetters: z.optional(
+    z.array(
       z.object({ message: userMessageSchema, route: z.enum(ROUTES), reason: z.string(), at: z.number() }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 export function parseConversationItem(item: Record<string, unknown>): Conversation {
-  return conversationItemSchema.parse(item);
+  return parse(conversationItemSchema, item);
 }

@@ -2,7 +2,8 @@
  * Soak: 10,000 user messages over 200 web chat conversations (tenant demo2), sent as fast as each
  * user types (no waiting for processing), with random handovers and a flaky bot and channel (one
  * request in ten fails). At the end every message is accounted for exactly once: taken by the bot,
- * by the intake or by the agent desk, or kept in a dead-letter list, and none taken twice.
+ * by the intake or by the agent desk, or dead-lettered, and none taken twice. And each owner got
+ * its messages in the order the user sent them, and so did the three owners together.
  * SOAK_MESSAGES changes the size (CI runs the full 10,000).
  */
 import * as z from 'zod';
@@ -24,6 +25,7 @@ beforeAll(async () => {
 afterAll(() => stack.stop());
 
 const entrySchema = z.object({
+  at: z.string(),
   system: z.string(),
   body: z.unknown(),
   outcome: z.union([z.number(), z.literal('timeout')]),
@@ -52,7 +54,10 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
       for (const [i, text] of texts.entries()) {
         const messageId = `soak-${u}-${i}`;
         const answer = await postWeb(stack.url, 'demo2', { conversationId: `soak-${u}`, messageId, text });
-        if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}`);
+        if (answer.status !== 200) {
+          const errors = logs.filter((line) => line.level === 'error').slice(-3);
+          throw new Error(`webhook answered ${answer.status}: ${JSON.stringify(errors)}`);
+        }
         sent.push(messageId);
       }
     }
@@ -60,35 +65,56 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
   await Promise.all(Array.from({ length: PARALLEL_USERS }, () => user()));
   const sendSeconds = (Date.now() - started) / 1000;
   await stack.settle();
+  // A drain whose event ran out of bus retries (each attempt met a different failing message) left
+  // its inbox to the sweep: a minute later, as in AWS, the sweep starts it again.
+  for (let minute = 0; minute < 3; minute += 1) {
+    await request(`${stack.url}/sim/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 60 }) });
+  }
   const seconds = (Date.now() - started) / 1000;
 
   const entries = z.array(entrySchema).parse((await request(`${stack.url}/sim/log`)).json);
   const taken = new Map<string, string[]>();
+  /** Per conversation, the first delivery of each message to an owner, in the order it happened. */
+  const deliveries = new Map<string, Array<{ at: number; index: number; by: string }>>();
   // An owner counts once per message: a bot or desk that got a message again after a failed
   // attempt got its id to drop it by. Two owners, or an owner and a loss, are what may not happen.
-  const take = (messageId: string, by: string) => {
+  const take = (messageId: string, by: string, at: number) => {
     const owners = taken.get(messageId) ?? [];
-    if (!owners.includes(by)) taken.set(messageId, [...owners, by]);
+    if (owners.includes(by)) return;
+    taken.set(messageId, [...owners, by]);
+    const [, user, index] = /^soak-(\d+)-(\d+)$/.exec(messageId) ?? [];
+    if (user === undefined || index === undefined || by === 'dead-letter') return;
+    deliveries.set(user, [...(deliveries.get(user) ?? []), { at, index: Number(index), by }]);
   };
-  for (const entry of entries) {
-    if (entry.outcome !== 200) continue;
-    const id = messageIdSchema.safeParse(entry.body);
-    if (!id.success) continue;
-    if (entry.system === 'bot') take(id.data.messageId, 'bot');
-    if (entry.system === 'agent-webhook') take(id.data.messageId, 'desk');
+  // The simulators' log and the captured log lines are two clocks of the same process; merged by time.
+  const timeline = [
+    ...entries.map((entry) => ({ at: Date.parse(entry.at), entry, line: undefined })),
+    ...logs.map((line) => ({ at: line.at, entry: undefined, line })),
+  ].sort((a, b) => a.at - b.at);
+  for (const { at, entry, line } of timeline) {
+    if (entry && entry.outcome === 200) {
+      const id = messageIdSchema.safeParse(entry.body);
+      if (!id.success) continue;
+      if (entry.system === 'bot') take(id.data.messageId, 'bot', at);
+      if (entry.system === 'agent-webhook') take(id.data.messageId, 'desk', at);
+    }
+    const messageId = String(line?.fields.messageId ?? '');
+    if (line?.message === 'intake answer taken' && line.fields.outcome === 'applied')
+      take(messageId, 'intake', at);
+    // A dead letter accounts for a message no owner took.
+    if (line?.message === 'message dead-lettered' && !taken.has(messageId))
+      take(messageId, 'dead-letter', at);
   }
-  for (const line of logs) {
-    const eventId = String(line.fields.eventId ?? '');
-    const messageId = /^msg:([^:]+)/.exec(eventId)?.[1];
-    if (messageId && line.message === 'intake answer taken' && line.fields.outcome === 'applied')
-      take(messageId, 'intake');
-  }
-  // A dead letter accounts for a message no owner took (one an owner took may still leave one
-  // behind, e.g. when the intake's next question could not be sent).
-  for (const letter of stack.bus.deadLetters) {
-    const messageId = /^msg:([^:]+)/.exec(letter.eventId)?.[1];
-    if (messageId && letter.detailType === 'MessageRouted' && !taken.has(messageId)) {
-      take(messageId, `dead-letter:${letter.functionName}`);
+  // Arrival order: each owner's deliveries exactly (one log, one array), all owners together to the millisecond.
+  const outOfOrder: string[] = [];
+  for (const [user, list] of deliveries) {
+    for (const by of ['bot', 'desk', 'intake', 'all']) {
+      const indexes = list.filter((d) => by === 'all' || d.by === by).map((d) => d.index);
+      const ordered =
+        by === 'all'
+          ? orderedWithinTies(list)
+          : indexes.every((v, i) => i === 0 || v > (indexes[i - 1] ?? -1));
+      if (!ordered) outOfOrder.push(`soak-${user} (${by}): ${indexes.join(',')}`);
     }
   }
 
@@ -98,20 +124,29 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
   process.stdout.write(
     `soak: ${sent.length} sent in ${sendSeconds.toFixed(1)} s, all settled after ${seconds.toFixed(1)} s; ` +
       `bot ${count('bot')}, intake ${count('intake')}, desk ${count('desk')}, dead letters ${count('dead-letter')}; ` +
-      `lost ${lost.length}, doubled ${doubled.length}\n`,
+      `lost ${lost.length}, doubled ${doubled.length}, out of order ${outOfOrder.length} conversations\n`,
   );
   if (process.env.SOAK_DEBUG) {
     for (const id of [...lost.slice(0, 3), ...doubled.slice(0, 3)]) {
-      const trail = logs.filter((line) => String(line.fields.eventId ?? '').includes(id));
+      const user = /^soak-(\d+)-/.exec(id)?.[1];
+      const trail = logs.filter((line) => line.fields.messageId === id);
+      const state = (await request(`${stack.url}/sim/state/demo2/soak-${user}`)).json;
       process.stdout.write(
-        `${id} ${JSON.stringify(taken.get(id))}\n${trail.map((l) => `  ${l.fields.function} ${l.message} ${JSON.stringify(l.fields)}`).join('\n')}\n`,
+        `${id} ${JSON.stringify(taken.get(id))} ${JSON.stringify(state)}\n${trail.map((l) => `  ${l.fields.function} ${l.message} ${JSON.stringify(l.fields)}`).join('\n')}\n`,
       );
     }
+    process.stdout.write(`bus dead letters: ${JSON.stringify(stack.bus.deadLetters.slice(0, 5))}\n`);
   }
   expect(sent).toHaveLength(CONVERSATIONS * PER_CONVERSATION);
   expect(lost.slice(0, 5)).toEqual([]);
   expect(doubled.slice(0, 5).map((id) => [id, taken.get(id)?.join(',')])).toEqual([]);
+  expect(outOfOrder.slice(0, 5)).toEqual([]);
   // The flow really ran: handovers happened and live messages reached the desk.
   // (Users type on without waiting for questions, so many intakes are abandoned: that is part of the test.)
   expect(count('intake') + count('desk')).toBeGreaterThan(CONVERSATIONS / 4);
 }, 600_000);
+
+/** Increasing indexes, where deliveries in the same millisecond (two clocks) may come in either order. */
+function orderedWithinTies(list: ReadonlyArray<{ at: number; index: number }>): boolean {
+  return list.every((d, i) => list.slice(i + 1).every((later) => later.at === d.at || later.index > d.index));
+}

@@ -5,6 +5,8 @@ import type { LogFields, LogLevel } from '../../shared/log/logger';
 import { dynamoEndpoint } from './dynamo';
 
 export interface CapturedLine {
+  /** When it was logged (epoch ms), to merge with the simulators' log. */
+  at: number;
   level: LogLevel;
   message: string;
   fields: LogFields;
@@ -16,7 +18,7 @@ export async function startTestStack(): Promise<{ stack: LocalStack; logs: Captu
     port: 0,
     dynamoEndpoint: dynamoEndpoint(),
     tableName: `stack-${randomUUID().slice(0, 8)}`,
-    logSink: (level, message, fields) => logs.push({ level, message, fields }),
+    logSink: (level, message, fields) => logs.push({ at: Date.now(), level, message, fields }),
     retryDelaysMs: [150, 300],
   });
   return { stack, logs };

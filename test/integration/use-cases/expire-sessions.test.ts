@@ -23,8 +23,18 @@ test('past the lock → bot and SessionEnded(expired), published once even when 
   const handoverId = handoverIdOf(conversation);
   rig.setNow(T0 + LOCK_MS + 60_000);
 
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 1, expired: 1, drained: 0, skipped: 0 });
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 0, expired: 0, drained: 0, skipped: 0 });
+  await expect(expireSessions(rig.runtime)).resolves.toEqual({
+    found: 1,
+    expired: 1,
+    drained: 0,
+    skipped: 0,
+  });
+  await expect(expireSessions(rig.runtime)).resolves.toEqual({
+    found: 0,
+    expired: 0,
+    drained: 0,
+    skipped: 0,
+  });
 
   const stored = await rig.state('acme', conversationId);
   expect(stored).toMatchObject({ phase: 'bot', version: conversation.version + 1 });
@@ -56,7 +66,12 @@ test('the lock holds until its expiry: one millisecond before, the sweep finds n
   const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
 
   rig.setNow(T0 + LOCK_MS - 1);
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 0, expired: 0, drained: 0, skipped: 0 });
+  await expect(expireSessions(rig.runtime)).resolves.toEqual({
+    found: 0,
+    expired: 0,
+    drained: 0,
+    skipped: 0,
+  });
   expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
 
   rig.setNow(T0 + LOCK_MS);
@@ -158,7 +173,12 @@ test('sessions that ended, or never reached an agent, are not in the index', asy
   rig.setNow(T0 + LOCK_MS + 500);
   rig.publisher.reset();
 
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({ found: 1, expired: 1, drained: 0, skipped: 0 });
+  await expect(expireSessions(rig.runtime)).resolves.toEqual({
+    found: 1,
+    expired: 1,
+    drained: 0,
+    skipped: 0,
+  });
   expect(rig.publisher.published()).toEqual([['SessionEnded', `ended:${handoverIdOf(live)}`]]);
 });
 
@@ -168,9 +188,24 @@ test('a sweep takes at most `limit` conversations; the next run takes the rest',
   );
   rig.setNow(T0 + LOCK_MS);
 
-  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({ found: 3, expired: 3, drained: 0, skipped: 0 });
-  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({ found: 2, expired: 2, drained: 0, skipped: 0 });
-  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({ found: 0, expired: 0, drained: 0, skipped: 0 });
+  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({
+    found: 3,
+    expired: 3,
+    drained: 0,
+    skipped: 0,
+  });
+  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({
+    found: 2,
+    expired: 2,
+    drained: 0,
+    skipped: 0,
+  });
+  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({
+    found: 0,
+    expired: 0,
+    drained: 0,
+    skipped: 0,
+  });
 
   for (const conversation of conversations) {
     expect(await rig.state('acme', conversation.conversationId)).toMatchObject({ phase: 'bot' });
