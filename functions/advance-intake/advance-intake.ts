@@ -25,8 +25,12 @@ export async function beginIntake(
   if (!tenant || !isIntakeOf(conversation, event.handoverId)) return;
   const step = startIntake(dialogOf(tenant));
   if (step.kind === 'completed') {
-    await applyCommand(ports, event.tenantId, event.conversationId, (state) =>
-      isIntakeOf(state, event.handoverId) ? { type: 'intakeCompleted', answers: {} } : undefined,
+    await applyCommand(
+      ports,
+      event.tenantId,
+      event.conversationId,
+      (state) => (isIntakeOf(state, event.handoverId) ? { type: 'intakeCompleted', answers: {} } : undefined),
+      conversation,
     );
     return;
   }

@@ -41,10 +41,15 @@ export async function checkPresence(ports: Ports, request: PresenceCheck): Promi
         referrer: request.additions.mscWebstore ?? request.pageUrl,
       });
       ports.logger.info('presence checked', { status: result.status, failure: result.failure });
-      await applyCommand(ports, tenantId, conversationId, (state) =>
-        state.phase === 'presence' && state.handover?.id === handoverId
-          ? { type: 'presenceChecked', status: result.status }
-          : undefined,
+      await applyCommand(
+        ports,
+        tenantId,
+        conversationId,
+        (state) =>
+          state.phase === 'presence' && state.handover?.id === handoverId
+            ? { type: 'presenceChecked', status: result.status }
+            : undefined,
+        conversation,
       );
     },
   );

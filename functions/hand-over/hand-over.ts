@@ -59,10 +59,15 @@ export async function handOver(
         // A desk that refused or did not answer in time: a defined outcome, not a retry.
         if (!(error instanceof OutsideCallError)) throw error;
         ports.logger.warn('handover failed at the desk', errorFields(error));
-        await applyCommand(ports, tenantId, conversationId, (state) =>
-          state.phase === 'handing_over' && state.handover?.id === handoverId
-            ? { type: 'handoverFailed', stage: `desk:${error.kind}` }
-            : undefined,
+        await applyCommand(
+          ports,
+          tenantId,
+          conversationId,
+          (state) =>
+            state.phase === 'handing_over' && state.handover?.id === handoverId
+              ? { type: 'handoverFailed', stage: `desk:${error.kind}` }
+              : undefined,
+          conversation,
         );
         return;
       }
@@ -74,10 +79,15 @@ export async function handOver(
           ports.logger.warn('web conversations handover notice failed', errorFields(error));
         }
       }
-      const applied = await applyCommand(ports, tenantId, conversationId, (state) =>
-        state.phase === 'handing_over' && state.handover?.id === handoverId
-          ? { type: 'handoverSucceeded', lockMs }
-          : undefined,
+      const applied = await applyCommand(
+        ports,
+        tenantId,
+        conversationId,
+        (state) =>
+          state.phase === 'handing_over' && state.handover?.id === handoverId
+            ? { type: 'handoverSucceeded', lockMs }
+            : undefined,
+        conversation,
       );
       ports.logger.info(
         applied.outcome === 'applied' ? 'handed over to the agent desk' : 'handover already claimed',

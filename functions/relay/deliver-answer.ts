@@ -51,14 +51,20 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
     },
     () => ports.clock.now(),
     async () => {
-      const applied = await applyCommand(ports, tenantId, conversationId, (state, now) =>
-        // A handover request while one is under way or live changes nothing.
-        effectivePhase(state, now) === 'bot'
-          ? {
-              ...request,
-              pageUrl: delivery.pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
-            }
-          : undefined,
+      const applied = await applyCommand(
+        ports,
+        tenantId,
+        conversationId,
+        (state, now) =>
+          // A handover request while one is under way or live changes nothing.
+          effectivePhase(state, now) === 'bot'
+            ? {
+                ...request,
+                pageUrl:
+                  delivery.pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
+              }
+            : undefined,
+        conversation,
       );
       outcome = applied.outcome;
     },

@@ -51,15 +51,24 @@ export async function deliverUserMessage(
 
   if (isLockExpired(state, ports.clock.now())) {
     // The sweep has not run yet: end the session now, so the bot hears of it before the message.
-    const applied = await applyCommand(ports, tenantId, conversationId, (current, now) =>
-      isLockExpired(current, now) ? { type: 'expire' } : undefined,
+    const applied = await applyCommand(
+      ports,
+      tenantId,
+      conversationId,
+      (current, now) => (isLockExpired(current, now) ? { type: 'expire' } : undefined),
+      state,
     );
     if (applied.outcome !== 'missing') state = applied.state;
   }
 
   if (message.payload === LIVECHAT_SESSION_END && effectivePhase(state, ports.clock.now()) === 'agent') {
-    const applied = await applyCommand(ports, tenantId, conversationId, (current, now) =>
-      effectivePhase(current, now) === 'agent' ? { type: 'endSession', by: 'user' } : undefined,
+    const applied = await applyCommand(
+      ports,
+      tenantId,
+      conversationId,
+      (current, now) =>
+        effectivePhase(current, now) === 'agent' ? { type: 'endSession', by: 'user' } : undefined,
+      state,
     );
     if (applied.outcome === 'applied') return 'agent';
     if (applied.outcome !== 'missing') state = applied.state;
@@ -68,7 +77,7 @@ export async function deliverUserMessage(
   const route = routeFor(effectivePhase(state, ports.clock.now()));
   const turn = { tenantId, conversationId, message };
   if (route === 'bot') await askBot(ports, tenant, state, turn);
-  else if (route === 'agent') await forwardToAgent(ports, tenant, turn);
-  else await takeIntakeAnswer(ports, tenant, turn);
+  else if (route === 'agent') await forwardToAgent(ports, tenant, turn, state);
+  else await takeIntakeAnswer(ports, tenant, turn, state);
   return route;
 }

@@ -7,19 +7,15 @@
 import { OutsideCallError } from '../../shared/clients/http';
 import type { TenantConfig } from '../../shared/config/tenants';
 import { type Conversation, effectivePhase } from '../../shared/domain/conversation';
-import { LIVECHAT_SESSION_START } from '../../shared/domain/handover-trigger';
 import {
   deadLetterHead,
   headOf,
-  isTaken,
   MAX_DELIVERY_ATTEMPTS,
   popHead,
   releaseHead,
-  takeHead,
 } from '../../shared/domain/inbox';
 import { type Route, routeFor } from '../../shared/domain/routing';
 import { messagesWaiting } from '../../shared/events/messages-waiting';
-import { loadConversation } from '../../shared/flow/load-conversation';
 import { writeConversation } from '../../shared/flow/write-conversation';
 import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -41,49 +37,34 @@ export async function drainInbox(
   const tenant = ports.tenants.get(tenantId);
   if (!tenant) return;
   const started = performance.now();
-  let state = await loadConversation(ports, tenantId, conversationId);
-  while (state) {
-    const head = headOf(state);
-    const now = ports.clock.now();
-    // Empty, or another drainer holds the head and drains on after it.
-    if (!head || isTaken(head, now)) return;
-    // Until the presence check decides, nobody owns the messages; its outcome starts the drain again.
-    if (effectivePhase(state, now) === 'presence' && head.message.payload !== LIVECHAT_SESSION_START) return;
+  for (;;) {
     if (performance.now() - started > DRAIN_BUDGET_MS) {
       await ports.publisher.publish([
-        messagesWaiting(tenantId, conversationId, `more:${head.message.id}`, now),
+        messagesWaiting(tenantId, conversationId, `more:${Date.now()}`, ports.clock.now()),
       ]);
       return;
     }
-    const taken = await writeConversation(
-      ports,
+    // Nothing to take (empty, held by another drainer that drains on, or waiting for presence): done.
+    const taken = await ports.conversations.takeInboxHead(
       tenantId,
       conversationId,
-      (current, at) => takeHead(current, head.message.id, at, HOLD_MS),
-      state,
+      ports.clock.now(),
+      HOLD_MS,
     );
-    if (taken.outcome === 'missing') return;
-    if (taken.outcome === 'unchanged') {
-      state = taken.state;
-      continue;
-    }
-    state = await deliverHead(ports, tenant, taken.state);
+    if (!taken) return;
+    await deliverHead(ports, tenant, taken);
   }
 }
 
-/** Delivers the held head; the state after it is popped, given back or dead-lettered. */
-async function deliverHead(
-  ports: Ports,
-  tenant: TenantConfig,
-  state: Conversation,
-): Promise<Conversation | undefined> {
+/** Delivers the held head, then pops it, gives it back or dead-letters it. */
+async function deliverHead(ports: Ports, tenant: TenantConfig, state: Conversation): Promise<void> {
   const { tenantId, conversationId } = state;
   const head = headOf(state);
-  if (!head) return state;
+  if (!head) return;
   const id = head.message.id;
+  // The state as taken is usually still current after a bot delivery: the write needs no read first.
   const settle = async (change: (current: Conversation, now: number) => Conversation | undefined) => {
-    const written = await writeConversation(ports, tenantId, conversationId, change);
-    return written.outcome === 'missing' ? undefined : written.state;
+    await writeConversation(ports, tenantId, conversationId, change, state);
   };
   let route: Route = routeFor(effectivePhase(state, ports.clock.now()));
   try {
@@ -103,7 +84,8 @@ async function deliverHead(
         ...errorFields(error),
       });
       ports.metrics.put({ name: 'MessageDeadLettered', value: 1, unit: 'Count', tenant: tenantId });
-      return settle((current, now) => deadLetterHead(current, id, { route, reason: reasonOf(error) }, now));
+      await settle((current, now) => deadLetterHead(current, id, { route, reason: reasonOf(error) }, now));
+      return;
     }
     // Given back at once, so the retry (or the next message's drain) need not wait for the hold to pass.
     await settle((current, now) => releaseHead(current, id, now)).catch((releaseError: unknown) =>
@@ -113,7 +95,7 @@ async function deliverHead(
     );
     throw error;
   }
-  return settle((current, now) => popHead(current, id, now));
+  await settle((current, now) => popHead(current, id, now));
 }
 
 function reasonOf(error: unknown): string {

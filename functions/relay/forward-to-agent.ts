@@ -1,5 +1,6 @@
 /** A user message for the agent → the agent desk; each one keeps the agent's lock alive. */
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
+import type { Conversation } from '../../shared/domain/conversation';
 import { applyCommand } from '../../shared/flow/apply-command';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { OwnerChangedError } from './owner-changed';
@@ -7,12 +8,22 @@ import type { UserTurn } from './user-turn';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'desk'>;
 
-export async function forwardToAgent(ports: Ports, tenant: TenantConfig, turn: UserTurn): Promise<void> {
+/** `conversation`: the state the drain holds, so the lock's extension needs no read first. */
+export async function forwardToAgent(
+  ports: Ports,
+  tenant: TenantConfig,
+  turn: UserTurn,
+  conversation?: Conversation,
+): Promise<void> {
   const { tenantId, conversationId, message } = turn;
   const lockMs = lockMsOf(tenant);
   // Sliding lock: only a live session has one to extend (while handing over there is none yet).
-  const applied = await applyCommand(ports, tenantId, conversationId, (state) =>
-    state.phase === 'agent' ? { type: 'activity', lockMs } : undefined,
+  const applied = await applyCommand(
+    ports,
+    tenantId,
+    conversationId,
+    (state) => (state.phase === 'agent' ? { type: 'activity', lockMs } : undefined),
+    conversation,
   );
   if (applied.outcome === 'missing') return;
   // The session ended between the owner check and the write: the drain asks the owner of now.

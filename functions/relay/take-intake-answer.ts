@@ -4,7 +4,7 @@
  * answer is taken once per message id, and each question is sent once per step and attempt.
  */
 import type { TenantConfig } from '../../shared/config/tenants';
-import type { Command } from '../../shared/domain/conversation';
+import type { Command, Conversation } from '../../shared/domain/conversation';
 import { answerIntake, type IntakeStep, questionText } from '../../shared/domain/intake';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { tellUser } from '../../shared/flow/tell-user';
@@ -14,14 +14,26 @@ import type { UserTurn } from './user-turn';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger'>;
 
-export async function takeIntakeAnswer(ports: Ports, tenant: TenantConfig, turn: UserTurn): Promise<void> {
+/** `conversation`: the state the drain holds, so taking the answer needs no read first. */
+export async function takeIntakeAnswer(
+  ports: Ports,
+  tenant: TenantConfig,
+  turn: UserTurn,
+  conversation?: Conversation,
+): Promise<void> {
   const { tenantId, conversationId, message } = turn;
-  const applied = await applyCommand(ports, tenantId, conversationId, (state) => {
-    const progress = state.handover?.intake;
-    // lastMessageId: a delivery that died after applying is retried; the answer is not taken twice.
-    if (state.phase !== 'intake' || !progress || progress.lastMessageId === message.id) return undefined;
-    return commandFor(answerIntake(tenant.intake, progress, message.text ?? message.payload), message.id);
-  });
+  const applied = await applyCommand(
+    ports,
+    tenantId,
+    conversationId,
+    (state) => {
+      const progress = state.handover?.intake;
+      // lastMessageId: a delivery that died after applying is retried; the answer is not taken twice.
+      if (state.phase !== 'intake' || !progress || progress.lastMessageId === message.id) return undefined;
+      return commandFor(answerIntake(tenant.intake, progress, message.text ?? message.payload), message.id);
+    },
+    conversation,
+  );
   if (applied.outcome === 'missing') return;
   const taken = applied.outcome === 'applied' || applied.state.handover?.intake?.lastMessageId === message.id;
   // The intake ended between the owner check and the write: the drain asks the owner of now.

@@ -6,7 +6,8 @@
  *
  * EventBridge neither orders nor delivers once, so order cannot come from the events: it comes from
  * this list, which one drainer at a time works through, head first, always asking who owns the
- * conversation now. Pure: the store writes the results on the version read.
+ * conversation now. Pure: the store writes the results on the version read (taking the head is
+ * the store's single conditional update, `takeInboxHead`).
  */
 import type { UserMessage } from '../events/shapes';
 import type { Conversation } from './conversation';
@@ -50,18 +51,6 @@ function withInbox(state: Conversation, inbox: readonly InboxEntry[], now: numbe
 /** The state with the message at the end of the inbox (what the store's append writes). */
 export function appendMessage(state: Conversation, message: UserMessage, now: number): Conversation {
   return withInbox(state, [...(state.inbox ?? []), { message, attempts: 0 }], now);
-}
-
-/** The head, held for `holdMs` by the caller; undefined when it is not the head or is held by another. */
-export function takeHead(
-  state: Conversation,
-  messageId: string,
-  now: number,
-  holdMs: number,
-): Conversation | undefined {
-  const [head, ...rest] = state.inbox ?? [];
-  if (!head || head.message.id !== messageId || isTaken(head, now)) return undefined;
-  return withInbox(state, [{ ...head, attempts: head.attempts + 1, takenUntil: now + holdMs }, ...rest], now);
 }
 
 /** The head given back (its delivery failed or went to the wrong owner); `refund` does not count the attempt. */

@@ -29,34 +29,42 @@ export type Applied =
 
 /**
  * `decide` sees the current state and returns the command to apply, or undefined to leave it. It may
- * run several times (once per lost race), so it must not have effects of its own.
+ * run several times (once per lost race), so it must not have effects of its own. `known`, a state
+ * the caller just read, saves the first read (a stale one costs one lost race, nothing else).
  */
 export async function applyCommand(
   ports: Ports,
   tenantId: string,
   conversationId: string,
   decide: (state: Conversation, now: number) => Command | undefined,
+  known?: Conversation,
 ): Promise<Applied> {
   let effects: Effect[] = [];
-  const written = await writeConversation(ports, tenantId, conversationId, (state, now) => {
-    const command = decide(state, now);
-    if (!command) return undefined;
-    let next: ReturnType<typeof transition>;
-    try {
-      next = transition(state, command, now);
-    } catch (error) {
-      if (error instanceof IllegalTransitionError) return undefined;
-      throw error;
-    }
-    effects = next.effects;
-    // Events an earlier writer could not publish stay in the outbox until someone does.
-    const outbox = [
-      ...(state.outbox ?? []),
-      ...eventsFor(next.state, next.effects, now),
-      ...drainOnNewOwner(state, next.state, now),
-    ];
-    return { ...next.state, ...(outbox.length ? { outbox } : {}) };
-  });
+  const written = await writeConversation(
+    ports,
+    tenantId,
+    conversationId,
+    (state, now) => {
+      const command = decide(state, now);
+      if (!command) return undefined;
+      let next: ReturnType<typeof transition>;
+      try {
+        next = transition(state, command, now);
+      } catch (error) {
+        if (error instanceof IllegalTransitionError) return undefined;
+        throw error;
+      }
+      effects = next.effects;
+      // Events an earlier writer could not publish stay in the outbox until someone does.
+      const outbox = [
+        ...(state.outbox ?? []),
+        ...eventsFor(next.state, next.effects, now),
+        ...drainOnNewOwner(state, next.state, now),
+      ];
+      return { ...next.state, ...(outbox.length ? { outbox } : {}) };
+    },
+    known,
+  );
   if (written.outcome !== 'written') return written;
   const { before, state } = written;
   const now = ports.clock.now();

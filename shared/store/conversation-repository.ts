@@ -15,6 +15,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import type { Conversation } from '../domain/conversation';
+import { LIVECHAT_SESSION_START } from '../domain/handover-trigger';
 import { type InboxEntry, MAX_INBOX } from '../domain/inbox';
 import type { UserMessage } from '../events/shapes';
 import { backoff } from './backoff';
@@ -62,6 +63,17 @@ export interface ConversationStore {
   ): Promise<AppendResult>;
   /** Puts the conversation where the sweep finds it next (or takes it out), unless it moved on meanwhile. */
   reindex(conversation: Conversation): Promise<void>;
+  /**
+   * Takes the inbox's head for `holdMs` in one request (attempts + 1, version + 1) and returns the
+   * conversation as written; undefined when there is nothing to take: the inbox is empty, another
+   * drainer holds the head, or the presence check is under way (only a handover request may pass).
+   */
+  takeInboxHead(
+    tenantId: string,
+    conversationId: string,
+    now: number,
+    holdMs: number,
+  ): Promise<Conversation | undefined>;
   /** Removes the outbox once its events are published, unless the conversation moved on meanwhile. */
   clearOutbox(conversation: Conversation): Promise<void>;
   /**
@@ -226,6 +238,47 @@ export class DynamoConversationStore implements ConversationStore {
     if (current.channel.type !== fresh.channel.type) return 'channel_mismatch';
     if ((current.inbox?.length ?? 0) >= MAX_INBOX) return 'inbox_full';
     return undefined;
+  }
+
+  async takeInboxHead(
+    tenantId: string,
+    conversationId: string,
+    now: number,
+    holdMs: number,
+  ): Promise<Conversation | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: conversationKey(tenantId, conversationId),
+          UpdateExpression:
+            'SET inbox[0].takenUntil = :until, inbox[0].attempts = inbox[0].attempts + :one, updatedAt = :now ADD #version :one',
+          ConditionExpression: [
+            'size(inbox) > :zero',
+            '(attribute_not_exists(inbox[0].takenUntil) OR inbox[0].takenUntil <= :now)',
+            '(#phase <> :presence OR inbox[0].message.payload = :start)',
+            '#ttl > :nowSeconds',
+          ].join(' AND '),
+          ExpressionAttributeNames: { '#version': 'version', '#phase': 'phase', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':until': now + holdMs,
+            ':one': 1,
+            ':zero': 0,
+            ':now': now,
+            ':nowSeconds': toEpochSeconds(now),
+            ':presence': 'presence',
+            ':start': LIVECHAT_SESSION_START,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.fromItem(Attributes, now);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      // An append's transaction holds the item: its drain request comes right after it.
+      if (error instanceof TransactionConflictException) return undefined;
+      throw error;
+    }
   }
 
   async reindex(conversation: Conversation): Promise<void> {

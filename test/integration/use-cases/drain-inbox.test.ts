@@ -17,7 +17,7 @@ import {
   newConversation,
 } from '../../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_START } from '../../../shared/domain/handover-trigger';
-import { MAX_DELIVERY_ATTEMPTS, MAX_INBOX, popHead, takeHead } from '../../../shared/domain/inbox';
+import { MAX_DELIVERY_ATTEMPTS, MAX_INBOX, popHead } from '../../../shared/domain/inbox';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { applyCommand } from '../../../shared/flow/apply-command';
 import { RecordedMetrics } from '../../../shared/log/metrics';
@@ -297,20 +297,19 @@ describe('a change of owner', () => {
     const handoverId = handoverIdOf(agent);
     await appendAll(agent, [text('m1'), text('m2')]);
 
-    /** The agent ends the session just after the forwarder read the conversation with the head held. */
+    /** The agent ends the session just before the forwarder's first write with the head held. */
     class SessionEndsOnceTaken extends DynamoConversationStore {
       private ended = false;
 
-      override async get(tenantId: string, conversationId: string, now: number) {
-        const state = await super.get(tenantId, conversationId, now);
-        if (!this.ended && state?.inbox?.[0]?.takenUntil !== undefined) {
+      override async save(next: Conversation, now: number) {
+        if (!this.ended && next.inbox?.[0]?.takenUntil !== undefined) {
           this.ended = true;
-          await applyCommand(rig.runtime, tenantId, conversationId, () => ({
+          await applyCommand(rig.runtime, next.tenantId, next.conversationId, () => ({
             type: 'endSession',
             by: 'agent',
           }));
         }
-        return state;
+        return super.save(next, now);
       }
     }
     const racing: Runtime = {
@@ -436,11 +435,10 @@ describe('a failing head', () => {
 test('a head another drainer holds is left alone, nobody is called, until the clock reaches its takenUntil', async () => {
   const conversation = await botConversation();
   await appendAll(conversation, [text('m1'), text('m2')]);
-  const appended = await stateOf(conversation);
-  if (!appended) throw new Error('the conversation was not stored');
-  const held = takeHead(appended, 'm1', T0, HOLD_MS);
+  // A drainer that took the head and died: the store's take, as the drain makes it.
+  const held = await rig.store.takeInboxHead('acme', conversation.conversationId, T0, HOLD_MS);
   if (!held) throw new Error('the head could not be taken');
-  await rig.store.save(held, T0);
+  expect(held.inbox?.[0]).toMatchObject({ message: { id: 'm1' }, attempts: 1, takenUntil: T0 + HOLD_MS });
 
   await Promise.all([drain(conversation), drain(conversation)]);
   rig.setNow(T0 + HOLD_MS - 1);

@@ -88,6 +88,8 @@ function withIndex(refs: () => Promise<ConversationRef[]>): ConversationStore {
     save: (next, now) => real.save(next, now),
     clearOutbox: (conversation) => real.clearOutbox(conversation),
     reindex: (conversation) => real.reindex(conversation),
+    takeInboxHead: (tenantId, conversationId, now, holdMs) =>
+      real.takeInboxHead(tenantId, conversationId, now, holdMs),
     appendMessage: (fresh, message, dedupe, now) => real.appendMessage(fresh, message, dedupe, now),
     findDueForSweep: () => refs(),
   };
