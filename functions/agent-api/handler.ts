@@ -4,8 +4,9 @@ import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import type { TenantConfig } from '../../shared/config/tenants';
-import { header, json, parseJson, rawBody } from '../../shared/http/api';
-import { badRequest, unauthorized } from '../../shared/http/errors';
+import { conversationIdSchema, externalIdSchema } from '../../shared/events/shapes';
+import { header, json, parseJson, parseWith, rawBody } from '../../shared/http/api';
+import { unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { boundedString } from '../../shared/validation/zod';
@@ -13,11 +14,16 @@ import { claim, postAgentMessage } from './agent-api';
 
 type Event = APIGatewayProxyEventV2;
 
+const pathSchema = z.object({ conversationId: conversationIdSchema });
+/** `messageId` makes a desk's retry harmless: the same id is one message to the user. */
 const agentMessageSchema = z.object({
   text: boundedString(1, 4096),
-  messageId: z.optional(boundedString(1, 128)),
+  messageId: z.optional(externalIdSchema()),
 });
-const endSchema = z.object({ text: z.optional(boundedString(1, 1000)) });
+const endSchema = z.object({
+  text: z.optional(boundedString(1, 1000)),
+  messageId: z.optional(externalIdSchema()),
+});
 
 export function createHandler(rt: Runtime) {
   const authorized = async (event: Event): Promise<TenantConfig> => {
@@ -27,12 +33,8 @@ export function createHandler(rt: Runtime) {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthorized();
     return tenant;
   };
-  const conversationIdOf = (event: Event): string => {
-    const id = event.pathParameters?.conversationId ?? '';
-    if (id.length < 1 || id.length > 128)
-      throw badRequest('conversationId', 'conversationId: 1 to 128 characters');
-    return id;
-  };
+  const conversationIdOf = (event: Event): string =>
+    parseWith(pathSchema, event.pathParameters ?? {}, 'path').conversationId;
 
   return routedHandler(rt.logger, {
     'POST /v1/{tenant}/agent/conversations/{conversationId}/claim': async (event) => {
@@ -52,6 +54,7 @@ export function createHandler(rt: Runtime) {
       // As in CSML: the user gets the sign-off with a confirm button; the session ends on the confirm.
       await postAgentMessage(rt, tenant, conversationIdOf(event), {
         text: end.text ?? tenant.messages.signOff,
+        messageId: end.messageId,
         signOff: true,
       });
       return json(202, { accepted: true });

@@ -317,6 +317,16 @@ describe('6. live', () => {
     await flow.web('demo', 'w-none', { text: 'hello' });
     expect((await flow.agent('demo', 'w-none', 'messages', { text: 'hi' })).status).toBe(409);
   });
+
+  test('a conversation id in the path that Baton never issues is a 400 naming it, before anything is read', async () => {
+    const answer = await fetch(`${stack.url}/v1/demo/agent/conversations/w%23none%20x/messages`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo-agent-token' },
+      body: JSON.stringify({ text: 'hi' }),
+    });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ field: 'conversationId' });
+  });
 });
 
 describe('7. end', () => {
@@ -324,8 +334,14 @@ describe('7. end', () => {
     await flow.whatsapp('demo', '31600000007', { text: 'agent' });
     await flow.whatsapp('demo', '31600000007', { text: 'Ada' });
     await flow.whatsapp('demo', '31600000007', { text: 'ada@example.com' });
-    expect((await flow.agent('demo', 'wa:31600000007', 'end')).status).toBe(202);
-    const signOff = (await flow.log({ system: 'whatsapp' })).at(-1);
+    // The desk retries its sign-off with the same messageId: the user gets it once.
+    expect((await flow.agent('demo', 'wa:31600000007', 'end', { messageId: 'end-1' })).status).toBe(202);
+    expect((await flow.agent('demo', 'wa:31600000007', 'end', { messageId: 'end-1' })).status).toBe(202);
+    const sentToUser = await flow.log({ system: 'whatsapp' });
+    expect(sentToUser.filter((entry) => JSON.stringify(entry.body).includes('Tap to confirm'))).toHaveLength(
+      1,
+    );
+    const signOff = sentToUser.at(-1);
     expect(signOff?.body).toEqual({
       messaging_product: 'whatsapp',
       recipient_type: 'individual',

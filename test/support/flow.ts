@@ -93,7 +93,12 @@ export class Flow {
     return result;
   }
 
-  async agent(tenant: string, conversationId: string, action: 'messages' | 'end', body?: { text?: string }) {
+  async agent(
+    tenant: string,
+    conversationId: string,
+    action: 'messages' | 'end',
+    body?: { text?: string; messageId?: string },
+  ) {
     if (body?.text) this.sent.add(body.text);
     const answer = await request(
       `${this.stack.url}/sim/agent/${tenant}/${encodeURIComponent(conversationId)}/${action}`,
