@@ -1,9 +1,9 @@
 /**
  * (schedule) → release every agent lock past its expiry → SessionEnded(reason=expired) per
- * conversation; publish every outbox its writer left unpublished (loading the conversation does
+ * conversation; give up on every handover stuck in a step past its deadline → HandoverDeclined; publish every outbox its writer left unpublished (loading the conversation does
  * that); and start the drain of every inbox nobody drained (MessagesWaiting).
  */
-import { isLockExpired } from '../../shared/domain/conversation';
+import { isLockExpired, isStepOverdue } from '../../shared/domain/conversation';
 import { messagesWaiting } from '../../shared/events/messages-waiting';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { conversationRef, errorFields } from '../../shared/log/logger';
@@ -13,6 +13,7 @@ type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'logger'>;
 
 export interface SweepResult {
   found: number;
+  /** Locks released and stuck handovers given up. */
   expired: number;
   /** Inboxes whose drain was started again. */
   drained: number;
@@ -28,9 +29,12 @@ export async function expireSessions(ports: Ports, limit = 500): Promise<SweepRe
   for (const ref of refs) {
     try {
       // Activity may have extended the lock, or the session ended, since the index was read.
-      const applied = await applyCommand(ports, ref.tenantId, ref.conversationId, (state, now) =>
-        isLockExpired(state, now) ? { type: 'expire' } : undefined,
-      );
+      const applied = await applyCommand(ports, ref.tenantId, ref.conversationId, (state, now) => {
+        if (isLockExpired(state, now)) return { type: 'expire' };
+        // A handover stuck in a step (its event lost, the user gone): back to the bot, the user told.
+        if (isStepOverdue(state, now)) return { type: 'handoverFailed', stage: `timeout:${state.phase}` };
+        return undefined;
+      });
       if (applied.outcome === 'applied') {
         // The change of owner starts the drain of a waiting inbox itself.
         expired += 1;

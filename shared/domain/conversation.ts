@@ -160,6 +160,29 @@ export function isLockExpired(state: Conversation, now: number): boolean {
   return state.phase === 'agent' && expiresAt !== undefined && expiresAt <= now;
 }
 
+/**
+ * How long a handover may sit in one step without any write before the sweep gives up on it (back
+ * to the bot, the user told): the step's event was lost or dead-lettered, or the user walked away
+ * from the intake. Each write (an answer, a message taken) starts the wait again.
+ */
+export const STEP_TIMEOUT_MS = {
+  presence: 2 * 60_000,
+  intake: 30 * 60_000,
+  handing_over: 5 * 60_000,
+} as const satisfies Partial<Record<Phase, number>>;
+
+/** When the current step of a handover under way times out; undefined outside those steps. */
+export function stepDeadline(state: Conversation): number | undefined {
+  const { phase } = state;
+  if (phase !== 'presence' && phase !== 'intake' && phase !== 'handing_over') return undefined;
+  return state.updatedAt + STEP_TIMEOUT_MS[phase];
+}
+
+export function isStepOverdue(state: Conversation, now: number): boolean {
+  const deadline = stepDeadline(state);
+  return deadline !== undefined && deadline <= now;
+}
+
 /** Applies one command. Throws IllegalTransitionError when the command makes no sense in the phase. */
 export function transition(state: Conversation, command: Command, now: number): Transition {
   const illegal = (): never => {

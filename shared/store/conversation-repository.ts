@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
-import type { Conversation } from '../domain/conversation';
+import { type Conversation, stepDeadline } from '../domain/conversation';
 import { LIVECHAT_SESSION_START } from '../domain/handover-trigger';
 import { type InboxEntry, MAX_INBOX } from '../domain/inbox';
 import type { UserMessage } from '../events/shapes';
@@ -404,11 +404,15 @@ export class DynamoConversationStore implements ConversationStore {
     };
   }
 
-  /** When the sweep must look at the conversation: its lock's end, or its outbox's or inbox's grace end. */
+  /**
+   * When the sweep must look at the conversation: its lock's end, a handover step's deadline, or its
+   * outbox's or inbox's grace end.
+   */
   private dueAt(conversation: Conversation): number | undefined {
     const { phase, updatedAt } = conversation;
     const due = [
       phase === 'agent' ? conversation.handover?.lockExpiresAt : undefined,
+      stepDeadline(conversation),
       conversation.outbox?.length ? updatedAt + OUTBOX_GRACE_MS : undefined,
       // While presence is checked messages wait on purpose: the check's outcome starts the drain.
       conversation.inbox?.length && phase !== 'presence' ? updatedAt + INBOX_GRACE_MS : undefined,

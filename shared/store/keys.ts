@@ -5,7 +5,8 @@
  *   idempotency    pk = T#<tenant>#I#<scope>#<key>      sk = IDEM
  *   presence cache pk = T#<tenant>#P#<hash of channel and referrer>  sk = PRESENCE
  *   presence rate  pk = T#<tenant>#R#<epoch second>    sk = RATE
- *   expiry index   sweepShard = LOCK#<0..n>  lockExpiresAt = epoch ms   (only while a lock is held)
+ *   sweep index    sweepShard = LOCK#<0..n>  lockExpiresAt = epoch ms   (only while something is due: a
+ *                  lock, a handover step's deadline, an unpublished outbox, an undrained inbox)
  *
  * Tenant ids cannot contain `#`, so one tenant's keys can never collide with another's.
  */

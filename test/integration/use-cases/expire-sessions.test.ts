@@ -160,9 +160,8 @@ test('a session that ended and a new one that started after the index was read a
   expect(rig.publisher.events).toEqual([]);
 });
 
-test('sessions that ended, or never reached an agent, are not in the index', async () => {
+test('sessions that ended, and bot conversations, are not in the index', async () => {
   const live = await seed(rig, 'agent', { conversationId: uniqueId('web') });
-  await seed(rig, 'handing_over', { conversationId: uniqueId('web') });
   await seed(rig, 'bot', { conversationId: uniqueId('web') });
   const ended = await seed(rig, 'agent', { conversationId: uniqueId('web') });
   rig.setNow(T0 + 1_000);
@@ -215,3 +214,35 @@ test('a sweep takes at most `limit` conversations; the next run takes the rest',
   expect(rig.publisher.events.map((event) => event.detail.data)).toHaveLength(5);
   expect(new Set(rig.publisher.published().map(([, id]) => id)).size).toBe(5);
 });
+
+test.each([
+  ['presence', 2],
+  ['intake', 30],
+  ['handing_over', 5],
+] as const)(
+  'a handover stuck in %s gives up after %i minutes without a write: bot and HandoverDeclined(failed, timeout)',
+  async (phase, minutes) => {
+    const stuck = await seed(rig, phase, {
+      conversationId: uniqueId('web'),
+      additions: { mscChannel: 'Web' },
+    });
+    const handoverId = handoverIdOf(stuck);
+
+    rig.setNow(T0 + minutes * 60_000 - 1);
+    await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ found: 0, expired: 0 });
+    expect(await rig.state('acme', stuck.conversationId)).toEqual(stuck);
+
+    rig.setNow(T0 + minutes * 60_000);
+    await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ found: 1, expired: 1 });
+    const stored = await rig.state('acme', stuck.conversationId);
+    expect(stored?.phase).toBe('bot');
+    expect(stored?.handover).toBeUndefined();
+    expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
+    expect(rig.publisher.events[0]?.detail.data).toMatchObject({
+      reason: 'failed',
+      stage: `timeout:${phase}`,
+    });
+    // Out of the index: the next sweep finds nothing.
+    await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ found: 0 });
+  },
+);
