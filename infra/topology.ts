@@ -85,7 +85,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     description: 'Asks the agent desk whether an agent is available (2 s timeout; any failure is offline).',
     trigger: { kind: 'events', rules: [{ detailType: 'HandoverRequested' }] },
     access: { table: 'readWrite', publish: true, secrets: true },
-    timeoutSeconds: 15,
+    // A tenant's presence timeout may be 25 s, and waiting for the shared call budget up to 5 s more.
+    timeoutSeconds: 45,
   },
   {
     name: 'advance-intake',
@@ -104,7 +105,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     description: 'Hands the conversation to the agent desk and locks it to the agent.',
     trigger: { kind: 'events', rules: [{ detailType: 'IntakeCompleted' }] },
     access: { table: 'readWrite', publish: true, secrets: true },
-    timeoutSeconds: 30,
+    // The desk (up to 25 s), then the Web Conversations notice (up to 25 s), one after the other.
+    timeoutSeconds: 60,
   },
   {
     name: 'agent-api',

@@ -31,7 +31,8 @@ export async function checkPresence(ports: Ports, request: PresenceCheck): Promi
       // Handover ids derive from message ids, which are only unique within a conversation.
       key: `${conversationId}#${handoverId}`,
       retentionSeconds: EVENT_DEDUPE_SECONDS,
-      inProgressSeconds: 30,
+      // Longer than the function may run (45 s): a live check is never taken for an abandoned one.
+      inProgressSeconds: 60,
     },
     () => ports.clock.now(),
     async () => {

@@ -13,7 +13,10 @@ const intSetting = (min: number, max: number, fallback: number) => z._default(in
 /** A non-empty text, `fallback` when left out. */
 const textSetting = (fallback: string) => z._default(nonEmptyString(), fallback);
 
-const timeoutMs = (fallback: number) => intSetting(100, 25_000, fallback);
+/** The longest any outside call may take; the functions' Lambda timeouts are sized from it. */
+export const MAX_OUTSIDE_TIMEOUT_MS = 25_000;
+
+const timeoutMs = (fallback: number) => intSetting(100, MAX_OUTSIDE_TIMEOUT_MS, fallback);
 
 export const INTAKE_QUESTION_TYPES = ['text', 'email', 'phone', 'choice'] as const;
 

@@ -22,7 +22,8 @@ export async function tellUser(
       scope: 'tell-user',
       key: `${conversation.conversationId}#${key}`,
       retentionSeconds: EVENT_DEDUPE_SECONDS,
-      inProgressSeconds: 60,
+      // Longer than any function that sends may run (60 s): a live send is never taken for an abandoned one.
+      inProgressSeconds: 90,
     },
     () => ports.clock.now(),
     () => ports.channels.send(conversation, message),
