@@ -125,7 +125,7 @@ export async function measureHotPath(env: BenchEnvironment, webSecret: string): 
       note: `median of ${ROUNDS} rounds after ${WARM_UP} warm-up; baseline: the same transaction and PutEvents by the raw SDK`,
     },
     {
-      figure: 'DynamoDB requests per inbound message (ingest)',
+      figure: 'DynamoDB requests per inbound message (warm ingest handler)',
       unit: 'count',
       baton: perMessage,
       target: '≤ 2',

@@ -64,7 +64,8 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
                   delivery.pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
               }
             : undefined,
-        conversation,
+        // Not the state read above: the drain pops the message this answers meanwhile, so it is
+        // usually stale, and a stale start costs a refused write where a read costs less.
       );
       outcome = applied.outcome;
     },

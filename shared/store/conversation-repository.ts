@@ -287,15 +287,46 @@ export class DynamoConversationStore implements ConversationStore {
 
   async clearOutbox(conversation: Conversation): Promise<void> {
     // With the outbox gone the conversation is due for the sweep only for its lock or its inbox.
-    await this.updateSweepKey(conversation, { ...conversation, outbox: undefined }, 'outbox');
+    const cleared = await this.updateSweepKey(conversation, { ...conversation, outbox: undefined }, 'outbox');
+    const first = conversation.outbox?.[0];
+    if (cleared || !first) return;
+    // The version moved. If only the inbox moved it (a message taken or delivered), the outbox is the
+    // one published, and it goes; a later transition's outbox (larger, or another) stays for its writer.
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: conversationKey(conversation.tenantId, conversation.conversationId),
+          UpdateExpression: 'REMOVE #outbox',
+          ConditionExpression: 'size(#outbox) = :size AND #outbox[0].#detail.#metadata.#id = :first',
+          ExpressionAttributeNames: {
+            '#outbox': 'outbox',
+            '#detail': 'detail',
+            '#metadata': 'metadata',
+            '#id': 'id',
+          },
+          ExpressionAttributeValues: {
+            ':size': conversation.outbox?.length ?? 0,
+            ':first': first.detail.metadata.id,
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)
+        return;
+      throw error;
+    }
   }
 
-  /** Removes `remove` and sets the sweep key for `after`, if the stored version is still `conversation`'s. */
+  /**
+   * Removes `remove` and sets the sweep key for `after`, if the stored version is still
+   * `conversation`'s; false when it is not (a newer write set its own sweep key).
+   */
   private async updateSweepKey(
     conversation: Conversation,
     after: Conversation,
     remove: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const due = this.dueAt(after);
     const removed = [remove, ...(due === undefined ? ['sweepShard', 'lockExpiresAt'] : [])].filter(Boolean);
     const expression = [
@@ -320,10 +351,10 @@ export class DynamoConversationStore implements ConversationStore {
           },
         }),
       );
+      return true;
     } catch (error) {
-      // A newer write replaced the conversation already, and set its own sweep key.
       if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)
-        return;
+        return false;
       throw error;
     }
   }
