@@ -48,11 +48,6 @@ function withInbox(state: Conversation, inbox: readonly InboxEntry[], now: numbe
   return { ...rest, ...(inbox.length ? { inbox } : {}), version: state.version + 1, updatedAt: now };
 }
 
-/** The state with the message at the end of the inbox (what the store's append writes). */
-export function appendMessage(state: Conversation, message: UserMessage, now: number): Conversation {
-  return withInbox(state, [...(state.inbox ?? []), { message, attempts: 0 }], now);
-}
-
 /** The head given back (its delivery failed or went to the wrong owner); `refund` does not count the attempt. */
 export function releaseHead(
   state: Conversation,
