@@ -22,31 +22,43 @@ export type DeliveryPorts = Pick<
   'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'bot' | 'desk' | 'channels' | 'logger'
 >;
 
-/** Returns the route the message went to (for the logs); throws when the owner could not take it. */
+export interface Delivered {
+  /** Who got the message (for the logs). */
+  route: Route;
+  /** The conversation as this delivery last wrote or read it, so the next write needs no read. */
+  state: Conversation;
+}
+
+/** Throws when the owner could not take the message. */
 export async function deliverUserMessage(
   ports: DeliveryPorts,
   tenant: TenantConfig,
   conversation: Conversation,
   message: UserMessage,
-): Promise<Route> {
+): Promise<Delivered> {
   const { tenantId, conversationId } = conversation;
   let state = conversation;
 
   if (message.payload === LIVECHAT_SESSION_START) {
     // A request while a handover is under way or live changes nothing; it is not an intake answer.
-    const applied = await applyCommand(ports, tenantId, conversationId, (current, now) =>
-      effectivePhase(current, now) === 'bot'
-        ? {
-            type: 'requestHandover',
-            handoverId: `start:${message.id}`,
-            additions: additionsOf({}),
-            pageUrl:
-              message.pageUrl ?? (current.channel.type === 'web' ? current.channel.pageUrl : undefined),
-          }
-        : undefined,
+    const applied = await applyCommand(
+      ports,
+      tenantId,
+      conversationId,
+      (current, now) =>
+        effectivePhase(current, now) === 'bot'
+          ? {
+              type: 'requestHandover',
+              handoverId: `start:${message.id}`,
+              additions: additionsOf({}),
+              pageUrl:
+                message.pageUrl ?? (current.channel.type === 'web' ? current.channel.pageUrl : undefined),
+            }
+          : undefined,
+      state,
     );
     ports.logger.info('handover asked for by the user', { outcome: applied.outcome });
-    return 'bot';
+    return { route: 'bot', state: applied.outcome === 'missing' ? state : applied.state };
   }
 
   if (isLockExpired(state, ports.clock.now())) {
@@ -70,14 +82,19 @@ export async function deliverUserMessage(
         effectivePhase(current, now) === 'agent' ? { type: 'endSession', by: 'user' } : undefined,
       state,
     );
-    if (applied.outcome === 'applied') return 'agent';
+    if (applied.outcome === 'applied') return { route: 'agent', state: applied.state };
     if (applied.outcome !== 'missing') state = applied.state;
   }
 
   const route = routeFor(effectivePhase(state, ports.clock.now()));
   const turn = { tenantId, conversationId, message };
-  if (route === 'bot') await askBot(ports, tenant, state, turn);
-  else if (route === 'agent') await forwardToAgent(ports, tenant, turn, state);
-  else await takeIntakeAnswer(ports, tenant, turn, state);
-  return route;
+  if (route === 'bot') {
+    await askBot(ports, tenant, state, turn);
+    return { route, state };
+  }
+  const after =
+    route === 'agent'
+      ? await forwardToAgent(ports, tenant, turn, state)
+      : await takeIntakeAnswer(ports, tenant, turn, state);
+  return { route, state: after ?? state };
 }

@@ -62,13 +62,14 @@ async function deliverHead(ports: Ports, tenant: TenantConfig, state: Conversati
   const head = headOf(state);
   if (!head) return;
   const id = head.message.id;
-  // The state as taken is usually still current after a bot delivery: the write needs no read first.
+  // Written on the last state this delivery knows of: usually still current, so no read first.
+  let known = state;
   const settle = async (change: (current: Conversation, now: number) => Conversation | undefined) => {
-    await writeConversation(ports, tenantId, conversationId, change, state);
+    await writeConversation(ports, tenantId, conversationId, change, known);
   };
   let route: Route = routeFor(effectivePhase(state, ports.clock.now()));
   try {
-    route = await deliverUserMessage(ports, tenant, state, head.message);
+    ({ route, state: known } = await deliverUserMessage(ports, tenant, state, head.message));
   } catch (error) {
     // Not a failure: the owner changed under the delivery, and the next round asks the new one.
     if (error instanceof OwnerChangedError)

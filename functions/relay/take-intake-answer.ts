@@ -14,13 +14,16 @@ import type { UserTurn } from './user-turn';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger'>;
 
-/** `conversation`: the state the drain holds, so taking the answer needs no read first. */
+/**
+ * `conversation`: the state the drain holds, so taking the answer needs no read first. Returns the
+ * state after it (undefined when the conversation is gone).
+ */
 export async function takeIntakeAnswer(
   ports: Ports,
   tenant: TenantConfig,
   turn: UserTurn,
   conversation?: Conversation,
-): Promise<void> {
+): Promise<Conversation | undefined> {
   const { tenantId, conversationId, message } = turn;
   const applied = await applyCommand(
     ports,
@@ -34,7 +37,7 @@ export async function takeIntakeAnswer(
     },
     conversation,
   );
-  if (applied.outcome === 'missing') return;
+  if (applied.outcome === 'missing') return undefined;
   const taken = applied.outcome === 'applied' || applied.state.handover?.intake?.lastMessageId === message.id;
   // The intake ended between the owner check and the write: the drain asks the owner of now.
   if (!taken) throw new OwnerChangedError('the intake ended before the answer was taken');
@@ -47,14 +50,15 @@ export async function takeIntakeAnswer(
   // What to say follows from the stored progress, so a retry says the same thing again, once.
   const state = applied.state;
   const progress = state.handover?.intake;
-  if (state.phase !== 'intake' || !progress || progress.lastMessageId !== message.id) return;
+  if (state.phase !== 'intake' || !progress || progress.lastMessageId !== message.id) return state;
   const question = tenant.intake.questions[progress.step];
-  if (!question) return;
+  if (!question) return state;
   const reask = progress.invalidAttempts > 0;
   await tellUser(ports, state, `intake:${state.handover?.id}:${progress.step}:${progress.invalidAttempts}`, {
     text: questionText(question, reask),
   });
   ports.logger.info(reask ? 'intake question re-asked' : 'intake question asked', { step: progress.step });
+  return state;
 }
 
 function commandFor(step: IntakeStep, messageId: string): Command {
