@@ -19,6 +19,7 @@ export async function receiveBotAnswer(ports: Ports, tenantId: string, push: Bot
       tenantId,
       conversationId: push.conversationId,
       answer: { id, text: push.text, outputAdditions: push.outputAdditions, metadata: push.metadata },
+      channel: conversation.channel,
     }),
   ]);
 }

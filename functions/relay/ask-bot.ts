@@ -27,7 +27,7 @@ export async function askBot(
       createEvent(
         BotAnswered,
         conversationEventMetadata(`answer:${answer.id}`, tenantId, conversationId, now),
-        { tenantId, conversationId, answer, pageUrl: turn.message.pageUrl },
+        { tenantId, conversationId, answer, pageUrl: turn.message.pageUrl, channel: conversation.channel },
       ),
     ),
   );

@@ -1,5 +1,5 @@
 /** BotAnswered → deliver the answer's text to the user; an answer that asks for a handover starts one. */
-import { effectivePhase } from '../../shared/domain/conversation';
+import { type ChannelRef, effectivePhase } from '../../shared/domain/conversation';
 import { handoverRequestOf } from '../../shared/domain/handover-trigger';
 import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
@@ -18,18 +18,23 @@ export interface AnswerDelivery {
   conversationId: string;
   answer: BotAnswer;
   pageUrl?: string | undefined;
+  channel?: ChannelRef | undefined;
 }
 
 export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Promise<void> {
   const { tenantId, conversationId, answer } = delivery;
   const tenant = ports.tenants.get(tenantId);
-  const conversation = await loadConversation(ports, tenantId, conversationId);
-  if (!tenant || !conversation) {
+  // The event names the channel (the hot path reads nothing); an older one without it is looked up.
+  const channel = delivery.channel ?? (await loadConversation(ports, tenantId, conversationId))?.channel;
+  if (!tenant || !channel) {
     ports.logger.warn('answer for an unknown tenant or conversation dropped', { tenantId });
     return;
   }
   // The answer's text is delivered first, whether or not it also asks for a handover.
-  if (answer.text) await tellUser(ports, conversation, `answer:${answer.id}`, { text: answer.text });
+  if (answer.text)
+    await tellUser(ports, { tenantId, conversationId, channel }, `answer:${answer.id}`, {
+      text: answer.text,
+    });
 
   const additions = handoverRequestOf(answer, tenant.handoverEvent);
   if (!additions) return;
@@ -51,21 +56,14 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
     },
     () => ports.clock.now(),
     async () => {
-      const applied = await applyCommand(
-        ports,
-        tenantId,
-        conversationId,
-        (state, now) =>
-          // A handover request while one is under way or live changes nothing.
-          effectivePhase(state, now) === 'bot'
-            ? {
-                ...request,
-                pageUrl:
-                  delivery.pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
-              }
-            : undefined,
-        // Not the state read above: the drain pops the message this answers meanwhile, so it is
-        // usually stale, and a stale start costs a refused write where a read costs less.
+      const applied = await applyCommand(ports, tenantId, conversationId, (state, now) =>
+        // A handover request while one is under way or live changes nothing.
+        effectivePhase(state, now) === 'bot'
+          ? {
+              ...request,
+              pageUrl: delivery.pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
+            }
+          : undefined,
       );
       outcome = applied.outcome;
     },

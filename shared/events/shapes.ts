@@ -21,6 +21,12 @@ export const conversationRefSchema = z.object({
   conversationId: nonEmptyString(),
 });
 
+/** Where a conversation's user is reached: the channel it came from. */
+export const channelRefSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('whatsapp'), waId: z.string(), phoneNumberId: z.string() }),
+  z.object({ type: z.literal('web'), pageUrl: z.optional(z.string()) }),
+]);
+
 /** What a user sent, as every channel is reduced to. */
 export const userMessageSchema = z.object({
   id: nonEmptyString(),

@@ -1,6 +1,5 @@
 /** Sends one message to the user, once per key: a redelivered event does not send it twice. */
-import type { OutgoingMessage } from '../clients/outgoing-message';
-import type { Conversation } from '../domain/conversation';
+import type { OutgoingMessage, UserAddress } from '../clients/outgoing-message';
 import type { Runtime } from '../runtime/runtime';
 import { once } from '../store/idempotency-repository';
 
@@ -11,7 +10,7 @@ type Ports = Pick<Runtime, 'clock' | 'idempotency' | 'channels'>;
 
 export async function tellUser(
   ports: Ports,
-  conversation: Conversation,
+  conversation: UserAddress,
   key: string,
   message: OutgoingMessage,
 ): Promise<void> {

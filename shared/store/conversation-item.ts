@@ -4,15 +4,10 @@ import type { Conversation } from '../domain/conversation';
 import { PHASES } from '../domain/conversation';
 import { ROUTES } from '../domain/routing';
 import { metadataSchema } from '../events/define';
-import { userMessageSchema } from '../events/shapes';
+import { channelRefSchema, userMessageSchema } from '../events/shapes';
 import { parse } from '../validation/zod';
 
 const integer = () => z.number().check(z.int());
-
-const channelSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('whatsapp'), waId: z.string(), phoneNumberId: z.string() }),
-  z.object({ type: z.literal('web'), pageUrl: z.optional(z.string()) }),
-]);
 
 const additionsSchema = z.object({
   skill: z.optional(z.string()),
@@ -39,7 +34,7 @@ const handoverSchema = z.object({
 export const conversationItemSchema = z.object({
   tenantId: z.string(),
   conversationId: z.string(),
-  channel: channelSchema,
+  channel: channelRefSchema,
   phase: z.enum(PHASES),
   version: z.number().check(z.int(), z.nonnegative()),
   createdAt: z.number(),

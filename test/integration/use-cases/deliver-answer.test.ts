@@ -1,7 +1,9 @@
 /** deliverAnswer on DynamoDB Local: an answer asking for a handover starts one, once, however often it comes. */
+
+import * as z from 'zod';
 import { deliverAnswer } from '../../../functions/relay/deliver-answer';
 import { applyCommand } from '../../../shared/flow/apply-command';
-import type { OutsideServer } from './outside-server';
+import { jsonBody, type OutsideServer } from './outside-server';
 import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
 import { seed, type TestRig, uniqueId } from './runtime';
 
@@ -32,4 +34,33 @@ test('a redelivered livechat answer, after its handover came back to the bot, st
   expect((await rig.state('acme', conversation.conversationId))?.phase).toBe('bot');
   expect(rig.publisher.published().filter(([type]) => type === 'HandoverRequested')).toHaveLength(1);
   expect(outside.of('web')).toHaveLength(1);
+});
+
+test('an answer that names its channel is delivered without reading the conversation; one that does not is looked up', async () => {
+  // Never stored: only the event's channel can tell where the answer goes.
+  const conversationId = uniqueId('web');
+  await deliverAnswer(rig.runtime, {
+    tenantId: 'acme',
+    conversationId,
+    answer: { id: 'm-1:0', text: 'Hello there' },
+    channel: { type: 'web' },
+  });
+  const delivered = z.object({ conversationId: z.string(), text: z.string() });
+  expect(outside.of('web').map((request) => jsonBody(request, delivered))).toEqual([
+    { conversationId, text: 'Hello there' },
+  ]);
+
+  // An event from before the channel was carried: the stored conversation tells; an unknown one is dropped.
+  const stored = await seed(rig, 'bot', { conversationId: uniqueId('web') });
+  await deliverAnswer(rig.runtime, {
+    tenantId: 'acme',
+    conversationId: stored.conversationId,
+    answer: { id: 'm-2:0', text: 'Looked up' },
+  });
+  await deliverAnswer(rig.runtime, {
+    tenantId: 'acme',
+    conversationId: uniqueId('web'),
+    answer: { id: 'm-3:0', text: 'Lost' },
+  });
+  expect(outside.of('web')).toHaveLength(2);
 });
