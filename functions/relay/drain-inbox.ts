@@ -52,12 +52,17 @@ export async function drainInbox(
       HOLD_MS,
     );
     if (!taken) return;
-    await deliverHead(ports, tenant, taken);
+    // A message appended after the last write here brings its own MessagesWaiting: no need to look.
+    if (!(await deliverHead(ports, tenant, taken))?.inbox?.length) return;
   }
 }
 
-/** Delivers the held head, then pops it, gives it back or dead-letters it. */
-async function deliverHead(ports: Ports, tenant: TenantConfig, state: Conversation): Promise<void> {
+/** Delivers the held head, then pops it, gives it back or dead-letters it: the state written last. */
+async function deliverHead(
+  ports: Ports,
+  tenant: TenantConfig,
+  state: Conversation,
+): Promise<Conversation | undefined> {
   const { tenantId, conversationId } = state;
   const head = headOf(state);
   if (!head) return;
@@ -65,7 +70,8 @@ async function deliverHead(ports: Ports, tenant: TenantConfig, state: Conversati
   // Written on the last state this delivery knows of: usually still current, so no read first.
   let known = state;
   const settle = async (change: (current: Conversation, now: number) => Conversation | undefined) => {
-    await writeConversation(ports, tenantId, conversationId, change, known);
+    const written = await writeConversation(ports, tenantId, conversationId, change, known);
+    return written.outcome === 'missing' ? undefined : written.state;
   };
   let route: Route = routeFor(effectivePhase(state, ports.clock.now()));
   try {
@@ -85,8 +91,7 @@ async function deliverHead(ports: Ports, tenant: TenantConfig, state: Conversati
         ...errorFields(error),
       });
       ports.metrics.put({ name: 'MessageDeadLettered', value: 1, unit: 'Count', tenant: tenantId });
-      await settle((current, now) => deadLetterHead(current, id, { route, reason: reasonOf(error) }, now));
-      return;
+      return settle((current, now) => deadLetterHead(current, id, { route, reason: reasonOf(error) }, now));
     }
     // Given back at once, so the retry (or the next message's drain) need not wait for the hold to pass.
     await settle((current, now) => releaseHead(current, id, now)).catch((releaseError: unknown) =>
@@ -96,7 +101,7 @@ async function deliverHead(ports: Ports, tenant: TenantConfig, state: Conversati
     );
     throw error;
   }
-  await settle((current, now) => popHead(current, id, now));
+  return settle((current, now) => popHead(current, id, now));
 }
 
 function reasonOf(error: unknown): string {
