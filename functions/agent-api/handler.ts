@@ -8,7 +8,7 @@ import { conversationIdSchema, externalIdSchema } from '../../shared/events/shap
 import { header, json, parseJson, parseWith, rawBody } from '../../shared/http/api';
 import { unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
-import type { Runtime } from '../../shared/runtime/runtime';
+import type { CorePorts } from '../../shared/runtime/runtime';
 import { boundedString } from '../../shared/validation/zod';
 import { claim, postAgentMessage } from './agent-api';
 
@@ -25,7 +25,7 @@ const endSchema = z.object({
   messageId: z.optional(externalIdSchema()),
 });
 
-export function createHandler(rt: Runtime) {
+export function createHandler(rt: CorePorts) {
   const authorized = async (event: Event): Promise<TenantConfig> => {
     const tenant = tenantOf(rt.tenants, event);
     const expected = Buffer.from(`Bearer ${await rt.secrets.resolve(tenant.agentApiToken)}`);

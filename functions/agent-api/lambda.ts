@@ -1,5 +1,5 @@
-/** The Lambda entry: the handler on AWS adapters, built once per container. */
-import { awsRuntime } from '../../shared/runtime/aws-runtime';
+/** The Lambda entry: the handler on the core AWS adapters (it calls no outside system), built once per container. */
+import { awsCore } from '../../shared/runtime/aws-core';
 import { createHandler } from './handler';
 
-export const handler = createHandler(awsRuntime('agent-api'));
+export const handler = createHandler(awsCore('agent-api'));

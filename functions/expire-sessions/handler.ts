@@ -1,10 +1,10 @@
 /** (EventBridge schedule) → expire-sessions. */
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
-import type { Runtime } from '../../shared/runtime/runtime';
+import type { CorePorts } from '../../shared/runtime/runtime';
 import { expireSessions, type SweepResult } from './expire-sessions';
 
-export function createHandler(rt: Runtime) {
+export function createHandler(rt: CorePorts) {
   return middy<ScheduledEvent, SweepResult>().handler(async () => {
     const result = await expireSessions(rt);
     if (result.found > 0) rt.logger.info('expiry sweep', { ...result });

@@ -6,7 +6,7 @@ import { header, json, parseJson, parseWith, rawBody, text } from '../../shared/
 import { forbidden, notFound, unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
 import { hasValidSignature } from '../../shared/http/signature';
-import type { Runtime } from '../../shared/runtime/runtime';
+import type { CorePorts } from '../../shared/runtime/runtime';
 import { boundedString, nonEmptyString } from '../../shared/validation/zod';
 import { botAnswerPushSchema } from './bot-answer-push';
 import { receiveBotAnswer } from './receive-bot-answer';
@@ -22,7 +22,7 @@ const verificationSchema = z.object({
   'hub.challenge': boundedString(1, 256),
 });
 
-export function createHandler(rt: Runtime) {
+export function createHandler(rt: CorePorts) {
   const tenantFor = (event: Event) => tenantOf(rt.tenants, event);
 
   /** The signature is checked on the raw body before anything parses it. */

@@ -31,3 +31,9 @@ export interface Runtime {
   /** Baton's own public base URL (API Gateway's endpoint), for the desk's callbacks. */
   publicApiUrl: string;
 }
+
+/** What every function has; ingest, agent-api and expire-sessions need nothing more. */
+export type CorePorts = Pick<
+  Runtime,
+  'clock' | 'tenants' | 'secrets' | 'conversations' | 'idempotency' | 'publisher' | 'logger' | 'metrics'
+>;

@@ -1,0 +1,59 @@
+/**
+ * The ports every function has on AWS (state, events, secrets, tenants, logs), built once per
+ * container with no network call at init. Functions that call no outside system (ingest, agent-api,
+ * expire-sessions) take only these, so their bundles carry no client they would never use.
+ */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Environment, readEnvironment } from '../config/environment';
+import { secretsManagerResolver } from '../config/secrets-manager';
+import { tenantDirectory } from '../config/tenants';
+import { systemClock } from '../domain/clock';
+import { EventBridgePublisher } from '../events/eventbridge-publisher';
+import { createLogger } from '../log/logger';
+import { emfMetrics } from '../log/metrics';
+import { createDynamo, type Dynamo } from '../store/client';
+import { DynamoConversationStore } from '../store/conversation-repository';
+import { DynamoIdempotencyStore } from '../store/idempotency-repository';
+import type { CorePorts } from './runtime';
+import { SDK_REQUEST_HANDLER } from './sdk-options';
+
+/** The core ports, and what the outside clients are built from. */
+export interface AwsCore extends CorePorts {
+  env: Environment;
+  doc: DynamoDBDocumentClient;
+}
+
+export const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: SDK_REQUEST_HANDLER };
+
+let core: AwsCore | undefined;
+
+/** The core of a Lambda container: built on the first call, the same one after. */
+export function awsCore(functionName: string): AwsCore {
+  core ??= createAwsCore(functionName, readEnvironment());
+  return core;
+}
+
+/** `dynamo` is given by the benchmark, which counts the requests on it. */
+export function createAwsCore(
+  functionName: string,
+  env: Environment,
+  { doc }: Dynamo = createDynamo({ region: env.region }),
+): AwsCore {
+  return {
+    env,
+    doc,
+    clock: systemClock,
+    tenants: tenantDirectory(env.tenants),
+    secrets: secretsManagerResolver(new SecretsManagerClient({ region: env.region, ...SDK_CLIENT_OPTIONS })),
+    conversations: new DynamoConversationStore(doc, env.tableName),
+    idempotency: new DynamoIdempotencyStore(doc, env.tableName),
+    publisher: new EventBridgePublisher(
+      new EventBridgeClient({ region: env.region, ...SDK_CLIENT_OPTIONS }),
+      env.eventBusName,
+    ),
+    metrics: emfMetrics(),
+    logger: createLogger({ level: env.logLevel, fields: { service: 'baton', function: functionName } }),
+  };
+}
