@@ -29,12 +29,16 @@ export interface Delivered {
   state: Conversation;
 }
 
-/** Throws when the owner could not take the message. */
+/**
+ * Throws when the owner could not take the message. `stickyRoute`: the owner an earlier, timed-out
+ * attempt may have reached; it gets the message again rather than a new owner.
+ */
 export async function deliverUserMessage(
   ports: DeliveryPorts,
   tenant: TenantConfig,
   conversation: Conversation,
   message: UserMessage,
+  stickyRoute?: Route,
 ): Promise<Delivered> {
   const { tenantId, conversationId } = conversation;
   let state = conversation;
@@ -86,7 +90,7 @@ export async function deliverUserMessage(
     if (applied.outcome !== 'missing') state = applied.state;
   }
 
-  const route = routeFor(effectivePhase(state, ports.clock.now()));
+  const route = stickyRoute ?? routeFor(effectivePhase(state, ports.clock.now()));
   const turn = { tenantId, conversationId, message };
   if (route === 'bot') {
     await askBot(ports, tenant, state, turn);

@@ -73,13 +73,13 @@ async function deliverHead(
     const written = await writeConversation(ports, tenantId, conversationId, change, known);
     return written.outcome === 'missing' ? undefined : written.state;
   };
-  let route: Route = routeFor(effectivePhase(state, ports.clock.now()));
+  let route: Route = head.route ?? routeFor(effectivePhase(state, ports.clock.now()));
   try {
-    ({ route, state: known } = await deliverUserMessage(ports, tenant, state, head.message));
+    ({ route, state: known } = await deliverUserMessage(ports, tenant, state, head.message, head.route));
   } catch (error) {
     // Not a failure: the owner changed under the delivery, and the next round asks the new one.
     if (error instanceof OwnerChangedError)
-      return settle((current, now) => releaseHead(current, id, now, true));
+      return settle((current, now) => releaseHead(current, id, now, { refund: true }));
     const hopeless = error instanceof OutsideCallError && !error.retryable;
     if (hopeless || head.attempts >= MAX_DELIVERY_ATTEMPTS) {
       ports.logger.error('message dead-lettered', {
@@ -94,10 +94,13 @@ async function deliverHead(
       return settle((current, now) => deadLetterHead(current, id, { route, reason: reasonOf(error) }, now));
     }
     // Given back at once, so the retry (or the next message's drain) need not wait for the hold to pass.
-    await settle((current, now) => releaseHead(current, id, now)).catch((releaseError: unknown) =>
-      ports.logger.warn('giving back a message failed; it is held until the hold passes', {
-        ...errorFields(releaseError),
-      }),
+    // A timed-out attempt may have reached its owner: the retry goes there too, not to a new one.
+    const mayHaveReached = error instanceof OutsideCallError && error.kind !== 'status' ? route : undefined;
+    await settle((current, now) => releaseHead(current, id, now, { mayHaveReached })).catch(
+      (releaseError: unknown) =>
+        ports.logger.warn('giving back a message failed; it is held until the hold passes', {
+          ...errorFields(releaseError),
+        }),
     );
     throw error;
   }

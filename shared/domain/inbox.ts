@@ -19,6 +19,11 @@ export interface InboxEntry {
   attempts: number;
   /** While a delivery is under way: until when the drainer that took it holds it. */
   takenUntil?: number | undefined;
+  /**
+   * The owner a failed attempt may have reached all the same (it timed out): the next attempt goes
+   * there too, not to a new owner, so one message never reaches two owners.
+   */
+  route?: Route | undefined;
 }
 
 export interface DeadLetter {
@@ -48,17 +53,22 @@ function withInbox(state: Conversation, inbox: readonly InboxEntry[], now: numbe
   return { ...rest, ...(inbox.length ? { inbox } : {}), version: state.version + 1, updatedAt: now };
 }
 
-/** The head given back (its delivery failed or went to the wrong owner); `refund` does not count the attempt. */
+/**
+ * The head given back: its delivery failed (`mayHaveReached` names the owner a timed-out attempt
+ * may have reached), or the owner changed under it (`refund`: the attempt does not count, and the
+ * message goes to the owner of now).
+ */
 export function releaseHead(
   state: Conversation,
   messageId: string,
   now: number,
-  refund = false,
+  options: { refund?: boolean; mayHaveReached?: Route | undefined } = {},
 ): Conversation | undefined {
   const [head, ...rest] = state.inbox ?? [];
   if (!head || head.message.id !== messageId) return undefined;
-  const attempts = refund ? Math.max(0, head.attempts - 1) : head.attempts;
-  return withInbox(state, [{ message: head.message, attempts }, ...rest], now);
+  const attempts = options.refund ? Math.max(0, head.attempts - 1) : head.attempts;
+  const route = options.refund ? undefined : (options.mayHaveReached ?? head.route);
+  return withInbox(state, [{ message: head.message, attempts, ...(route ? { route } : {}) }, ...rest], now);
 }
 
 /** The head removed: its owner has it. */

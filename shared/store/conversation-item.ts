@@ -49,7 +49,12 @@ export const conversationItemSchema = z.object({
   ),
   inbox: z.optional(
     z.array(
-      z.object({ message: userMessageSchema, attempts: integer(), takenUntil: z.optional(z.number()) }),
+      z.object({
+        message: userMessageSchema,
+        attempts: integer(),
+        takenUntil: z.optional(z.number()),
+        route: z.optional(z.enum(ROUTES)),
+      }),
     ),
   ),
   deadLetters: z.optional(

@@ -39,8 +39,17 @@ test('giving the head back clears its hold and keeps its attempts, or refunds on
   const state = withInbox(entry('m1', 2, T0 + 10), entry('m2'));
   expect(releaseHead(state, 'm2', T0)).toBeUndefined();
   expect(releaseHead(state, 'm1', T0)?.inbox).toEqual([entry('m1', 2), entry('m2')]);
-  expect(releaseHead(state, 'm1', T0, true)?.inbox).toEqual([entry('m1', 1), entry('m2')]);
-  expect(releaseHead(withInbox(entry('m1', 0)), 'm1', T0, true)?.inbox).toEqual([entry('m1', 0)]);
+  expect(releaseHead(state, 'm1', T0, { refund: true })?.inbox).toEqual([entry('m1', 1), entry('m2')]);
+  expect(releaseHead(withInbox(entry('m1', 0)), 'm1', T0, { refund: true })?.inbox).toEqual([entry('m1', 0)]);
+});
+
+test('a release after a timed-out attempt remembers the owner it may have reached; a change of owner forgets it', () => {
+  const state = withInbox(entry('m1', 1, T0 + 10));
+  const sticky = releaseHead(state, 'm1', T0, { mayHaveReached: 'bot' });
+  expect(sticky?.inbox).toEqual([{ ...entry('m1', 1), route: 'bot' }]);
+  // A later plain failure keeps it; a change of owner (refund) drops it.
+  expect(sticky && releaseHead(sticky, 'm1', T0)?.inbox).toEqual([{ ...entry('m1', 1), route: 'bot' }]);
+  expect(sticky && releaseHead(sticky, 'm1', T0, { refund: true })?.inbox).toEqual([entry('m1', 0)]);
 });
 
 test(`dead-lettering pops the head and keeps the last ${MAX_DEAD_LETTERS} letters`, () => {

@@ -289,6 +289,26 @@ describe('a change of owner', () => {
     expect((await stateOf(conversation))?.inbox).toBeUndefined();
   });
 
+  test('a message whose bot call timed out goes to the bot again after a handover, never to a second owner', async () => {
+    const conversation = await botConversation();
+    await appendAll(conversation, [text('m1', 'I want a human')]);
+    outside.mode('bot', 'hang');
+
+    await expect(drain(conversation)).rejects.toMatchObject({ kind: 'timeout' });
+    // The bot may have got it: it is remembered as the bot's.
+    expect((await stateOf(conversation))?.inbox).toEqual([
+      { message: expect.objectContaining({ id: 'm1' }), attempts: 1, route: 'bot' },
+    ]);
+
+    outside.mode('bot', 'ok');
+    await moveToAgent(conversation, `h-${conversation.conversationId}`);
+    await drain(conversation);
+
+    expect(botSaw(conversation.conversationId)).toEqual(['m1', 'm1']);
+    expect(deskSaw(conversation.conversationId)).toEqual([]);
+    expect((await stateOf(conversation))?.inbox).toBeUndefined();
+  });
+
   test('a session that ends after the head was taken for the desk, before the desk was called: the message goes to the bot', async () => {
     const agent = await seed(rig, 'agent', {
       conversationId: uniqueId('web'),
