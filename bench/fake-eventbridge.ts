@@ -1,10 +1,11 @@
 /** An EventBridge endpoint on 127.0.0.1 that accepts every PutEvents: the bench measures Baton, not a network. */
 import { createServer } from 'node:http';
 import * as z from 'zod';
+import { type LocalServer, listenLocal } from './local-server';
 
 const putEventsSchema = z.object({ Entries: z.array(z.unknown()) });
 
-export async function startFakeEventBridge(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startFakeEventBridge(): Promise<LocalServer> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -17,15 +18,5 @@ export async function startFakeEventBridge(): Promise<{ url: string; stop(): Pro
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenLocal(server);
 }

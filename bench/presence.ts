@@ -20,6 +20,7 @@ import { systemClock } from '../shared/domain/clock';
 import { createDynamo } from '../shared/store/client';
 import { DynamoPresenceCacheStore } from '../shared/store/presence-cache-repository';
 import { createTable } from '../shared/store/table';
+import { listenLocal } from './local-server';
 import type { BenchRow } from './report';
 
 const CONTAINERS = 10;
@@ -50,19 +51,13 @@ async function startPresenceApi(): Promise<PresenceApi> {
     }, PRESENCE_LATENCY_MS);
     timers.add(timer);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const local = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: local.url,
     calls,
     async stop() {
       for (const timer of timers) clearTimeout(timer);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await local.stop();
     },
   };
 }

@@ -12,7 +12,6 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import {
-  CreateTableCommand,
   type DynamoDBClient,
   TransactionCanceledException,
   TransactWriteItemsCommand,
@@ -21,6 +20,8 @@ import autocannon from 'autocannon';
 import * as z from 'zod';
 import { type LocalStack, startLocalStack } from '../infra/local/stack';
 import { hasValidSignature, sign } from '../shared/http/signature';
+import { createTable } from '../shared/store/table';
+import { listenLocal } from './local-server';
 import type { BenchRow } from './report';
 
 const TENANT = 'demo';
@@ -102,20 +103,8 @@ function idsOf(body: string): z.infer<typeof floorMessageSchema> | undefined {
  * schemas, no events, no drain behind it.
  */
 async function startFloor(dynamo: DynamoDBClient): Promise<{ url: string; stop(): Promise<void> }> {
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: FLOOR_TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  // Baton's own table: the floor writes the same kind of items into the same shape.
+  await createTable(dynamo, FLOOR_TABLE);
   const server: Server = createServer((request, response) => {
     void (async () => {
       const body = await readBody(request);
@@ -168,19 +157,7 @@ async function startFloor(dynamo: DynamoDBClient): Promise<{ url: string; stop()
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listenLocal(server);
 }
 
 export async function measureThroughput(): Promise<BenchRow[]> {
