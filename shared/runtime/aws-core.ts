@@ -25,7 +25,7 @@ export interface AwsCore extends CorePorts {
   doc: DynamoDBDocumentClient;
 }
 
-export const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: SDK_REQUEST_HANDLER };
+const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: SDK_REQUEST_HANDLER };
 
 let core: AwsCore | undefined;
 
