@@ -5,7 +5,12 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE_BANNER, BUNDLE_MAIN_FIELDS, BUNDLE_TARGET } from '../infra/aws/bundling';
+import {
+  BUNDLE_BANNER,
+  BUNDLE_MAIN_FIELDS,
+  BUNDLE_SOURCES_CONTENT,
+  BUNDLE_TARGET,
+} from '../infra/aws/bundling';
 import { FUNCTIONS } from '../infra/topology';
 
 export interface Bundle {
@@ -37,6 +42,7 @@ export async function buildBundles(outDir: string, tenantsJson: string): Promise
       mainFields: BUNDLE_MAIN_FIELDS,
       minify: true,
       sourcemap: true,
+      sourcesContent: BUNDLE_SOURCES_CONTENT,
       banner: { js: BUNDLE_BANNER },
       logLevel: 'error',
     });

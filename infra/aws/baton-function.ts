@@ -8,7 +8,13 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionDeclaration } from '../topology';
-import { BUNDLE_BANNER, BUNDLE_MAIN_FIELDS, BUNDLE_TARGET, FUNCTION_NODE_OPTIONS } from './bundling';
+import {
+  BUNDLE_BANNER,
+  BUNDLE_MAIN_FIELDS,
+  BUNDLE_SOURCES_CONTENT,
+  BUNDLE_TARGET,
+  FUNCTION_NODE_OPTIONS,
+} from './bundling';
 
 /** Where the bundled tenant configuration sits in every function's package. */
 export const TENANTS_FILE = 'tenants.json';
@@ -67,6 +73,7 @@ export class BatonFunction extends NodejsFunction {
         format: OutputFormat.ESM,
         minify: true,
         sourceMap: true,
+        sourcesContent: BUNDLE_SOURCES_CONTENT,
         target: BUNDLE_TARGET,
         mainFields: BUNDLE_MAIN_FIELDS,
         // The SDK is bundled: smaller cold start than loading the runtime's copy from node_modules.
