@@ -1,7 +1,6 @@
 /** (bot, async) → receive bot answer → BotAnswered, the same event a synchronous bot reply becomes. */
 
-import { BotAnswered } from '../../shared/events/bot-answered';
-import { conversationEventMetadata, createEvent } from '../../shared/events/define';
+import { botAnswered } from '../../shared/events/bot-answered';
 import { notFound } from '../../shared/http/errors';
 import type { Runtime } from '../../shared/runtime/runtime';
 import type { BotAnswerPush } from './bot-answer-push';
@@ -15,11 +14,11 @@ export async function receiveBotAnswer(ports: Ports, tenantId: string, push: Bot
   // Pushed answer ids live in their own namespace: they can never collide with derived ones.
   const id = `push:${push.answerId}`;
   await ports.publisher.publish([
-    createEvent(BotAnswered, conversationEventMetadata(`answer:${id}`, tenantId, push.conversationId, now), {
-      tenantId,
-      conversationId: push.conversationId,
-      answer: { id, text: push.text, outputAdditions: push.outputAdditions, metadata: push.metadata },
-      channel: conversation.channel,
-    }),
+    botAnswered(
+      conversation,
+      { id, text: push.text, outputAdditions: push.outputAdditions, metadata: push.metadata },
+      undefined,
+      now,
+    ),
   ]);
 }

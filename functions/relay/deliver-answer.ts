@@ -1,5 +1,8 @@
-/** BotAnswered → deliver the answer's text to the user; an answer that asks for a handover starts one. */
-import { type ChannelRef, effectivePhase } from '../../shared/domain/conversation';
+/**
+ * BotAnswered → deliver the answer's text to the user; an answer that asks for a handover starts one.
+ * The answers of a pushing bot come this way, and those the drain could not send itself.
+ */
+import type { ChannelRef } from '../../shared/domain/conversation';
 import { handoverRequestOf } from '../../shared/domain/handover-trigger';
 import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
@@ -7,6 +10,7 @@ import { loadConversation } from '../../shared/flow/load-conversation';
 import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { once } from '../../shared/store/idempotency-repository';
+import { handoverCommandFor } from './answer-handover';
 
 type Ports = Pick<
   Runtime,
@@ -38,11 +42,6 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
 
   const additions = handoverRequestOf(answer, tenant.handoverEvent);
   if (!additions) return;
-  const request = {
-    type: 'requestHandover',
-    handoverId: `answer:${answer.id}`,
-    additions,
-  } as const;
   // Once per answer: a redelivered answer must not start a handover that already came and went.
   let outcome = 'duplicate';
   await once(
@@ -57,13 +56,7 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
     () => ports.clock.now(),
     async () => {
       const applied = await applyCommand(ports, tenantId, conversationId, (state, now) =>
-        // A handover request while one is under way or live changes nothing.
-        effectivePhase(state, now) === 'bot'
-          ? {
-              ...request,
-              pageUrl: delivery.pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
-            }
-          : undefined,
+        handoverCommandFor(answer, tenant, delivery.pageUrl, state, now),
       );
       outcome = applied.outcome;
     },

@@ -15,6 +15,7 @@ import { applyCommand } from '../../shared/flow/apply-command';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { askBot } from './ask-bot';
 import { forwardToAgent } from './forward-to-agent';
+import { relayAnswers } from './relay-answers';
 import { takeIntakeAnswer } from './take-intake-answer';
 
 export type DeliveryPorts = Pick<
@@ -29,16 +30,23 @@ export interface Delivered {
   state: Conversation;
 }
 
+export interface DeliveryOptions {
+  /** The owner an earlier, timed-out attempt may have reached; it gets the message again rather than a new owner. */
+  stickyRoute?: Route | undefined;
+  /** A `performance.now()` time after which the bot's answers are not sent here but by events. */
+  sendUntil: number;
+}
+
 /**
- * Throws when the owner could not take the message. `stickyRoute`: the owner an earlier, timed-out
- * attempt may have reached; it gets the message again rather than a new owner.
+ * Throws when the owner could not take the message. The state returned may have the message popped
+ * already (the bot's answers are relayed and the message popped in one write).
  */
 export async function deliverUserMessage(
   ports: DeliveryPorts,
   tenant: TenantConfig,
   conversation: Conversation,
   message: UserMessage,
-  stickyRoute?: Route,
+  options: DeliveryOptions,
 ): Promise<Delivered> {
   const { tenantId, conversationId } = conversation;
   let state = conversation;
@@ -90,11 +98,11 @@ export async function deliverUserMessage(
     if (applied.outcome !== 'missing') state = applied.state;
   }
 
-  const route = stickyRoute ?? routeFor(effectivePhase(state, ports.clock.now()));
+  const route = options.stickyRoute ?? routeFor(effectivePhase(state, ports.clock.now()));
   const turn = { tenantId, conversationId, message };
   if (route === 'bot') {
-    await askBot(ports, tenant, state, turn);
-    return { route, state };
+    const answers = await askBot(ports, tenant, state, turn);
+    return { route, state: await relayAnswers(ports, tenant, state, message, answers, options.sendUntil) };
   }
   const after =
     route === 'agent'

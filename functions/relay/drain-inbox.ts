@@ -28,6 +28,8 @@ type Ports = DeliveryPorts & Pick<Runtime, 'metrics'>;
 export const HOLD_MS = 65_000;
 /** No new message is started after this; the rest is left to a fresh invocation (a MessagesWaiting). */
 export const DRAIN_BUDGET_MS = 20_000;
+/** No answer is sent by the drain after this: it leaves a channel's whole timeout before the relay's. */
+export const SEND_ANSWERS_BUDGET_MS = 25_000;
 
 export async function drainInbox(
   ports: Ports,
@@ -53,7 +55,7 @@ export async function drainInbox(
     );
     if (!taken) return;
     // A message appended after the last write here brings its own MessagesWaiting: no need to look.
-    if (!(await deliverHead(ports, tenant, taken))?.inbox?.length) return;
+    if (!(await deliverHead(ports, tenant, taken, started + SEND_ANSWERS_BUDGET_MS))?.inbox?.length) return;
   }
 }
 
@@ -62,6 +64,7 @@ async function deliverHead(
   ports: Ports,
   tenant: TenantConfig,
   state: Conversation,
+  sendUntil: number,
 ): Promise<Conversation | undefined> {
   const { tenantId, conversationId } = state;
   const head = headOf(state);
@@ -75,7 +78,10 @@ async function deliverHead(
   };
   let route: Route = head.route ?? routeFor(effectivePhase(state, ports.clock.now()));
   try {
-    ({ route, state: known } = await deliverUserMessage(ports, tenant, state, head.message, head.route));
+    ({ route, state: known } = await deliverUserMessage(ports, tenant, state, head.message, {
+      stickyRoute: head.route,
+      sendUntil,
+    }));
   } catch (error) {
     // Not a failure: the owner changed under the delivery, and the next round asks the new one.
     if (error instanceof OwnerChangedError)
@@ -104,6 +110,7 @@ async function deliverHead(
     );
     throw error;
   }
+  // Unless the delivery popped it in its own write already (then this changes nothing).
   return settle((current, now) => popHead(current, id, now));
 }
 

@@ -28,9 +28,17 @@ export type Applied =
   | { outcome: 'missing' };
 
 /**
- * `decide` sees the current state and returns the command to apply, or undefined to leave it. It may
- * run several times (once per lost race), so it must not have effects of its own. `known`, a state
- * the caller just read, saves the first read (a stale one costs one lost race, nothing else).
+ * A change that rides along in the command's write (one request, not two): it returns the next state
+ * (version one up, as every change does) or undefined when it does not apply. Events it adds to the
+ * outbox are published with the command's.
+ */
+export type Alongside = (state: Conversation, now: number) => Conversation | undefined;
+
+/**
+ * `decide` sees the current state (after `alongside`, if any) and returns the command to apply, or
+ * undefined to leave it. Both may run several times (once per lost race), so they must not have
+ * effects of their own. `known`, a state the caller just read, saves the first read (a stale one
+ * costs one lost race, nothing else).
  */
 export async function applyCommand(
   ports: Ports,
@@ -38,6 +46,7 @@ export async function applyCommand(
   conversationId: string,
   decide: (state: Conversation, now: number) => Command | undefined,
   known?: Conversation,
+  alongside?: Alongside,
 ): Promise<Applied> {
   let effects: Effect[] = [];
   const written = await writeConversation(
@@ -45,19 +54,22 @@ export async function applyCommand(
     tenantId,
     conversationId,
     (state, now) => {
-      const command = decide(state, now);
-      if (!command) return undefined;
-      let next: ReturnType<typeof transition>;
+      effects = [];
+      const changed = alongside?.(state, now);
+      // The command's transition counts the version up once more; one write is one version.
+      const base = changed ? { ...changed, version: state.version } : state;
+      const command = decide(base, now);
+      let next: ReturnType<typeof transition> | undefined;
       try {
-        next = transition(state, command, now);
+        next = command ? transition(base, command, now) : undefined;
       } catch (error) {
-        if (error instanceof IllegalTransitionError) return undefined;
-        throw error;
+        if (!(error instanceof IllegalTransitionError)) throw error;
       }
+      if (!next) return changed;
       effects = next.effects;
       // Events an earlier writer could not publish stay in the outbox until someone does.
       const outbox = [
-        ...(state.outbox ?? []),
+        ...(base.outbox ?? []),
         ...eventsFor(next.state, next.effects, now),
         ...drainOnNewOwner(state, next.state, now),
       ];

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
 import { MESSAGE_DEDUPE_SECONDS } from '../../../functions/ingest/receive-user-message';
 import { drainInbox, HOLD_MS } from '../../../functions/relay/drain-inbox';
+import { relayAnswers } from '../../../functions/relay/relay-answers';
 import { OutsideCallError } from '../../../shared/clients/http';
 import {
   type ChannelRef,
@@ -109,6 +110,16 @@ const deskSaw = (conversationId: string): string[] =>
       return body.messageId;
     });
 
+const webDelivery = z.object({ conversationId: z.string(), text: z.string() }).strict();
+
+/** The texts the web chat endpoint received for one conversation, in order. */
+const userSaw = (conversationId: string): string[] =>
+  outside
+    .of('web')
+    .map((request) => jsonBody(request, webDelivery))
+    .filter((body) => body.conversationId === conversationId)
+    .map((body) => body.text);
+
 const text = (id: string, body = `text of ${id}`): UserMessage => ({
   id,
   text: body,
@@ -180,16 +191,16 @@ describe('arrival order', () => {
       ids.map((id) => text(id)),
     );
 
-    // The first delivery is held (its BotAnswered publish waits) until the three other drains are
-    // done, so they run while it is under way; one that took the held head as well would be held
-    // too (the fallback lets it go) and the bot would see m1 twice.
+    // The first delivery is held (its answer's send waits) until the three other drains are done,
+    // so they run while it is under way; one that took the held head as well would be held too
+    // (the fallback lets it go) and the bot would see m1 twice.
     const gate = deferred();
     const held: Runtime = {
       ...rig.runtime,
-      publisher: {
-        publish: async (events) => {
+      channels: {
+        send: async (to, message) => {
           await gate.promise;
-          await rig.publisher.publish(events);
+          await rig.runtime.channels.send(to, message);
         },
       },
     };
@@ -212,9 +223,9 @@ describe('arrival order', () => {
       messageId: 'm1',
       text: 'text of m1',
     });
-    expect(rig.publisher.published(conversationId)).toEqual(
-      ids.map((id) => ['BotAnswered', `answer:${id}:0`]),
-    );
+    // Each answer went to the user from the drain, none through an event.
+    expect(userSaw(conversationId)).toEqual(ids.map(() => 'noted'));
+    expect(rig.publisher.published(conversationId)).toEqual([]);
     const stored = await stateOf(conversation);
     expect(stored?.inbox).toBeUndefined();
     expect(stored?.deadLetters).toBeUndefined();
@@ -349,6 +360,92 @@ describe('a change of owner', () => {
   });
 });
 
+describe("the bot's answers", () => {
+  const TWO_ANSWERS = JSON.stringify({
+    answers: [{ text: 'One moment' }, { text: 'Connecting you', outputAdditions: { livechat: true } }],
+  });
+
+  test('go to the user from the drain, in order; the one asking for a handover starts it in the write that pops the message', async () => {
+    outside.answer('bot', TWO_ANSWERS);
+    const conversation = await botConversation();
+    const { conversationId } = conversation;
+    await appendAll(conversation, [text('m1', 'I want a human')]);
+    const appended = await stateOf(conversation);
+
+    await drain(conversation);
+
+    expect(userSaw(conversationId)).toEqual(['One moment', 'Connecting you']);
+    const stored = await stateOf(conversation);
+    expect(stored).toMatchObject({ phase: 'presence', handover: { id: 'answer:m1:1' } });
+    expect(stored?.inbox).toBeUndefined();
+    // Two writes after the append: the take, then the pop with the handover (no pop of its own).
+    expect(stored?.version).toBe((appended?.version ?? 0) + 2);
+    // The answers were sent, not published; the handover's event is the only one.
+    expect(rig.publisher.published(conversationId)).toEqual([['HandoverRequested', 'requested:answer:m1:1']]);
+  });
+
+  test('one the channel fails on goes on as an event with those after it, in the same write as the pop: the bot is asked once', async () => {
+    outside.answer('bot', TWO_ANSWERS);
+    outside.mode('web', '5xx');
+    const conversation = await botConversation();
+    const { conversationId } = conversation;
+    await appendAll(conversation, [text('m1'), text('m2')]);
+
+    await drain(conversation);
+
+    // m1's first answer failed, so both of its answers and both of m2's went on as events.
+    expect(botSaw(conversationId)).toEqual(['m1', 'm2']);
+    expect(outside.of('web')).toHaveLength(2);
+    expect(rig.publisher.published(conversationId)).toEqual([
+      ['BotAnswered', 'answer:m1:0'],
+      ['BotAnswered', 'answer:m1:1'],
+      ['BotAnswered', 'answer:m2:0'],
+      ['BotAnswered', 'answer:m2:1'],
+    ]);
+    const stored = await stateOf(conversation);
+    expect(stored).toMatchObject({ phase: 'bot' });
+    expect(stored?.inbox).toBeUndefined();
+    expect(stored?.outbox).toBeUndefined();
+    expect(rig.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'answer not sent by the drain; it goes on as an event',
+      }),
+    );
+  });
+
+  test('past the send budget none is sent by the drain: all go on as events, the message popped', async () => {
+    const conversation = await botConversation();
+    const { tenantId, conversationId } = conversation;
+    await appendAll(conversation, [text('m1')]);
+    const taken = await rig.store.takeInboxHead(tenantId, conversationId, rig.clock.now(), HOLD_MS);
+    if (!taken) throw new Error('the head was not taken');
+    const tenant = rig.runtime.tenants.get(tenantId);
+    if (!tenant) throw new Error('no tenant');
+
+    await relayAnswers(
+      rig.runtime,
+      tenant,
+      taken,
+      text('m1'),
+      [
+        { id: 'm1:0', text: 'late' },
+        { id: 'm1:1', text: 'later', outputAdditions: { livechat: true } },
+      ],
+      performance.now() - 1,
+    );
+
+    expect(outside.of('web')).toEqual([]);
+    expect(rig.publisher.published(conversationId)).toEqual([
+      ['BotAnswered', 'answer:m1:0'],
+      ['BotAnswered', 'answer:m1:1'],
+    ]);
+    // The handover is asked for by its answer's event, not here.
+    expect(await stateOf(conversation)).toMatchObject({ phase: 'bot' });
+    expect((await stateOf(conversation))?.inbox).toBeUndefined();
+  });
+});
+
 describe('a failing head', () => {
   test('a 5xx from the bot gives the head back; the third failure dead-letters it and the drain goes on to the next', async () => {
     outside.mode('bot', '5xx');
@@ -397,7 +494,7 @@ describe('a failing head', () => {
     await drain(conversation);
 
     expect(botSaw(conversationId)).toEqual(['m1', 'm1', 'm1', 'm2', 'm2']);
-    expect(rig.publisher.published(conversationId)).toEqual([['BotAnswered', 'answer:m2:0']]);
+    expect(userSaw(conversationId)).toEqual(['noted']);
     const stored = await stateOf(conversation);
     expect(stored?.inbox).toBeUndefined();
     expect(stored?.deadLetters).toEqual(afterThird?.deadLetters);

@@ -1,0 +1,94 @@
+/**
+ * The bot's answers to the message the drain holds → the user, in order, from the drain itself; then
+ * one write pops the message and, when an answer asks for it, starts the handover. No event, no
+ * once-only claim: the drain's hold already makes it the only sender, and its pop is the record.
+ *
+ * An answer that cannot be sent here (the channel failed, or the drain is short of time) goes on as
+ * a BotAnswered event in that same write, with the answers after it; the relay delivers those with
+ * retries and claims, as it does a pushing bot's.
+ */
+import { OutsideCallError } from '../../shared/clients/http';
+import type { TenantConfig } from '../../shared/config/tenants';
+import type { Conversation } from '../../shared/domain/conversation';
+import { popHead } from '../../shared/domain/inbox';
+import { botAnswered } from '../../shared/events/bot-answered';
+import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
+import { applyCommand } from '../../shared/flow/apply-command';
+import { errorFields } from '../../shared/log/logger';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { asksForHandover, handoverCommandFor } from './answer-handover';
+
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'channels' | 'logger'>;
+
+/**
+ * `state`: the conversation as the drain holds it. `sendUntil`: a `performance.now()` time after
+ * which no send is started here (each may take the channel's whole timeout). Returns the state
+ * written, the message popped.
+ */
+export async function relayAnswers(
+  ports: Ports,
+  tenant: TenantConfig,
+  state: Conversation,
+  message: UserMessage,
+  answers: readonly BotAnswer[],
+  sendUntil: number,
+): Promise<Conversation> {
+  const { tenantId, conversationId, channel } = state;
+  const sent = await sendInOrder(ports, state, answers, sendUntil);
+  const now = ports.clock.now();
+  const unsent = answers
+    .slice(sent)
+    .map((answer) => botAnswered({ tenantId, conversationId, channel }, answer, message.pageUrl, now));
+  // The first answer sent that asks for a handover starts it; an unsent one asks through its event.
+  const asking = answers.slice(0, sent).find((answer) => asksForHandover(answer, tenant));
+  let popped = false;
+  const applied = await applyCommand(
+    ports,
+    tenantId,
+    conversationId,
+    (current, at) => (asking ? handoverCommandFor(asking, tenant, message.pageUrl, current, at) : undefined),
+    state,
+    (current, at) => {
+      const next = popHead(current, message.id, at);
+      popped = next !== undefined;
+      return next && unsent.length ? { ...next, outbox: [...(next.outbox ?? []), ...unsent] } : next;
+    },
+  );
+  // Only after a hold ran out could the head be another's: the unsent answers still go out.
+  if (!popped && unsent.length) await ports.publisher.publish(unsent);
+  if (asking)
+    ports.logger.info(
+      applied.outcome === 'applied' && applied.effects.length
+        ? 'handover requested'
+        : 'handover request ignored',
+      { tenantId },
+    );
+  return applied.outcome === 'missing' ? state : applied.state;
+}
+
+/** Sends the answers' texts in order until one fails or time runs short; returns how many went. */
+async function sendInOrder(
+  ports: Ports,
+  to: Conversation,
+  answers: readonly BotAnswer[],
+  sendUntil: number,
+): Promise<number> {
+  let sent = 0;
+  for (const answer of answers) {
+    if (answer.text) {
+      if (performance.now() > sendUntil) break;
+      try {
+        await ports.channels.send(to, { text: answer.text });
+      } catch (error) {
+        // A send that timed out may have arrived: its event may send it twice, as any retry would.
+        ports.logger.warn('answer not sent by the drain; it goes on as an event', {
+          retryable: error instanceof OutsideCallError ? error.retryable : undefined,
+          ...errorFields(error),
+        });
+        break;
+      }
+    }
+    sent += 1;
+  }
+  return sent;
+}
