@@ -53,6 +53,7 @@ export async function postAgentMessage(
         tenantId: tenant.id,
         conversationId,
         handoverId,
+        channel: applied.state.channel,
         messageId,
         text: message.text,
         signOff: message.signOff,

@@ -1,6 +1,6 @@
 /** What the user, the bot and the desk are told as a handover moves: declined, started, agent messages, ended. */
 
-import type { EndReason } from '../../shared/domain/conversation';
+import type { ChannelRef, EndReason } from '../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_EXPIRED } from '../../shared/domain/handover-trigger';
 import { loadConversation } from '../../shared/flow/load-conversation';
 import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
@@ -26,17 +26,28 @@ interface HandoverRef {
   handoverId: string;
 }
 
+type NoticeRef = HandoverRef & { channel?: ChannelRef | undefined };
+
 async function context(ports: Ports, ref: HandoverRef) {
   const tenant = ports.tenants.get(ref.tenantId);
   const conversation = await loadConversation(ports, ref.tenantId, ref.conversationId);
   return tenant && conversation ? { tenant, conversation } : undefined;
 }
 
+/** Whom to tell: the event names the channel (no read); one from an earlier version is looked up. */
+async function userOf(ports: Ports, ref: NoticeRef) {
+  const tenant = ports.tenants.get(ref.tenantId);
+  if (!tenant) return undefined;
+  const { tenantId, conversationId } = ref;
+  const channel = ref.channel ?? (await loadConversation(ports, tenantId, conversationId))?.channel;
+  return channel ? { tenant, user: { tenantId, conversationId, channel } } : undefined;
+}
+
 export async function handoverDeclined(
   ports: Ports,
-  event: HandoverRef & { reason: 'no_agents' | 'intake_abandoned' | 'failed' },
+  event: NoticeRef & { reason: 'no_agents' | 'intake_abandoned' | 'failed' },
 ): Promise<void> {
-  const found = await context(ports, event);
+  const found = await userOf(ports, event);
   if (!found) return;
   const { messages } = found.tenant;
   const text = {
@@ -44,27 +55,27 @@ export async function handoverDeclined(
     intake_abandoned: messages.intakeCancelled,
     failed: messages.handoverFailed,
   }[event.reason];
-  await tellUser(ports, found.conversation, `declined:${event.handoverId}`, { text });
+  await tellUser(ports, found.user, `declined:${event.handoverId}`, { text });
 }
 
-export async function sessionStarted(ports: Ports, event: HandoverRef): Promise<void> {
-  const found = await context(ports, event);
+export async function sessionStarted(ports: Ports, event: NoticeRef): Promise<void> {
+  const found = await userOf(ports, event);
   if (!found) return;
-  await tellUser(ports, found.conversation, `started:${event.handoverId}`, {
+  await tellUser(ports, found.user, `started:${event.handoverId}`, {
     text: found.tenant.messages.agentJoined,
   });
 }
 
 export async function agentMessaged(
   ports: Ports,
-  event: HandoverRef & { messageId: string; text: string; signOff: boolean },
+  event: NoticeRef & { messageId: string; text: string; signOff: boolean },
 ): Promise<void> {
-  const found = await context(ports, event);
+  const found = await userOf(ports, event);
   if (!found) return;
   const buttons = event.signOff
     ? [{ payload: LIVECHAT_SESSION_END, title: found.tenant.messages.signOffButton }]
     : undefined;
-  await tellUser(ports, found.conversation, `agent:${event.messageId}`, {
+  await tellUser(ports, found.user, `agent:${event.messageId}`, {
     text: event.text,
     ...(buttons ? { buttons } : {}),
   });

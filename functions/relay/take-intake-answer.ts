@@ -5,6 +5,7 @@
  */
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Command, Conversation } from '../../shared/domain/conversation';
+import { popHead } from '../../shared/domain/inbox';
 import { answerIntake, type IntakeStep, questionText } from '../../shared/domain/intake';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { tellUser } from '../../shared/flow/tell-user';
@@ -25,17 +26,24 @@ export async function takeIntakeAnswer(
   conversation?: Conversation,
 ): Promise<Conversation | undefined> {
   const { tenantId, conversationId, message } = turn;
+  const stepOf = (state: Conversation): IntakeStep | undefined => {
+    const progress = state.handover?.intake;
+    // lastMessageId: a delivery that died after applying is retried; the answer is not taken twice.
+    if (state.phase !== 'intake' || !progress || progress.lastMessageId === message.id) return undefined;
+    return answerIntake(tenant.intake, progress, message.text ?? message.payload);
+  };
   const applied = await applyCommand(
     ports,
     tenantId,
     conversationId,
     (state) => {
-      const progress = state.handover?.intake;
-      // lastMessageId: a delivery that died after applying is retried; the answer is not taken twice.
-      if (state.phase !== 'intake' || !progress || progress.lastMessageId === message.id) return undefined;
-      return commandFor(answerIntake(tenant.intake, progress, message.text ?? message.payload), message.id);
+      const step = stepOf(state);
+      return step && commandFor(step, message.id);
     },
     conversation,
+    // An answer that ends the intake leaves nothing to say here, so its message is popped in the
+    // same write; one that asks again is popped by the drain once the question went out.
+    (state, now) => (endsIntake(stepOf(state)) ? popHead(state, message.id, now) : undefined),
   );
   if (applied.outcome === 'missing') return undefined;
   const taken = applied.outcome === 'applied' || applied.state.handover?.intake?.lastMessageId === message.id;
@@ -60,6 +68,9 @@ export async function takeIntakeAnswer(
   ports.logger.info(reask ? 'intake question re-asked' : 'intake question asked', { step: progress.step });
   return state;
 }
+
+const endsIntake = (step: IntakeStep | undefined): boolean =>
+  step?.kind === 'completed' || step?.kind === 'abandoned';
 
 function commandFor(step: IntakeStep, messageId: string): Command {
   switch (step.kind) {

@@ -2,9 +2,11 @@
 import * as z from 'zod/mini';
 import { nonEmptyString } from '../validation/zod';
 import { defineEvent } from './define';
-import { conversationRefSchema } from './shapes';
+import { channelRefSchema, conversationRefSchema } from './shapes';
 
 const handoverRef = z.extend(conversationRefSchema, { handoverId: nonEmptyString() });
+/** An event with something to tell the user names the channel, so telling needs no read (absent in earlier ones). */
+const userNoticeRef = z.extend(handoverRef, { channel: z.optional(channelRefSchema) });
 
 /** relay / ingest → check-presence: a handover was requested and the conversation left the bot. */
 export const HandoverRequested = defineEvent(
@@ -34,20 +36,20 @@ export const IntakeCompleted = defineEvent(
 export const HandoverDeclined = defineEvent(
   'HandoverDeclined',
   1,
-  z.extend(handoverRef, {
+  z.extend(userNoticeRef, {
     reason: z.enum(['no_agents', 'intake_abandoned', 'failed']),
     stage: z.optional(z.string()),
   }),
 );
 
 /** hand-over / agent-api (claim) → relay: the agent holds the conversation. */
-export const SessionStarted = defineEvent('SessionStarted', 1, handoverRef);
+export const SessionStarted = defineEvent('SessionStarted', 1, userNoticeRef);
 
 /** agent-api → relay: an agent's message, or its sign-off (a confirm button), for the user. */
 export const AgentMessaged = defineEvent(
   'AgentMessaged',
   1,
-  z.extend(handoverRef, {
+  z.extend(userNoticeRef, {
     messageId: nonEmptyString(),
     text: nonEmptyString(),
     signOff: z.boolean(),

@@ -14,6 +14,8 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
   const { tenantId, conversationId } = after;
   const meta = (id: string) => conversationEventMetadata(id, tenantId, conversationId, now);
   const ref = { tenantId, conversationId };
+  // Where the user is told, for the events that tell them something.
+  const notice = { ...ref, channel: after.channel };
   return effects.map((effect) => eventFor(effect));
 
   function eventFor(effect: Effect): OutgoingEvent {
@@ -38,25 +40,25 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
         });
       case 'notifyNoAgents':
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
-          ...ref,
+          ...notice,
           handoverId,
           reason: 'no_agents',
         });
       case 'intakeAbandoned':
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
-          ...ref,
+          ...notice,
           handoverId,
           reason: 'intake_abandoned',
         });
       case 'notifyHandoverFailed':
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
-          ...ref,
+          ...notice,
           handoverId,
           reason: 'failed',
           stage: effect.stage,
         });
       case 'sessionStarted':
-        return createEvent(SessionStarted, meta(`started:${handoverId}`), { ...ref, handoverId });
+        return createEvent(SessionStarted, meta(`started:${handoverId}`), { ...notice, handoverId });
       case 'sessionEnded':
         return createEvent(SessionEnded, meta(`ended:${handoverId}`), {
           ...ref,

@@ -134,6 +134,26 @@ test('answers move through the questions, an invalid one is re-asked, the last c
   });
 });
 
+test('the answer that completes the intake is taken and popped in one write; one that asks on is popped after its question went out', async () => {
+  const conversation = await intakeOf();
+  const { conversationId } = conversation;
+  const versionAfter = async () => (await rig.state('acme', conversationId))?.version ?? 0;
+
+  await answer(conversation, 'm-1', 'Ada Lovelace');
+  // The append, the take, the answer, the pop.
+  expect(await versionAfter()).toBe(conversation.version + 4);
+  await answer(conversation, 'm-2', 'ada@example.com');
+  expect(await versionAfter()).toBe(conversation.version + 8);
+
+  await answer(conversation, 'm-3', '2');
+  // The append, the take, then the answer with the pop.
+  expect(await versionAfter()).toBe(conversation.version + 11);
+  const stored = await rig.state('acme', conversationId);
+  expect(stored).toMatchObject({ phase: 'handing_over' });
+  expect(stored?.inbox).toBeUndefined();
+  expect(webTexts(conversationId)).toEqual([QUESTIONS.email.prompt, TOPIC_TEXT]);
+});
+
 test('three invalid answers to one question abandon the intake: bot + HandoverDeclined(intake_abandoned)', async () => {
   const conversation = await intakeOf();
   const { conversationId } = conversation;
@@ -154,6 +174,7 @@ test('three invalid answers to one question abandon the intake: bot + HandoverDe
     tenantId: 'acme',
     conversationId,
     handoverId,
+    channel: conversation.channel,
     reason: 'intake_abandoned',
   });
 });

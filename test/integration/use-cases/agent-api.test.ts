@@ -105,6 +105,7 @@ describe('postAgentMessage', () => {
       tenantId: 'acme',
       conversationId,
       handoverId,
+      channel: conversation.channel,
       messageId: 'desk-1',
       text: 'Hello, this is Grace.',
       signOff: false,

@@ -91,6 +91,7 @@ test('MSC answers Offline → back to the bot with agentStatus offline, Handover
     tenantId: 'acme',
     conversationId: conversation.conversationId,
     handoverId,
+    channel: conversation.channel,
     reason: 'no_agents',
   });
 });

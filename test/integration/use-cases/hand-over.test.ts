@@ -91,7 +91,12 @@ test('MSC accepts → agent, lock until now + lockMinutes, SessionStarted; the r
     conversationId,
   });
   expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverId}`]]);
-  expect(rig.publisher.events[0]?.detail.data).toEqual({ tenantId: 'acme', conversationId, handoverId });
+  expect(rig.publisher.events[0]?.detail.data).toEqual({
+    tenantId: 'acme',
+    conversationId,
+    handoverId,
+    channel: conversation.channel,
+  });
 });
 
 test('a web chat without a web store routes on its page URL, without a skill on empty keywords, and Web Conversations is told', async () => {
@@ -183,6 +188,7 @@ test.each(deskFailures)(
       tenantId: 'acme',
       conversationId,
       handoverId,
+      channel: conversation.channel,
       reason: 'failed',
       stage,
     });
