@@ -10,6 +10,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -100,11 +101,16 @@ export interface ConversationRepositoryOptions {
   retentionSeconds: number;
 }
 
+/** How long a quiet conversation is kept before DynamoDB TTL deletes it. */
+export const CONVERSATION_RETENTION_SECONDS = 30 * 24 * 3600;
+
 export class DynamoConversationStore implements ConversationStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly options: ConversationRepositoryOptions = { retentionSeconds: 30 * 24 * 3600 },
+    private readonly options: ConversationRepositoryOptions = {
+      retentionSeconds: CONVERSATION_RETENTION_SECONDS,
+    },
   ) {}
 
   async get(tenantId: string, conversationId: string, now: number): Promise<Conversation | undefined> {
@@ -141,69 +147,12 @@ export class DynamoConversationStore implements ConversationStore {
     dedupe: MessageDedupe,
     now: number,
   ): Promise<AppendResult> {
-    const { tenantId, conversationId } = fresh;
-    const nowSeconds = toEpochSeconds(now);
-    const entry: InboxEntry = { message, attempts: 0 };
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    ...idempotencyKey(tenantId, dedupe.scope, `${conversationId}#${message.id}`),
-                    status: 'completed',
-                    [TTL_ATTRIBUTE]: nowSeconds + dedupe.retentionSeconds,
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
-                  ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-                  ExpressionAttributeValues: { ':now': nowSeconds },
-                },
-              },
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: conversationKey(tenantId, conversationId),
-                  // The first message creates the conversation: every field is set only where absent.
-                  UpdateExpression: [
-                    'SET tenantId = if_not_exists(tenantId, :tenantId)',
-                    'conversationId = if_not_exists(conversationId, :conversationId)',
-                    'channel = if_not_exists(channel, :channel)',
-                    'phase = if_not_exists(phase, :phase)',
-                    'createdAt = if_not_exists(createdAt, :nowMs)',
-                    'updatedAt = :nowMs',
-                    '#version = if_not_exists(#version, :zero) + :one',
-                    'inbox = list_append(if_not_exists(inbox, :empty), :entry)',
-                    'sweepShard = :shard',
-                    'lockExpiresAt = :due',
-                    '#ttl = :ttl',
-                  ].join(', '),
-                  ConditionExpression:
-                    'attribute_not_exists(pk) OR (#ttl > :now AND channel.#type = :channelType AND (attribute_not_exists(inbox) OR size(inbox) < :maxInbox))',
-                  ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#version': 'version', '#type': 'type' },
-                  ExpressionAttributeValues: {
-                    ':tenantId': tenantId,
-                    ':conversationId': conversationId,
-                    ':channel': fresh.channel,
-                    ':phase': fresh.phase,
-                    ':nowMs': now,
-                    ':zero': 0,
-                    ':one': 1,
-                    ':empty': [],
-                    ':entry': [entry],
-                    ':shard': sweepShard(tenantId, conversationId),
-                    ':due': now + INBOX_GRACE_MS,
-                    ':ttl': nowSeconds + this.options.retentionSeconds,
-                    ':now': nowSeconds,
-                    ':channelType': fresh.channel.type,
-                    ':maxInbox': MAX_INBOX,
-                  },
-                },
-              },
-            ],
-          }),
+          new TransactWriteCommand(
+            appendTransaction(this.tableName, fresh, message, dedupe, now, this.options.retentionSeconds),
+          ),
         );
         return 'appended';
       } catch (error) {
@@ -457,4 +406,79 @@ export class DynamoConversationStore implements ConversationStore {
     if (typeof ttl === 'number' && ttl <= toEpochSeconds(now)) return undefined;
     return parseConversationItem(item);
   }
+}
+
+/**
+ * The one request that appends a user message: the message id's dedupe record and the message at
+ * the end of the inbox (the first message creates the conversation), both or neither. Exported so
+ * the benchmark can send the very same request without Baton around it.
+ */
+export function appendTransaction(
+  tableName: string,
+  fresh: Conversation,
+  message: UserMessage,
+  dedupe: MessageDedupe,
+  now: number,
+  retentionSeconds: number,
+): TransactWriteCommandInput {
+  const { tenantId, conversationId } = fresh;
+  const nowSeconds = toEpochSeconds(now);
+  const entry: InboxEntry = { message, attempts: 0 };
+  return {
+    TransactItems: [
+      {
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...idempotencyKey(tenantId, dedupe.scope, `${conversationId}#${message.id}`),
+            status: 'completed',
+            [TTL_ATTRIBUTE]: nowSeconds + dedupe.retentionSeconds,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        },
+      },
+      {
+        Update: {
+          TableName: tableName,
+          Key: conversationKey(tenantId, conversationId),
+          // The first message creates the conversation: every field is set only where absent.
+          UpdateExpression: [
+            'SET tenantId = if_not_exists(tenantId, :tenantId)',
+            'conversationId = if_not_exists(conversationId, :conversationId)',
+            'channel = if_not_exists(channel, :channel)',
+            'phase = if_not_exists(phase, :phase)',
+            'createdAt = if_not_exists(createdAt, :nowMs)',
+            'updatedAt = :nowMs',
+            '#version = if_not_exists(#version, :zero) + :one',
+            'inbox = list_append(if_not_exists(inbox, :empty), :entry)',
+            'sweepShard = :shard',
+            'lockExpiresAt = :due',
+            '#ttl = :ttl',
+          ].join(', '),
+          ConditionExpression:
+            'attribute_not_exists(pk) OR (#ttl > :now AND channel.#type = :channelType AND (attribute_not_exists(inbox) OR size(inbox) < :maxInbox))',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#version': 'version', '#type': 'type' },
+          ExpressionAttributeValues: {
+            ':tenantId': tenantId,
+            ':conversationId': conversationId,
+            ':channel': fresh.channel,
+            ':phase': fresh.phase,
+            ':nowMs': now,
+            ':zero': 0,
+            ':one': 1,
+            ':empty': [],
+            ':entry': [entry],
+            ':shard': sweepShard(tenantId, conversationId),
+            ':due': now + INBOX_GRACE_MS,
+            ':ttl': nowSeconds + retentionSeconds,
+            ':now': nowSeconds,
+            ':channelType': fresh.channel.type,
+            ':maxInbox': MAX_INBOX,
+          },
+        },
+      },
+    ],
+  };
 }
