@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
 import { nonEmptyString, safeParse } from '../validation/zod';
-import { ConfigError, parseTenants, type TenantConfig } from './tenants';
+import { ConfigError, lazyTenantDirectory, type TenantDirectory } from './tenants';
 
 const environmentSchema = z
   .object({
@@ -27,7 +27,7 @@ const environmentSchema = z
 export interface Environment {
   tableName: string;
   eventBusName: string;
-  tenants: TenantConfig[];
+  tenants: TenantDirectory;
   publicApiUrl: string;
   region: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -40,7 +40,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   return {
     tableName: data.TABLE_NAME,
     eventBusName: data.EVENT_BUS_NAME,
-    tenants: parseTenants(tenantsJson(data.BATON_TENANTS, data.BATON_TENANTS_FILE, data.LAMBDA_TASK_ROOT)),
+    tenants: lazyTenantDirectory(
+      tenantsJson(data.BATON_TENANTS, data.BATON_TENANTS_FILE, data.LAMBDA_TASK_ROOT),
+    ),
     publicApiUrl: data.PUBLIC_API_URL.replace(/\/+$/, ''),
     region: data.AWS_REGION,
     logLevel: data.LOG_LEVEL,

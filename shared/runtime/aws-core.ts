@@ -8,7 +8,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Environment, readEnvironment } from '../config/environment';
 import { secretsManagerResolver } from '../config/secrets-manager';
-import { tenantDirectory } from '../config/tenants';
 import { systemClock } from '../domain/clock';
 import { EventBridgePublisher } from '../events/eventbridge-publisher';
 import { createLogger } from '../log/logger';
@@ -45,7 +44,7 @@ export function createAwsCore(
     env,
     doc,
     clock: systemClock,
-    tenants: tenantDirectory(env.tenants),
+    tenants: env.tenants,
     secrets: secretsManagerResolver(new SecretsManagerClient({ region: env.region, ...SDK_CLIENT_OPTIONS })),
     conversations: new DynamoConversationStore(doc, env.tableName),
     idempotency: new DynamoIdempotencyStore(doc, env.tableName),

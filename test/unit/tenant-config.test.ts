@@ -1,4 +1,4 @@
-/** Tenant configuration as code: validated once at start, with errors that name the field. */
+/** Tenant configuration as code: validated at synth and on first use, with errors that name the field. */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -90,12 +90,40 @@ test('the Lambda environment fails fast, naming what is missing', () => {
   );
 });
 
+test('a function finds its tenants by id at once and checks each in full when first asked for it', () => {
+  const broken = { ...minimal, id: 'broken', bot: { ...minimal.bot, url: 'ftp://bot' } };
+  const env = {
+    TABLE_NAME: 'table',
+    EVENT_BUS_NAME: 'bus',
+    BATON_TENANTS: JSON.stringify([minimal, broken]),
+    PUBLIC_API_URL: 'https://api.example.com',
+  };
+  const { tenants } = readEnvironment(env);
+  expect(tenants.ids()).toEqual(['acme', 'broken']);
+  // The tenant as the full schema makes it (defaults filled in), the same object on every ask.
+  expect(tenants.get('acme')).toEqual(parseTenants([minimal])[0]);
+  expect(tenants.get('acme')).toBe(tenants.get('acme'));
+  expect(tenants.get('nobody')).toBeUndefined();
+  // A broken entry fails its own tenant, naming it and the field; the others go on.
+  expect(() => tenants.get('broken')).toThrow(ConfigError);
+  expect(() => tenants.get('broken')).toThrow(/tenant broken[\s\S]*bot\.url/);
+  // What finding a tenant needs is still checked at cold start.
+  expect(() => readEnvironment({ ...env, BATON_TENANTS: JSON.stringify([minimal, minimal]) })).toThrow(
+    'tenant ids must be unique',
+  );
+  expect(() =>
+    readEnvironment({ ...env, BATON_TENANTS: JSON.stringify([{ ...minimal, id: 'Acme' }]) }),
+  ).toThrow(ConfigError);
+  expect(() => readEnvironment({ ...env, BATON_TENANTS: '{"id":"acme"}' })).toThrow(ConfigError);
+});
+
 test('in AWS the tenants come from the file bundled into the function package', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-env-'));
   writeFileSync(path.join(dir, 'tenants.json'), JSON.stringify([minimal]));
   const env = { TABLE_NAME: 't', EVENT_BUS_NAME: 'b', PUBLIC_API_URL: 'https://api.example.com' };
   expect(
-    readEnvironment({ ...env, BATON_TENANTS_FILE: 'tenants.json', LAMBDA_TASK_ROOT: dir }).tenants[0]?.id,
+    readEnvironment({ ...env, BATON_TENANTS_FILE: 'tenants.json', LAMBDA_TASK_ROOT: dir }).tenants.get('acme')
+      ?.id,
   ).toBe('acme');
   rmSync(dir, { recursive: true, force: true });
 });
