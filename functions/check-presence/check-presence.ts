@@ -53,5 +53,7 @@ export async function checkPresence(ports: Ports, request: PresenceCheck): Promi
         conversation,
       );
     },
+    // The phase checked above is left by that write (or by another's): it records the check.
+    { recordedInState: true },
   );
 }

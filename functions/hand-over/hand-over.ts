@@ -96,5 +96,7 @@ export async function handOver(
         },
       );
     },
+    // The phase checked above is left by either write (or by the desk's claim): it records the handover.
+    { recordedInState: true },
   );
 }

@@ -88,6 +88,15 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
   }
 }
 
+export interface OnceOptions {
+  /**
+   * The work ends with a conversation write that its caller checks before claiming (a phase the
+   * work leaves), so that write is the record of the work done: the claim only has to keep
+   * concurrent duplicates out while it runs, and is not written a second time to say it completed.
+   */
+  recordedInState?: boolean;
+}
+
 /**
  * Runs `work` once per claim: a duplicate returns 'duplicate' without running it; a failure
  * releases the claim and rethrows so the sender's retry can do the work.
@@ -97,6 +106,7 @@ export async function once(
   claim: IdempotencyClaim,
   now: () => number,
   work: () => Promise<void>,
+  options: OnceOptions = {},
 ): Promise<ClaimResult> {
   if ((await store.claim(claim, now())) === 'duplicate') return 'duplicate';
   try {
@@ -105,6 +115,6 @@ export async function once(
     await store.release(claim);
     throw error;
   }
-  await store.complete(claim, now());
+  if (!options.recordedInState) await store.complete(claim, now());
   return 'claimed';
 }

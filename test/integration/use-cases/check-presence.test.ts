@@ -217,6 +217,17 @@ test('a redelivered event (same handover id), one after the other, asks presence
   });
 });
 
+test("a redelivery long after the first, past the claim's window, asks presence no more: the phase records the check", async () => {
+  const conversation = await whatsappInPresence();
+  await checkPresence(rig.runtime, requestOf(conversation));
+  // EventBridge may redeliver for up to 24 hours; the claim only kept duplicates out while it ran.
+  rig.setNow(T0 + 3_600_000);
+  await checkPresence(rig.runtime, requestOf(conversation));
+
+  expect(outside.of('presence')).toHaveLength(1);
+  expect(rig.publisher.published()).toEqual([['IntakeStarted', `intake:${handoverIdOf(conversation)}`]]);
+});
+
 test('the same event delivered 3 times at once asks presence once and publishes once', async () => {
   const conversation = await whatsappInPresence();
 

@@ -219,6 +219,20 @@ test('a redelivered IntakeCompleted, after and alongside the first, calls the de
   ]);
 });
 
+test("a redelivery long after the first, past the claim's window, calls the desk no more: the phase records the handover", async () => {
+  const conversation = await whatsappHandingOver();
+  await handOver(rig.runtime, eventOf(conversation));
+  // EventBridge may redeliver for up to 24 hours; the claim only kept duplicates out while it ran.
+  rig.setNow(T0 + 3_600_000);
+  await handOver(rig.runtime, eventOf(conversation));
+
+  expect(outside.of('msc')).toHaveLength(1);
+  expect(await rig.state('acme', conversation.conversationId)).toMatchObject({
+    phase: 'agent',
+    version: conversation.version + 1,
+  });
+});
+
 test('a stale IntakeCompleted (another handover, or not handing over) calls nobody and changes nothing', async () => {
   const handingOver = await whatsappHandingOver();
   const inIntake = await seed(rig, 'intake', { conversationId: uniqueId('web'), answers });
