@@ -11,7 +11,7 @@ import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<
   Runtime,
-  'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger'
+  'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger' | 'metrics'
 >;
 
 const dialogOf = (tenant: TenantConfig): IntakeDialog => tenant.intake;

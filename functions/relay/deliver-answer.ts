@@ -14,7 +14,7 @@ import { handoverCommandFor } from './answer-handover';
 
 type Ports = Pick<
   Runtime,
-  'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger'
+  'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger' | 'metrics'
 >;
 
 export interface AnswerDelivery {

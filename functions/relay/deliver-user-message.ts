@@ -20,7 +20,16 @@ import { takeIntakeAnswer } from './take-intake-answer';
 
 export type DeliveryPorts = Pick<
   Runtime,
-  'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'bot' | 'desk' | 'channels' | 'logger'
+  | 'clock'
+  | 'tenants'
+  | 'conversations'
+  | 'idempotency'
+  | 'publisher'
+  | 'bot'
+  | 'desk'
+  | 'channels'
+  | 'logger'
+  | 'metrics'
 >;
 
 export interface Delivered {

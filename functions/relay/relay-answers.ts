@@ -5,20 +5,21 @@
  *
  * An answer that cannot be sent here (the channel failed, or the drain is short of time) goes on as
  * a BotAnswered event in that same write, with the answers after it; the relay delivers those with
- * retries and claims, as it does a pushing bot's.
+ * retries and claims, as it does a pushing bot's. One the channel refuses for good (a 4xx) is not
+ * retried at all.
  */
-import { OutsideCallError } from '../../shared/clients/http';
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { popHead } from '../../shared/domain/inbox';
 import { botAnswered } from '../../shared/events/bot-answered';
 import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
+import { reportRefused } from '../../shared/flow/tell-user';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { asksForHandover, handoverCommandFor } from './answer-handover';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'channels' | 'logger'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'channels' | 'logger' | 'metrics'>;
 
 /**
  * `state`: the conversation as the drain holds it. `sendUntil`: a `performance.now()` time after
@@ -66,29 +67,31 @@ export async function relayAnswers(
   return applied.outcome === 'missing' ? state : applied.state;
 }
 
-/** Sends the answers' texts in order until one fails or time runs short; returns how many went. */
+/**
+ * Sends the answers' texts in order until one fails in a way a retry may mend, or time runs short;
+ * returns how many are done with (sent, or refused by the channel for good).
+ */
 async function sendInOrder(
   ports: Ports,
   to: Conversation,
   answers: readonly BotAnswer[],
   sendUntil: number,
 ): Promise<number> {
-  let sent = 0;
+  let done = 0;
   for (const answer of answers) {
     if (answer.text) {
       if (performance.now() > sendUntil) break;
       try {
         await ports.channels.send(to, { text: answer.text });
       } catch (error) {
-        // A send that timed out may have arrived: its event may send it twice, as any retry would.
-        ports.logger.warn('answer not sent by the drain; it goes on as an event', {
-          retryable: error instanceof OutsideCallError ? error.retryable : undefined,
-          ...errorFields(error),
-        });
-        break;
+        if (!reportRefused(ports, to, error)) {
+          // A send that timed out may have arrived: its event may send it twice, as any retry would.
+          ports.logger.warn('answer not sent by the drain; it goes on as an event', errorFields(error));
+          break;
+        }
       }
     }
-    sent += 1;
+    done += 1;
   }
-  return sent;
+  return done;
 }

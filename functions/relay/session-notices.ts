@@ -18,6 +18,7 @@ type Ports = Pick<
   | 'desk'
   | 'notifications'
   | 'logger'
+  | 'metrics'
 >;
 
 interface HandoverRef {

@@ -13,7 +13,10 @@ import type { Runtime } from '../../shared/runtime/runtime';
 import { OwnerChangedError } from './owner-changed';
 import type { UserTurn } from './user-turn';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger'>;
+type Ports = Pick<
+  Runtime,
+  'clock' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger' | 'metrics'
+>;
 
 /**
  * `conversation`: the state the drain holds, so taking the answer needs no read first. Returns the

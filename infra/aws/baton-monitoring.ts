@@ -79,6 +79,18 @@ export class BatonMonitoring extends Construct {
       1,
       'user messages dead-lettered on their conversation (see its deadLetters)',
     );
+    // A message to a user the channel refused for good (a 4xx): not retried, so only this tells.
+    alarm(
+      'MessagesUndeliverable',
+      new Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: 'MessageUndeliverable',
+        statistic: 'Sum',
+        period: fiveMinutes,
+      }),
+      1,
+      'messages to users the channel refused (4xx, not retried); see the relay log',
+    );
     const latency = props.rules.map(
       (rule) =>
         new Metric({

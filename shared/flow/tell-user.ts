@@ -1,12 +1,14 @@
 /** Sends one message to the user, once per key: a redelivered event does not send it twice. */
+import { OutsideCallError } from '../clients/http';
 import type { OutgoingMessage, UserAddress } from '../clients/outgoing-message';
+import { conversationRef } from '../log/logger';
 import type { Runtime } from '../runtime/runtime';
 import { once } from '../store/idempotency-repository';
 
 /** EventBridge retries for up to 24 hours; a redelivery within that window must change nothing. */
 export const EVENT_DEDUPE_SECONDS = 2 * 24 * 3600;
 
-type Ports = Pick<Runtime, 'clock' | 'idempotency' | 'channels'>;
+type Ports = Pick<Runtime, 'clock' | 'idempotency' | 'channels' | 'logger' | 'metrics'>;
 
 export async function tellUser(
   ports: Ports,
@@ -25,6 +27,33 @@ export async function tellUser(
       inProgressSeconds: 90,
     },
     () => ports.clock.now(),
-    () => ports.channels.send(conversation, message),
+    async () => {
+      try {
+        await ports.channels.send(conversation, message);
+      } catch (error) {
+        // Done with, as far as retries go: the key is kept, so a redelivery does not ask again.
+        if (!reportRefused(ports, conversation, error)) throw error;
+      }
+    },
   );
+}
+
+/**
+ * A channel's 4xx (not 429), e.g. WhatsApp outside its 24-hour window or an unknown recipient: this
+ * message will never go through, and retrying only repeats the refusal. Logged (without the text)
+ * and counted (`MessageUndeliverable`, alarmed); returns whether `error` was one.
+ */
+export function reportRefused(
+  ports: Pick<Runtime, 'logger' | 'metrics'>,
+  to: UserAddress,
+  error: unknown,
+): boolean {
+  if (!(error instanceof OutsideCallError) || error.kind !== 'status' || error.retryable) return false;
+  ports.logger.error('message to the user refused by the channel; not retried', {
+    conversation: conversationRef(to.tenantId, to.conversationId),
+    system: error.system,
+    status: error.status,
+  });
+  ports.metrics.put({ name: 'MessageUndeliverable', value: 1, unit: 'Count', tenant: to.tenantId });
+  return true;
 }

@@ -17,7 +17,9 @@ export type MetricName =
   | 'SessionExpired'
   | 'TimeToAgent'
   /** A user message no owner could take (see the conversation's deadLetters). */
-  | 'MessageDeadLettered';
+  | 'MessageDeadLettered'
+  /** A message to the user the channel refused for good (a 4xx other than 429): not retried. */
+  | 'MessageUndeliverable';
 
 export const FUNNEL_METRICS: readonly MetricName[] = [
   'HandoverRequested',

@@ -879,6 +879,16 @@ describe('observability', () => {
     });
   });
 
+  test('a message to a user the channel refused for good raises an alarm at the first one', () => {
+    const alarms = main.alarms().filter((alarm) => alarm.MetricName === 'MessageUndeliverable');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({
+      Namespace: 'Baton',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
   test('with an alarm topic, every alarm notifies it', () => {
     const synth = withTopic();
     const topics = synth.ofType('AWS::SNS::Topic');

@@ -414,6 +414,35 @@ describe("the bot's answers", () => {
     );
   });
 
+  test('one the channel refuses for good (a 4xx) is not retried, by the drain or by an event; the next is still tried', async () => {
+    outside.answer('bot', TWO_ANSWERS);
+    outside.mode('web', '4xx');
+    const conversation = await botConversation();
+    const { conversationId } = conversation;
+    await appendAll(conversation, [text('m1')]);
+    const undeliverable = () => {
+      const metrics = rig.runtime.metrics;
+      if (!(metrics instanceof RecordedMetrics)) throw new Error('the test runtime records its metrics');
+      return metrics.count('MessageUndeliverable');
+    };
+    const before = undeliverable();
+
+    await drain(conversation);
+
+    expect(botSaw(conversationId)).toEqual(['m1']);
+    expect(outside.of('web')).toHaveLength(2);
+    expect(undeliverable() - before).toBe(2);
+    // The handover the second answer asks for still starts; no answer went on as an event.
+    expect(rig.publisher.published(conversationId)).toEqual([['HandoverRequested', 'requested:answer:m1:1']]);
+    expect((await stateOf(conversation))?.inbox).toBeUndefined();
+    const refusals = rig.logs.filter(
+      (log) => log.message === 'message to the user refused by the channel; not retried',
+    );
+    expect(refusals).toHaveLength(2);
+    expect(refusals[0]).toMatchObject({ level: 'error', fields: expect.objectContaining({ status: 422 }) });
+    expect(JSON.stringify(refusals)).not.toContain('One moment');
+  });
+
   test('past the send budget none is sent by the drain: all go on as events, the message popped', async () => {
     const conversation = await botConversation();
     const { tenantId, conversationId } = conversation;
@@ -520,9 +549,9 @@ describe('a failing head', () => {
     const stored = await stateOf(conversation, scriptedRig);
     expect(stored?.deadLetters).toEqual([{ message: m1, route: 'bot', reason: 'bot:status:400', at: T0 }]);
     expect(stored?.inbox).toEqual([{ message: m3, attempts: 1 }]);
-    expect(scriptedRig.publisher.published(conversation.conversationId)).toEqual([
-      ['BotAnswered', 'answer:m2:0'],
-    ]);
+    // m2 reached the bot and was popped; its answer went to the channel (here the scripted bot's
+    // server, which refuses it with a 400: not retried, so no event either).
+    expect(scriptedRig.publisher.published(conversation.conversationId)).toEqual([]);
     expect(deadLettered(scriptedRig) - deadLetteredBefore).toBe(1);
     expect(scriptedRig.logs).toContainEqual(
       expect.objectContaining({

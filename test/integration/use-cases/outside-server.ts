@@ -7,8 +7,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type * as z from 'zod';
 
-/** ok: 200 with the system's answer; 5xx: 500; hang: never answers; garbage: 200 with an unreadable body. */
-export type Mode = 'ok' | '5xx' | 'hang' | 'garbage';
+/**
+ * ok: 200 with the system's answer; 5xx: 500; 4xx: 422 (refused for good); hang: never answers;
+ * garbage: 200 with an unreadable body.
+ */
+export type Mode = 'ok' | '5xx' | '4xx' | 'hang' | 'garbage';
 
 export interface RecordedRequest {
   system: string;
@@ -60,6 +63,9 @@ export async function startOutsideServer(): Promise<OutsideServer> {
       }
       case '5xx':
         response.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+        return;
+      case '4xx':
+        response.writeHead(422, { 'content-type': 'application/json' }).end('{"error":"unprocessable"}');
         return;
       case 'garbage':
         response.writeHead(200, { 'content-type': 'text/html' }).end(GARBAGE_BODY);
