@@ -18,11 +18,10 @@ import { type Route, routeFor } from '../../shared/domain/routing';
 import { messagesWaiting } from '../../shared/events/messages-waiting';
 import { writeConversation } from '../../shared/flow/write-conversation';
 import { conversationRef, errorFields } from '../../shared/log/logger';
-import type { Runtime } from '../../shared/runtime/runtime';
 import { type DeliveryPorts, deliverUserMessage } from './deliver-user-message';
 import { OwnerChangedError } from './owner-changed';
 
-type Ports = DeliveryPorts & Pick<Runtime, 'metrics'>;
+type Ports = DeliveryPorts;
 
 /** A drainer holds the head at most as long as a relay invocation can live (its timeout is 60 s). */
 export const HOLD_MS = 65_000;
