@@ -3,7 +3,8 @@
  * Node processes (the median of `runs`), each Baton function and the baseline interleaved so
  * machine noise falls on both. The invocation does real work on DynamoDB Local and the fake
  * EventBridge: ingest a signed web message; every consumer an event about an unknown conversation
- * (one read); the sweep its query. The baseline makes the same SDK calls and nothing else.
+ * (one read; the relay's drain one refused conditional update); the sweep its query. The baseline
+ * makes the same SDK calls and nothing else.
  */
 import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -54,7 +55,8 @@ function firstEvent(name: string, webSecret: string): { event: unknown; floor: s
       };
     }
     case 'relay':
-      return { event: bus('MessagesWaiting'), floor: 'get' };
+      // The drain's first request is the take of the inbox head, refused for an empty inbox.
+      return { event: bus('MessagesWaiting'), floor: 'take' };
     case 'check-presence':
       return {
         event: bus('HandoverRequested', { handoverId: 'h', additions: { mscChannel: 'Web' } }),

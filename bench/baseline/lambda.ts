@@ -3,7 +3,8 @@
  * (DynamoDB with its document client, EventBridge, Secrets Manager) and, when invoked, makes the
  * SDK calls the measured Baton invocation makes and nothing else. No validation, no logging.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -11,6 +12,7 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
@@ -19,7 +21,10 @@ export const secrets = new SecretsManagerClient({});
 
 const TableName = process.env.TABLE_NAME ?? 'bench';
 
-/** `floor` names the calls to make: those of an ingest webhook, a consumer's first read, or the sweep. */
+/**
+ * `floor` names the calls to make: those of an ingest webhook, the relay's take of an inbox head
+ * (a conditional update, refused when there is none), a consumer's first read, or the sweep.
+ */
 export async function handler(event: { floor?: string; id?: string }): Promise<{ statusCode: number }> {
   const id = event.id ?? 'bench';
   if (event.floor === 'ingest') {
@@ -43,6 +48,21 @@ export async function handler(event: { floor?: string; id?: string }): Promise<{
         Entries: [{ Source: 'baton', DetailType: 'MessagesWaiting', Detail: '{}', EventBusName: 'bench' }],
       }),
     );
+  } else if (event.floor === 'take') {
+    try {
+      await doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: { pk: `floor#${id}`, sk: 'STATE' },
+          UpdateExpression: 'SET inbox[0].takenUntil = :until',
+          ConditionExpression: 'size(inbox) > :zero',
+          ExpressionAttributeValues: { ':until': Date.now() + 65_000, ':zero': 0 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   } else if (event.floor === 'sweep') {
     for (let shard = 0; shard < 4; shard += 1) {
       await doc.send(

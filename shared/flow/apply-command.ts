@@ -88,10 +88,11 @@ export async function applyCommand(
 
 /**
  * Messages waiting for an owner go to the new one: a change of phase starts the drain again, unless
- * a drainer holds the head (it asks who the owner is before each message anyway).
+ * a drainer held the head when this was written (it asks who the owner is before each message, and
+ * drains on after a message this very write popped: a second drainer would only race it).
  */
 function drainOnNewOwner(before: Conversation, after: Conversation, now: number): OutgoingEvent[] {
-  const head = after.inbox?.[0];
-  if (before.phase === after.phase || !head || isTaken(head, now)) return [];
+  const held = before.inbox?.[0];
+  if (before.phase === after.phase || !after.inbox?.length || (held && isTaken(held, now))) return [];
   return [messagesWaiting(after.tenantId, after.conversationId, `v${after.version}`, now)];
 }

@@ -283,6 +283,28 @@ test('a message after the intake completed goes to the agent desk, not the intak
   expect(outside.requests.map((request) => request.path)).toEqual([expect.stringMatching(/messages$/)]);
 });
 
+test('the message behind the answer that completes the intake goes on to the desk in the same drain, after it, with no second drain asked for', async () => {
+  const conversation = await intakeOf();
+  const { conversationId } = conversation;
+  const handoverId = handoverIdOf(conversation);
+  await answer(conversation, 'm-1', 'Ada Lovelace');
+  await answer(conversation, 'm-2', 'ada@example.com');
+  rig.publisher.reset();
+  for (const [id, text] of [
+    ['m-3', '2'],
+    ['m-4', 'hello?'],
+  ] as const)
+    await rig.store.appendMessage(conversation, message(id, text), DEDUPE, rig.clock.now());
+
+  await drain(conversation);
+
+  // m-3 completed the intake (and was popped with it); the drain went on to m-4 itself.
+  expect(await rig.state('acme', conversationId)).toMatchObject({ phase: 'handing_over' });
+  expect((await rig.state('acme', conversationId))?.inbox).toBeUndefined();
+  expect(outside.requests.filter((request) => request.path.endsWith('/messages'))).toHaveLength(1);
+  expect(rig.publisher.published()).toEqual([['IntakeCompleted', `completed:${handoverId}`]]);
+});
+
 test('a tenant without intake questions completes the intake at once: handing_over + IntakeCompleted({})', async () => {
   const conversation = await intakeOf('hooks');
   const handoverId = handoverIdOf(conversation);
