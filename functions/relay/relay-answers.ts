@@ -49,10 +49,12 @@ export async function relayAnswers(
     conversationId,
     (current, at) => (asking ? handoverCommandFor(asking, tenant, message.pageUrl, current, at) : undefined),
     state,
-    (current, at) => {
-      const next = popHead(current, message.id, at);
-      popped = next !== undefined;
-      return next && unsent.length ? { ...next, outbox: [...(next.outbox ?? []), ...unsent] } : next;
+    {
+      alongside: (current, at) => {
+        const next = popHead(current, message.id, at);
+        popped = next !== undefined;
+        return next && unsent.length ? { ...next, outbox: [...(next.outbox ?? []), ...unsent] } : next;
+      },
     },
   );
   // Only after a hold ran out could the head be another's: the unsent answers still go out.

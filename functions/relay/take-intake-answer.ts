@@ -35,6 +35,8 @@ export async function takeIntakeAnswer(
     if (state.phase !== 'intake' || !progress || progress.lastMessageId === message.id) return undefined;
     return answerIntake(tenant.intake, progress, message.text ?? message.payload);
   };
+  const logTaken = (outcome: string, state: Conversation) =>
+    ports.logger.info('intake answer taken', { outcome, phase: state.phase, messageId: message.id });
   const applied = await applyCommand(
     ports,
     tenantId,
@@ -44,19 +46,19 @@ export async function takeIntakeAnswer(
       return step && commandFor(step, message.id);
     },
     conversation,
-    // An answer that ends the intake leaves nothing to say here, so its message is popped in the
-    // same write; one that asks again is popped by the drain once the question went out.
-    (state, now) => (endsIntake(stepOf(state)) ? popHead(state, message.id, now) : undefined),
+    {
+      // An answer that ends the intake leaves nothing to say here, so its message is popped in the
+      // same write; one that asks again is popped by the drain once the question went out.
+      alongside: (state, now) => (endsIntake(stepOf(state)) ? popHead(state, message.id, now) : undefined),
+      // Taken when written: the message behind it may go to its next owner from this moment.
+      onWritten: (state) => logTaken('applied', state),
+    },
   );
   if (applied.outcome === 'missing') return undefined;
   const taken = applied.outcome === 'applied' || applied.state.handover?.intake?.lastMessageId === message.id;
   // The intake ended between the owner check and the write: the drain asks the owner of now.
   if (!taken) throw new OwnerChangedError('the intake ended before the answer was taken');
-  ports.logger.info('intake answer taken', {
-    outcome: applied.outcome,
-    phase: applied.state.phase,
-    messageId: message.id,
-  });
+  if (applied.outcome !== 'applied') logTaken(applied.outcome, applied.state);
 
   // What to say follows from the stored progress, so a retry says the same thing again, once.
   const state = applied.state;

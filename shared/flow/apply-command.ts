@@ -27,12 +27,19 @@ export type Applied =
   | { outcome: 'unchanged'; state: Conversation }
   | { outcome: 'missing' };
 
-/**
- * A change that rides along in the command's write (one request, not two): it returns the next state
- * (version one up, as every change does) or undefined when it does not apply. Events it adds to the
- * outbox are published with the command's.
- */
-export type Alongside = (state: Conversation, now: number) => Conversation | undefined;
+export interface ApplyOptions {
+  /**
+   * A change that rides along in the command's write (one request, not two): it returns the next
+   * state (version one up, as every change does) or undefined when it does not apply. Events it
+   * adds to the outbox are published with the command's.
+   */
+  alongside?: (state: Conversation, now: number) => Conversation | undefined;
+  /**
+   * Runs once, right after the write and before its events go out (which may set other functions
+   * going): what to log as done at the moment it is done.
+   */
+  onWritten?: (state: Conversation) => void;
+}
 
 /**
  * `decide` sees the current state (after `alongside`, if any) and returns the command to apply, or
@@ -46,7 +53,7 @@ export async function applyCommand(
   conversationId: string,
   decide: (state: Conversation, now: number) => Command | undefined,
   known?: Conversation,
-  alongside?: Alongside,
+  { alongside, onWritten }: ApplyOptions = {},
 ): Promise<Applied> {
   let effects: Effect[] = [];
   const written = await writeConversation(
@@ -79,6 +86,7 @@ export async function applyCommand(
   );
   if (written.outcome !== 'written') return written;
   const { before, state } = written;
+  onWritten?.(state);
   const now = ports.clock.now();
   for (const point of funnelPoints(before, effects, now)) ports.metrics?.put(point);
   await flushOutbox(ports, state);
