@@ -1,6 +1,6 @@
 /** HandoverRequested → ask the desk whether an agent is available → agentStatus, intake or back to the bot. */
 import { applyCommand } from '../../shared/flow/apply-command';
-import { loadConversation } from '../../shared/flow/load-conversation';
+import { loadConversation, withoutConsumed } from '../../shared/flow/load-conversation';
 import { EVENT_DEDUPE_SECONDS } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { once } from '../../shared/store/idempotency-repository';
@@ -18,10 +18,12 @@ export interface PresenceCheck {
   pageUrl?: string | undefined;
 }
 
-export async function checkPresence(ports: Ports, request: PresenceCheck): Promise<void> {
+/** `eventId`: the HandoverRequested being handled, if it came as one. */
+export async function checkPresence(ports: Ports, request: PresenceCheck, eventId?: string): Promise<void> {
   const { tenantId, conversationId, handoverId } = request;
   const tenant = ports.tenants.get(tenantId);
-  const conversation = await loadConversation(ports, tenantId, conversationId);
+  const loaded = await loadConversation(ports, tenantId, conversationId);
+  const conversation = eventId ? withoutConsumed(loaded, eventId) : loaded;
   if (!tenant || conversation?.phase !== 'presence' || conversation.handover?.id !== handoverId) return;
   await once(
     ports.idempotency,

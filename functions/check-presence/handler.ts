@@ -6,6 +6,6 @@ import { checkPresence } from './check-presence';
 
 export function createHandler(rt: Runtime) {
   return createEventHandler(rt.logger, [
-    on(HandoverRequested, (data, _metadata, logger) => checkPresence({ ...rt, logger }, data)),
+    on(HandoverRequested, (data, metadata, logger) => checkPresence({ ...rt, logger }, data, metadata.id)),
   ]);
 }

@@ -6,7 +6,7 @@
 import { OutsideCallError } from '../../shared/clients/http';
 import { lockMsOf } from '../../shared/config/tenants';
 import { applyCommand } from '../../shared/flow/apply-command';
-import { loadConversation } from '../../shared/flow/load-conversation';
+import { loadConversation, withoutConsumed } from '../../shared/flow/load-conversation';
 import { EVENT_DEDUPE_SECONDS } from '../../shared/flow/tell-user';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -25,13 +25,16 @@ type Ports = Pick<
   | 'publicApiUrl'
 >;
 
+/** `eventId`: the IntakeCompleted being handled, if it came as one. */
 export async function handOver(
   ports: Ports,
   event: { tenantId: string; conversationId: string; handoverId: string; answers: Record<string, string> },
+  eventId?: string,
 ): Promise<void> {
   const { tenantId, conversationId, handoverId } = event;
   const tenant = ports.tenants.get(tenantId);
-  const conversation = await loadConversation(ports, tenantId, conversationId);
+  const loaded = await loadConversation(ports, tenantId, conversationId);
+  const conversation = eventId ? withoutConsumed(loaded, eventId) : loaded;
   const handover = conversation?.handover;
   if (!tenant || !conversation || conversation.phase !== 'handing_over' || handover?.id !== handoverId)
     return;

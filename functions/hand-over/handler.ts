@@ -6,6 +6,6 @@ import { handOver } from './hand-over';
 
 export function createHandler(rt: Runtime) {
   return createEventHandler(rt.logger, [
-    on(IntakeCompleted, (data, _metadata, logger) => handOver({ ...rt, logger }, data)),
+    on(IntakeCompleted, (data, metadata, logger) => handOver({ ...rt, logger }, data, metadata.id)),
   ]);
 }

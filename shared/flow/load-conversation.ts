@@ -25,3 +25,15 @@ export async function flushOutbox(ports: Ports, state: Conversation): Promise<vo
   await ports.publisher.publish(outbox);
   await ports.conversations.clearOutbox(state);
 }
+
+/**
+ * The state without the event being consumed in its outbox. Receiving an event proves it was
+ * published; its writer may just not have cleared it yet. A write made on this state then does not
+ * carry it forward and publish it a second time (others in that outbox are still carried).
+ */
+export function withoutConsumed(state: Conversation | undefined, eventId: string): Conversation | undefined {
+  const outbox = state?.outbox?.filter((event) => event.detail.metadata.id !== eventId);
+  if (!state || outbox === undefined || outbox.length === state.outbox?.length) return state;
+  const { outbox: _consumed, ...rest } = state;
+  return outbox.length ? { ...rest, outbox } : rest;
+}

@@ -1,6 +1,7 @@
 /** checkPresence on DynamoDB Local, against a real presence server on 127.0.0.1. */
 import { checkPresence, type PresenceCheck } from '../../../functions/check-presence/check-presence';
 import type { Conversation } from '../../../shared/domain/conversation';
+import { applyCommand } from '../../../shared/flow/apply-command';
 import { OUTBOX_GRACE_MS } from '../../../shared/store/conversation-repository';
 import type { Mode, OutsideServer } from './outside-server';
 import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
@@ -264,6 +265,31 @@ test('a publish failure after the decision: the retry does not ask presence agai
   expect(rig.publisher.published()).toEqual([['IntakeStarted', `intake:${handoverId}`]]);
   expect(await rig.rawItem('acme', conversation.conversationId)).not.toHaveProperty('outbox');
   expect(outside.of('presence')).toHaveLength(1);
+});
+
+test('the HandoverRequested being handled is not published again from an outbox its writer has not cleared yet', async () => {
+  const bot = await seed(rig, 'bot', {
+    conversationId: uniqueId('wa:3161'),
+    channel: { type: 'whatsapp', ...WHATSAPP_USER },
+  });
+  const handoverId = 'answer:m-1:0';
+  // The request is written and published, but its writer has not cleared the outbox yet.
+  rig.publisher.failNext(1);
+  await expect(
+    applyCommand(rig.runtime, 'acme', bot.conversationId, () => ({
+      type: 'requestHandover',
+      handoverId,
+      additions: storeAdditions,
+    })),
+  ).rejects.toThrow('injected publish failure');
+  const inPresence = await rig.state('acme', bot.conversationId);
+  if (!inPresence) throw new Error('no conversation');
+  expect(inPresence.outbox?.map((event) => event.detail.metadata.id)).toEqual([`requested:${handoverId}`]);
+
+  await checkPresence(rig.runtime, requestOf(inPresence), `requested:${handoverId}`);
+
+  expect(rig.publisher.published()).toEqual([['IntakeStarted', `intake:${handoverId}`]]);
+  expect(await rig.rawItem('acme', bot.conversationId)).not.toHaveProperty('outbox');
 });
 
 // Regression: handover ids derive from message ids, which the web chat chooses per conversation

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { handOver } from '../../../functions/hand-over/hand-over';
 import type { Conversation } from '../../../shared/domain/conversation';
+import { applyCommand } from '../../../shared/flow/apply-command';
 import { jsonBody, type Mode, type OutsideServer } from './outside-server';
 import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
 import { handoverIdOf, LOCK_MS, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
@@ -231,6 +232,28 @@ test("a redelivery long after the first, past the claim's window, calls the desk
     phase: 'agent',
     version: conversation.version + 1,
   });
+});
+
+test('the IntakeCompleted being handled is not published again from an outbox its writer has not cleared yet', async () => {
+  const intake = await seed(rig, 'intake', {
+    conversationId: uniqueId('wa:3161'),
+    channel: { type: 'whatsapp', ...WHATSAPP_USER },
+    additions: { mscChannel: 'WhatsApp' },
+    answers,
+  });
+  const handoverId = handoverIdOf(intake);
+  // The intake's end is written and published, but its writer has not cleared the outbox yet.
+  rig.publisher.failNext(1);
+  await expect(
+    applyCommand(rig.runtime, 'acme', intake.conversationId, () => ({ type: 'intakeCompleted', answers })),
+  ).rejects.toThrow('injected publish failure');
+  const handingOver = await rig.state('acme', intake.conversationId);
+  if (!handingOver) throw new Error('no conversation');
+
+  await handOver(rig.runtime, eventOf(handingOver), `completed:${handoverId}`);
+
+  expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverId}`]]);
+  expect(await rig.rawItem('acme', intake.conversationId)).not.toHaveProperty('outbox');
 });
 
 test('a stale IntakeCompleted (another handover, or not handing over) calls nobody and changes nothing', async () => {
