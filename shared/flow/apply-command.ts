@@ -23,7 +23,7 @@ type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'> & Partial<Pi
 
 export type Applied =
   | { outcome: 'applied'; before: Conversation; state: Conversation; effects: Effect[] }
-  /** `decide` returned nothing, or the command is illegal in the phase found: nothing changed. */
+  /** `decide` returned nothing (or an illegal command) and `alongside` did not apply: nothing changed. */
   | { outcome: 'unchanged'; state: Conversation }
   | { outcome: 'missing' };
 

@@ -869,18 +869,11 @@ describe('observability', () => {
     }
   });
 
-  test('a user message dead-lettered by the drain raises an alarm at the first one', () => {
-    const alarms = main.alarms().filter((alarm) => alarm.MetricName === 'MessageDeadLettered');
-    expect(alarms).toHaveLength(1);
-    expect(alarms[0]).toMatchObject({
-      Namespace: 'Baton',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    });
-  });
-
-  test('a message to a user the channel refused for good raises an alarm at the first one', () => {
-    const alarms = main.alarms().filter((alarm) => alarm.MetricName === 'MessageUndeliverable');
+  test.each([
+    ['a user message dead-lettered by the drain', 'MessageDeadLettered'],
+    ['a message to a user the channel refused for good', 'MessageUndeliverable'],
+  ])('%s raises an alarm at the first one (%s)', (_what, metricName) => {
+    const alarms = main.alarms().filter((alarm) => alarm.MetricName === metricName);
     expect(alarms).toHaveLength(1);
     expect(alarms[0]).toMatchObject({
       Namespace: 'Baton',

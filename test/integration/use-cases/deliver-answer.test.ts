@@ -3,7 +3,6 @@
 import * as z from 'zod';
 import { deliverAnswer } from '../../../functions/relay/deliver-answer';
 import { applyCommand } from '../../../shared/flow/apply-command';
-import { RecordedMetrics } from '../../../shared/log/metrics';
 import { jsonBody, type OutsideServer } from './outside-server';
 import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
 import { seed, type TestRig, uniqueId } from './runtime';
@@ -66,18 +65,21 @@ test('an answer that names its channel is delivered without reading the conversa
   expect(outside.of('web')).toHaveLength(2);
 });
 
-test('an answer the channel refuses for good (a 4xx) is not retried: the event is done with, a redelivery sends nothing', async () => {
-  outside.mode('web', '4xx');
+/** An answer, naming its channel, to a bot conversation seeded for the test. */
+async function helloToNewConversation() {
   const conversation = await seed(rig, 'bot', { conversationId: uniqueId('web') });
-  const delivery = {
+  return {
     tenantId: 'acme',
     conversationId: conversation.conversationId,
     answer: { id: 'm-1:0', text: 'Hello there' },
     channel: conversation.channel,
   };
-  const metrics = rig.runtime.metrics;
-  if (!(metrics instanceof RecordedMetrics)) throw new Error('the test runtime records its metrics');
-  const before = metrics.count('MessageUndeliverable');
+}
+
+test('an answer the channel refuses for good (a 4xx) is not retried: the event is done with, a redelivery sends nothing', async () => {
+  outside.mode('web', '4xx');
+  const delivery = await helloToNewConversation();
+  const before = rig.metrics.count('MessageUndeliverable');
 
   // Resolves: EventBridge does not retry what the channel will refuse again.
   await deliverAnswer(rig.runtime, delivery);
@@ -85,7 +87,7 @@ test('an answer the channel refuses for good (a 4xx) is not retried: the event i
   await deliverAnswer(rig.runtime, delivery);
 
   expect(outside.of('web')).toHaveLength(1);
-  expect(metrics.count('MessageUndeliverable') - before).toBe(1);
+  expect(rig.metrics.count('MessageUndeliverable') - before).toBe(1);
   expect(rig.logs).toContainEqual(
     expect.objectContaining({
       level: 'error',
@@ -96,13 +98,7 @@ test('an answer the channel refuses for good (a 4xx) is not retried: the event i
 
 test('an answer the channel fails on with a 5xx is retried by the event: the delivery throws and keeps nothing', async () => {
   outside.mode('web', '5xx');
-  const conversation = await seed(rig, 'bot', { conversationId: uniqueId('web') });
-  const delivery = {
-    tenantId: 'acme',
-    conversationId: conversation.conversationId,
-    answer: { id: 'm-1:0', text: 'Hello there' },
-    channel: conversation.channel,
-  };
+  const delivery = await helloToNewConversation();
 
   await expect(deliverAnswer(rig.runtime, delivery)).rejects.toMatchObject({ kind: 'status', status: 500 });
   outside.mode('web', 'ok');

@@ -21,7 +21,6 @@ import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_START } from '../../../shared/do
 import { MAX_DELIVERY_ATTEMPTS, MAX_INBOX, popHead } from '../../../shared/domain/inbox';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { applyCommand } from '../../../shared/flow/apply-command';
-import { RecordedMetrics } from '../../../shared/log/metrics';
 import type { Runtime } from '../../../shared/runtime/runtime';
 import { DynamoConversationStore } from '../../../shared/store/conversation-repository';
 import { jsonBody, type OutsideServer } from './outside-server';
@@ -174,11 +173,7 @@ const moveToAgent = async (conversation: Conversation, handoverId: string): Prom
 const botConversation = (channel?: ChannelRef) =>
   seed(rig, 'bot', { conversationId: uniqueId(channel?.type === 'whatsapp' ? 'wa:3161' : 'web'), channel });
 
-const deadLettered = (on: TestRig): number => {
-  const metrics = on.runtime.metrics;
-  if (!(metrics instanceof RecordedMetrics)) throw new Error('the test runtime records its metrics');
-  return metrics.count('MessageDeadLettered');
-};
+const deadLettered = (on: TestRig): number => on.metrics.count('MessageDeadLettered');
 
 describe('arrival order', () => {
   test('five messages drained by four drains at once reach the bot in arrival order, once each', async () => {
@@ -420,11 +415,7 @@ describe("the bot's answers", () => {
     const conversation = await botConversation();
     const { conversationId } = conversation;
     await appendAll(conversation, [text('m1')]);
-    const undeliverable = () => {
-      const metrics = rig.runtime.metrics;
-      if (!(metrics instanceof RecordedMetrics)) throw new Error('the test runtime records its metrics');
-      return metrics.count('MessageUndeliverable');
-    };
+    const undeliverable = () => rig.metrics.count('MessageUndeliverable');
     const before = undeliverable();
 
     await drain(conversation);

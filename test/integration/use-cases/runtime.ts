@@ -173,6 +173,8 @@ export interface TestRig {
   publisher: RecordingPublisher;
   store: DynamoConversationStore;
   logs: LogLine[];
+  /** The metrics the runtime emitted (the same object as `runtime.metrics`). */
+  metrics: RecordedMetrics;
   dynamo: Dynamo;
   tableName: string;
   tenant(id: string): TenantConfig;
@@ -194,6 +196,7 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
   const publisher = new RecordingPublisher();
   const store = new DynamoConversationStore(dynamo.doc, tableName);
   const logs: LogLine[] = [];
+  const metrics = new RecordedMetrics();
   const runtime: Runtime = {
     clock,
     tenants,
@@ -208,7 +211,7 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     notifications: createNotifications(fetchHttp, literalSecrets),
     logger: createLogger({ sink: (level, message, fields) => logs.push({ level, message, fields }) }),
     publicApiUrl: 'http://127.0.0.1:1',
-    metrics: new RecordedMetrics(),
+    metrics,
   };
   return {
     runtime,
@@ -216,6 +219,7 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     publisher,
     store,
     logs,
+    metrics,
     dynamo,
     tableName,
     tenant(id) {
