@@ -2,7 +2,6 @@
  * The intake on DynamoDB Local, the questions delivered to a real web chat endpoint: beginIntake
  * (advance-intake) and the answers, appended to the inbox and drained (relay's drain).
  */
-import * as z from 'zod';
 import { beginIntake } from '../../../functions/advance-intake/advance-intake';
 import { drainInbox } from '../../../functions/relay/drain-inbox';
 import { OutsideCallError } from '../../../shared/clients/http';
@@ -10,7 +9,7 @@ import type { Conversation } from '../../../shared/domain/conversation';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { applyCommand } from '../../../shared/flow/apply-command';
 import { sign } from '../../../shared/http/signature';
-import { jsonBody, type OutsideServer } from './outside-server';
+import { jsonBody, type OutsideServer, webDelivery, webTexts as webTextsOf } from './outside-server';
 import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
 import { handoverIdOf, QUESTIONS, SECRETS, seed, type TestRig, uniqueId } from './runtime';
 
@@ -23,16 +22,7 @@ beforeAll(async () => {
 afterAll(() => stopRigWithOutside({ rig, outside }));
 beforeEach(() => resetRigWithOutside({ rig, outside }));
 
-const webDelivery = z.object({ conversationId: z.string(), text: z.string() }).strict();
-
-/** The texts the web chat endpoint received for one conversation, in order. */
-function webTexts(conversationId: string): string[] {
-  return outside
-    .of('web')
-    .map((request) => jsonBody(request, webDelivery))
-    .filter((body) => body.conversationId === conversationId)
-    .map((body) => body.text);
-}
+const webTexts = (conversationId: string): string[] => webTextsOf(outside, conversationId);
 
 const TOPIC_TEXT = `${QUESTIONS.topic.prompt}\n1. Billing\n2. Technical`;
 const EMAIL_REASK = `${QUESTIONS.email.reask}\n${QUESTIONS.email.prompt}`;

@@ -1,9 +1,8 @@
 /** deliverAnswer on DynamoDB Local: an answer asking for a handover starts one, once, however often it comes. */
 
-import * as z from 'zod';
 import { deliverAnswer } from '../../../functions/relay/deliver-answer';
 import { applyCommand } from '../../../shared/flow/apply-command';
-import { jsonBody, type OutsideServer } from './outside-server';
+import { type OutsideServer, webDeliveries } from './outside-server';
 import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
 import { seed, type TestRig, uniqueId } from './runtime';
 
@@ -45,10 +44,7 @@ test('an answer that names its channel is delivered without reading the conversa
     answer: { id: 'm-1:0', text: 'Hello there' },
     channel: { type: 'web' },
   });
-  const delivered = z.object({ conversationId: z.string(), text: z.string() });
-  expect(outside.of('web').map((request) => jsonBody(request, delivered))).toEqual([
-    { conversationId, text: 'Hello there' },
-  ]);
+  expect(webDeliveries(outside)).toEqual([{ conversationId, text: 'Hello there' }]);
 
   // An event from before the channel was carried: the stored conversation tells; an unknown one is dropped.
   const stored = await seed(rig, 'bot', { conversationId: uniqueId('web') });

@@ -23,7 +23,7 @@ import type { UserMessage } from '../../../shared/events/shapes';
 import { applyCommand } from '../../../shared/flow/apply-command';
 import type { Runtime } from '../../../shared/runtime/runtime';
 import { DynamoConversationStore } from '../../../shared/store/conversation-repository';
-import { jsonBody, type OutsideServer } from './outside-server';
+import { jsonBody, type OutsideServer, webTexts } from './outside-server';
 import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
 import {
   buildRuntime,
@@ -109,15 +109,8 @@ const deskSaw = (conversationId: string): string[] =>
       return body.messageId;
     });
 
-const webDelivery = z.object({ conversationId: z.string(), text: z.string() }).strict();
-
 /** The texts the web chat endpoint received for one conversation, in order. */
-const userSaw = (conversationId: string): string[] =>
-  outside
-    .of('web')
-    .map((request) => jsonBody(request, webDelivery))
-    .filter((body) => body.conversationId === conversationId)
-    .map((body) => body.text);
+const userSaw = (conversationId: string): string[] => webTexts(outside, conversationId);
 
 const text = (id: string, body = `text of ${id}`): UserMessage => ({
   id,

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type * as z from 'zod';
+import * as z from 'zod';
 
 /**
  * ok: 200 with the system's answer; 5xx: 500; 4xx: 422 (refused for good); hang: never answers;
@@ -134,3 +134,16 @@ export function jsonBody<T>(request: RecordedRequest | undefined, schema: z.ZodT
   const parsed: unknown = JSON.parse(request.body);
   return schema.parse(parsed);
 }
+
+/** What the web chat endpoint receives: one text for one conversation (web-sender's body). */
+export const webDelivery = z.object({ conversationId: z.string(), text: z.string() }).strict();
+
+/** Everything the web chat endpoint received, in order. */
+export const webDeliveries = (outside: OutsideServer): Array<z.infer<typeof webDelivery>> =>
+  outside.of('web').map((request) => jsonBody(request, webDelivery));
+
+/** The texts the web chat endpoint received for one conversation, in order. */
+export const webTexts = (outside: OutsideServer, conversationId: string): string[] =>
+  webDeliveries(outside)
+    .filter((body) => body.conversationId === conversationId)
+    .map((body) => body.text);

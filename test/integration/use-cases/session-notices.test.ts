@@ -1,8 +1,7 @@
 /** The relay's notices on DynamoDB Local: the user is told from the event's channel, without a read. */
 
-import * as z from 'zod';
 import { agentMessaged, sessionStarted } from '../../../functions/relay/session-notices';
-import { jsonBody, type OutsideServer } from './outside-server';
+import { type OutsideServer, webDeliveries } from './outside-server';
 import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
 import { handoverIdOf, seed, type TestRig, uniqueId } from './runtime';
 
@@ -15,8 +14,7 @@ beforeAll(async () => {
 afterAll(() => stopRigWithOutside({ rig, outside }));
 beforeEach(() => resetRigWithOutside({ rig, outside }));
 
-const delivered = z.object({ conversationId: z.string(), text: z.string() });
-const userSaw = () => outside.of('web').map((request) => jsonBody(request, delivered));
+const userSaw = () => webDeliveries(outside);
 
 test('SessionStarted naming the channel tells the user without reading the conversation, once', async () => {
   // Never stored: only the event's channel can tell where the notice goes.
