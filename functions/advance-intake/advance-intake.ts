@@ -9,7 +9,7 @@ import { loadConversation } from '../../shared/flow/load-conversation';
 import { tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 
-type Ports = Pick<
+export type IntakePorts = Pick<
   Runtime,
   'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger' | 'metrics'
 >;
@@ -17,7 +17,7 @@ type Ports = Pick<
 const dialogOf = (tenant: TenantConfig): IntakeDialog => tenant.intake;
 
 export async function beginIntake(
-  ports: Ports,
+  ports: IntakePorts,
   event: { tenantId: string; conversationId: string; handoverId: string },
 ): Promise<void> {
   const tenant = ports.tenants.get(event.tenantId);

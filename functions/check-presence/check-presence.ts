@@ -5,7 +5,7 @@ import { EVENT_DEDUPE_SECONDS } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { once } from '../../shared/store/idempotency-repository';
 
-type Ports = Pick<
+export type PresenceCheckPorts = Pick<
   Runtime,
   'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'presence' | 'logger'
 >;
@@ -19,7 +19,11 @@ export interface PresenceCheck {
 }
 
 /** `eventId`: the HandoverRequested being handled, if it came as one. */
-export async function checkPresence(ports: Ports, request: PresenceCheck, eventId?: string): Promise<void> {
+export async function checkPresence(
+  ports: PresenceCheckPorts,
+  request: PresenceCheck,
+  eventId?: string,
+): Promise<void> {
   const { tenantId, conversationId, handoverId } = request;
   const tenant = ports.tenants.get(tenantId);
   const loaded = await loadConversation(ports, tenantId, conversationId);

@@ -1,10 +1,9 @@
 /** (EventBridge: HandoverRequested) → check-presence. */
 import { createEventHandler, on } from '../../shared/events/consumer';
 import { HandoverRequested } from '../../shared/events/handover-events';
-import type { Runtime } from '../../shared/runtime/runtime';
-import { checkPresence } from './check-presence';
+import { checkPresence, type PresenceCheckPorts } from './check-presence';
 
-export function createHandler(rt: Runtime) {
+export function createHandler(rt: PresenceCheckPorts) {
   return createEventHandler(rt.logger, [
     on(HandoverRequested, (data, metadata, logger) => checkPresence({ ...rt, logger }, data, metadata.id)),
   ]);

@@ -12,7 +12,7 @@ import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { once } from '../../shared/store/idempotency-repository';
 
-type Ports = Pick<
+export type HandOverPorts = Pick<
   Runtime,
   | 'clock'
   | 'tenants'
@@ -27,7 +27,7 @@ type Ports = Pick<
 
 /** `eventId`: the IntakeCompleted being handled, if it came as one. */
 export async function handOver(
-  ports: Ports,
+  ports: HandOverPorts,
   event: { tenantId: string; conversationId: string; handoverId: string; answers: Record<string, string> },
   eventId?: string,
 ): Promise<void> {

@@ -1,5 +1,18 @@
-/** The Lambda entry: the handler on AWS adapters, built once per container. */
-import { awsRuntime } from '../../shared/runtime/aws-runtime';
+/**
+ * The Lambda entry: the handler on the core AWS adapters, the agent desk and Web Conversations'
+ * notifications, built once per container.
+ */
+import { createAgentDeskClient } from '../../shared/clients/agent-desk-client';
+import { fetchHttp } from '../../shared/clients/http';
+import { createNotifications } from '../../shared/clients/notifications';
+import { awsCore } from '../../shared/runtime/aws-core';
 import { createHandler } from './handler';
 
-export const handler = createHandler(awsRuntime('hand-over'));
+const core = awsCore('hand-over');
+
+export const handler = createHandler({
+  ...core,
+  desk: createAgentDeskClient(fetchHttp, core.secrets),
+  notifications: createNotifications(fetchHttp, core.secrets),
+  publicApiUrl: core.env.publicApiUrl,
+});

@@ -1,7 +1,7 @@
 /** The web chat widget's message, as posted to `POST /v1/{tenant}/web`. */
 import * as z from 'zod/mini';
 import { externalIdSchema, webConversationIdSchema } from '../../shared/events/shapes';
-import { stringUpTo } from '../../shared/validation/zod';
+import { httpUrl, stringUpTo } from '../../shared/validation/zod';
 
 export const webMessageSchema = z
   .object({
@@ -9,7 +9,7 @@ export const webMessageSchema = z
     messageId: externalIdSchema(),
     text: z.optional(stringUpTo(4096)),
     payload: z.optional(stringUpTo(256)),
-    pageUrl: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
+    pageUrl: z.optional(httpUrl().check(z.maxLength(2048))),
   })
   .check(
     z.refine((message) => message.text !== undefined || message.payload !== undefined, {

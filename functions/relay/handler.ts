@@ -9,7 +9,23 @@ import { deliverAnswer } from './deliver-answer';
 import { drainInbox } from './drain-inbox';
 import { agentMessaged, handoverDeclined, sessionEnded, sessionStarted } from './session-notices';
 
-export function createHandler(rt: Runtime) {
+/** What relay's use cases need between them: every port but presence. */
+export type RelayPorts = Pick<
+  Runtime,
+  | 'clock'
+  | 'tenants'
+  | 'conversations'
+  | 'idempotency'
+  | 'publisher'
+  | 'channels'
+  | 'bot'
+  | 'desk'
+  | 'notifications'
+  | 'logger'
+  | 'metrics'
+>;
+
+export function createHandler(rt: RelayPorts) {
   return createEventHandler(rt.logger, [
     on(MessagesWaiting, (data, _metadata, logger) => drainInbox({ ...rt, logger }, data)),
     on(BotAnswered, (data, _metadata, logger) => deliverAnswer({ ...rt, logger }, data)),

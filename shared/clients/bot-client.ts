@@ -6,12 +6,12 @@ import * as z from 'zod/mini';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { ChannelRef } from '../domain/conversation';
-import { type BotAnswer, botAnswerSchema, type UserMessage } from '../events/shapes';
+import { type BotAnswer, botAnswerFields, type UserMessage } from '../events/shapes';
 import { sign } from '../http/signature';
 import { type HttpCall, OutsideCallError, parseJsonBody } from './http';
 
 const botReplySchema = z.object({
-  answers: z._default(z.array(z.omit(botAnswerSchema, { id: true })), []),
+  answers: z._default(z.array(z.object(botAnswerFields)), []),
 });
 
 export interface BotRequest {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
-import { nonEmptyString, safeParse } from '../validation/zod';
+import { httpUrl, nonEmptyString, safeParse } from '../validation/zod';
 import { ConfigError, lazyTenantDirectory, type TenantDirectory } from './tenants';
 
 const environmentSchema = z
@@ -12,7 +12,7 @@ const environmentSchema = z
     /** The tenants as JSON, or (in AWS) a file of the function's package holding it. */
     BATON_TENANTS: z.optional(z.string().check(z.minLength(2))),
     BATON_TENANTS_FILE: z.optional(nonEmptyString()),
-    PUBLIC_API_URL: z.url(),
+    PUBLIC_API_URL: httpUrl(),
     AWS_REGION: z.optional(nonEmptyString()),
     LAMBDA_TASK_ROOT: z.optional(nonEmptyString()),
     LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),

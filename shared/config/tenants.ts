@@ -1,11 +1,9 @@
 /** Tenant configuration as code, validated once at start; a bad configuration stops the process. */
 import * as z from 'zod/mini';
-import { boundedString, intBetween, nonEmptyString, safeParse } from '../validation/zod';
+import { boundedString, httpUrl, intBetween, nonEmptyString, safeParse } from '../validation/zod';
 import { secretRefSchema } from './secrets';
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
-
-const httpUrl = z.url({ protocol: /^https?$/ });
 
 /** An integer setting from `min` to `max`, `fallback` when left out. */
 const intSetting = (min: number, max: number, fallback: number) => z._default(intBetween(min, max), fallback);
@@ -44,7 +42,7 @@ const deskSchema = z.discriminatedUnion('type', [
   z.strictObject({
     /** Mobile Service Cloud through CM.com's routing control API. */
     type: z.literal('msc'),
-    apiUrl: z._default(httpUrl, 'https://api.conversational.cm.com'),
+    apiUrl: z._default(httpUrl(), 'https://api.conversational.cm.com'),
     technicalLinkId: nonEmptyString(),
     productToken: secretRefSchema,
     timeoutMs: timeoutMs(5_000),
@@ -52,7 +50,7 @@ const deskSchema = z.discriminatedUnion('type', [
   z.strictObject({
     /** Any livechat backend reached by a webhook (Certainly-style): it claims through Baton's agent API. */
     type: z.literal('webhook'),
-    url: httpUrl,
+    url: httpUrl(),
     botId: z._default(z.string(), 'baton'),
     timeoutMs: timeoutMs(5_000),
   }),
@@ -70,7 +68,7 @@ const presenceSchema = z.discriminatedUnion('type', [
   z.strictObject({
     /** MSC's presence API: `GET <url>/api/v1?apikey=&Channel=&referrer=` answers `Online` or `Offline`. */
     type: z.literal('msc'),
-    url: z._default(httpUrl, 'https://presence.robinhq.com'),
+    url: z._default(httpUrl(), 'https://presence.robinhq.com'),
     apiKey: secretRefSchema,
     timeoutMs: timeoutMs(2_000),
     ...presenceProtection,
@@ -78,7 +76,7 @@ const presenceSchema = z.discriminatedUnion('type', [
   z.strictObject({
     /** A URL answering `{"agentAvailable": boolean}`. */
     type: z.literal('webhook'),
-    url: httpUrl,
+    url: httpUrl(),
     timeoutMs: timeoutMs(2_000),
     ...presenceProtection,
   }),
@@ -99,16 +97,16 @@ export const tenantConfigSchema = z
     id: z.string().check(z.regex(TENANT_ID_PATTERN, 'lowercase letters, digits and dashes, at most 40')),
     bot: z.strictObject({
       /** Baton POSTs each user message here and delivers the answers it returns. */
-      url: httpUrl,
+      url: httpUrl(),
       /** Signs Baton's requests to the bot and verifies answers pushed to `/answers`. */
       signingSecret: secretRefSchema,
       timeoutMs: timeoutMs(5_000),
       /** Session events for the bot (LIVECHAT_SESSION_END, LIVECHAT_SESSION_EXPIRED), signed the same way. */
-      eventsUrl: z.optional(httpUrl),
+      eventsUrl: z.optional(httpUrl()),
     }),
     whatsapp: z.optional(
       z.strictObject({
-        graphApiUrl: z._default(httpUrl, 'https://graph.facebook.com'),
+        graphApiUrl: z._default(httpUrl(), 'https://graph.facebook.com'),
         apiVersion: z._default(z.string().check(z.regex(/^v\d+\.\d+$/)), 'v21.0'),
         appSecret: secretRefSchema,
         verifyToken: secretRefSchema,
@@ -120,7 +118,7 @@ export const tenantConfigSchema = z
       z.strictObject({
         signingSecret: secretRefSchema,
         /** Baton POSTs messages for the user here: `{conversationId, text, buttons?}`. */
-        deliveryUrl: httpUrl,
+        deliveryUrl: httpUrl(),
         timeoutMs: timeoutMs(5_000),
       }),
     ),
@@ -137,7 +135,7 @@ export const tenantConfigSchema = z
     desk: deskSchema,
     presence: presenceSchema,
     /** Web Conversations' handover endpoint: told of each web chat handover so its UI enables attachments. */
-    webConversations: z.optional(z.strictObject({ handoverUrl: httpUrl, timeoutMs: timeoutMs(3_000) })),
+    webConversations: z.optional(z.strictObject({ handoverUrl: httpUrl(), timeoutMs: timeoutMs(3_000) })),
     intake: z._default(
       z.strictObject({
         questions: z._default(z.array(intakeQuestionSchema).check(z.maxLength(20)), []),

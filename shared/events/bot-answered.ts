@@ -7,7 +7,8 @@ import { type BotAnswer, botAnswerSchema, channelRefSchema, conversationRefSchem
 export const BotAnswered = defineEvent(
   'BotAnswered',
   1,
-  z.extend(conversationRefSchema, {
+  z.object({
+    ...conversationRefSchema.shape,
     answer: botAnswerSchema,
     /** Web chat: the page of the message answered, for URL-based routing if the answer asks for a handover. */
     pageUrl: z.optional(z.string()),

@@ -5,13 +5,13 @@
  */
 import * as z from 'zod/mini';
 import { conversationRef } from '../log/logger';
-import { nonEmptyString, parse } from '../validation/zod';
+import { intBetween, nonEmptyString, parse } from '../validation/zod';
 
 export const EVENT_SOURCE = 'baton';
 
 export const metadataSchema = z.object({
   id: nonEmptyString(),
-  version: z.number().check(z.int(), z.positive()),
+  version: intBetween(1, Number.MAX_SAFE_INTEGER),
   time: z.string(),
   tenantId: z.string(),
   /** Correlates every log line and event of one conversation without naming it (no personal data). */

@@ -4,15 +4,16 @@ import { nonEmptyString } from '../validation/zod';
 import { defineEvent } from './define';
 import { channelRefSchema, conversationRefSchema } from './shapes';
 
-const handoverRef = z.extend(conversationRefSchema, { handoverId: nonEmptyString() });
+const handoverRef = { ...conversationRefSchema.shape, handoverId: nonEmptyString() };
 /** An event with something to tell the user names the channel, so telling needs no read (absent in earlier ones). */
-const userNoticeRef = z.extend(handoverRef, { channel: z.optional(channelRefSchema) });
+const userNoticeRef = { ...handoverRef, channel: z.optional(channelRefSchema) };
 
 /** relay / ingest → check-presence: a handover was requested and the conversation left the bot. */
 export const HandoverRequested = defineEvent(
   'HandoverRequested',
   1,
-  z.extend(handoverRef, {
+  z.object({
+    ...handoverRef,
     additions: z.object({
       skill: z.optional(z.string()),
       mscWebstore: z.optional(z.string()),
@@ -23,33 +24,38 @@ export const HandoverRequested = defineEvent(
 );
 
 /** check-presence → advance-intake: an agent is available; the prechat intake starts. */
-export const IntakeStarted = defineEvent('IntakeStarted', 1, handoverRef);
+export const IntakeStarted = defineEvent('IntakeStarted', 1, z.object(handoverRef));
 
 /** advance-intake → hand-over: the intake is complete; hand the conversation to the desk. */
 export const IntakeCompleted = defineEvent(
   'IntakeCompleted',
   1,
-  z.extend(handoverRef, { answers: z.record(z.string(), z.string()) }),
+  z.object({
+    ...handoverRef,
+    answers: z.record(z.string(), z.string()),
+  }),
 );
 
 /** (any stage) → relay: no handover after all; the bot keeps the conversation and the user is told why. */
 export const HandoverDeclined = defineEvent(
   'HandoverDeclined',
   1,
-  z.extend(userNoticeRef, {
+  z.object({
+    ...userNoticeRef,
     reason: z.enum(['no_agents', 'intake_abandoned', 'failed']),
     stage: z.optional(z.string()),
   }),
 );
 
 /** hand-over / agent-api (claim) → relay: the agent holds the conversation. */
-export const SessionStarted = defineEvent('SessionStarted', 1, userNoticeRef);
+export const SessionStarted = defineEvent('SessionStarted', 1, z.object(userNoticeRef));
 
 /** agent-api → relay: an agent's message, or its sign-off (a confirm button), for the user. */
 export const AgentMessaged = defineEvent(
   'AgentMessaged',
   1,
-  z.extend(userNoticeRef, {
+  z.object({
+    ...userNoticeRef,
     messageId: nonEmptyString(),
     text: nonEmptyString(),
     signOff: z.boolean(),

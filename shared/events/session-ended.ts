@@ -7,7 +7,8 @@ import { conversationRefSchema } from './shapes';
 export const SessionEnded = defineEvent(
   'SessionEnded',
   1,
-  z.extend(conversationRefSchema, {
+  z.object({
+    ...conversationRefSchema.shape,
     handoverId: nonEmptyString(),
     reason: z.enum(['agent', 'user', 'expired']),
   }),

@@ -48,10 +48,12 @@ const smallRecord = <T extends z.core.SomeType>(value: T) =>
     .record(stringUpTo(64), value)
     .check(z.refine((record) => Object.keys(record).length <= 32, 'at most 32 entries'));
 
-export const botAnswerSchema = z.object({
-  id: nonEmptyString(),
+/** An answer's fields but its id, which a bot's reply leaves out (Baton numbers them). */
+export const botAnswerFields = {
   text: z.optional(stringUpTo(4096)),
   outputAdditions: z.optional(smallRecord(z.union([stringUpTo(256), z.boolean(), z.number()]))),
   metadata: z.optional(smallRecord(stringUpTo(256))),
-});
+};
+
+export const botAnswerSchema = z.object({ id: nonEmptyString(), ...botAnswerFields });
 export type BotAnswer = z.infer<typeof botAnswerSchema>;

@@ -5,9 +5,7 @@ import { PHASES } from '../domain/conversation';
 import { ROUTES } from '../domain/routing';
 import { metadataSchema } from '../events/define';
 import { channelRefSchema, userMessageSchema } from '../events/shapes';
-import { parse } from '../validation/zod';
-
-const integer = () => z.number().check(z.int());
+import { intBetween, integer, parse } from '../validation/zod';
 
 const additionsSchema = z.object({
   skill: z.optional(z.string()),
@@ -36,7 +34,7 @@ export const conversationItemSchema = z.object({
   conversationId: z.string(),
   channel: channelRefSchema,
   phase: z.enum(PHASES),
-  version: z.number().check(z.int(), z.nonnegative()),
+  version: intBetween(0, Number.MAX_SAFE_INTEGER),
   createdAt: z.number(),
   updatedAt: z.number(),
   agentStatus: z.optional(z.enum(['online', 'offline'])),

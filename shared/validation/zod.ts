@@ -5,14 +5,13 @@
  * `* as z from 'zod/mini'` themselves: a namespace re-exported from here would defeat
  * tree shaking and bundle all of zod (and every locale) again.
  */
-import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { englishMessage } from './english-messages';
 
 // Classic zod loads the English messages by itself; mini loads none, and every built-in issue would
 // read "Invalid input". The 400s and the configuration errors quote these messages, so whatever
 // reads an issue parses through `parse` / `safeParse` below, which guarantees this ran first.
-// `en` is imported by name: `z.locales.en()` would bundle every locale (~300 KB).
-z.config(en());
+z.config({ localeError: englishMessage });
 
 /** `safeParse` for any zod schema (mini, or classic in tests and tools), with English messages. */
 export const safeParse = z.safeParse;
@@ -38,5 +37,27 @@ export const stringUpTo = (max: number) => z.string().check(z.maxLength(max));
 export const boundedString = (min: number, max: number) =>
   z.string().check(z.minLength(min), z.maxLength(max));
 
+// Two checks written as refinements rather than zod's built-ins: `z.int()` and `z.url()` carry
+// zod's number-format and URL/hostname machinery, about 4 KB in every Lambda bundle, for a test
+// the platform already has.
+
+/** A safe integer (what `z.int()` accepts). */
+export const integer = () =>
+  z.number().check(z.refine((value) => Number.isSafeInteger(value), 'expected an integer'));
+
 /** An integer from `min` to `max`, both included. */
-export const intBetween = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
+export const intBetween = (min: number, max: number) =>
+  z.number().check(
+    z.refine((value) => Number.isSafeInteger(value) && value >= min && value <= max, {
+      message: `expected an integer from ${min} to ${max}`,
+    }),
+  );
+
+/** An absolute http or https URL. */
+export const httpUrl = () => z.string().check(z.refine(isHttpUrl, 'expected an http or https URL'));
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const { protocol } = new URL(value);
+  return protocol === 'http:' || protocol === 'https:';
+}

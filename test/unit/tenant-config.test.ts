@@ -64,10 +64,22 @@ test.each([
     },
     'intake.questions',
   ],
+  ['a bot URL without a scheme', { ...minimal, bot: { ...minimal.bot, url: 'bot.example.com' } }, 'bot.url'],
   ['a lock of 0 minutes', { ...minimal, session: { lockMinutes: 0 } }, 'session.lockMinutes'],
+  ['a lock of 1.5 minutes', { ...minimal, session: { lockMinutes: 1.5 } }, 'session.lockMinutes'],
+  ['a bot timeout over 25 s', { ...minimal, bot: { ...minimal.bot, timeoutMs: 25_001 } }, 'bot.timeoutMs'],
 ])('%s is refused, naming the field', (_name, tenant, field) => {
   expect(() => parseTenants([tenant])).toThrow(ConfigError);
   expect(() => parseTenants([tenant])).toThrow(field);
+});
+
+test('the errors say what was expected', () => {
+  expect(() => parseTenants([{ ...minimal, session: { lockMinutes: 1.5 } }])).toThrow(
+    'expected an integer from 1 to 10080',
+  );
+  expect(() => parseTenants([{ ...minimal, bot: { ...minimal.bot, url: 'ftp://bot' } }])).toThrow(
+    'expected an http or https URL',
+  );
 });
 
 test('two tenants with one id are refused', () => {
