@@ -18,7 +18,8 @@ import { EVENT_SOURCE } from '../shared/events/define';
 import { messagesWaiting } from '../shared/events/messages-waiting';
 import { createAwsCore } from '../shared/runtime/aws-core';
 import { createDynamo } from '../shared/store/client';
-import { appendTransaction, CONVERSATION_RETENTION_SECONDS } from '../shared/store/conversation-repository';
+import { CONVERSATION_RETENTION_SECONDS } from '../shared/store/conversation-repository';
+import { appendTransaction, DynamoInboxStore } from '../shared/store/inbox-repository';
 import { BENCH_TABLE, type BenchEnvironment } from './environment';
 import { type BenchRow, median } from './report';
 
@@ -39,8 +40,12 @@ export async function measureHotPath(env: BenchEnvironment, webSecret: string): 
     },
     { step: 'initialize', name: 'benchCountRequests' },
   );
-  // Built as the deployed ingest is (lambda.ts): the core ports only.
-  const handler = createHandler(createAwsCore('ingest', readEnvironment(), dynamo));
+  // Built as the deployed ingest is (lambda.ts): the core ports and the inbox.
+  const core = createAwsCore('ingest', readEnvironment(), dynamo);
+  const handler = createHandler({
+    ...core,
+    inbox: new DynamoInboxStore(core.doc, core.env.tableName, core.conversations),
+  });
   const raw = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
   const events = new EventBridgeClient({ region: 'eu-west-1' });
 

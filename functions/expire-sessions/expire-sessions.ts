@@ -9,7 +9,7 @@ import { applyCommand } from '../../shared/flow/apply-command';
 import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'logger'>;
+export type SweepPorts = Pick<Runtime, 'clock' | 'conversations' | 'sweepIndex' | 'publisher' | 'logger'>;
 
 export interface SweepResult {
   found: number;
@@ -21,8 +21,8 @@ export interface SweepResult {
 }
 
 /** One sweep of at most `limit` conversations; the next scheduled run takes the rest. */
-export async function expireSessions(ports: Ports, limit = 500): Promise<SweepResult> {
-  const refs = await ports.conversations.findDueForSweep(ports.clock.now(), limit);
+export async function expireSessions(ports: SweepPorts, limit = 500): Promise<SweepResult> {
+  const refs = await ports.sweepIndex.findDueForSweep(ports.clock.now(), limit);
   let expired = 0;
   let drained = 0;
   let failed = 0;

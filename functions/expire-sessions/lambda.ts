@@ -1,5 +1,11 @@
-/** The Lambda entry: the handler on the core AWS adapters (it calls no outside system), built once per container. */
+/** The Lambda entry: the handler on the core AWS adapters and the expiry index (it calls no outside system), built once per container. */
 import { awsCore } from '../../shared/runtime/aws-core';
+import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createHandler } from './handler';
 
-export const handler = createHandler(awsCore('expire-sessions'));
+const core = awsCore('expire-sessions');
+
+export const handler = createHandler({
+  ...core,
+  sweepIndex: new DynamoSweepIndex(core.doc, core.env.tableName),
+});

@@ -10,7 +10,7 @@ import type { CorePorts } from '../../shared/runtime/runtime';
 import { boundedString, nonEmptyString } from '../../shared/validation/zod';
 import { botAnswerPushSchema } from './bot-answer-push';
 import { receiveBotAnswer } from './receive-bot-answer';
-import { receiveUserMessage } from './receive-user-message';
+import { type ReceivePorts, receiveUserMessage } from './receive-user-message';
 import { webMessageSchema } from './web-message';
 import { whatsappMessages, whatsappWebhookSchema } from './whatsapp-webhook';
 
@@ -22,7 +22,7 @@ const verificationSchema = z.object({
   'hub.challenge': boundedString(1, 256),
 });
 
-export function createHandler(rt: CorePorts) {
+export function createHandler(rt: CorePorts & ReceivePorts) {
   const tenantFor = (event: Event) => tenantOf(rt.tenants, event);
 
   /** The signature is checked on the raw body before anything parses it. */

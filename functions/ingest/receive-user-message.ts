@@ -24,13 +24,16 @@ export interface InboundUserMessage {
 
 export type ReceiveResult = { outcome: 'accepted' } | { outcome: 'duplicate' };
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'logger'>;
+export type ReceivePorts = Pick<Runtime, 'clock' | 'inbox' | 'publisher' | 'logger'>;
 
-export async function receiveUserMessage(ports: Ports, inbound: InboundUserMessage): Promise<ReceiveResult> {
+export async function receiveUserMessage(
+  ports: ReceivePorts,
+  inbound: InboundUserMessage,
+): Promise<ReceiveResult> {
   const { tenantId, conversationId, message } = inbound;
   const now = ports.clock.now();
   const fresh = newConversation(tenantId, conversationId, inbound.channel, now);
-  const appended = await ports.conversations.appendMessage(
+  const appended = await ports.inbox.appendMessage(
     fresh,
     message,
     { scope: 'user-message', retentionSeconds: MESSAGE_DEDUPE_SECONDS },

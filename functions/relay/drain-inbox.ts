@@ -18,10 +18,11 @@ import { type Route, routeFor } from '../../shared/domain/routing';
 import { messagesWaiting } from '../../shared/events/messages-waiting';
 import { writeConversation } from '../../shared/flow/write-conversation';
 import { conversationRef, errorFields } from '../../shared/log/logger';
+import type { Runtime } from '../../shared/runtime/runtime';
 import { type DeliveryPorts, deliverUserMessage } from './deliver-user-message';
 import { OwnerChangedError } from './owner-changed';
 
-type Ports = DeliveryPorts;
+type Ports = DeliveryPorts & Pick<Runtime, 'inbox'>;
 
 /** A drainer holds the head at most as long as a relay invocation can live (its timeout is 60 s). */
 export const HOLD_MS = 65_000;
@@ -46,12 +47,7 @@ export async function drainInbox(
       return;
     }
     // Nothing to take (empty, held by another drainer that drains on, or waiting for presence): done.
-    const taken = await ports.conversations.takeInboxHead(
-      tenantId,
-      conversationId,
-      ports.clock.now(),
-      HOLD_MS,
-    );
+    const taken = await ports.inbox.takeInboxHead(tenantId, conversationId, ports.clock.now(), HOLD_MS);
     if (!taken) return;
     // A message appended after the last write here brings its own MessagesWaiting: no need to look.
     if (!(await deliverHead(ports, tenant, taken, started + SEND_ANSWERS_BUDGET_MS))?.inbox?.length) return;

@@ -15,6 +15,7 @@ export type RelayPorts = Pick<
   | 'clock'
   | 'tenants'
   | 'conversations'
+  | 'inbox'
   | 'idempotency'
   | 'publisher'
   | 'channels'

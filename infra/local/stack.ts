@@ -24,7 +24,9 @@ import type { Runtime } from '../../shared/runtime/runtime';
 import { createDynamo, type Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
 import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
+import { DynamoInboxStore } from '../../shared/store/inbox-repository';
 import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repository';
+import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createTable } from '../../shared/store/table';
 import { FUNCTIONS } from '../topology';
 import { startDynamoDbLocal } from './dynamodb-local';
@@ -98,6 +100,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const metrics = new RecordedMetrics();
   const tenants = tenantDirectory(localTenants(`${url}/sim`));
   const conversations = new DynamoConversationStore(dynamo.doc, tableName);
+  const inbox = new DynamoInboxStore(dynamo.doc, tableName, conversations);
+  const sweepIndex = new DynamoSweepIndex(dynamo.doc, tableName);
   const presenceCache = new DynamoPresenceCacheStore(dynamo.doc, tableName);
   const bus = new LocalEventBus({
     logger: logger.child({ function: 'event-bus' }),
@@ -108,6 +112,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tenants,
     secrets: literalSecrets,
     conversations,
+    inbox,
+    sweepIndex,
     idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
     publisher: bus,
     channels: createChannelSender(tenants, literalSecrets, fetchHttp),

@@ -12,12 +12,18 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../log/metrics';
 import type { ConversationStore } from '../store/conversation-repository';
 import type { IdempotencyStore } from '../store/idempotency-repository';
+import type { InboxStore } from '../store/inbox-repository';
+import type { SweepIndex } from '../store/sweep-index';
 
 export interface Runtime {
   clock: Clock;
   tenants: TenantDirectory;
   secrets: SecretResolver;
   conversations: ConversationStore;
+  /** The user messages waiting on a conversation (ingest appends, relay takes). */
+  inbox: InboxStore;
+  /** The expiry index (expire-sessions). */
+  sweepIndex: SweepIndex;
   idempotency: IdempotencyStore;
   publisher: EventPublisher;
   channels: ChannelSender;

@@ -3,6 +3,7 @@ import { type Conversation, newConversation, transition } from '../../shared/dom
 import type { Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
 import { VersionConflictError } from '../../shared/store/errors';
+import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { freshTable } from '../support/dynamo';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -134,7 +135,9 @@ test('the expiry index finds exactly the agent locks that ran out, and forgets r
   const sweepAt = T0 + lockMs + 1;
   // Other tests' conversations share the table (one stuck in presence is due at its step deadline).
   const dueOfThisTest = async (at: number) =>
-    (await store.findDueForSweep(at, 100)).filter((ref) => ref.tenantId === 'sweep');
+    (await new DynamoSweepIndex(dynamo.doc, tableName).findDueForSweep(at, 100)).filter(
+      (ref) => ref.tenantId === 'sweep',
+    );
   expect(await dueOfThisTest(sweepAt)).toEqual([{ tenantId: 'sweep', conversationId: 'early' }]);
   const released = transition(early, { type: 'expire' }, sweepAt);
   await store.save(released.state, sweepAt);

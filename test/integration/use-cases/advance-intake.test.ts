@@ -36,7 +36,7 @@ const DEDUPE = { scope: 'user-message', retentionSeconds: 3600 };
 
 /** What the webhook does (append) without its MessagesWaiting, then the drain that event starts. */
 const answer = async (conversation: Conversation, id: string, text: string) => {
-  await rig.store.appendMessage(conversation, message(id, text), DEDUPE, rig.clock.now());
+  await rig.inbox.appendMessage(conversation, message(id, text), DEDUPE, rig.clock.now());
   await drain(conversation);
 };
 
@@ -193,8 +193,8 @@ test('the same message appended twice and drained twice, one after the other and
 
   await answer(conversation, 'm-1', 'Alan Turing');
   await answer(conversation, 'm-1', 'Alan Turing');
-  await rig.store.appendMessage(conversation, message('m-2', 'alan@example.com'), DEDUPE, rig.clock.now());
-  await rig.store.appendMessage(conversation, message('m-2', 'alan@example.com'), DEDUPE, rig.clock.now());
+  await rig.inbox.appendMessage(conversation, message('m-2', 'alan@example.com'), DEDUPE, rig.clock.now());
+  await rig.inbox.appendMessage(conversation, message('m-2', 'alan@example.com'), DEDUPE, rig.clock.now());
   await Promise.all([drain(conversation), drain(conversation), drain(conversation)]);
 
   const stored = await rig.state('acme', conversationId);
@@ -284,7 +284,7 @@ test('the message behind the answer that completes the intake goes on to the des
     ['m-3', '2'],
     ['m-4', 'hello?'],
   ] as const)
-    await rig.store.appendMessage(conversation, message(id, text), DEDUPE, rig.clock.now());
+    await rig.inbox.appendMessage(conversation, message(id, text), DEDUPE, rig.clock.now());
 
   await drain(conversation);
 

@@ -127,7 +127,7 @@ const payload = (id: string, value: string, pageUrl?: string): UserMessage => ({
 
 /** What the webhook writes, without its MessagesWaiting: the tests start the drains themselves. */
 const append = (conversation: Conversation, message: UserMessage, on: TestRig = rig) =>
-  on.store.appendMessage(conversation, message, DEDUPE, on.clock.now());
+  on.inbox.appendMessage(conversation, message, DEDUPE, on.clock.now());
 
 const appendAll = async (conversation: Conversation, messages: readonly UserMessage[]) => {
   for (const message of messages) expect(await append(conversation, message)).toBe('appended');
@@ -431,7 +431,7 @@ describe("the bot's answers", () => {
     const conversation = await botConversation();
     const { tenantId, conversationId } = conversation;
     await appendAll(conversation, [text('m1')]);
-    const taken = await rig.store.takeInboxHead(tenantId, conversationId, rig.clock.now(), HOLD_MS);
+    const taken = await rig.inbox.takeInboxHead(tenantId, conversationId, rig.clock.now(), HOLD_MS);
     if (!taken) throw new Error('the head was not taken');
     const tenant = rig.runtime.tenants.get(tenantId);
     if (!tenant) throw new Error('no tenant');
@@ -566,7 +566,7 @@ test('a head another drainer holds is left alone, nobody is called, until the cl
   const conversation = await botConversation();
   await appendAll(conversation, [text('m1'), text('m2')]);
   // A drainer that took the head and died: the store's take, as the drain makes it.
-  const held = await rig.store.takeInboxHead('acme', conversation.conversationId, T0, HOLD_MS);
+  const held = await rig.inbox.takeInboxHead('acme', conversation.conversationId, T0, HOLD_MS);
   if (!held) throw new Error('the head could not be taken');
   expect(held.inbox?.[0]).toMatchObject({ message: { id: 'm1' }, attempts: 1, takenUntil: T0 + HOLD_MS });
 

@@ -5,7 +5,8 @@
 import { postAgentMessage } from '../../../functions/agent-api/agent-api';
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import { type Command, transition } from '../../../shared/domain/conversation';
-import type { ConversationRef, ConversationStore } from '../../../shared/store/conversation-repository';
+import type { ConversationRef } from '../../../shared/store/conversation-repository';
+import type { SweepIndex } from '../../../shared/store/sweep-index';
 import { freshTable } from '../../support/dynamo';
 import { buildRuntime, handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
 
@@ -79,27 +80,16 @@ test('the lock holds until its expiry: one millisecond before, the sweep finds n
   expect(rig.publisher.events).toHaveLength(1);
 });
 
-/** The real store, except that the expiry index answers with `refs` (what the sweep read). */
-function withIndex(refs: () => Promise<ConversationRef[]>): ConversationStore {
-  const real = rig.store;
-  return {
-    get: (tenantId, conversationId, now) => real.get(tenantId, conversationId, now),
-    create: (state, now) => real.create(state, now),
-    save: (next, now) => real.save(next, now),
-    clearOutbox: (conversation) => real.clearOutbox(conversation),
-    reindex: (conversation) => real.reindex(conversation),
-    takeInboxHead: (tenantId, conversationId, now, holdMs) =>
-      real.takeInboxHead(tenantId, conversationId, now, holdMs),
-    appendMessage: (fresh, message, dedupe, now) => real.appendMessage(fresh, message, dedupe, now),
-    findDueForSweep: () => refs(),
-  };
+/** The expiry index as the sweep read it: `refs`. */
+function withIndex(refs: () => Promise<ConversationRef[]>): SweepIndex {
+  return { findDueForSweep: () => refs() };
 }
 
 test('a conversation whose lock was extended after the index was read is not expired', async () => {
   const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
   const { conversationId } = conversation;
   // The index as the sweep reads it: its entry still carries the old lock (a GSI lags its table).
-  const staleIndex = await rig.store.findDueForSweep(T0 + LOCK_MS + 1, 500);
+  const staleIndex = await rig.sweepIndex.findDueForSweep(T0 + LOCK_MS + 1, 500);
   expect(staleIndex).toEqual([{ tenantId: 'acme', conversationId }]);
   // The agent writes the moment before the lock runs out.
   rig.setNow(T0 + LOCK_MS - 1);
@@ -110,7 +100,7 @@ test('a conversation whose lock was extended after the index was read is not exp
   });
   rig.setNow(T0 + LOCK_MS + 1);
 
-  const result = await expireSessions({ ...rig.runtime, conversations: withIndex(async () => staleIndex) });
+  const result = await expireSessions({ ...rig.runtime, sweepIndex: withIndex(async () => staleIndex) });
 
   expect(result).toEqual({ found: 1, expired: 0, drained: 0, skipped: 1 });
   expect(await rig.state('acme', conversationId)).toMatchObject({
@@ -126,7 +116,7 @@ test('a session that ended and a new one that started after the index was read a
   const { conversationId } = conversation;
   rig.setNow(T0 + LOCK_MS + 1);
   const index = withIndex(async () => {
-    const refs = await rig.store.findDueForSweep(rig.clock.now(), 500);
+    const refs = await rig.sweepIndex.findDueForSweep(rig.clock.now(), 500);
     // Between the index read and the sweep's write: the user came back (ingest expired the old
     // session) and a new handover reached an agent.
     const now = rig.clock.now();
@@ -146,7 +136,7 @@ test('a session that ended and a new one that started after the index was read a
     return refs;
   });
 
-  await expect(expireSessions({ ...rig.runtime, conversations: index })).resolves.toEqual({
+  await expect(expireSessions({ ...rig.runtime, sweepIndex: index })).resolves.toEqual({
     found: 1,
     expired: 0,
     drained: 0,

@@ -87,7 +87,7 @@ test('MSC accepts → agent, lock until now + lockMinutes, SessionStarted; the r
   });
   // The lock is in the sparse expiry index.
   expect(await rig.rawItem('acme', conversationId)).toMatchObject({ lockExpiresAt: T0 + LOCK_MS });
-  expect(await rig.store.findDueForSweep(T0 + LOCK_MS, 100)).toContainEqual({
+  expect(await rig.sweepIndex.findDueForSweep(T0 + LOCK_MS, 100)).toContainEqual({
     tenantId: 'acme',
     conversationId,
   });
@@ -180,7 +180,7 @@ test.each(deskFailures)(
     const raw = await rig.rawItem('acme', conversationId);
     expect(raw).not.toHaveProperty('lockExpiresAt');
     expect(raw).not.toHaveProperty('sweepShard');
-    expect(await rig.store.findDueForSweep(T0 + 100 * LOCK_MS, 100)).not.toContainEqual({
+    expect(await rig.sweepIndex.findDueForSweep(T0 + 100 * LOCK_MS, 100)).not.toContainEqual({
       tenantId: 'acme',
       conversationId,
     });

@@ -31,7 +31,9 @@ import type { Runtime } from '../../../shared/runtime/runtime';
 import type { Dynamo } from '../../../shared/store/client';
 import { DynamoConversationStore } from '../../../shared/store/conversation-repository';
 import { DynamoIdempotencyStore } from '../../../shared/store/idempotency-repository';
+import { DynamoInboxStore } from '../../../shared/store/inbox-repository';
 import { conversationKey } from '../../../shared/store/keys';
+import { DynamoSweepIndex } from '../../../shared/store/sweep-index';
 
 /** Every outside call times out after this, so the `hang` tests take a third of a second. */
 export const OUTSIDE_TIMEOUT_MS = 300;
@@ -172,6 +174,8 @@ export interface TestRig {
   clock: OffsetClock;
   publisher: RecordingPublisher;
   store: DynamoConversationStore;
+  inbox: DynamoInboxStore;
+  sweepIndex: DynamoSweepIndex;
   logs: LogLine[];
   /** The metrics the runtime emitted (the same object as `runtime.metrics`). */
   metrics: RecordedMetrics;
@@ -195,6 +199,8 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
   const tenants = tenantDirectory(tenantList);
   const publisher = new RecordingPublisher();
   const store = new DynamoConversationStore(dynamo.doc, tableName);
+  const inbox = new DynamoInboxStore(dynamo.doc, tableName, store);
+  const sweepIndex = new DynamoSweepIndex(dynamo.doc, tableName);
   const logs: LogLine[] = [];
   const metrics = new RecordedMetrics();
   const runtime: Runtime = {
@@ -202,6 +208,8 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     tenants,
     secrets: literalSecrets,
     conversations: store,
+    inbox,
+    sweepIndex,
     idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
     publisher,
     channels: createChannelSender(tenants, literalSecrets, fetchHttp),
@@ -218,6 +226,8 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     clock,
     publisher,
     store,
+    inbox,
+    sweepIndex,
     logs,
     metrics,
     dynamo,

@@ -1,0 +1,50 @@
+/**
+ * (expire-sessions) → SweepIndex → DynamoDB: the conversations the sparse expiry index says are due.
+ * Apart from ConversationStore so only the sweep bundles the query.
+ */
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ConversationRef } from './conversation-repository';
+import { allSweepShards, EXPIRY_INDEX } from './keys';
+
+export interface SweepIndex {
+  /**
+   * Conversations due for the sweep at `now`, from the sparse index: an agent lock that ran out, an
+   * outbox its writer did not get published, or an inbox nobody drained, within the grace period.
+   */
+  findDueForSweep(now: number, limit: number): Promise<ConversationRef[]>;
+}
+
+export class DynamoSweepIndex implements SweepIndex {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async findDueForSweep(now: number, limit: number): Promise<ConversationRef[]> {
+    const found: ConversationRef[] = [];
+    for (const shard of allSweepShards()) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: EXPIRY_INDEX,
+            KeyConditionExpression: 'sweepShard = :shard AND lockExpiresAt <= :now',
+            ExpressionAttributeValues: { ':shard': shard, ':now': now },
+            Limit: limit - found.length,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const { tenantId, conversationId } = item;
+          if (typeof tenantId === 'string' && typeof conversationId === 'string') {
+            found.push({ tenantId, conversationId });
+          }
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && found.length < limit);
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+}
