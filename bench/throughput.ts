@@ -27,6 +27,13 @@ import type { BenchRow } from './report';
 const TENANT = 'demo';
 const SECRET = `${TENANT}-web-secret`;
 const CONNECTIONS = 30;
+/**
+ * Latency is also measured at a fixed offered rate, below what either server can take: at
+ * saturation every request waits behind the others in flight (30 connections at 150/s is 200 ms by
+ * Little's law), which says how full the queue is, not how long a request takes.
+ */
+const PACED_RATE = 60;
+const PACED_CONNECTIONS = 10;
 const WARMUP_SECONDS = 2;
 const MEASURE_SECONDS = 10;
 const CONVERSATIONS = 500;
@@ -56,12 +63,14 @@ function signedMessages(runId: string): autocannon.Request {
   };
 }
 
-async function load(url: string, runId: string, seconds: number): Promise<autocannon.Result> {
+/** As many requests as `CONNECTIONS` keep going, or with `paced`, `PACED_RATE` per second. */
+async function load(url: string, runId: string, seconds: number, paced = false): Promise<autocannon.Result> {
   return autocannon({
     url,
-    connections: CONNECTIONS,
     duration: seconds,
     requests: [signedMessages(runId)],
+    // With a rate, autocannon corrects the latencies for coordinated omission.
+    ...(paced ? { connections: PACED_CONNECTIONS, overallRate: PACED_RATE } : { connections: CONNECTIONS }),
   });
 }
 
@@ -174,12 +183,14 @@ export async function measureThroughput(): Promise<BenchRow[]> {
   try {
     const runId = `b${Date.now().toString(36)}`;
     let floor: autocannon.Result | undefined;
+    let floorPaced: autocannon.Result | undefined;
     let floorNote = '';
     try {
       const server = await startFloor(stack.dynamo.raw);
       try {
         await load(server.url, `${runId}-floor-warm`, WARMUP_SECONDS);
         floor = await load(server.url, `${runId}-floor`, MEASURE_SECONDS);
+        floorPaced = await load(server.url, `${runId}-floor-paced`, MEASURE_SECONDS, true);
         floorNote = `baseline (bare http server: HMAC check + one TransactWriteItems of 2 items): ${describe(floor)}`;
       } finally {
         await server.stop();
@@ -197,6 +208,12 @@ export async function measureThroughput(): Promise<BenchRow[]> {
     // Every accepted message set off a drain, a bot call and a delivery; they finish before stopping.
     await stack.settle();
     const drainedAfterMs = Date.now() - answered;
+    const paced = await load(stack.url, `${runId}-paced`, MEASURE_SECONDS, true);
+    await stack.settle();
+    const pacedNote = (result: autocannon.Result | undefined) =>
+      result
+        ? `${describe(result)}; p50 ${result.latency.p50} ms, max ${result.latency.max} ms`
+        : 'not measured';
 
     const throughput = okPerSecond(result);
     const deadLetters = stack.bus.deadLetters.length;
@@ -218,20 +235,34 @@ export async function measureThroughput(): Promise<BenchRow[]> {
         note: floorNote ? `${stackNote}. ${floorNote}` : stackNote,
       },
       {
-        figure: 'local stack latency p50',
+        figure: 'local stack latency p50, saturated',
         unit: 'ms',
         baton: result.latency.p50,
+        baseline: floor?.latency.p50,
         target: 'report',
         met: true,
-        note: `autocannon latency histogram of the measured run (mean ${result.latency.mean.toFixed(1)} ms)`,
+        note: `autocannon latency histogram of the run above (mean ${result.latency.mean.toFixed(1)} ms); baseline: the floor's run`,
       },
       {
-        figure: 'local stack latency p99',
+        figure: 'local stack latency p99, saturated',
         unit: 'ms',
         baton: result.latency.p99,
+        baseline: floor?.latency.p99,
         target: '≤ 50',
         met: result.latency.p99 <= 50,
-        note: `autocannon latency histogram of the measured run (max ${result.latency.max} ms)`,
+        note: `autocannon latency histogram of the run above (max ${result.latency.max} ms); ${CONNECTIONS} requests always in flight, so this is mostly queueing`,
+      },
+      {
+        figure: `local stack latency p99 at ${PACED_RATE} req/s offered`,
+        unit: 'ms',
+        baton: paced.latency.p99,
+        baseline: floorPaced?.latency.p99,
+        target: '≤ 50',
+        met: paced.latency.p99 <= 50 && paced.non2xx === 0,
+        note:
+          `autocannon, ${PACED_RATE} req/s over ${PACED_CONNECTIONS} connections for ${MEASURE_SECONDS} s, ` +
+          `latencies corrected for coordinated omission, right after the saturated run (drains settled): ` +
+          `Baton ${pacedNote(paced)}; baseline (the floor, same rate) ${pacedNote(floorPaced)}`,
       },
     ];
   } finally {
