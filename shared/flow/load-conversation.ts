@@ -10,9 +10,16 @@ export async function loadConversation(
   tenantId: string,
   conversationId: string,
 ): Promise<Conversation | undefined> {
-  const now = ports.clock.now();
-  const state = await ports.conversations.get(tenantId, conversationId, now);
-  if (!state?.outbox?.length || state.updatedAt + OUTBOX_GRACE_MS > now) return state;
+  const state = await ports.conversations.get(tenantId, conversationId, ports.clock.now());
+  return state && takeOverStaleOutbox(ports, state);
+}
+
+/**
+ * A state as just read from the table: an outbox its writer left for longer than the grace period
+ * is published and cleared here, and the state is returned without it.
+ */
+export async function takeOverStaleOutbox(ports: Ports, state: Conversation): Promise<Conversation> {
+  if (!state.outbox?.length || state.updatedAt + OUTBOX_GRACE_MS > ports.clock.now()) return state;
   await flushOutbox(ports, state);
   const { outbox: _published, ...published } = state;
   return published;

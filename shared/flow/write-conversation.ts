@@ -1,12 +1,13 @@
 /**
- * (use case) → one change to a conversation, written on the version read. A lost race re-reads and
- * changes again; `change` may therefore run several times and must have no effects of its own.
+ * (use case) → one change to a conversation, written on the version read. A lost race decides again
+ * (first on the item the refused write returned, then on a fresh read); `change` may therefore run
+ * several times and must have no effects of its own.
  */
 import type { Conversation } from '../domain/conversation';
 import type { Runtime } from '../runtime/runtime';
 import { backoff } from '../store/backoff';
 import { VersionConflictError } from '../store/errors';
-import { loadConversation } from './load-conversation';
+import { loadConversation, takeOverStaleOutbox } from './load-conversation';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'>;
 
@@ -41,8 +42,16 @@ export async function writeConversation(
       return { outcome: 'written', before: state, state: next };
     } catch (error) {
       if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      // Another writer got in first. If the item the refused write returned (as fresh as a read)
+      // says this change no longer applies, that is the answer, without a read.
+      if (error.current) {
+        const current = await takeOverStaleOutbox(ports, error.current);
+        if (!change(current, ports.clock.now())) return { outcome: 'unchanged', state: current };
+      }
+      // Otherwise spread out and read the latest. Writing again at once on the returned item made
+      // racing writers collide again and again (the soak's drains against its appends).
       await backoff(attempt);
+      state = await loadConversation(ports, tenantId, conversationId);
     }
-    state = await loadConversation(ports, tenantId, conversationId);
   }
 }

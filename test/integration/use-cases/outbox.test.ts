@@ -5,6 +5,8 @@ import type { Command, Conversation } from '../../../shared/domain/conversation'
 import { PublishError } from '../../../shared/events/publisher';
 import { applyCommand } from '../../../shared/flow/apply-command';
 import { loadConversation } from '../../../shared/flow/load-conversation';
+import type { Runtime } from '../../../shared/runtime/runtime';
+import type { ConversationStore } from '../../../shared/store/conversation-repository';
 import { OUTBOX_GRACE_MS } from '../../../shared/store/conversation-repository';
 import { freshTable } from '../../support/dynamo';
 import { buildRuntime, handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
@@ -94,6 +96,84 @@ test('an illegal command or a decide that declines leaves the conversation as it
   });
   expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
   expect(rig.publisher.attempts).toBe(0);
+});
+
+/** The rig's runtime, counting the conversation reads its use cases make. */
+function countingReads(): { runtime: Runtime; reads: () => number } {
+  const store = rig.store;
+  let reads = 0;
+  const conversations: ConversationStore = {
+    get: (tenantId, conversationId, now) => {
+      reads += 1;
+      return store.get(tenantId, conversationId, now);
+    },
+    create: (conversation, now) => store.create(conversation, now),
+    save: (next, now) => store.save(next, now),
+    reindex: (conversation) => store.reindex(conversation),
+    clearOutbox: (conversation) => store.clearOutbox(conversation),
+  };
+  return { runtime: { ...rig.runtime, conversations }, reads: () => reads };
+}
+
+test('a change that no longer applies to the item its refused write returned ends there, without a read', async () => {
+  // hand-over's case: while it called the desk, the desk claimed the conversation itself.
+  const conversation = await seed(rig, 'handing_over', { conversationId: uniqueId('web') });
+  await apply(conversation, { type: 'handoverSucceeded', lockMs: LOCK_MS });
+  const { runtime, reads } = countingReads();
+
+  const applied = await applyCommand(
+    runtime,
+    'acme',
+    conversation.conversationId,
+    (state) => (state.phase === 'handing_over' ? { type: 'handoverSucceeded', lockMs: LOCK_MS } : undefined),
+    conversation,
+  );
+
+  expect(applied).toMatchObject({ outcome: 'unchanged', state: { phase: 'agent' } });
+  expect(reads()).toBe(0);
+});
+
+test('a change that still applies after a lost race is made on a fresh read', async () => {
+  const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
+  await apply(conversation, { type: 'activity', lockMs: LOCK_MS });
+  const { runtime, reads } = countingReads();
+
+  const applied = await applyCommand(
+    runtime,
+    'acme',
+    conversation.conversationId,
+    () => ({ type: 'activity', lockMs: LOCK_MS }),
+    conversation,
+  );
+
+  expect(applied).toMatchObject({ outcome: 'applied', state: { version: conversation.version + 2 } });
+  expect(reads()).toBe(1);
+});
+
+test('the item a refused write returned has its stale outbox taken over, as a read would', async () => {
+  const conversation = await seed(rig, 'presence', { conversationId: uniqueId('web') });
+  rig.publisher.failNext(1);
+  await expect(apply(conversation, { type: 'presenceChecked', status: 'online' })).rejects.toBeInstanceOf(
+    PublishError,
+  );
+  const pending = (await rig.state('acme', conversation.conversationId))?.outbox ?? [];
+  expect(pending).toHaveLength(1);
+  rig.setNow(T0 + OUTBOX_GRACE_MS);
+  const { runtime, reads } = countingReads();
+
+  // Decided on the stale state (still in presence), refused, decided again on the returned item.
+  const applied = await applyCommand(
+    runtime,
+    'acme',
+    conversation.conversationId,
+    (state) => (state.phase === 'presence' ? { type: 'presenceChecked', status: 'offline' } : undefined),
+    conversation,
+  );
+
+  expect(applied).toMatchObject({ outcome: 'unchanged', state: { phase: 'intake' } });
+  expect(reads()).toBe(0);
+  expect(rig.publisher.events).toEqual(pending);
+  expect(await rig.rawItem('acme', conversation.conversationId)).not.toHaveProperty('outbox');
 });
 
 test('8 concurrent activity commands (at most the retry budget) all succeed, version +8 exactly', async () => {
