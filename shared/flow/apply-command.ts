@@ -1,7 +1,8 @@
 /**
  * (use case) → apply one command to a conversation: read, decide, one conditional write carrying
- * the resulting events (outbox), publish them, clear the outbox. A lost race re-reads and decides
- * again; a publish failure throws, and the next load republishes what the outbox still holds.
+ * the resulting events (outbox), publish them, clear the outbox. A lost race decides again
+ * (write-conversation.ts); a publish failure throws, and the next load republishes what the outbox
+ * still holds.
  */
 import {
   type Command,

@@ -41,13 +41,14 @@ export async function writeConversation(
       await ports.conversations.save(next, now);
       return { outcome: 'written', before: state, state: next };
     } catch (error) {
-      if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      if (!(error instanceof VersionConflictError)) throw error;
       // Another writer got in first. If the item the refused write returned (as fresh as a read)
       // says this change no longer applies, that is the answer, without a read.
       if (error.current) {
         const current = await takeOverStaleOutbox(ports, error.current);
         if (!change(current, ports.clock.now())) return { outcome: 'unchanged', state: current };
       }
+      if (attempt >= MAX_ATTEMPTS) throw error;
       // Otherwise spread out and read the latest. Writing again at once on the returned item made
       // racing writers collide again and again (the soak's drains against its appends).
       await backoff(attempt);

@@ -1,7 +1,7 @@
 /**
  * The ports every function has on AWS (state, events, secrets, tenants, logs), built once per
- * container with no network call at init. Functions that call no outside system (ingest, agent-api,
- * expire-sessions) take only these, so their bundles carry no client they would never use.
+ * container with no network call at init. Each function's lambda.ts adds only the ports it uses
+ * (inbox, expiry index, outside clients), so its bundle carries nothing it would never call.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

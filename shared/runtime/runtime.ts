@@ -38,7 +38,7 @@ export interface Runtime {
   publicApiUrl: string;
 }
 
-/** What every function has; ingest, agent-api and expire-sessions need nothing more. */
+/** What every function has; each lambda.ts adds the ports its function uses (agent-api needs nothing more). */
 export type CorePorts = Pick<
   Runtime,
   'clock' | 'tenants' | 'secrets' | 'conversations' | 'idempotency' | 'publisher' | 'logger' | 'metrics'

@@ -1,6 +1,6 @@
 import type { Conversation } from '../domain/conversation';
 
-/** Someone else wrote the conversation since we read it: re-read and decide again. */
+/** Someone else wrote the conversation since we read it: decide again on `current` (the item as it stood), or re-read. */
 export class VersionConflictError extends Error {
   override readonly name = 'VersionConflictError';
 

@@ -13,16 +13,24 @@ const UNITS: Readonly<Record<string, string>> = {
   file: 'bytes',
 };
 
-/** The type name zod reports for what it received. */
+/** The type name zod reports for what it received: an object that is not plain by its class. */
 function receivedType(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'array';
   if (typeof input === 'number') return Number.isFinite(input) ? 'number' : String(input);
+  if (typeof input === 'object' && Object.getPrototypeOf(input) !== Object.prototype) {
+    const name: unknown = input.constructor?.name;
+    if (typeof name === 'string' && name) return name;
+  }
   return typeof input;
 }
 
-const quoted = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : String(value);
+/** A value as zod's messages quote it: strings in double quotes, as they are, bigints with `n`. */
+function quoted(value: unknown): string {
+  if (typeof value === 'string') return `"${value}"`;
+  if (typeof value === 'bigint') return `${value}n`;
+  return String(value);
+}
 
 export function englishMessage(issue: z.core.$ZodRawIssue): string {
   switch (issue.code) {

@@ -53,11 +53,13 @@ export const intBetween = (min: number, max: number) =>
     }),
   );
 
-/** An absolute http or https URL. */
+/** An absolute http or https URL, written out (`https://host…`), without whitespace. */
 export const httpUrl = () => z.string().check(z.refine(isHttpUrl, 'expected an http or https URL'));
 
+// The WHATWG parser forgives `https:host` and strips tabs and newlines; the value itself is what
+// gets stored and sent on, so it must already be the URL.
+const HTTP_URL = /^https?:\/\/\S+$/i;
+
 function isHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const { protocol } = new URL(value);
-  return protocol === 'http:' || protocol === 'https:';
+  return HTTP_URL.test(value) && URL.canParse(value);
 }

@@ -118,6 +118,16 @@ const BROKEN: Record<string, fc.Arbitrary<string>> = {
       .map((page) =>
         JSON.stringify({ conversationId: 'c-1', messageId: 'm-1', text: 'hi', pageUrl: `no url ${page}` }),
       ),
+    // Page URLs the WHATWG parser would forgive or that are not http(s).
+    fc
+      .constantFrom(
+        'https:shop.example/help',
+        'https://shop.example/help\n',
+        ' https://shop.example/help',
+        'javascript:alert(1)',
+        'ftp://shop.example/help',
+      )
+      .map((pageUrl) => JSON.stringify({ conversationId: 'c-1', messageId: 'm-1', text: 'hi', pageUrl })),
     fc.constant(JSON.stringify({ conversationId: 'c-1', messageId: 'm-1' })),
   ),
   'POST /v1/{tenant}/answers': fc.oneof(

@@ -37,6 +37,11 @@ const cases: [string, z.core.$ZodType, unknown][] = [
   ['a suffix', z.string().check(z.endsWith('.json')), 'x.txt'],
   ['a substring', z.string().check(z.includes('@')), 'x'],
   ['one unknown key', z.strictObject({ a: z.string() }), { a: 'x', b: 1 }],
+  ['an unknown key with quotes in it', z.strictObject({}), { 'say "hi"\\': 1 }],
+  ['an enum given a quote', z.enum(['a"b', 'c']), 'x'],
+  ['a string given a Date', z.string(), new Date(0)],
+  ['a string given a Set', z.string(), new Set()],
+  ['a string given a class-less object', z.string(), Object.create(null)],
   ['two unknown keys', z.strictObject({}), { b: 1, c: 2 }],
   ['a record key', z.record(z.string().check(z.maxLength(1)), z.string()), { long: 'x' }],
   ['a union', z.union([z.string(), z.number()]), true],
@@ -54,7 +59,8 @@ test.each(cases)('%s', (_name, schema, input) => {
   expect(messages(schema, input, englishMessage)).toEqual(messages(schema, input, zodEnglish));
 });
 
-test('a format without a sentence of its own is named as zod names it', () => {
+// zod's `en` says "Invalid email address", "Invalid UUID": Baton checks neither format.
+test('a format without a sentence of its own reads "Invalid <format>"', () => {
   expect(messages(z.email(), 'x', englishMessage)).toEqual(['Invalid email']);
   expect(messages(z.uuid(), 'x', englishMessage)).toEqual(['Invalid uuid']);
 });

@@ -65,6 +65,12 @@ test.each([
     'intake.questions',
   ],
   ['a bot URL without a scheme', { ...minimal, bot: { ...minimal.bot, url: 'bot.example.com' } }, 'bot.url'],
+  ['a bot URL without //', { ...minimal, bot: { ...minimal.bot, url: 'https:bot.example.com' } }, 'bot.url'],
+  [
+    'a bot URL with a newline',
+    { ...minimal, bot: { ...minimal.bot, url: 'https://bot.example.com\n' } },
+    'bot.url',
+  ],
   ['a lock of 0 minutes', { ...minimal, session: { lockMinutes: 0 } }, 'session.lockMinutes'],
   ['a lock of 1.5 minutes', { ...minimal, session: { lockMinutes: 1.5 } }, 'session.lockMinutes'],
   ['a bot timeout over 25 s', { ...minimal, bot: { ...minimal.bot, timeoutMs: 25_001 } }, 'bot.timeoutMs'],
