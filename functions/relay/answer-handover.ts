@@ -1,7 +1,7 @@
 /** Whether a bot answer starts a handover: the command it gives in a conversation the bot owns. Pure. */
 import type { TenantConfig } from '../../shared/config/tenants';
-import { type Command, type Conversation, effectivePhase } from '../../shared/domain/conversation';
-import { handoverRequestOf } from '../../shared/domain/handover-trigger';
+import type { Command, Conversation } from '../../shared/domain/conversation';
+import { handoverRequestFor, handoverRequestOf } from '../../shared/domain/handover-trigger';
 import type { BotAnswer } from '../../shared/events/shapes';
 
 export const asksForHandover = (answer: BotAnswer, tenant: TenantConfig): boolean =>
@@ -19,12 +19,6 @@ export function handoverCommandFor(
   now: number,
 ): Command | undefined {
   const additions = handoverRequestOf(answer, tenant.handoverEvent);
-  if (!additions || effectivePhase(state, now) !== 'bot') return undefined;
-  return {
-    type: 'requestHandover',
-    // The same id whichever way the answer came, so the handover is requested once.
-    handoverId: `answer:${answer.id}`,
-    additions,
-    pageUrl: pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
-  };
+  // The same id whichever way the answer came, so the handover is requested once.
+  return additions && handoverRequestFor(`answer:${answer.id}`, additions, pageUrl, state, now);
 }

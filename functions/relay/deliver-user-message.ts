@@ -6,6 +6,7 @@ import type { TenantConfig } from '../../shared/config/tenants';
 import { type Conversation, effectivePhase, isLockExpired } from '../../shared/domain/conversation';
 import {
   additionsOf,
+  handoverRequestFor,
   LIVECHAT_SESSION_END,
   LIVECHAT_SESSION_START,
 } from '../../shared/domain/handover-trigger';
@@ -67,15 +68,7 @@ export async function deliverUserMessage(
       tenantId,
       conversationId,
       (current, now) =>
-        effectivePhase(current, now) === 'bot'
-          ? {
-              type: 'requestHandover',
-              handoverId: `start:${message.id}`,
-              additions: additionsOf({}),
-              pageUrl:
-                message.pageUrl ?? (current.channel.type === 'web' ? current.channel.pageUrl : undefined),
-            }
-          : undefined,
+        handoverRequestFor(`start:${message.id}`, additionsOf({}), message.pageUrl, current, now),
       state,
     );
     ports.logger.info('handover asked for by the user', { outcome: applied.outcome });

@@ -1,6 +1,6 @@
 /** Whether a bot answer asks for a handover, and the additions it carries for presence and routing. Pure. */
 import type { BotAnswer } from '../events/shapes';
-import type { HandoverAdditions } from './conversation';
+import { type Command, type Conversation, effectivePhase, type HandoverAdditions } from './conversation';
 
 export const LIVECHAT_SESSION_START = 'LIVECHAT_SESSION_START';
 export const LIVECHAT_SESSION_END = 'LIVECHAT_SESSION_END';
@@ -26,5 +26,26 @@ export function additionsOf(additions: Record<string, string | number | boolean>
     skill: text(additions.skill),
     mscWebstore: text(additions.mscWebstore),
     mscChannel: text(additions.mscChannel) ?? DEFAULT_MSC_CHANNEL,
+  };
+}
+
+/**
+ * The command that starts handover `handoverId`, or undefined when the bot does not own the
+ * conversation (a handover is under way or live: a request then changes nothing). `pageUrl`: the
+ * page of the message that asked, else the web chat's, for URL-based routing.
+ */
+export function handoverRequestFor(
+  handoverId: string,
+  additions: HandoverAdditions,
+  pageUrl: string | undefined,
+  state: Conversation,
+  now: number,
+): Command | undefined {
+  if (effectivePhase(state, now) !== 'bot') return undefined;
+  return {
+    type: 'requestHandover',
+    handoverId,
+    additions,
+    pageUrl: pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
   };
 }
