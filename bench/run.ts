@@ -63,8 +63,11 @@ async function main(): Promise<void> {
     rows: rows.map((row) => ({ ...row, ratio: ratio(row) })),
   };
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const missed = rows.filter((row) => !row.met);
+  const floorToo = missed.filter((row) => row.baselineMet === false).length;
   process.stdout.write(
-    `\n${rows.filter((row) => !row.met).length} of ${rows.length} targets missed; ${file}\n`,
+    `\n${missed.length} of ${rows.length} targets missed` +
+      `${floorToo ? ` (${floorToo} missed by the floor as well)` : ''}; ${file}\n`,
   );
 }
 

@@ -233,6 +233,7 @@ export async function measureThroughput(): Promise<BenchRow[]> {
         baseline: floor ? okPerSecond(floor) : undefined,
         target: '≥ 500',
         met: throughput >= 500 && result.non2xx === 0,
+        baselineMet: floor ? okPerSecond(floor) >= 500 : undefined,
         note: floorNote ? `${stackNote}. ${floorNote}` : stackNote,
       },
       {
@@ -251,6 +252,7 @@ export async function measureThroughput(): Promise<BenchRow[]> {
         baseline: floor?.latency.p99,
         target: '≤ 50',
         met: result.latency.p99 <= 50,
+        baselineMet: floor ? floor.latency.p99 <= 50 : undefined,
         note: `autocannon latency histogram of the run above (max ${result.latency.max} ms); ${CONNECTIONS} requests always in flight, so this is mostly queueing`,
       },
       {
@@ -260,6 +262,7 @@ export async function measureThroughput(): Promise<BenchRow[]> {
         baseline: floorPaced?.latency.p99,
         target: '≤ 50',
         met: paced.latency.p99 <= 50 && paced.non2xx === 0,
+        baselineMet: floorPaced ? floorPaced.latency.p99 <= 50 : undefined,
         note:
           `autocannon, ${PACED_RATE} req/s over ${PACED_CONNECTIONS} connections for ${MEASURE_SECONDS} s, ` +
           `latencies corrected for coordinated omission, right after the saturated run (drains settled): ` +
