@@ -50,6 +50,11 @@ export interface LocalStackOptions {
   tableName?: string;
   logSink?: LogSink;
   retryDelaysMs?: readonly number[];
+  /**
+   * false: the schedules run only when asked (`runSchedules`, `/sim/clock`), never on their timers.
+   * For runs that count requests: a sweep that fires in the middle would be counted with them.
+   */
+  scheduleTimers?: boolean;
 }
 
 export interface LocalStack {
@@ -170,7 +175,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     await bus.idle();
   };
-  const timers = scheduled.map(({ every }) => setInterval(() => void runSchedules(), every * 60_000));
+  const timers =
+    options.scheduleTimers === false
+      ? []
+      : scheduled.map(({ every }) => setInterval(() => void runSchedules(), every * 60_000));
 
   const simRoutes = async (
     request: IncomingMessage,

@@ -33,7 +33,8 @@ function itemKind(input: unknown): string {
 }
 
 beforeAll(async () => {
-  ({ stack } = await startTestStack());
+  // No sweep on its timer: one firing inside a counted step would be counted with it.
+  ({ stack } = await startTestStack({ scheduleTimers: false }));
   flow = new Flow(stack);
   stack.dynamo.raw.middlewareStack.add(
     (next, context) => async (args) => {
@@ -112,8 +113,9 @@ test('a complete handover stays within its request budget', async () => {
   const presence = counted.filter((request) => / [PR]$/.test(request.name));
   const rest = counted.filter((request) => !/ [PR]$/.test(request.name));
   expect(presence.length).toBeLessThanOrEqual(6);
-  // 23 measured, every run: the margin is one more lost race between two of the item's writers
-  // (the refused write the budget already has is hand-over's, after the desk claimed the conversation).
+  // 23 measured, every run, one of them refused: hand-over's write after the desk had claimed the
+  // conversation. The margin: in each step the relay clears its outbox, and when the event's consumer
+  // writes the conversation first, the clear is refused and made again on what is left (+1 a step).
   // Over budget, the failure lists the requests made, in order.
-  expect(rest.length <= 24 ? 'within 24' : names(rest)).toBe('within 24');
+  expect(rest.length <= 25 ? 'within 25' : names(rest)).toBe('within 25');
 });

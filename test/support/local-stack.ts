@@ -1,6 +1,6 @@
 /** An in-process local stack on the run's DynamoDB Local, with its own table and a captured log. */
 import { randomUUID } from 'node:crypto';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/stack';
 import type { LogFields, LogLevel } from '../../shared/log/logger';
 import { dynamoEndpoint } from './dynamo';
 
@@ -12,7 +12,9 @@ export interface CapturedLine {
   fields: LogFields;
 }
 
-export async function startTestStack(): Promise<{ stack: LocalStack; logs: CapturedLine[] }> {
+export async function startTestStack(
+  options: Pick<LocalStackOptions, 'scheduleTimers'> = {},
+): Promise<{ stack: LocalStack; logs: CapturedLine[] }> {
   const logs: CapturedLine[] = [];
   const stack = await startLocalStack({
     port: 0,
@@ -20,6 +22,7 @@ export async function startTestStack(): Promise<{ stack: LocalStack; logs: Captu
     tableName: `stack-${randomUUID().slice(0, 8)}`,
     logSink: (level, message, fields) => logs.push({ at: Date.now(), level, message, fields }),
     retryDelaysMs: [150, 300],
+    ...options,
   });
   return { stack, logs };
 }
