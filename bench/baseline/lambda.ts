@@ -5,13 +5,14 @@
  */
 
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 
@@ -22,32 +23,21 @@ export const secrets = new SecretsManagerClient({});
 const TableName = process.env.TABLE_NAME ?? 'bench';
 
 /**
- * `floor` names the calls to make: those of an ingest webhook, the relay's take of an inbox head
- * (a conditional update, refused when there is none), a consumer's first read, or the sweep.
+ * `floor` names the calls to make: those of an ingest webhook (the very transaction and event entry
+ * ingest would send, given by the benchmark: Baton's own builders make them), the relay's take of an
+ * inbox head (a conditional update, refused when there is none), a consumer's first read, or the sweep.
  */
-export async function handler(event: { floor?: string; id?: string }): Promise<{ statusCode: number }> {
+export async function handler(event: {
+  floor?: string;
+  id?: string;
+  transact?: TransactWriteCommandInput;
+  entries?: PutEventsRequestEntry[];
+}): Promise<{ statusCode: number }> {
   const id = event.id ?? 'bench';
   if (event.floor === 'ingest') {
-    await doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName, Item: { pk: `floor#${id}`, sk: 'IDEM', status: 'completed' } } },
-          {
-            Update: {
-              TableName,
-              Key: { pk: 'floor#conversation', sk: 'STATE' },
-              UpdateExpression: 'SET inbox = list_append(if_not_exists(inbox, :empty), :entry)',
-              ExpressionAttributeValues: { ':empty': [], ':entry': [{ id }] },
-            },
-          },
-        ],
-      }),
-    );
-    await events.send(
-      new PutEventsCommand({
-        Entries: [{ Source: 'baton', DetailType: 'MessagesWaiting', Detail: '{}', EventBusName: 'bench' }],
-      }),
-    );
+    if (!event.transact || !event.entries) throw new Error('the ingest floor needs transact and entries');
+    await doc.send(new TransactWriteCommand(event.transact));
+    await events.send(new PutEventsCommand({ Entries: event.entries }));
   } else if (event.floor === 'take') {
     try {
       await doc.send(
