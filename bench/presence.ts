@@ -4,7 +4,8 @@
  * table. This reproduces test/integration/presence-protection.test.ts outside jest: several
  * `cachedPresence` instances ("containers") on one DynamoDB table, a presence API on 127.0.0.1
  * that counts its calls, and checks offered at a steady rate for a few seconds. The figure is the
- * busiest wall-clock second as the presence API saw it, because that is what its rate limit sees.
+ * most calls the presence API saw in any 1000 ms, wherever the window starts: a rate limit may count
+ * a sliding window, not calendar seconds.
  *
  * The checks are scheduled against absolute times rather than chained sleeps, so a loaded machine
  * delays them without silently lowering the rate; the rate actually offered is what is reported.
@@ -91,6 +92,18 @@ function busiestSecond(calls: readonly number[]): number {
   return Math.max(0, ...perSecond.values());
 }
 
+/** The most calls in any 1000 ms, wherever it starts: what a sliding-window rate limit counts. */
+function busiestWindow(calls: readonly number[]): number {
+  const sorted = [...calls].sort((a, b) => a - b);
+  let most = 0;
+  let first = 0;
+  for (let last = 0; last < sorted.length; last += 1) {
+    while ((sorted[last] ?? 0) - (sorted[first] ?? 0) >= 1000) first += 1;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
+
 const sleepUntil = (at: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
 
@@ -127,7 +140,8 @@ export async function measurePresence(): Promise<BenchRow[]> {
     const answeredMs = Date.now() - started;
     const online = results.filter((status) => status === 'online').length;
     const offered = total / offeredSeconds;
-    const busiest = busiestSecond(api.calls);
+    const busiest = busiestWindow(api.calls);
+    const busiestCalendar = busiestSecond(api.calls);
     const setup =
       `${CONTAINERS} cachedPresence instances sharing one DynamoDB Local table, ${total} checks ` +
       `scheduled at ${PER_SECOND}/s for ${SECONDS} s (one referrer), cache ${CACHE_SECONDS} s, ` +
@@ -142,12 +156,14 @@ export async function measurePresence(): Promise<BenchRow[]> {
         note: `${setup}; offered over ${offeredSeconds.toFixed(2)} s, all answered after ${answeredMs} ms`,
       },
       {
-        figure: 'presence: calls made, busiest second',
+        figure: 'presence: calls made, busiest 1000 ms',
         unit: 'calls/s',
         baton: busiest,
-        target: `≤ ${MAX_CALLS_PER_SECOND}`,
-        met: busiest <= MAX_CALLS_PER_SECOND,
+        target: `≤ ${MAX_CALLS_PER_SECOND}, every answer online`,
+        // A limiter that refused every check would make no calls: the answers have to be right too.
+        met: busiest <= MAX_CALLS_PER_SECOND && online === total,
         note:
+          `any 1000 ms window, wherever it starts (busiest calendar second: ${busiestCalendar}); ` +
           `${api.calls.length} presence API calls in all for ${total} checks; ` +
           `${online} of ${total} answers online` +
           (online < total ? ' (the rest offline: waited past the budget, or the call failed)' : ''),

@@ -18,8 +18,19 @@ export interface BenchRow {
   note?: string | undefined;
 }
 
+/** Baton ÷ baseline: above 1 Baton is larger (slower, bigger), except for a rate (req/s), where it is better. */
 export const ratio = (row: BenchRow): number | undefined =>
   row.baseline === undefined || row.baseline === 0 ? undefined : row.baton / row.baseline;
+
+/** A size's target is a difference (baseline + 60 KB), so its row shows the difference. */
+const comparison = (row: BenchRow): string => {
+  if (row.unit === 'KB' && row.baseline !== undefined) return `+${(row.baton - row.baseline).toFixed(1)} KB`;
+  const value = ratio(row);
+  return value === undefined ? '–' : `${value.toFixed(2)} ×`;
+};
+
+/** Rows that have a target, not only a figure to report. */
+export const hasTarget = (row: BenchRow): boolean => row.target !== 'report';
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -31,15 +42,15 @@ const fixed = (value: number | undefined, digits = 1): string =>
   value === undefined ? '–' : value.toFixed(value >= 100 ? 0 : digits);
 
 export function formatTable(rows: readonly BenchRow[]): string {
-  const header = ['figure', 'unit', 'Baton', 'baseline', 'ratio', 'target', 'met'];
+  const header = ['figure', 'unit', 'Baton', 'baseline', 'vs baseline', 'target', 'met'];
   const lines = rows.map((row) => [
     row.figure,
     row.unit,
     fixed(row.baton),
     fixed(row.baseline),
-    fixed(ratio(row), 2),
+    comparison(row),
     row.target,
-    row.met ? 'yes' : row.baselineMet === false ? 'NO (floor too)' : 'NO',
+    !hasTarget(row) ? '–' : row.met ? 'yes' : row.baselineMet === false ? 'NO (floor too)' : 'NO',
   ]);
   const widths = header.map((title, i) =>
     Math.max(title.length, ...lines.map((line) => line[i]?.length ?? 0)),
