@@ -5,6 +5,10 @@
  * EventBridge: ingest a signed web message; every consumer an event about an unknown conversation
  * (one read; the relay's drain one refused conditional update); the sweep its query. The baseline
  * makes the same SDK calls and nothing else.
+ *
+ * Two differences from Lambda, the same for both sides: the secrets are inline (a deployed function
+ * reads Secrets Manager once per container, on first use), and Node is this machine's 20, where
+ * Lambda runs 22.
  */
 import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
