@@ -26,6 +26,7 @@ import * as z from 'zod';
 import { startLocalStack } from '../infra/local/stack';
 import { localTenants } from '../infra/local/tenants';
 import { postWeb, request } from '../test/support/http';
+import { RequestCounter } from '../test/support/request-counter';
 import { type BenchRow, median } from './report';
 
 const TENANT = 'demo2';
@@ -61,15 +62,12 @@ const average = (values: readonly number[]): number =>
   values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
 
 export async function measureFlowCounts(): Promise<BenchRow[]> {
-  /** Command names of the DynamoDB requests made while counting. */
-  let requests: string[] = [];
-  /** Error names of those requests that failed: a lost race is a refused conditional write. */
-  let refused: string[] = [];
   /** Detail types of the events published while counting. */
   let events: string[] = [];
   /** How many requests had been made when ingest published MessagesWaiting: the ingest's share. */
   let ingestRequests: number | undefined;
   let counting = false;
+  let counter: RequestCounter | undefined;
   const problems: string[] = [];
 
   const stack = await startLocalStack({
@@ -83,22 +81,11 @@ export async function measureFlowCounts(): Promise<BenchRow[]> {
       const detailType = message.slice('event '.length);
       events.push(detailType);
       // Ingest publishes MessagesWaiting right after its transaction; the drain starts only later.
-      if (detailType === 'MessagesWaiting') ingestRequests ??= requests.length;
+      if (detailType === 'MessagesWaiting') ingestRequests ??= counter?.made.length;
     },
   });
-  stack.dynamo.raw.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (!counting) return next(args);
-      requests.push(context.commandName ?? 'unknown');
-      try {
-        return await next(args);
-      } catch (error) {
-        refused.push(error instanceof Error ? error.name : 'unknown');
-        throw error;
-      }
-    },
-    { step: 'initialize', name: 'benchCount' },
-  );
+  counter = new RequestCounter(stack);
+  const requestCounter = counter;
 
   let sequence = 0;
   const send = async (conversationId: string, text: string): Promise<void> => {
@@ -108,18 +95,20 @@ export async function measureFlowCounts(): Promise<BenchRow[]> {
   };
   /** Counts what `step` and everything it sets off make, until the stack settles. */
   const counted = async (step: () => Promise<void>) => {
-    requests = [];
-    refused = [];
     events = [];
     ingestRequests = undefined;
     counting = true;
     try {
-      await step();
-      await stack.settle();
+      const made = await requestCounter.during(step);
+      return {
+        requests: made.map((request) => request.command),
+        refused: made.flatMap((request) => (request.error ? [request.error] : [])),
+        events,
+        ingest: ingestRequests,
+      };
     } finally {
       counting = false;
     }
-    return { requests, refused, events, ingest: ingestRequests };
   };
   const phaseOf = async (conversationId: string): Promise<string> => {
     const answer = await request(`${stack.url}/sim/state/${TENANT}/${encodeURIComponent(conversationId)}`);

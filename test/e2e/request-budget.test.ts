@@ -9,80 +9,39 @@ import type { LocalStack } from '../../infra/local/stack';
 import { Flow } from '../support/flow';
 import { postWeb } from '../support/http';
 import { startTestStack } from '../support/local-stack';
+import { type CountedRequest, RequestCounter } from '../support/request-counter';
 
 /** The shortest complete handover: generic webhook desk, one intake question (the email). */
 const TENANT = 'demo2';
 
-interface Counted {
-  /** The request's command and the kind of item it touched, e.g. `PutItem C`. */
-  name: string;
-  failed: boolean;
-}
-
 let stack: LocalStack;
 let flow: Flow;
-let counting = false;
-let requests: Counted[] = [];
-
-/** The kind of item from its key: `C` conversation, `I` idempotency, `P` presence answer, `R` presence budget. */
-function itemKind(input: unknown): string {
-  if (typeof input !== 'object' || input === null) return '';
-  const key = 'Key' in input ? input.Key : 'Item' in input ? input.Item : undefined;
-  const pk = typeof key === 'object' && key !== null && 'pk' in key ? key.pk : undefined;
-  return typeof pk === 'string' ? (pk.split('#')[2] ?? '') : '';
-}
+let counter: RequestCounter;
 
 beforeAll(async () => {
   // No sweep on its timer: one firing inside a counted step would be counted with it.
   ({ stack } = await startTestStack({ scheduleTimers: false }));
   flow = new Flow(stack);
-  stack.dynamo.raw.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (!counting) return next(args);
-      const entry = {
-        name: `${(context.commandName ?? 'unknown').replace(/Command$/, '')} ${itemKind(args.input)}`.trim(),
-        failed: false,
-      };
-      requests.push(entry);
-      try {
-        return await next(args);
-      } catch (error) {
-        entry.failed = true;
-        throw error;
-      }
-    },
-    { step: 'initialize', name: 'requestBudget' },
-  );
+  counter = new RequestCounter(stack);
 });
 afterAll(() => stack.stop());
 
-/** The requests `step` and everything it sets off make, once the stack has settled. */
-async function count(step: () => Promise<void>): Promise<Counted[]> {
-  await stack.settle();
-  requests = [];
-  counting = true;
-  try {
-    await step();
-    await stack.settle();
-  } finally {
-    counting = false;
-  }
-  return requests;
-}
-
-const names = (counted: readonly Counted[]) => counted.map((request) => request.name);
+/** `PutItem C`: the command and the kind of item it touched. */
+const names = (counted: readonly CountedRequest[]) =>
+  counted.map((request) => `${request.command} ${request.kind}`.trim());
+const isPresence = (request: CountedRequest) => request.kind === 'P' || request.kind === 'R';
 
 test('a message to a conversation the bot owns: one request to take it in, two to deliver it and record the answer', async () => {
   await flow.web(TENANT, 'budget-message', { text: 'hello' });
 
-  const counted = await count(() =>
+  const counted = await counter.during(() =>
     flow.web(TENANT, 'budget-message', { text: 'what are your opening hours?' }),
   );
 
   // Ingest: append and remember the message id in one transaction. Drain: take the head, then the
   // write that pops it.
   expect(names(counted)).toEqual(['TransactWriteItems', 'UpdateItem C', 'PutItem C']);
-  expect(counted.filter((request) => request.failed)).toEqual([]);
+  expect(counted.filter((request) => request.error)).toEqual([]);
 });
 
 test('a redelivered webhook costs one refused request and sets nothing off', async () => {
@@ -90,17 +49,19 @@ test('a redelivered webhook costs one refused request and sets nothing off', asy
   const body = { conversationId: 'budget-duplicate', messageId: 'budget-dup-1', text: 'once' };
   expect((await postWeb(stack.url, TENANT, body)).status).toBe(200);
 
-  const counted = await count(async () => {
+  const counted = await counter.during(async () => {
     expect((await postWeb(stack.url, TENANT, body)).status).toBe(200);
   });
 
-  expect(counted).toEqual([{ name: 'TransactWriteItems', failed: true }]);
+  expect(counted).toEqual([
+    { command: 'TransactWriteItems', kind: '', error: 'TransactionCanceledException' },
+  ]);
 });
 
 test('a complete handover stays within its request budget', async () => {
   await flow.web(TENANT, 'budget-handover', { text: 'hello' });
 
-  const counted = await count(async () => {
+  const counted = await counter.during(async () => {
     await flow.web(TENANT, 'budget-handover', { text: 'I need an agent' });
     await flow.web(TENANT, 'budget-handover', { text: 'ada@example.com' });
   });
@@ -110,8 +71,8 @@ test('a complete handover stays within its request budget', async () => {
   // spreads calls over the second), so it has a budget of its own: read the cached answer, or
   // take a call slot and store the answer; asking late in a second reads again after waiting for
   // the next one, and a slot whose window has passed is given up for another (3 or 4 measured).
-  const presence = counted.filter((request) => / [PR]$/.test(request.name));
-  const rest = counted.filter((request) => !/ [PR]$/.test(request.name));
+  const presence = counted.filter(isPresence);
+  const rest = counted.filter((request) => !isPresence(request));
   expect(presence.length).toBeLessThanOrEqual(6);
   // 23 measured, every run, one of them refused: hand-over's write after the desk had claimed the
   // conversation. The margin: in each step the relay clears its outbox, and when the event's consumer
