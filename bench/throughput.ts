@@ -247,7 +247,9 @@ export async function measureThroughput(): Promise<BenchRow[]> {
       `POST /v1/${TENANT}/web signed per request, unique message ids over ${CONVERSATIONS} conversations, ` +
       'the drains, bot calls and deliveries each message sets off running in the same Node process as the stack; ' +
       `${describe(result, saturated)}; drains settled ${drainedAfterMs} ms after the last answer ` +
-      `(run ${answered - started} ms); dead letters: ${deadLetters}; warnings and errors logged: ${logged}. ` +
+      `(run ${answered - started} ms): end to end (accepted, answered by the bot and delivered) ` +
+      `${(result.ok / ((answered - started + drainedAfterMs) / 1000)).toFixed(0)} messages/s; ` +
+      `dead letters: ${deadLetters}; warnings and errors logged: ${logged}. ` +
       `Baseline (bare http server: HMAC check + one TransactWriteItems of 2 items, same DynamoDB Local): ` +
       describe(floor, saturated);
     const pacedNote = (run: LoadResult) =>
