@@ -6,6 +6,8 @@ export interface BenchRow {
   baton: number;
   /** The floor measured in the same run; undefined where the figure has no baseline (a count). */
   baseline?: number | undefined;
+  /** Baton ÷ baseline when it is not simply `baton / baseline` (e.g. a median of paired ratios). */
+  ratio?: number | undefined;
   /** The target as text (`≤ baseline + 60 KB`, `≤ 1.2 ×`, `≤ 2`), and whether it was met. */
   target: string;
   met: boolean;
@@ -20,7 +22,7 @@ export interface BenchRow {
 
 /** Baton ÷ baseline: above 1 Baton is larger (slower, bigger), except for a rate (req/s), where it is better. */
 export const ratio = (row: BenchRow): number | undefined =>
-  row.baseline === undefined || row.baseline === 0 ? undefined : row.baton / row.baseline;
+  row.ratio ?? (row.baseline === undefined || row.baseline === 0 ? undefined : row.baton / row.baseline);
 
 /** A size's target is a difference (baseline + 60 KB), so its row shows the difference. */
 const comparison = (row: BenchRow): string => {
