@@ -1,12 +1,14 @@
 /** Tenant configuration as code, validated once at start; a bad configuration stops the process. */
 import * as z from 'zod/mini';
-import { boundedString, httpUrl, intBetween, nonEmptyString, safeParse } from '../validation/zod';
+import { boundedString, httpUrl, intBetween, nonEmptyString, safeParse, shared } from '../validation/zod';
 import { secretRefSchema } from './secrets';
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 /** An integer setting from `min` to `max`, `fallback` when left out. */
-const intSetting = (min: number, max: number, fallback: number) => z._default(intBetween(min, max), fallback);
+const intSetting = shared((min: number, max: number, fallback: number) =>
+  z._default(intBetween(min, max), fallback),
+);
 
 /** A non-empty text, `fallback` when left out. */
 const textSetting = (fallback: string) => z._default(nonEmptyString(), fallback);

@@ -27,34 +27,56 @@ export function parse<Schema extends z.core.$ZodType>(schema: Schema, input: unk
   throw result.error;
 }
 
+/**
+ * One schema per distinct set of arguments, shared by every schema that uses it. zod schemas are
+ * immutable, so sharing changes nothing but what a cold start builds: each helper call builds three
+ * (the type, the check, the checked copy), and the same few are asked for dozens of times.
+ */
+export function shared<Args extends ReadonlyArray<number>, Schema>(
+  build: (...args: Args) => Schema,
+): (...args: Args) => Schema {
+  const built = new Map<string, Schema>();
+  return (...args) => {
+    const key = args.join(',');
+    const known = built.get(key);
+    if (known) return known;
+    const schema = build(...args);
+    built.set(key, schema);
+    return schema;
+  };
+}
+
 /** A string of at least one character. */
-export const nonEmptyString = () => z.string().check(z.minLength(1));
+export const nonEmptyString = shared(() => z.string().check(z.minLength(1)));
 
 /** A string of at most `max` characters. */
-export const stringUpTo = (max: number) => z.string().check(z.maxLength(max));
+export const stringUpTo = shared((max: number) => z.string().check(z.maxLength(max)));
 
 /** A string of `min` to `max` characters. */
-export const boundedString = (min: number, max: number) =>
-  z.string().check(z.minLength(min), z.maxLength(max));
+export const boundedString = shared((min: number, max: number) =>
+  z.string().check(z.minLength(min), z.maxLength(max)),
+);
 
 // Two checks written as refinements rather than zod's built-ins: `z.int()` and `z.url()` carry
 // zod's number-format and URL/hostname machinery, about 4 KB in every Lambda bundle, for a test
 // the platform already has.
 
 /** A safe integer (what `z.int()` accepts). */
-export const integer = () =>
-  z.number().check(z.refine((value) => Number.isSafeInteger(value), 'expected an integer'));
+export const integer = shared(() =>
+  z.number().check(z.refine((value) => Number.isSafeInteger(value), 'expected an integer')),
+);
 
 /** An integer from `min` to `max`, both included. */
-export const intBetween = (min: number, max: number) =>
+export const intBetween = shared((min: number, max: number) =>
   z.number().check(
     z.refine((value) => Number.isSafeInteger(value) && value >= min && value <= max, {
       message: `expected an integer from ${min} to ${max}`,
     }),
-  );
+  ),
+);
 
 /** An absolute http or https URL, written out (`https://host…`), without whitespace. */
-export const httpUrl = () => z.string().check(z.refine(isHttpUrl, 'expected an http or https URL'));
+export const httpUrl = shared(() => z.string().check(z.refine(isHttpUrl, 'expected an http or https URL')));
 
 // The WHATWG parser forgives `https:host` and strips tabs and newlines; the value itself is what
 // gets stored and sent on, so it must already be the URL.
