@@ -5,6 +5,7 @@
  */
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Command, Conversation } from '../../shared/domain/conversation';
+import { LIVECHAT_SESSION_END } from '../../shared/domain/handover-trigger';
 import { popHead } from '../../shared/domain/inbox';
 import { answerIntake, type IntakeStep, questionText } from '../../shared/domain/intake';
 import { applyCommand } from '../../shared/flow/apply-command';
@@ -33,6 +34,9 @@ export async function takeIntakeAnswer(
     const progress = state.handover?.intake;
     // lastMessageId: a delivery that died after applying is retried; the answer is not taken twice.
     if (state.phase !== 'intake' || !progress || progress.lastMessageId === message.id) return undefined;
+    // Ending the live chat before an agent has it is giving up the request, like a cancel word;
+    // taken as an answer, it would pass for a name.
+    if (message.payload === LIVECHAT_SESSION_END) return { kind: 'abandoned', reason: 'cancelled' };
     return answerIntake(tenant.intake, progress, message.text ?? message.payload);
   };
   const logTaken = (outcome: string, state: Conversation) =>

@@ -6,6 +6,7 @@ import { beginIntake } from '../../../functions/advance-intake/advance-intake';
 import { drainInbox } from '../../../functions/relay/drain-inbox';
 import { OutsideCallError } from '../../../shared/clients/http';
 import type { Conversation } from '../../../shared/domain/conversation';
+import { LIVECHAT_SESSION_END } from '../../../shared/domain/handover-trigger';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { applyCommand } from '../../../shared/flow/apply-command';
 import { sign } from '../../../shared/http/signature';
@@ -182,6 +183,27 @@ test('a cancel word (any case, padded) abandons the intake at once, even while r
   expect(webTexts(conversation.conversationId)).toEqual([
     `${QUESTIONS.name.reask}\n${QUESTIONS.name.prompt}`,
   ]);
+  expect(rig.publisher.events.map((event) => event.detail.data)).toEqual([
+    expect.objectContaining({ handoverId, reason: 'intake_abandoned' }),
+  ]);
+});
+
+test('LIVECHAT_SESSION_END during the intake abandons it as a cancel word does, instead of passing for the name', async () => {
+  const conversation = await intakeOf();
+  const handoverId = handoverIdOf(conversation);
+
+  await rig.inbox.appendMessage(
+    conversation,
+    { id: 'm-1', payload: LIVECHAT_SESSION_END, receivedAt: rig.clock.now() },
+    DEDUPE,
+    rig.clock.now(),
+  );
+  await drain(conversation);
+
+  const stored = await rig.state('acme', conversation.conversationId);
+  expect(stored).toMatchObject({ phase: 'bot' });
+  expect(stored?.handover).toBeUndefined();
+  expect(webTexts(conversation.conversationId)).toEqual([]);
   expect(rig.publisher.events.map((event) => event.detail.data)).toEqual([
     expect.objectContaining({ handoverId, reason: 'intake_abandoned' }),
   ]);
