@@ -20,7 +20,10 @@ export interface BenchRow {
   note?: string | undefined;
 }
 
-/** Baton ÷ baseline: above 1 Baton is larger (slower, bigger), except for a rate (req/s), where it is better. */
+/**
+ * Baton ÷ baseline: above 1, Baton is slower or bigger, except for a rate (req/s), where above 1
+ * is better.
+ */
 export const ratio = (row: BenchRow): number | undefined =>
   row.ratio ?? (row.baseline === undefined || row.baseline === 0 ? undefined : row.baton / row.baseline);
 

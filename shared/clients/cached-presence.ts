@@ -14,8 +14,8 @@ import type { PresenceClient, PresenceQuery, PresenceResult } from './presence-c
 /** A failed check is reused only this long, so a recovering desk is seen soon. */
 const FAILURE_CACHE_MS = 1_000;
 /**
- * Calls are spaced (1000 + this) / budget ms apart (rounded up): a call that starts up to this late (a busy event
- * loop, a slow container) still leaves every 1000 ms within the budget.
+ * Calls are spaced (1000 + this) / budget ms apart, rounded up: a call that starts up to this late
+ * (a busy event loop, a slow container) still leaves every 1000 ms within the budget.
  */
 const SPACING_MARGIN_MS = 150;
 /** How far ahead a call may be queued; further than that, the caller waits for another's answer. */
