@@ -59,9 +59,8 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
         await store.write(tenant.id, query.channel, referrer, result.status, until);
         return result;
       }
-      // The queue is full: calls for the next second are under way, most likely one for this answer
-      // too; look again once they are done, not sooner (every look costs a read and a reservation).
-      await sleep(MAX_QUEUE_MS + Math.floor(Math.random() * 50));
+      // The queue is full: others are asking; look again once it has moved on.
+      await sleep(spacing + Math.floor(Math.random() * 50));
     }
     return { status: 'offline', failure: 'rate-limited' };
   };
