@@ -67,6 +67,8 @@ export interface LocalStack {
   metrics: RecordedMetrics;
   /** The DynamoDB clients every function shares (the benchmark counts requests on them). */
   dynamo: Dynamo;
+  /** The table they share, for tests that look at an item as it is stored. */
+  tableName: string;
   /** Runs every scheduled function once, now. */
   runSchedules(): Promise<void>;
   /** Resolves when no event delivery and no simulator callback is under way. */
@@ -286,6 +288,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     simulators,
     metrics,
     dynamo,
+    tableName,
     runSchedules,
     settle,
     async stop() {
