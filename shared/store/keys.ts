@@ -44,8 +44,7 @@ export const presenceCacheKey = (tenantId: string, channel: string, referrer: st
   sk: 'PRESENCE',
 });
 
-/** One item a tenant: when its next presence call may start. */
-export const presenceBudgetKey = (tenantId: string): Key => ({
-  pk: `T#${tenantId}#R`,
+export const presenceRateKey = (tenantId: string, epochSecond: number): Key => ({
+  pk: `T#${tenantId}#R#${epochSecond}`,
   sk: 'RATE',
 });
