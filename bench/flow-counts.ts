@@ -62,11 +62,8 @@ const average = (values: readonly number[]): number =>
   values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
 
 export async function measureFlowCounts(): Promise<BenchRow[]> {
-  /** Detail types of the events published while counting. */
-  let events: string[] = [];
-  /** How many requests had been made when ingest published MessagesWaiting: the ingest's share. */
-  let ingestRequests: number | undefined;
-  let counting = false;
+  /** Every event published on the local bus, with how many requests the step being counted had made by then. */
+  const published: Array<{ detailType: string; requestsBefore: number }> = [];
   let counter: RequestCounter | undefined;
   const problems: string[] = [];
 
@@ -77,11 +74,11 @@ export async function measureFlowCounts(): Promise<BenchRow[]> {
     scheduleTimers: false,
     logSink: (level, message, fields) => {
       if (level === 'warn' || level === 'error') problems.push(`${level}: ${message}`);
-      if (!counting || fields.function !== 'event-bus' || !message.startsWith('event ')) return;
-      const detailType = message.slice('event '.length);
-      events.push(detailType);
-      // Ingest publishes MessagesWaiting right after its transaction; the drain starts only later.
-      if (detailType === 'MessagesWaiting') ingestRequests ??= counter?.made.length;
+      if (fields.function !== 'event-bus' || !message.startsWith('event ')) return;
+      published.push({
+        detailType: message.slice('event '.length),
+        requestsBefore: counter?.made.length ?? 0,
+      });
     },
   });
   counter = new RequestCounter(stack);
@@ -95,20 +92,16 @@ export async function measureFlowCounts(): Promise<BenchRow[]> {
   };
   /** Counts what `step` and everything it sets off make, until the stack settles. */
   const counted = async (step: () => Promise<void>) => {
-    events = [];
-    ingestRequests = undefined;
-    counting = true;
-    try {
-      const made = await requestCounter.during(step);
-      return {
-        requests: made.map((request) => request.command),
-        refused: made.flatMap((request) => (request.error ? [request.error] : [])),
-        events,
-        ingest: ingestRequests,
-      };
-    } finally {
-      counting = false;
-    }
+    const from = published.length;
+    const made = await requestCounter.during(step);
+    const events = published.slice(from);
+    return {
+      requests: made.map((request) => request.command),
+      refused: made.flatMap((request) => (request.error ? [request.error] : [])),
+      events: events.map((event) => event.detailType),
+      // Ingest publishes MessagesWaiting right after its transaction; the drain starts only later.
+      ingest: events.find((event) => event.detailType === 'MessagesWaiting')?.requestsBefore,
+    };
   };
   const phaseOf = async (conversationId: string): Promise<string> => {
     const answer = await request(`${stack.url}/sim/state/${TENANT}/${encodeURIComponent(conversationId)}`);
