@@ -11,9 +11,9 @@
  * counts the hops EventBridge would carry. The conversation is on demo2 (generic webhook desk, one
  * intake question), the shortest complete handover the demo tenants have.
  *
- * A handover's count is not fixed: its presence check costs more requests the later in a second
- * it lands (a budget slot whose window already passed is given up and the next one taken), and
- * nothing is asked at all while the tenant's presence answer is cached. So the figure is the
+ * A handover's count is not fixed: its presence check costs more requests when another presence
+ * call is queued (its reservation takes two requests, and it reads again after waiting its turn),
+ * and nothing is asked at all while the tenant's presence answer is cached. So the figure is the
  * median of a few handovers, each with the cache expired (the stack's clock stepped past it), as
  * for a quiet tenant; one with the answer cached is given in the note.
  *

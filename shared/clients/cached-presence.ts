@@ -1,9 +1,11 @@
 /**
  * PresenceClient with protection for the presence API (MSC allows 3 calls per second): answers are
- * shared in the table per tenant, channel and referrer for a short time (every container sees the
- * same answer), concurrent lookups in one container share one call, and calls across containers
- * are held to a per-second budget, spread evenly over the second; who finds the budget spent
- * waits for the answer another caller is fetching.
+ * shared in the table per tenant, channel and referrer for a short while (every container sees the
+ * same answer), concurrent lookups in one container share one call, and the calls of all containers
+ * queue in the table, each starting a fixed spacing after the one before, so that any 1000 ms, not
+ * only each calendar second, holds at most the tenant's budget. A call that cannot start on its
+ * turn (a busy event loop, a slow table) gives the turn up and queues again. Who finds the queue
+ * full waits for the answer another caller is fetching.
  */
 import type { TenantConfig } from '../config/tenants';
 import type { Clock } from '../domain/clock';
@@ -12,10 +14,20 @@ import type { PresenceClient, PresenceQuery, PresenceResult } from './presence-c
 
 /** A failed check is reused only this long, so a recovering desk is seen soon. */
 const FAILURE_CACHE_MS = 1_000;
-/** The part of each second the calls are spread over; the rest is margin for network and load. */
-const SPREAD_MS = 750;
-/** How many second boundaries a caller waits for someone else's answer before giving up (offline). */
-const MAX_WAITS = 4;
+/**
+ * How late after its turn a call may still start. A late call moves closer to the calls queued
+ * after it; later than this, it gives its turn up rather than bunch with them.
+ */
+const MAX_LATE_MS = 150;
+/**
+ * Calls are spaced (1000 + this) / budget ms apart, rounded up. Of the margin, MAX_LATE_MS is for a
+ * call starting late and the rest for the request's way to the API, whose limit counts arrivals.
+ */
+const SPACING_MARGIN_MS = MAX_LATE_MS + 150;
+/** How far ahead a call may be queued; further than that, the caller waits for another's answer. */
+const MAX_QUEUE_MS = 1_000;
+/** How long a caller waits in all for an answer before giving up (offline, rate-limited). */
+const MAX_WAIT_MS = 4_000;
 
 export interface CachedPresenceOptions {
   store: PresenceCacheStore;
@@ -34,33 +46,28 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
     referrer: string,
   ): Promise<PresenceResult> => {
     const { cacheSeconds, maxCallsPerSecond } = tenant.presence;
-    for (let wait = 0; wait <= MAX_WAITS; wait += 1) {
+    const spacing = Math.ceil((1000 + SPACING_MARGIN_MS) / maxCallsPerSecond);
+    const deadline = clock.now() + MAX_WAIT_MS;
+    while (clock.now() <= deadline) {
       const shared = await store.read(tenant.id, query.channel, referrer, clock.now());
       if (shared) return { status: shared };
-      const width = SPREAD_MS / maxCallsPerSecond;
-      // Past the spread a call could land in the next second: wait for it instead of spending a slot.
-      if (clock.now() % 1000 >= SPREAD_MS) {
-        await sleep(1000 - (clock.now() % 1000));
-        continue;
-      }
-      const takenAt = clock.now();
-      const slot = await store.takeCallSlot(tenant.id, takenAt, maxCallsPerSecond);
-      if (slot !== undefined) {
-        // Each call starts in a window of its second, so calls are spread over the first 750 ms and
-        // never bunch at a second's boundary. A call takes the later of its slot's window and the
-        // window of now: one that comes late in a second does not spend the windows already past.
-        const second = Math.floor(takenAt / 1000) * 1000;
-        const window = Math.max(slot, Math.floor((clock.now() - second) / width));
-        if (window >= maxCallsPerSecond) continue;
-        const windowStart = second + window * width;
-        if (windowStart > clock.now()) await sleep(windowStart - clock.now());
+      const now = clock.now();
+      const startAt = await store.reserveCall(tenant.id, now, spacing, now + MAX_QUEUE_MS);
+      if (startAt !== undefined) {
+        if (startAt > clock.now()) {
+          await sleep(startAt - clock.now());
+          // Another container may have asked for the same answer while this call waited its turn.
+          const meanwhile = await store.read(tenant.id, query.channel, referrer, clock.now());
+          if (meanwhile) return { status: meanwhile };
+        }
+        if (clock.now() - startAt > MAX_LATE_MS) continue;
         const result = await inner.check(tenant, query);
         const until = clock.now() + (result.failure ? FAILURE_CACHE_MS : cacheSeconds * 1000);
         await store.write(tenant.id, query.channel, referrer, result.status, until);
         return result;
       }
-      // The budget of this second is spent: someone is fetching the answer; look again next second.
-      await sleep(1000 - (clock.now() % 1000) + Math.floor(Math.random() * 50));
+      // The queue is full: others are asking; look again once it has moved on.
+      await sleep(spacing + Math.floor(Math.random() * 50));
     }
     return { status: 'offline', failure: 'rate-limited' };
   };

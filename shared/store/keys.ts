@@ -44,7 +44,8 @@ export const presenceCacheKey = (tenantId: string, channel: string, referrer: st
   sk: 'PRESENCE',
 });
 
-export const presenceRateKey = (tenantId: string, epochSecond: number): Key => ({
-  pk: `T#${tenantId}#R#${epochSecond}`,
+/** One item a tenant: when its next presence call may start. */
+export const presenceBudgetKey = (tenantId: string): Key => ({
+  pk: `T#${tenantId}#R`,
   sk: 'RATE',
 });

@@ -1,12 +1,13 @@
 /**
- * (check-presence) → a presence answer shared by every Lambda container of a tenant, and a
- * per-second call budget, so a burst of handovers asks the presence API a bounded number of times.
+ * (check-presence) → a presence answer shared by every Lambda container of a tenant, and the
+ * tenant's queue of presence calls, so a burst of handovers asks the presence API a bounded number
+ * of times in any second.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import type { AgentStatus } from '../domain/conversation';
-import { presenceCacheKey, presenceRateKey, TTL_ATTRIBUTE } from './keys';
+import { presenceBudgetKey, presenceCacheKey, TTL_ATTRIBUTE } from './keys';
 
 export interface PresenceCacheStore {
   /** The shared answer for this channel and referrer, if still fresh at `now`. */
@@ -19,10 +20,11 @@ export interface PresenceCacheStore {
     until: number,
   ): Promise<void>;
   /**
-   * Takes one call of this second's budget: the slot's position in the second (0, 1, ...), or
-   * undefined when the budget is spent.
+   * Reserves when this tenant's next presence call may start, `spacingMs` after the one reserved
+   * before it, across every container: the time to start at, or undefined when the queue already
+   * reaches past `latest`.
    */
-  takeCallSlot(tenantId: string, now: number, maxPerSecond: number): Promise<number | undefined>;
+  reserveCall(tenantId: string, now: number, spacingMs: number, latest: number): Promise<number | undefined>;
 }
 
 export class DynamoPresenceCacheStore implements PresenceCacheStore {
@@ -70,25 +72,55 @@ export class DynamoPresenceCacheStore implements PresenceCacheStore {
     );
   }
 
-  async takeCallSlot(tenantId: string, now: number, maxPerSecond: number): Promise<number | undefined> {
-    const second = toEpochSeconds(now);
-    try {
-      const { Attributes } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: presenceRateKey(tenantId, second),
-          UpdateExpression: 'ADD calls :one SET #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(calls) OR calls < :max',
-          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':one': 1, ':max': maxPerSecond, ':ttl': second + 60 },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      const calls: unknown = Attributes?.calls;
-      return typeof calls === 'number' ? calls - 1 : 0;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+  async reserveCall(
+    tenantId: string,
+    now: number,
+    spacingMs: number,
+    latest: number,
+  ): Promise<number | undefined> {
+    const base = {
+      TableName: this.tableName,
+      Key: presenceBudgetKey(tenantId),
+      ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+    };
+    const ttl = toEpochSeconds(latest) + 60;
+    // Two tries: a queue that empties between the two requests is taken on the second.
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      try {
+        // Nobody queued: this call starts now.
+        await this.doc.send(
+          new UpdateCommand({
+            ...base,
+            UpdateExpression: 'SET nextAt = :next, #ttl = :ttl',
+            ConditionExpression: 'attribute_not_exists(nextAt) OR nextAt <= :now',
+            ExpressionAttributeValues: { ':next': now + spacingMs, ':now': now, ':ttl': ttl },
+          }),
+        );
+        return now;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      try {
+        // Behind the last call reserved, unless that already reaches past `latest`.
+        const { Attributes } = await this.doc.send(
+          new UpdateCommand({
+            ...base,
+            UpdateExpression: 'SET nextAt = nextAt + :spacing, #ttl = :ttl',
+            ConditionExpression: 'nextAt > :now AND nextAt <= :latest',
+            ExpressionAttributeValues: { ':spacing': spacingMs, ':now': now, ':latest': latest, ':ttl': ttl },
+            ReturnValues: 'UPDATED_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        const next: unknown = Attributes?.nextAt;
+        return typeof next === 'number' ? next - spacingMs : undefined;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // The queue is full, or it emptied since the first request: then the next try starts now.
+        const queued = error.Item?.nextAt;
+        if (queued && 'N' in queued && Number(queued.N) > latest) return undefined;
+      }
     }
+    return undefined;
   }
 }

@@ -67,10 +67,9 @@ test('a complete handover stays within its request budget', async () => {
   });
 
   expect((await flow.state(TENANT, 'budget-handover')).phase).toBe('agent');
-  // The presence check's share depends on its cache and on where in a second it asks (its budget
-  // spreads calls over the second), so it has a budget of its own: read the cached answer, or
-  // take a call slot and store the answer; asking late in a second reads again after waiting for
-  // the next one, and a slot whose window has passed is given up for another (3 or 4 measured).
+  // The presence check's share depends on its cache and on the tenant's queue of presence calls,
+  // so it has a budget of its own: read the cached answer, or reserve a call (two requests when
+  // one is queued already, and a second read after waiting its turn) and store the answer.
   const presence = counted.filter(isPresence);
   const rest = counted.filter((request) => !isPresence(request));
   expect(presence.length).toBeLessThanOrEqual(6);
