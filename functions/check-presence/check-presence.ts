@@ -47,7 +47,11 @@ export async function checkPresence(
         channel: request.additions.mscChannel,
         referrer: request.additions.mscWebstore ?? request.pageUrl,
       });
-      ports.logger.info('presence checked', { status: result.status, failure: result.failure });
+      ports.logger.info('presence checked', {
+        status: result.status,
+        failure: result.failure,
+        expiredMs: result.expiredMs,
+      });
       await applyCommand(
         ports,
         tenantId,

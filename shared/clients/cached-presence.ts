@@ -5,11 +5,12 @@
  * queue in the table, each starting a fixed spacing after the one before, so that any 1000 ms, not
  * only each calendar second, holds at most the tenant's budget. A call that cannot start on its
  * turn (a busy event loop, a slow table) gives the turn up and queues again. Who finds the queue
- * full waits for the answer another caller is fetching.
+ * full waits for the answer another caller is fetching; who waits in vain takes the last answer
+ * shared, if it is at most a minute past its time, before answering offline.
  */
 import type { TenantConfig } from '../config/tenants';
 import type { Clock } from '../domain/clock';
-import type { PresenceCacheStore } from '../store/presence-cache-repository';
+import type { PresenceCacheStore, SharedPresence } from '../store/presence-cache-repository';
 import type { PresenceClient, PresenceQuery, PresenceResult } from './presence-client';
 
 /** A failed check is reused only this long, so a recovering desk is seen soon. */
@@ -26,8 +27,13 @@ const MAX_LATE_MS = 150;
 const SPACING_MARGIN_MS = MAX_LATE_MS + 150;
 /** How far ahead a call may be queued; further than that, the caller waits for another's answer. */
 const MAX_QUEUE_MS = 1_000;
-/** How long a caller waits in all for an answer before giving up (offline, rate-limited). */
+/** How long a caller waits in all for an answer before it takes an expired one, or answers offline. */
 const MAX_WAIT_MS = 4_000;
+/**
+ * How far past its time a shared answer is still taken when no call could be made: whether agents
+ * were there a minute ago is a better guess than "no agents", which ends the user's handover.
+ */
+const MAX_EXPIRED_MS = 60_000;
 
 export interface CachedPresenceOptions {
   store: PresenceCacheStore;
@@ -48,17 +54,22 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
     const { cacheSeconds, maxCallsPerSecond } = tenant.presence;
     const spacing = Math.ceil((1000 + SPACING_MARGIN_MS) / maxCallsPerSecond);
     const deadline = clock.now() + MAX_WAIT_MS;
+    let last: SharedPresence | undefined;
+    const lookAgain = async () => {
+      last = (await store.read(tenant.id, query.channel, referrer)) ?? last;
+      return last && last.until > clock.now() ? { status: last.status } : undefined;
+    };
     while (clock.now() <= deadline) {
-      const shared = await store.read(tenant.id, query.channel, referrer, clock.now());
-      if (shared) return { status: shared };
+      const shared = await lookAgain();
+      if (shared) return shared;
       const now = clock.now();
       const startAt = await store.reserveCall(tenant.id, now, spacing, now + MAX_QUEUE_MS);
       if (startAt !== undefined) {
         if (startAt > clock.now()) {
           await sleep(startAt - clock.now());
           // Another container may have asked for the same answer while this call waited its turn.
-          const meanwhile = await store.read(tenant.id, query.channel, referrer, clock.now());
-          if (meanwhile) return { status: meanwhile };
+          const meanwhile = await lookAgain();
+          if (meanwhile) return meanwhile;
         }
         if (clock.now() - startAt > MAX_LATE_MS) continue;
         const result = await inner.check(tenant, query);
@@ -69,6 +80,8 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
       // The queue is full: others are asking; look again once it has moved on.
       await sleep(spacing + Math.floor(Math.random() * 50));
     }
+    const expiredMs = last ? clock.now() - last.until : Number.POSITIVE_INFINITY;
+    if (last && expiredMs <= MAX_EXPIRED_MS) return { status: last.status, expiredMs };
     return { status: 'offline', failure: 'rate-limited' };
   };
 

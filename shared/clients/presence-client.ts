@@ -19,6 +19,8 @@ export interface PresenceResult {
   status: AgentStatus;
   /** Why it is offline when the desk did not say so itself. */
   failure?: string;
+  /** A shared answer used this many ms past its time, because the call budget allowed no call. */
+  expiredMs?: number;
 }
 
 export interface PresenceClient {

@@ -9,9 +9,15 @@ import { toEpochSeconds } from '../domain/clock';
 import type { AgentStatus } from '../domain/conversation';
 import { presenceBudgetKey, presenceCacheKey, TTL_ATTRIBUTE } from './keys';
 
+/** A presence answer as shared in the table, and until when it counts as fresh. */
+export interface SharedPresence {
+  status: AgentStatus;
+  until: number;
+}
+
 export interface PresenceCacheStore {
-  /** The shared answer for this channel and referrer, if still fresh at `now`. */
-  read(tenantId: string, channel: string, referrer: string, now: number): Promise<AgentStatus | undefined>;
+  /** The last answer shared for this channel and referrer, fresh or not (kept a minute past `until`). */
+  read(tenantId: string, channel: string, referrer: string): Promise<SharedPresence | undefined>;
   write(
     tenantId: string,
     channel: string,
@@ -33,12 +39,7 @@ export class DynamoPresenceCacheStore implements PresenceCacheStore {
     private readonly tableName: string,
   ) {}
 
-  async read(
-    tenantId: string,
-    channel: string,
-    referrer: string,
-    now: number,
-  ): Promise<AgentStatus | undefined> {
+  async read(tenantId: string, channel: string, referrer: string): Promise<SharedPresence | undefined> {
     const { Item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
@@ -48,8 +49,8 @@ export class DynamoPresenceCacheStore implements PresenceCacheStore {
     );
     const status: unknown = Item?.status;
     const until: unknown = Item?.until;
-    if (typeof until !== 'number' || until <= now) return undefined;
-    return status === 'online' || status === 'offline' ? status : undefined;
+    if (typeof until !== 'number' || (status !== 'online' && status !== 'offline')) return undefined;
+    return { status, until };
   }
 
   async write(

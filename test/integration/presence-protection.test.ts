@@ -145,9 +145,9 @@ test('calls queue a fixed spacing apart across containers; one that would start 
 function clientOnFakeClock(start: number, reservations: Array<{ at: number; start: number | undefined }>) {
   const clock = { now: start, reads: 0, overshoot: 0 };
   const counting: PresenceCacheStore = {
-    read: (tenantId, channel, referrer, at) => {
+    read: (tenantId, channel, referrer) => {
       clock.reads += 1;
-      return store.read(tenantId, channel, referrer, at);
+      return store.read(tenantId, channel, referrer);
     },
     write: (tenantId, channel, referrer, status, until) =>
       store.write(tenantId, channel, referrer, status, until),
@@ -218,4 +218,33 @@ test('a call that wakes more than 150 ms after its turn gives the turn up and qu
   await client.check(config, { conversationId: 'c-3', channel: 'WhatsApp', referrer: 'c' });
   expect(reservations.slice(3)).toEqual([{ at: 2 * SPACING + 100, start: 3 * SPACING }]);
   expect(calls).toHaveLength(3);
+});
+
+describe('a caller the budget gives no turn within 4 s', () => {
+  async function waitInVain(tenantId: string, answerExpiredAgoMs: number) {
+    const start = Date.UTC(2026, 10, 22, 15, 0, 0);
+    const { client, clock } = clientOnFakeClock(start, []);
+    await store.write(tenantId, 'WhatsApp', 'a', 'online', start - answerExpiredAgoMs);
+    // Another container's call is queued 10 s ahead: the queue stays full for the whole wait.
+    await store.reserveCall(tenantId, start, 10_000, start + 1_000);
+    const result = await client.check(tenant(tenantId, 10), {
+      conversationId: 'c-1',
+      channel: 'WhatsApp',
+      referrer: 'a',
+    });
+    return { result, waitedMs: clock.now - start };
+  }
+
+  test('takes the last answer shared when it is at most a minute past its time, and says how far', async () => {
+    const { result, waitedMs } = await waitInVain('expired-recently', 5_000);
+    expect(waitedMs).toBeGreaterThan(4_000);
+    expect(result).toEqual({ status: 'online', expiredMs: waitedMs + 5_000 });
+    expect(calls).toHaveLength(0);
+  });
+
+  test('answers offline, rate-limited, when the last answer is older than that', async () => {
+    const { result } = await waitInVain('expired-long-ago', 57_000);
+    expect(result).toEqual({ status: 'offline', failure: 'rate-limited' });
+    expect(calls).toHaveLength(0);
+  });
 });
