@@ -21,6 +21,7 @@ import { systemClock } from '../shared/domain/clock';
 import { createDynamo } from '../shared/store/client';
 import { DynamoPresenceCacheStore } from '../shared/store/presence-cache-repository';
 import { createTable } from '../shared/store/table';
+import { busiestSecond, busiestWindow } from '../test/support/busiest-window';
 import { listenLocal } from './local-server';
 import type { BenchRow } from './report';
 
@@ -81,27 +82,6 @@ function tenant(presenceUrl: string): TenantConfig {
   ]);
   if (!config) throw new Error('the bench tenant did not parse');
   return config;
-}
-
-function busiestSecond(calls: readonly number[]): number {
-  const perSecond = new Map<number, number>();
-  for (const at of calls) {
-    const second = Math.floor(at / 1000);
-    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
-  }
-  return Math.max(0, ...perSecond.values());
-}
-
-/** The most calls in any 1000 ms, wherever it starts: what a sliding-window rate limit counts. */
-function busiestWindow(calls: readonly number[]): number {
-  const sorted = [...calls].sort((a, b) => a - b);
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < sorted.length; last += 1) {
-    while ((sorted[last] ?? 0) - (sorted[first] ?? 0) >= 1000) first += 1;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
 }
 
 const sleepUntil = (at: number) =>

@@ -15,6 +15,7 @@ import {
   DynamoPresenceCacheStore,
   type PresenceCacheStore,
 } from '../../shared/store/presence-cache-repository';
+import { busiestWindow } from '../support/busiest-window';
 import { freshTable } from '../support/dynamo';
 
 let dynamo: Dynamo;
@@ -89,17 +90,11 @@ async function burst(
 
 /** The most calls in any 1000 ms, wherever it starts; the calls' times are logged if above 3. */
 function maxCallsInAnySecond(): number {
-  const sorted = [...calls].sort((a, b) => a - b);
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < sorted.length; last += 1) {
-    while ((sorted[last] ?? 0) - (sorted[first] ?? 0) >= 1000) first += 1;
-    most = Math.max(most, last - first + 1);
-  }
+  const most = busiestWindow(calls);
   if (most > 3)
     console.error(
       'presence calls, ms after the first:',
-      sorted.map((at) => at - (sorted[0] ?? 0)),
+      calls.map((at) => at - (calls[0] ?? 0)),
     );
   return most;
 }
