@@ -20,6 +20,11 @@ export interface InboxEntry {
   /** While a delivery is under way: until when the drainer that took it holds it. */
   takenUntil?: number | undefined;
   /**
+   * Which take holds it. A take the SDK sends again (the first answer was lost on the way back) finds
+   * its own hold and still gets the head, instead of leaving it held, by nobody, until the hold passes.
+   */
+  takenBy?: string | undefined;
+  /**
    * The owner a failed attempt may have reached all the same (it timed out): the next attempt goes
    * there too, not to a new owner, so one message never reaches two owners.
    */

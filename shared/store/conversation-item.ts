@@ -51,6 +51,7 @@ export const conversationItemSchema = z.object({
         message: userMessageSchema,
         attempts: integer(),
         takenUntil: z.optional(z.number()),
+        takenBy: z.optional(z.string()),
         route: z.optional(z.enum(ROUTES)),
       }),
     ),

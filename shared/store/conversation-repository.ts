@@ -1,4 +1,5 @@
 /** (use case) → ConversationStore → DynamoDB: one item per conversation, written only on the version read. */
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -166,17 +167,21 @@ export class DynamoConversationStore implements ConversationStore {
       'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
     >,
   ): Promise<void> {
+    // Names this write, so that when the SDK sends it again (the first answer was lost on the way
+    // back) and the condition now fails on the item it wrote itself, the write still counts as done.
+    const writeId = randomUUID();
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: this.toItem(conversation, now),
+          Item: { ...this.toItem(conversation, now), writeId },
           ...condition,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
+        if (error.Item?.writeId?.S === writeId) return;
         // The SDK returns the old item in marshalled form on this error.
         const current = error.Item ? conversationFromItem(unmarshall(error.Item), now) : undefined;
         throw new VersionConflictError(conversation.tenantId, conversation.version - 1, current, {

@@ -8,6 +8,7 @@
  *
  * Expiry is read from stored timestamps, never trusted to DynamoDB TTL.
  */
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
@@ -40,6 +41,9 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
 
   async claim(claim: IdempotencyClaim, now: number): Promise<ClaimResult> {
     const nowSeconds = toEpochSeconds(now);
+    // Names this claim: when the SDK sends it again (the first answer was lost on the way back), it
+    // finds its own claim and is claimed, not a duplicate whose work nobody would ever do.
+    const claimId = randomUUID();
     try {
       await this.doc.send(
         new PutCommand({
@@ -48,12 +52,13 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
             ...idempotencyKey(claim.tenantId, claim.scope, claim.key),
             status: 'in_progress',
             inProgressUntil: nowSeconds + claim.inProgressSeconds,
+            claimId,
             [TTL_ATTRIBUTE]: nowSeconds + claim.retentionSeconds,
           },
           ConditionExpression:
-            'attribute_not_exists(pk) OR #ttl <= :now OR (#status = :inProgress AND inProgressUntil <= :now)',
+            'attribute_not_exists(pk) OR #ttl <= :now OR (#status = :inProgress AND (inProgressUntil <= :now OR claimId = :claimId))',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#status': 'status' },
-          ExpressionAttributeValues: { ':now': nowSeconds, ':inProgress': 'in_progress' },
+          ExpressionAttributeValues: { ':now': nowSeconds, ':inProgress': 'in_progress', ':claimId': claimId },
         }),
       );
       return 'claimed';

@@ -3,6 +3,7 @@
  * appended and taken one request each. Apart from ConversationStore so the functions that never touch
  * the inbox do not bundle it.
  */
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
@@ -136,16 +137,19 @@ export class DynamoInboxStore implements InboxStore {
           TableName: this.tableName,
           Key: conversationKey(tenantId, conversationId),
           UpdateExpression:
-            'SET inbox[0].takenUntil = :until, inbox[0].attempts = inbox[0].attempts + :one, updatedAt = :now ADD #version :one',
+            'SET inbox[0].takenUntil = :until, inbox[0].takenBy = :take, inbox[0].attempts = inbox[0].attempts + :one, updatedAt = :now ADD #version :one',
           ConditionExpression: [
             'size(inbox) > :zero',
-            '(attribute_not_exists(inbox[0].takenUntil) OR inbox[0].takenUntil <= :now)',
+            // Or held by this very take: the SDK sent it again after the first answer was lost. That
+            // counts the attempt twice, which costs a failing message one of its tries, no more.
+            '(attribute_not_exists(inbox[0].takenUntil) OR inbox[0].takenUntil <= :now OR inbox[0].takenBy = :take)',
             '(#phase <> :presence OR inbox[0].message.payload = :start)',
             '#ttl > :nowSeconds',
           ].join(' AND '),
           ExpressionAttributeNames: { '#version': 'version', '#phase': 'phase', '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: {
             ':until': now + holdMs,
+            ':take': randomUUID(),
             ':one': 1,
             ':zero': 0,
             ':now': now,

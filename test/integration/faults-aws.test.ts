@@ -1,19 +1,23 @@
 /**
  * Faults of the AWS services, against real HTTP on 127.0.0.1: EventBridge's PutEvents answering a
- * partial failure (a fake EventBridge endpoint speaking its JSON protocol), and DynamoDB throttling
- * (a proxy in front of DynamoDB Local answering ProvisionedThroughputExceededException).
+ * partial failure (a fake EventBridge endpoint speaking its JSON protocol), DynamoDB throttling
+ * (a proxy in front of DynamoDB Local answering ProvisionedThroughputExceededException), and a
+ * DynamoDB answer lost on its way back (the same proxy, keeping one answer to itself).
  */
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
-import { newConversation } from '../../shared/domain/conversation';
+import { type Conversation, newConversation } from '../../shared/domain/conversation';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
 import { MessagesWaiting } from '../../shared/events/messages-waiting';
 import { PublishError } from '../../shared/events/publisher';
 import { createDynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
+import { VersionConflictError } from '../../shared/store/errors';
+import { DynamoIdempotencyStore, once } from '../../shared/store/idempotency-repository';
+import { DynamoInboxStore } from '../../shared/store/inbox-repository';
 import { createTable } from '../../shared/store/table';
 import { dynamoEndpoint } from '../support/dynamo';
 
@@ -104,13 +108,16 @@ describe('EventBridge PutEvents', () => {
   });
 });
 
-describe('DynamoDB throttling', () => {
+describe('DynamoDB throttling, and an answer lost', () => {
   let throttleNext = 0;
+  /** The next request whose body contains this reaches DynamoDB Local, but its answer never comes back. */
+  let loseAnswerTo: string | undefined;
+  let lostAnswers = 0;
   let proxyUrl = '';
   beforeAll(async () => {
     const target = new URL(dynamoEndpoint());
     proxyUrl = await listen(
-      createServer((incoming, outgoing) => {
+      createServer(async (incoming, outgoing) => {
         if (throttleNext > 0) {
           throttleNext -= 1;
           incoming.resume();
@@ -123,6 +130,11 @@ describe('DynamoDB throttling', () => {
           );
           return;
         }
+        const chunks: Buffer[] = [];
+        for await (const chunk of incoming) chunks.push(Buffer.from(chunk));
+        const body = Buffer.concat(chunks);
+        const lose = loseAnswerTo !== undefined && body.includes(loseAnswerTo);
+        if (lose) loseAnswerTo = undefined;
         const forward = httpRequest(
           {
             host: target.hostname,
@@ -132,11 +144,17 @@ describe('DynamoDB throttling', () => {
             headers: incoming.headers,
           },
           (answer) => {
+            if (lose) {
+              // Applied by DynamoDB, never answered: the client's request timeout runs out.
+              answer.resume();
+              lostAnswers += 1;
+              return;
+            }
             outgoing.writeHead(answer.statusCode ?? 500, answer.headers);
             answer.pipe(outgoing);
           },
         );
-        incoming.pipe(forward);
+        forward.end(body);
       }),
     );
   });
@@ -157,6 +175,97 @@ describe('DynamoDB throttling', () => {
       name: 'ProvisionedThroughputExceededException',
     });
     throttleNext = 0;
+    dynamo.raw.destroy();
+  }, 30_000);
+
+  test('a take of the inbox head whose answer is lost still gets the head when the SDK sends it again, and holds it against other drainers', async () => {
+    const dynamo = createDynamo({ endpoint: proxyUrl, requestTimeoutMs: 300 });
+    const tableName = `lost-answer-${Date.now()}`;
+    await createTable(dynamo.raw, tableName);
+    const conversations = new DynamoConversationStore(dynamo.doc, tableName);
+    const inbox = new DynamoInboxStore(dynamo.doc, tableName, conversations);
+    const fresh = newConversation('acme', 'c-lost', { type: 'web' }, 0);
+    const dedupe = { scope: 'test', retentionSeconds: 60 };
+    await inbox.appendMessage(fresh, { id: 'm-1', text: 'hello', receivedAt: 0 }, dedupe, 1_000);
+
+    lostAnswers = 0;
+    loseAnswerTo = 'takenUntil';
+    const taken = await inbox.takeInboxHead('acme', 'c-lost', 2_000, 65_000);
+    expect(lostAnswers).toBe(1);
+    expect(taken?.inbox?.[0]).toMatchObject({ message: { id: 'm-1' }, takenUntil: 67_000 });
+    // Another drainer's take (a take of its own) finds the head held.
+    await expect(inbox.takeInboxHead('acme', 'c-lost', 3_000, 65_000)).resolves.toBeUndefined();
+    dynamo.raw.destroy();
+  }, 30_000);
+
+  test('an append whose answer is lost is appended once, and says so, when the SDK sends it again', async () => {
+    const dynamo = createDynamo({ endpoint: proxyUrl, requestTimeoutMs: 300 });
+    const tableName = `lost-append-${Date.now()}`;
+    await createTable(dynamo.raw, tableName);
+    const conversations = new DynamoConversationStore(dynamo.doc, tableName);
+    const inbox = new DynamoInboxStore(dynamo.doc, tableName, conversations);
+    const fresh = newConversation('acme', 'c-lost', { type: 'web' }, 0);
+    const dedupe = { scope: 'test', retentionSeconds: 60 };
+
+    lostAnswers = 0;
+    loseAnswerTo = 'TransactItems';
+    await expect(
+      inbox.appendMessage(fresh, { id: 'm-1', text: 'hello', receivedAt: 0 }, dedupe, 1_000),
+    ).resolves.toBe('appended');
+    expect(lostAnswers).toBe(1);
+    expect((await conversations.get('acme', 'c-lost', 2_000))?.inbox).toHaveLength(1);
+    dynamo.raw.destroy();
+  }, 30_000);
+
+  test('a once-only claim whose answer is lost is still claimed when the SDK sends it again: the work runs, once', async () => {
+    const dynamo = createDynamo({ endpoint: proxyUrl, requestTimeoutMs: 300 });
+    const tableName = `lost-claim-${Date.now()}`;
+    await createTable(dynamo.raw, tableName);
+    const store = new DynamoIdempotencyStore(dynamo.doc, tableName);
+    const claim = {
+      tenantId: 'acme',
+      scope: 'test',
+      key: 'k-1',
+      retentionSeconds: 60,
+      inProgressSeconds: 60,
+    };
+    let runs = 0;
+    const work = async () => {
+      runs += 1;
+    };
+
+    lostAnswers = 0;
+    loseAnswerTo = 'in_progress';
+    await expect(once(store, claim, () => 1_000, work)).resolves.toBe('claimed');
+    expect(lostAnswers).toBe(1);
+    expect(runs).toBe(1);
+    // A redelivery (a claim of its own) is a duplicate.
+    await expect(once(store, claim, () => 2_000, work)).resolves.toBe('duplicate');
+    expect(runs).toBe(1);
+    dynamo.raw.destroy();
+  }, 30_000);
+
+  test('a conversation write whose answer is lost counts as written when the SDK sends it again', async () => {
+    const dynamo = createDynamo({ endpoint: proxyUrl, requestTimeoutMs: 300 });
+    const tableName = `lost-write-${Date.now()}`;
+    await createTable(dynamo.raw, tableName);
+    const store = new DynamoConversationStore(dynamo.doc, tableName);
+    const created = newConversation('acme', 'c-lost', { type: 'web' }, 0);
+    await store.create(created, 1_000);
+
+    lostAnswers = 0;
+    loseAnswerTo = 'writeId';
+    const next: Conversation = { ...created, agentStatus: 'online', version: created.version + 1 };
+    await expect(store.save(next, 2_000)).resolves.toBeUndefined();
+    expect(lostAnswers).toBe(1);
+    await expect(store.get('acme', 'c-lost', 3_000)).resolves.toMatchObject({
+      agentStatus: 'online',
+      version: next.version,
+    });
+    // Another writer on the version it replaced is still refused.
+    await expect(store.save({ ...next, agentStatus: 'offline' }, 4_000)).rejects.toBeInstanceOf(
+      VersionConflictError,
+    );
     dynamo.raw.destroy();
   }, 30_000);
 });
