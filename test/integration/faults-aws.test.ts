@@ -13,7 +13,7 @@ import { conversationEventMetadata, createEvent } from '../../shared/events/defi
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
 import { MessagesWaiting } from '../../shared/events/messages-waiting';
 import { PublishError } from '../../shared/events/publisher';
-import { createDynamo } from '../../shared/store/client';
+import { createDynamo, type Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
 import { VersionConflictError } from '../../shared/store/errors';
 import { DynamoIdempotencyStore, once } from '../../shared/store/idempotency-repository';
@@ -178,96 +178,85 @@ describe('DynamoDB throttling, and an answer lost', () => {
     dynamo.raw.destroy();
   }, 30_000);
 
-  test('a take of the inbox head whose answer is lost still gets the head when the SDK sends it again, and holds it against other drainers', async () => {
-    const dynamo = createDynamo({ endpoint: proxyUrl, requestTimeoutMs: 300 });
-    const tableName = `lost-answer-${Date.now()}`;
-    await createTable(dynamo.raw, tableName);
-    const conversations = new DynamoConversationStore(dynamo.doc, tableName);
-    const inbox = new DynamoInboxStore(dynamo.doc, tableName, conversations);
-    const fresh = newConversation('acme', 'c-lost', { type: 'web' }, 0);
-    const dedupe = { scope: 'test', retentionSeconds: 60 };
-    await inbox.appendMessage(fresh, { id: 'm-1', text: 'hello', receivedAt: 0 }, dedupe, 1_000);
-
-    lostAnswers = 0;
-    loseAnswerTo = 'takenUntil';
-    const taken = await inbox.takeInboxHead('acme', 'c-lost', 2_000, 65_000);
-    expect(lostAnswers).toBe(1);
-    expect(taken?.inbox?.[0]).toMatchObject({ message: { id: 'm-1' }, takenUntil: 67_000 });
-    // Another drainer's take (a take of its own) finds the head held.
-    await expect(inbox.takeInboxHead('acme', 'c-lost', 3_000, 65_000)).resolves.toBeUndefined();
-    dynamo.raw.destroy();
-  }, 30_000);
-
-  test('an append whose answer is lost is appended once, and says so, when the SDK sends it again', async () => {
-    const dynamo = createDynamo({ endpoint: proxyUrl, requestTimeoutMs: 300 });
-    const tableName = `lost-append-${Date.now()}`;
-    await createTable(dynamo.raw, tableName);
-    const conversations = new DynamoConversationStore(dynamo.doc, tableName);
-    const inbox = new DynamoInboxStore(dynamo.doc, tableName, conversations);
-    const fresh = newConversation('acme', 'c-lost', { type: 'web' }, 0);
-    const dedupe = { scope: 'test', retentionSeconds: 60 };
-
-    lostAnswers = 0;
-    loseAnswerTo = 'TransactItems';
-    await expect(
-      inbox.appendMessage(fresh, { id: 'm-1', text: 'hello', receivedAt: 0 }, dedupe, 1_000),
-    ).resolves.toBe('appended');
-    expect(lostAnswers).toBe(1);
-    expect((await conversations.get('acme', 'c-lost', 2_000))?.inbox).toHaveLength(1);
-    dynamo.raw.destroy();
-  }, 30_000);
-
-  test('a once-only claim whose answer is lost is still claimed when the SDK sends it again: the work runs, once', async () => {
-    const dynamo = createDynamo({ endpoint: proxyUrl, requestTimeoutMs: 300 });
-    const tableName = `lost-claim-${Date.now()}`;
-    await createTable(dynamo.raw, tableName);
-    const store = new DynamoIdempotencyStore(dynamo.doc, tableName);
-    const claim = {
-      tenantId: 'acme',
-      scope: 'test',
-      key: 'k-1',
-      retentionSeconds: 60,
-      inProgressSeconds: 60,
-    };
-    let runs = 0;
-    const work = async () => {
-      runs += 1;
-    };
-
-    lostAnswers = 0;
-    loseAnswerTo = 'in_progress';
-    await expect(once(store, claim, () => 1_000, work)).resolves.toBe('claimed');
-    expect(lostAnswers).toBe(1);
-    expect(runs).toBe(1);
-    // A redelivery (a claim of its own) is a duplicate.
-    await expect(once(store, claim, () => 2_000, work)).resolves.toBe('duplicate');
-    expect(runs).toBe(1);
-    dynamo.raw.destroy();
-  }, 30_000);
-
-  test('a conversation write whose answer is lost counts as written when the SDK sends it again', async () => {
-    const dynamo = createDynamo({ endpoint: proxyUrl, requestTimeoutMs: 300 });
-    const tableName = `lost-write-${Date.now()}`;
-    await createTable(dynamo.raw, tableName);
-    const store = new DynamoConversationStore(dynamo.doc, tableName);
-    const created = newConversation('acme', 'c-lost', { type: 'web' }, 0);
-    await store.create(created, 1_000);
-
-    lostAnswers = 0;
-    loseAnswerTo = 'writeId';
-    const next: Conversation = { ...created, agentStatus: 'online', version: created.version + 1 };
-    await expect(store.save(next, 2_000)).resolves.toBeUndefined();
-    expect(lostAnswers).toBe(1);
-    await expect(store.get('acme', 'c-lost', 3_000)).resolves.toMatchObject({
-      agentStatus: 'online',
-      version: next.version,
+  describe('an answer lost on its way back: the SDK sends the request again after 300 ms', () => {
+    let dynamo: Dynamo;
+    let conversations: DynamoConversationStore;
+    let inbox: DynamoInboxStore;
+    let idempotency: DynamoIdempotencyStore;
+    beforeEach(async () => {
+      dynamo = createDynamo({ endpoint: proxyUrl, requestTimeoutMs: 300 });
+      const tableName = `lost-answer-${Date.now()}`;
+      await createTable(dynamo.raw, tableName);
+      conversations = new DynamoConversationStore(dynamo.doc, tableName);
+      inbox = new DynamoInboxStore(dynamo.doc, tableName, conversations);
+      idempotency = new DynamoIdempotencyStore(dynamo.doc, tableName);
+      lostAnswers = 0;
     });
-    // Another writer on the version it replaced is still refused.
-    await expect(store.save({ ...next, agentStatus: 'offline' }, 4_000)).rejects.toBeInstanceOf(
-      VersionConflictError,
-    );
-    dynamo.raw.destroy();
-  }, 30_000);
+    afterEach(() => dynamo.raw.destroy());
+
+    const fresh = newConversation('acme', 'c-lost', { type: 'web' }, 0);
+    const append = () =>
+      inbox.appendMessage(
+        fresh,
+        { id: 'm-1', text: 'hello', receivedAt: 0 },
+        { scope: 'test', retentionSeconds: 60 },
+        1_000,
+      );
+
+    test('an append is appended once, and says so', async () => {
+      loseAnswerTo = 'TransactItems';
+      await expect(append()).resolves.toBe('appended');
+      expect(lostAnswers).toBe(1);
+      expect((await conversations.get('acme', 'c-lost', 2_000))?.inbox).toHaveLength(1);
+    });
+
+    test('a take of the inbox head still gets the head, and holds it against other drainers', async () => {
+      await append();
+      loseAnswerTo = 'takenUntil';
+      const taken = await inbox.takeInboxHead('acme', 'c-lost', 2_000, 65_000);
+      expect(lostAnswers).toBe(1);
+      expect(taken?.inbox?.[0]).toMatchObject({ message: { id: 'm-1' }, takenUntil: 67_000 });
+      // Another drainer's take (a take of its own) finds the head held.
+      await expect(inbox.takeInboxHead('acme', 'c-lost', 3_000, 65_000)).resolves.toBeUndefined();
+    });
+
+    test('a once-only claim is still claimed: the work runs, once', async () => {
+      const claim = {
+        tenantId: 'acme',
+        scope: 'test',
+        key: 'k-1',
+        retentionSeconds: 60,
+        inProgressSeconds: 60,
+      };
+      let runs = 0;
+      const work = async () => {
+        runs += 1;
+      };
+      loseAnswerTo = 'in_progress';
+      await expect(once(idempotency, claim, () => 1_000, work)).resolves.toBe('claimed');
+      expect(lostAnswers).toBe(1);
+      expect(runs).toBe(1);
+      // A redelivery (a claim of its own) is a duplicate.
+      await expect(once(idempotency, claim, () => 2_000, work)).resolves.toBe('duplicate');
+      expect(runs).toBe(1);
+    });
+
+    test('a conversation write counts as written', async () => {
+      await conversations.create(fresh, 1_000);
+      loseAnswerTo = 'writeId';
+      const next: Conversation = { ...fresh, agentStatus: 'online', version: fresh.version + 1 };
+      await expect(conversations.save(next, 2_000)).resolves.toBeUndefined();
+      expect(lostAnswers).toBe(1);
+      await expect(conversations.get('acme', 'c-lost', 3_000)).resolves.toMatchObject({
+        agentStatus: 'online',
+        version: next.version,
+      });
+      // Another writer on the version it replaced is still refused.
+      await expect(conversations.save({ ...next, agentStatus: 'offline' }, 4_000)).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+    });
+  });
 });
 
 describe('DynamoDB that never answers', () => {
