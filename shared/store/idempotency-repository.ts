@@ -58,7 +58,11 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
           ConditionExpression:
             'attribute_not_exists(pk) OR #ttl <= :now OR (#status = :inProgress AND (inProgressUntil <= :now OR claimId = :claimId))',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#status': 'status' },
-          ExpressionAttributeValues: { ':now': nowSeconds, ':inProgress': 'in_progress', ':claimId': claimId },
+          ExpressionAttributeValues: {
+            ':now': nowSeconds,
+            ':inProgress': 'in_progress',
+            ':claimId': claimId,
+          },
         }),
       );
       return 'claimed';
