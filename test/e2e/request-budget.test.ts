@@ -68,11 +68,13 @@ test('a complete handover stays within its request budget', async () => {
 
   expect((await flow.state(TENANT, 'budget-handover')).phase).toBe('agent');
   // The presence check's share depends on its cache and on the tenant's queue of presence calls,
-  // so it has a budget of its own: read the cached answer, or reserve a call (two requests when
-  // one is queued already, and a second read after waiting its turn) and store the answer.
+  // so it has a budget of its own: read the cached answer, or reserve a call and store the answer
+  // (3 requests, as measured on a quiet machine). On a busy one, the reservation's answer may come
+  // back more than 150 ms after the turn it gave: the turn is given up and the call queues once
+  // more behind it (a read, two reservation requests, a read after the wait: 7).
   const presence = counted.filter(isPresence);
   const rest = counted.filter((request) => !isPresence(request));
-  expect(presence.length).toBeLessThanOrEqual(6);
+  expect(presence.length).toBeLessThanOrEqual(7);
   // 23 measured, every run, one of them refused: hand-over's write after the desk had claimed the
   // conversation. The margin: in each step the relay clears its outbox, and when the event's consumer
   // writes the conversation first, the clear is refused and made again on what is left (+1 a step).
