@@ -17,7 +17,7 @@ import {
 import { type Route, routeFor } from '../../shared/domain/routing';
 import { messagesWaiting } from '../../shared/events/messages-waiting';
 import { writeConversation } from '../../shared/flow/write-conversation';
-import { conversationRef, errorFields } from '../../shared/log/logger';
+import { conversationRef, errorFields, idRef } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { type DeliveryPorts, deliverUserMessage } from './deliver-user-message';
 import { OwnerChangedError } from './owner-changed';
@@ -86,7 +86,7 @@ async function deliverHead(
       ports.logger.error('message dead-lettered', {
         tenantId,
         conversation: conversationRef(tenantId, conversationId),
-        messageId: id,
+        messageRef: idRef(id),
         route,
         attempts: head.attempts,
         ...errorFields(error),

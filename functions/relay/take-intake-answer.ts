@@ -10,6 +10,7 @@ import { popHead } from '../../shared/domain/inbox';
 import { answerIntake, type IntakeStep, questionText } from '../../shared/domain/intake';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { tellUser } from '../../shared/flow/tell-user';
+import { idRef } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { OwnerChangedError } from './owner-changed';
 import type { UserTurn } from './user-turn';
@@ -40,7 +41,7 @@ export async function takeIntakeAnswer(
     return answerIntake(tenant.intake, progress, message.text ?? message.payload);
   };
   const logTaken = (outcome: string, state: Conversation) =>
-    ports.logger.info('intake answer taken', { outcome, phase: state.phase, messageId: message.id });
+    ports.logger.info('intake answer taken', { outcome, phase: state.phase, messageRef: idRef(message.id) });
   const applied = await applyCommand(
     ports,
     tenantId,

@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { errorFields, type Logger } from '../log/logger';
+import { errorFields, idRef, type Logger } from '../log/logger';
 import { safeParse } from '../validation/zod';
 import { type EventContract, type EventMetadata, metadataSchema } from './define';
 
@@ -31,7 +31,7 @@ export function on<DetailType extends string, Data extends z.core.$ZodType>(
       return handle(
         data.data,
         metadata,
-        logger.child({ correlationId: metadata.correlationId, eventId: metadata.id }),
+        logger.child({ correlationId: metadata.correlationId, eventRef: idRef(metadata.id) }),
       );
     },
   };

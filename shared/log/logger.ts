@@ -47,6 +47,14 @@ export function conversationRef(tenantId: string, conversationId: string): strin
   return `c-${createHash('sha256').update(`${tenantId}\u0000${conversationId}`).digest('hex').slice(0, 16)}`;
 }
 
+/**
+ * A stable, non-reversible name for a message id, or an event id made from one, for logs: a
+ * WhatsApp message id (`wamid.…`) is base64 around the sender's phone number.
+ */
+export function idRef(id: string): string {
+  return `i-${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
+}
+
 /** What of an error is safe to log: its class and message, never the input that caused it. */
 export function errorFields(error: unknown): LogFields {
   if (error instanceof Error) return { errorName: error.name, errorMessage: error.message };

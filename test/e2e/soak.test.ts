@@ -10,6 +10,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { LocalStack } from '../../infra/local/stack';
+import { idRef } from '../../shared/log/logger';
 import { parseConversationItem } from '../../shared/store/conversation-item';
 import { conversationKey } from '../../shared/store/keys';
 import { postWeb, request } from '../support/http';
@@ -79,6 +80,9 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
   const seconds = (Date.now() - started) / 1000;
 
   const entries = z.array(entrySchema).parse((await request(`${stack.url}/sim/log`)).json);
+  // Logs name a message by a hash of its id (a WhatsApp id holds the phone number): back to the id.
+  const byRef = new Map(sent.map((id) => [idRef(id), id]));
+  const loggedId = (line: CapturedLine | undefined) => byRef.get(String(line?.fields.messageRef ?? '')) ?? '';
   const taken = new Map<string, string[]>();
   /** Per conversation, the first delivery of each message to an owner, in the order it happened. */
   const deliveries = new Map<string, Array<{ at: number; index: number; by: string }>>();
@@ -104,25 +108,20 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
       if (entry.system === 'bot') take(id.data.messageId, 'bot', at);
       if (entry.system === 'agent-webhook') take(id.data.messageId, 'desk', at);
     }
-    const messageId = String(line?.fields.messageId ?? '');
     if (line?.message === 'intake answer taken' && line.fields.outcome === 'applied')
-      take(messageId, 'intake', at);
+      take(loggedId(line), 'intake', at);
   }
   // A dead letter accounts for a message no owner took. One an owner did take can be dead-lettered
   // too: a bot that answered after the client's timeout got it, and the third such attempt gave up.
   for (const line of logs) {
-    const messageId = String(line.fields.messageId ?? '');
+    const messageId = loggedId(line);
     if (line.message === 'message dead-lettered' && !taken.has(messageId))
       take(messageId, 'dead-letter', line.at);
   }
   // Arrival order: each owner's deliveries exactly (one log, one array), all owners together to the
   // millisecond. A dead-lettered message is out of it: Baton gave up on it, and an attempt that timed
   // out may still reach the bot later (the bot has its id to tell), as over any network.
-  const deadLettered = new Set(
-    logs
-      .filter((line) => line.message === 'message dead-lettered')
-      .map((line) => String(line.fields.messageId)),
-  );
+  const deadLettered = new Set(logs.filter((line) => line.message === 'message dead-lettered').map(loggedId));
   const outOfOrder: string[] = [];
   for (const [user, all] of deliveries) {
     const list = all.filter((d) => !deadLettered.has(`soak-${user}-${d.index}`));
@@ -149,7 +148,7 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
   if (process.env.SOAK_DEBUG || lost.length || doubled.length || outOfOrder.length) {
     for (const id of [...lost.slice(0, 3), ...doubled.slice(0, 3)]) {
       const user = /^soak-(\d+)-/.exec(id)?.[1];
-      const trail = logs.filter((line) => line.fields.messageId === id);
+      const trail = logs.filter((line) => loggedId(line) === id);
       const state = (await request(`${stack.url}/sim/state/demo2/soak-${user}`)).json;
       // The stored item as it is (held heads, attempts, the sweep's index) against the stack's clock.
       const { Item } = await stack.dynamo.doc.send(
@@ -189,10 +188,7 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
             `  sim ${entry.at} ${entry.system} ${entry.outcome} ${JSON.stringify(entry.body).slice(0, 80)}`,
         );
       const logged = logs
-        .filter(
-          (l) =>
-            String(l.fields.messageId ?? '').startsWith(`soak-${user}-`) || l.message.includes('dead-letter'),
-        )
+        .filter((l) => loggedId(l).startsWith(`soak-${user}-`) || l.message.includes('dead-letter'))
         .map(
           (l) =>
             `  log ${new Date(l.at).toISOString()} ${l.fields.function} ${l.message} ${JSON.stringify(l.fields)}`,

@@ -3,6 +3,7 @@
  * MessagesWaiting → relay (drain) → simulated bot → BotAnswered → relay → simulated channel send.
  */
 import type { LocalStack } from '../../infra/local/stack';
+import { idRef } from '../../shared/log/logger';
 import {
   eventually,
   fixture,
@@ -48,12 +49,33 @@ async function simLog(query = ''): Promise<LogEntry[]> {
   });
 }
 
+/** A message id shaped as Meta's are: base64 around the sender's number, then a random part. */
+const metaShapedWamid = (phone: string) =>
+  `wamid.${Buffer.from(`\x1c\x18\x0b${phone}\x15\x02\x00\x12\x18\x14${phone.slice(-10)}A1B2C3D4E5\x00`).toString('base64')}`;
+const SLICE_WAMID = metaShapedWamid('31611111111');
+
 describe('WhatsApp', () => {
+  test('a WhatsApp message the bot fails on is logged by a hash of its id: the id holds the number', async () => {
+    await request(`${stack.url}/sim/bot`, { method: 'POST', body: JSON.stringify({ mode: 'error' }) });
+    const wamid = metaShapedWamid('31699999999');
+    expect((await postWhatsApp(stack.url, 'demo', whatsappText('31699999999', wamid, 'help'))).status).toBe(
+      200,
+    );
+    // The relay's retries and the dead letter are logged, naming the message and its event by hash.
+    const lines = await eventually(async () => {
+      const named = logs.filter((line) => line.fields.messageRef === idRef(wamid));
+      return named.length ? named : undefined;
+    });
+    expect(lines.map((line) => line.message)).toEqual(['message dead-lettered']);
+    expect(logs.some((line) => line.fields.eventRef === idRef(`waiting:${wamid}`))).toBe(true);
+    expect(JSON.stringify(logs)).not.toContain(wamid.slice('wamid.'.length));
+  });
+
   test("a signed text message reaches the bot and the bot's answer reaches the user through the Graph API", async () => {
     const answer = await postWhatsApp(
       stack.url,
       'demo',
-      whatsappText('31611111111', 'wamid.slice-1', 'Hello there'),
+      whatsappText('31611111111', SLICE_WAMID, 'Hello there'),
     );
     expect(answer.status).toBe(200);
     const log = await simLog();
@@ -268,5 +290,9 @@ test('no personal data in the log: phone numbers and texts sent above never appe
   ]) {
     expect(all).not.toContain(secret);
   }
+  // Nor a WhatsApp message id, which holds the number too (base64), nor an event id made from one.
+  expect(all).not.toContain('wamid.');
+  expect(all).not.toContain(SLICE_WAMID.slice('wamid.'.length));
+  expect(all).not.toContain('31699999999');
   expect(logs.length).toBeGreaterThan(10);
 });

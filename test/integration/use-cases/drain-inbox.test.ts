@@ -21,6 +21,7 @@ import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_START } from '../../../shared/do
 import { MAX_DELIVERY_ATTEMPTS, MAX_INBOX, popHead } from '../../../shared/domain/inbox';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { applyCommand } from '../../../shared/flow/apply-command';
+import { idRef } from '../../../shared/log/logger';
 import type { Runtime } from '../../../shared/runtime/runtime';
 import { DynamoConversationStore } from '../../../shared/store/conversation-repository';
 import { jsonBody, type OutsideServer, webTexts } from './outside-server';
@@ -496,7 +497,7 @@ describe('a failing head', () => {
       expect.objectContaining({
         level: 'error',
         message: 'message dead-lettered',
-        fields: expect.objectContaining({ messageId: 'm1', route: 'bot', attempts: 3 }),
+        fields: expect.objectContaining({ messageRef: idRef('m1'), route: 'bot', attempts: 3 }),
       }),
     );
     // The dead letter's reason and log name the failure, never what the user wrote.
@@ -540,7 +541,7 @@ describe('a failing head', () => {
     expect(scriptedRig.logs).toContainEqual(
       expect.objectContaining({
         message: 'message dead-lettered',
-        fields: expect.objectContaining({ messageId: 'm1', attempts: 1 }),
+        fields: expect.objectContaining({ messageRef: idRef('m1'), attempts: 1 }),
       }),
     );
   });
