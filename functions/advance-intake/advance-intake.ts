@@ -3,7 +3,13 @@
  * take-intake-answer.ts). An intake without questions completes at once.
  */
 import type { TenantConfig } from '../../shared/config/tenants';
-import { type IntakeDialog, isIntakeOf, questionText, startIntake } from '../../shared/domain/intake';
+import {
+  type IntakeDialog,
+  isIntakeOf,
+  questionKey,
+  questionText,
+  startIntake,
+} from '../../shared/domain/intake';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { loadConversation } from '../../shared/flow/load-conversation';
 import { tellUser } from '../../shared/flow/tell-user';
@@ -36,7 +42,7 @@ export async function beginIntake(
   }
   // A retry after the user already answered must not ask the first question again.
   if (step.kind !== 'ask' || conversation.handover?.intake?.lastMessageId !== undefined) return;
-  await tellUser(ports, conversation, `intake:${event.handoverId}:0:0`, {
+  await tellUser(ports, conversation, questionKey(event.handoverId, 0, 0), {
     text: questionText(step.question),
   });
 }

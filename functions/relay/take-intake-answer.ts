@@ -7,7 +7,13 @@ import type { TenantConfig } from '../../shared/config/tenants';
 import type { Command, Conversation } from '../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END } from '../../shared/domain/handover-trigger';
 import { popHead } from '../../shared/domain/inbox';
-import { answerIntake, type IntakeStep, questionText } from '../../shared/domain/intake';
+import {
+  answerIntake,
+  type IntakeStep,
+  isUnanswered,
+  questionKey,
+  questionText,
+} from '../../shared/domain/intake';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { tellUser } from '../../shared/flow/tell-user';
 import { idRef } from '../../shared/log/logger';
@@ -40,6 +46,15 @@ export async function takeIntakeAnswer(
     if (message.payload === LIVECHAT_SESSION_END) return { kind: 'abandoned', reason: 'cancelled' };
     return answerIntake(tenant.intake, progress, message.text ?? message.payload);
   };
+  // The first question goes out before its answer is taken. A message that waited through the
+  // presence check reaches the drain as soon as the intake starts, often before IntakeStarted
+  // reaches advance-intake, which then finds the intake answered and asks nothing. Once per key:
+  // whichever of the two comes second sends nothing.
+  const first = tenant.intake.questions[0];
+  const handoverId = conversation?.handover?.id;
+  const started = conversation?.handover?.intake;
+  if (conversation?.phase === 'intake' && first && handoverId && started && isUnanswered(started))
+    await tellUser(ports, conversation, questionKey(handoverId, 0, 0), { text: questionText(first) });
   const logTaken = (outcome: string, state: Conversation) =>
     ports.logger.info('intake answer taken', { outcome, phase: state.phase, messageRef: idRef(message.id) });
   const applied = await applyCommand(
@@ -72,9 +87,14 @@ export async function takeIntakeAnswer(
   const question = tenant.intake.questions[progress.step];
   if (!question) return state;
   const reask = progress.invalidAttempts > 0;
-  await tellUser(ports, state, `intake:${state.handover?.id}:${progress.step}:${progress.invalidAttempts}`, {
-    text: questionText(question, reask),
-  });
+  await tellUser(
+    ports,
+    state,
+    questionKey(state.handover?.id ?? '', progress.step, progress.invalidAttempts),
+    {
+      text: questionText(question, reask),
+    },
+  );
   ports.logger.info(reask ? 'intake question re-asked' : 'intake question asked', { step: progress.step });
   return state;
 }

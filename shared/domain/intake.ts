@@ -75,6 +75,14 @@ export function validateAnswer(question: IntakeQuestion, text: string): string |
 }
 
 /** The question as the user sees it; choices are listed with their numbers. */
+/** The once-only key of a question sent: per handover, question and attempt. */
+export const questionKey = (handoverId: string, step: number, invalidAttempts: number): string =>
+  `intake:${handoverId}:${step}:${invalidAttempts}`;
+
+/** Whether nothing of the intake has been answered yet: its first question may not have gone out. */
+export const isUnanswered = (progress: IntakeProgress): boolean =>
+  progress.step === 0 && progress.invalidAttempts === 0 && progress.lastMessageId === undefined;
+
 export function questionText(question: IntakeQuestion, reask = false): string {
   const base = reask ? `${question.reask}\n${question.prompt}` : question.prompt;
   if (question.type !== 'choice' || !question.choices) return base;

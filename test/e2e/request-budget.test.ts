@@ -75,9 +75,10 @@ test('a complete handover stays within its request budget', async () => {
   const presence = counted.filter(isPresence);
   const rest = counted.filter((request) => !isPresence(request));
   expect(presence.length).toBeLessThanOrEqual(7);
-  // 23 measured, every run, one of them refused: hand-over's write after the desk had claimed the
-  // conversation. The margin: in each step the relay clears its outbox, and when the event's consumer
-  // writes the conversation first, the clear is refused and made again on what is left (+1 a step).
+  // 24 measured, every run, two of them refused: hand-over's write after the desk had claimed the
+  // conversation, and the first intake answer's claim of the first question (it had gone out).
+  // The margin: in each step the relay clears its outbox, and when the event's consumer writes the
+  // conversation first, the clear is refused and made again on what is left (+1 a step).
   // Over budget, the failure lists the requests made, in order.
-  expect(rest.length <= 25 ? 'within 25' : names(rest)).toBe('within 25');
+  expect(rest.length <= 26 ? 'within 26' : names(rest)).toBe('within 26');
 });
