@@ -68,7 +68,15 @@ async function deliverHead(
   // Written on the last state this delivery knows of: usually still current, so no read first.
   let known = state;
   const settle = async (change: (current: Conversation, now: number) => Conversation | undefined) => {
-    const written = await writeConversation(ports, tenantId, conversationId, change, known);
+    const written = await writeConversation(
+      ports,
+      tenantId,
+      conversationId,
+      // Not once another drainer has taken the head: a write decided again after a lost answer
+      // (the SDK's resend found a newer version) must not give back or pop a head it no longer holds.
+      (current, now) => (isHeldByAnother(current, head.takenBy) ? undefined : change(current, now)),
+      known,
+    );
     return written.outcome === 'missing' ? undefined : written.state;
   };
   let route: Route = head.route ?? routeFor(effectivePhase(state, ports.clock.now()));
@@ -107,6 +115,11 @@ async function deliverHead(
   }
   // Unless the delivery popped it in its own write already (then this changes nothing).
   return settle((current, now) => popHead(current, id, now));
+}
+
+function isHeldByAnother(current: Conversation, take: string | undefined): boolean {
+  const holder = headOf(current)?.takenBy;
+  return take !== undefined && holder !== undefined && holder !== take;
 }
 
 function reasonOf(error: unknown): string {

@@ -588,6 +588,29 @@ test('a head another drainer holds is left alone, nobody is called, until the cl
   expect(stored?.deadLetters).toBeUndefined();
 });
 
+test('a drainer gives back nothing another drainer has taken since: its hold passed while the bot kept it waiting', async () => {
+  const conversation = await botConversation();
+  await appendAll(conversation, [text('m1')]);
+  outside.mode('bot', 'hang');
+  rig.setNow(T0);
+  const first = drain(conversation);
+  while (botSaw(conversation.conversationId).length === 0)
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  // The first drainer's hold passes while the bot does not answer (300 ms here): a second takes m1.
+  rig.setNow(T0 + HOLD_MS + 1);
+  const second = await rig.inbox.takeInboxHead('acme', conversation.conversationId, rig.clock.now(), HOLD_MS);
+  const secondTake = second?.inbox?.[0]?.takenBy;
+  expect(secondTake).toEqual(expect.any(String));
+
+  // The first drainer's bot call times out; giving m1 back now would free it under the second.
+  await expect(first).rejects.toBeInstanceOf(OutsideCallError);
+  expect((await stateOf(conversation))?.inbox?.[0]).toMatchObject({
+    message: { id: 'm1' },
+    takenBy: secondTake,
+    takenUntil: T0 + 2 * HOLD_MS + 1,
+  });
+});
+
 test('while presence is checked a message waits untouched; a LIVECHAT_SESSION_START at the head is popped without a second handover', async () => {
   const conversation = await botConversation();
   const { conversationId } = conversation;
