@@ -4,6 +4,7 @@
  * that); and start the drain of every inbox nobody drained (MessagesWaiting).
  */
 import { isLockExpired, isStepOverdue } from '../../shared/domain/conversation';
+import { holdsInbox } from '../../shared/domain/inbox';
 import { messagesWaiting } from '../../shared/events/messages-waiting';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { conversationRef, errorFields } from '../../shared/log/logger';
@@ -40,7 +41,7 @@ export async function expireSessions(ports: SweepPorts, limit = 500): Promise<Sw
         expired += 1;
       } else if (applied.outcome === 'unchanged') {
         const state = applied.state;
-        if (state.inbox?.length && state.phase !== 'presence') {
+        if (state.inbox?.length && !holdsInbox(state.phase)) {
           await ports.publisher.publish([
             messagesWaiting(
               ref.tenantId,

@@ -10,7 +10,7 @@
  * the store's single conditional update, `takeInboxHead`).
  */
 import type { UserMessage } from '../events/shapes';
-import type { Conversation } from './conversation';
+import type { Conversation, Phase } from './conversation';
 import type { Route } from './routing';
 
 export interface InboxEntry {
@@ -47,6 +47,13 @@ export const MAX_DELIVERY_ATTEMPTS = 3;
 export const MAX_DEAD_LETTERS = 10;
 
 export const headOf = (state: Conversation): InboxEntry | undefined => state.inbox?.[0];
+
+/**
+ * Phases whose outcome decides who gets the waiting messages, so they wait for it: the presence
+ * check (the intake, or the bot again) and the desk's answer to the handover (the agent, or the
+ * bot again). A message forwarded to a desk that then refused the handover would reach nobody.
+ */
+export const holdsInbox = (phase: Phase): boolean => phase === 'presence' || phase === 'handing_over';
 
 export const isTaken = (entry: InboxEntry, now: number): boolean =>
   entry.takenUntil !== undefined && entry.takenUntil > now;

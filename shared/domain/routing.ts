@@ -12,7 +12,8 @@ export function routeFor(phase: Phase): Route {
     case 'presence':
     case 'intake':
       return 'intake';
-    // Once the desk has been asked, the agent is the owner, even before the lock is confirmed.
+    // The inbox waits while the desk is asked (holdsInbox); a message already under way when the
+    // intake completed goes where the handover is headed.
     case 'handing_over':
     case 'agent':
       return 'agent';

@@ -103,5 +103,7 @@ export async function applyCommand(
 function drainOnNewOwner(before: Conversation, after: Conversation, now: number): OutgoingEvent[] {
   const held = before.inbox?.[0];
   if (before.phase === after.phase || !after.inbox?.length || (held && isTaken(held, now))) return [];
+  // Into the desk's answer: the messages wait for it (its outcome is a change of phase again).
+  if (after.phase === 'handing_over') return [];
   return [messagesWaiting(after.tenantId, after.conversationId, `v${after.version}`, now)];
 }

@@ -5,6 +5,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import { type Conversation, stepDeadline } from '../domain/conversation';
+import { holdsInbox } from '../domain/inbox';
 import { parseConversationItem } from './conversation-item';
 import { VersionConflictError } from './errors';
 import { conversationKey, sweepShard, TTL_ATTRIBUTE } from './keys';
@@ -221,8 +222,8 @@ export class DynamoConversationStore implements ConversationStore {
       phase === 'agent' ? conversation.handover?.lockExpiresAt : undefined,
       stepDeadline(conversation),
       conversation.outbox?.length ? updatedAt + OUTBOX_GRACE_MS : undefined,
-      // While presence is checked messages wait on purpose: the check's outcome starts the drain.
-      conversation.inbox?.length && phase !== 'presence' ? updatedAt + INBOX_GRACE_MS : undefined,
+      // While presence is checked or the desk asked, messages wait on purpose: the outcome starts the drain.
+      conversation.inbox?.length && !holdsInbox(phase) ? updatedAt + INBOX_GRACE_MS : undefined,
     ].filter((at): at is number => at !== undefined);
     return due.length ? Math.min(...due) : undefined;
   }

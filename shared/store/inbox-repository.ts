@@ -53,7 +53,8 @@ export interface InboxStore {
   /**
    * Takes the inbox's head for `holdMs` in one request (attempts + 1, version + 1) and returns the
    * conversation as written; undefined when there is nothing to take: the inbox is empty, another
-   * drainer holds the head, or the presence check is under way (only a handover request may pass).
+   * drainer holds the head, the presence check is under way (only a handover request may pass), or
+   * the desk is being asked to take the conversation.
    */
   takeInboxHead(
     tenantId: string,
@@ -144,6 +145,7 @@ export class DynamoInboxStore implements InboxStore {
             // counts the attempt twice, which costs a failing message one of its tries, no more.
             '(attribute_not_exists(inbox[0].takenUntil) OR inbox[0].takenUntil <= :now OR inbox[0].takenBy = :take)',
             '(#phase <> :presence OR inbox[0].message.payload = :start)',
+            '#phase <> :handingOver',
             '#ttl > :nowSeconds',
           ].join(' AND '),
           ExpressionAttributeNames: { '#version': 'version', '#phase': 'phase', '#ttl': TTL_ATTRIBUTE },
@@ -155,6 +157,7 @@ export class DynamoInboxStore implements InboxStore {
             ':now': now,
             ':nowSeconds': toEpochSeconds(now),
             ':presence': 'presence',
+            ':handingOver': 'handing_over',
             ':start': LIVECHAT_SESSION_START,
           },
           ReturnValues: 'ALL_NEW',

@@ -10,7 +10,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { LocalStack } from '../../infra/local/stack';
-import { idRef } from '../../shared/log/logger';
+import { conversationRef, idRef } from '../../shared/log/logger';
 import { parseConversationItem } from '../../shared/store/conversation-item';
 import { conversationKey } from '../../shared/store/keys';
 import { postWeb, request } from '../support/http';
@@ -148,7 +148,12 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
   if (process.env.SOAK_DEBUG || lost.length || doubled.length || outOfOrder.length) {
     for (const id of [...lost.slice(0, 3), ...doubled.slice(0, 3)]) {
       const user = /^soak-(\d+)-/.exec(id)?.[1];
-      const trail = logs.filter((line) => loggedId(line) === id);
+      const ref = conversationRef('demo2', `soak-${user}`);
+      // The message's own lines, and the conversation's last 40 (by its reference), in time order.
+      const trail = logs.filter(
+        (line) =>
+          loggedId(line) === id || line.fields.correlationId === ref || line.fields.conversation === ref,
+      );
       const state = (await request(`${stack.url}/sim/state/demo2/soak-${user}`)).json;
       // The stored item as it is (held heads, attempts, the sweep's index) against the stack's clock.
       const { Item } = await stack.dynamo.doc.send(
@@ -175,7 +180,14 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
       };
       process.stdout.write(
         `${id} ${JSON.stringify(taken.get(id))} ${JSON.stringify(state)}\nstored: ${JSON.stringify(stored)}\n` +
-          `${trail.map((l) => `  ${new Date(l.at).toISOString()} ${l.fields.function} ${l.message} ${JSON.stringify(l.fields)}`).join('\n')}\n`,
+          `${trail
+            .slice(-40)
+            .map(
+              (l) =>
+                `  ${new Date(l.at).toISOString()} ${l.fields.function} ${l.message} ${JSON.stringify(l.fields)}`,
+            )
+            .join('\n')}\n` +
+          `bus dead letters of soak-${user}: ${JSON.stringify(stack.bus.deadLetters.filter((letter) => JSON.stringify(letter).includes(`soak-${user}-`)))}\n`,
       );
     }
     process.stdout.write(`bus dead letters: ${JSON.stringify(stack.bus.deadLetters.slice(0, 5))}\n`);

@@ -291,7 +291,34 @@ test("a message while the presence check is under way waits in the inbox; the ch
   expect(webTexts(inPresence.conversationId)).toEqual([QUESTIONS.name.prompt, QUESTIONS.email.prompt]);
 });
 
-test('a message after the intake completed goes to the agent desk, not the intake', async () => {
+test('a message while the desk is asked waits for its answer, then goes to the agent; nothing reaches a desk that has not taken the conversation', async () => {
+  const handingOver = await seed(rig, 'handing_over', {
+    conversationId: uniqueId('web'),
+    additions: { mscChannel: 'Web' },
+    answers: { name: 'Ada Lovelace' },
+  });
+  const { conversationId } = handingOver;
+
+  await answer(handingOver, 'm-9', 'are you there?');
+  const waiting = await rig.state('acme', conversationId);
+  expect(waiting?.handover).toEqual(handingOver.handover);
+  expect(waiting?.inbox).toEqual([{ message: expect.objectContaining({ id: 'm-9' }), attempts: 0 }]);
+  expect(outside.requests).toEqual([]);
+
+  // The desk took it: the write that says so asks for the drain.
+  await applyCommand(rig.runtime, 'acme', conversationId, () => ({
+    type: 'handoverSucceeded',
+    lockMs: 60_000,
+  }));
+  expect(rig.publisher.published()).toContainEqual(['MessagesWaiting', expect.stringMatching(/^waiting:v/)]);
+  await drain(handingOver);
+
+  expect((await rig.state('acme', conversationId))?.inbox).toBeUndefined();
+  expect(outside.of('web')).toEqual([]);
+  expect(outside.requests.map((request) => request.path)).toEqual([expect.stringMatching(/messages$/)]);
+});
+
+test('a message while the desk is asked goes to the bot when the desk refuses the handover', async () => {
   const handingOver = await seed(rig, 'handing_over', {
     conversationId: uniqueId('web'),
     additions: { mscChannel: 'Web' },
@@ -299,15 +326,18 @@ test('a message after the intake completed goes to the agent desk, not the intak
   });
 
   await answer(handingOver, 'm-9', 'are you there?');
+  await applyCommand(rig.runtime, 'acme', handingOver.conversationId, () => ({
+    type: 'handoverFailed',
+    stage: 'desk:status',
+  }));
+  await drain(handingOver);
 
-  const stored = await rig.state('acme', handingOver.conversationId);
-  expect(stored?.handover).toEqual(handingOver.handover);
-  expect(stored?.inbox).toBeUndefined();
-  expect(outside.of('web')).toEqual([]);
-  expect(outside.requests.map((request) => request.path)).toEqual([expect.stringMatching(/messages$/)]);
+  expect((await rig.state('acme', handingOver.conversationId))?.inbox).toBeUndefined();
+  expect(outside.of('bot')).toHaveLength(1);
+  expect(outside.requests.filter((request) => request.path.endsWith('/messages'))).toEqual([]);
 });
 
-test('the message behind the answer that completes the intake goes on to the desk in the same drain, after it, with no second drain asked for', async () => {
+test('the message behind the answer that completes the intake waits for the desk: no drain is asked for, nothing forwarded', async () => {
   const conversation = await askedIntakeOf();
   const { conversationId } = conversation;
   const handoverId = handoverIdOf(conversation);
@@ -322,10 +352,11 @@ test('the message behind the answer that completes the intake goes on to the des
 
   await drain(conversation);
 
-  // m-3 completed the intake (and was popped with it); the drain went on to m-4 itself.
-  expect(await rig.state('acme', conversationId)).toMatchObject({ phase: 'handing_over' });
-  expect((await rig.state('acme', conversationId))?.inbox).toBeUndefined();
-  expect(outside.requests.filter((request) => request.path.endsWith('/messages'))).toHaveLength(1);
+  // m-3 completed the intake (and was popped with it); m-4 waits for the desk's answer.
+  const stored = await rig.state('acme', conversationId);
+  expect(stored).toMatchObject({ phase: 'handing_over' });
+  expect(stored?.inbox).toEqual([{ message: expect.objectContaining({ id: 'm-4' }), attempts: 0 }]);
+  expect(outside.requests.filter((request) => request.path.endsWith('/messages'))).toEqual([]);
   expect(rig.publisher.published()).toEqual([['IntakeCompleted', `completed:${handoverId}`]]);
 });
 
