@@ -74,7 +74,6 @@ export function validateAnswer(question: IntakeQuestion, text: string): string |
   }
 }
 
-/** The question as the user sees it; choices are listed with their numbers. */
 /** The once-only key of a question sent: per handover, question and attempt. */
 export const questionKey = (handoverId: string, step: number, invalidAttempts: number): string =>
   `intake:${handoverId}:${step}:${invalidAttempts}`;
@@ -83,6 +82,7 @@ export const questionKey = (handoverId: string, step: number, invalidAttempts: n
 export const isUnanswered = (progress: IntakeProgress): boolean =>
   progress.step === 0 && progress.invalidAttempts === 0 && progress.lastMessageId === undefined;
 
+/** The question as the user sees it; choices are listed with their numbers. */
 export function questionText(question: IntakeQuestion, reask = false): string {
   const base = reask ? `${question.reask}\n${question.prompt}` : question.prompt;
   if (question.type !== 'choice' || !question.choices) return base;
