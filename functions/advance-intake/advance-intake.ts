@@ -6,6 +6,7 @@ import type { TenantConfig } from '../../shared/config/tenants';
 import {
   type IntakeDialog,
   isIntakeOf,
+  isUnanswered,
   questionKey,
   questionText,
   startIntake,
@@ -41,7 +42,7 @@ export async function beginIntake(
     return;
   }
   // A retry after the user already answered must not ask the first question again.
-  if (step.kind !== 'ask' || conversation.handover?.intake?.lastMessageId !== undefined) return;
+  if (step.kind !== 'ask' || !isUnanswered(conversation.handover?.intake)) return;
   await tellUser(ports, conversation, questionKey(event.handoverId, 0, 0), {
     text: questionText(step.question),
   });

@@ -52,8 +52,7 @@ export async function takeIntakeAnswer(
   // whichever of the two comes second sends nothing.
   const first = tenant.intake.questions[0];
   const handoverId = conversation?.handover?.id;
-  const started = conversation?.handover?.intake;
-  if (conversation?.phase === 'intake' && first && handoverId && started && isUnanswered(started))
+  if (conversation?.phase === 'intake' && first && handoverId && isUnanswered(conversation.handover?.intake))
     await tellUser(ports, conversation, questionKey(handoverId, 0, 0), { text: questionText(first) });
   const logTaken = (outcome: string, state: Conversation) =>
     ports.logger.info('intake answer taken', { outcome, phase: state.phase, messageRef: idRef(message.id) });

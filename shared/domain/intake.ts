@@ -78,9 +78,12 @@ export function validateAnswer(question: IntakeQuestion, text: string): string |
 export const questionKey = (handoverId: string, step: number, invalidAttempts: number): string =>
   `intake:${handoverId}:${step}:${invalidAttempts}`;
 
-/** Whether nothing of the intake has been answered yet: its first question may not have gone out. */
-export const isUnanswered = (progress: IntakeProgress): boolean =>
-  progress.step === 0 && progress.invalidAttempts === 0 && progress.lastMessageId === undefined;
+/**
+ * Whether nothing of the intake has been answered yet (every answer taken names its message), so
+ * its first question may not have gone out.
+ */
+export const isUnanswered = (progress: IntakeProgress | undefined): boolean =>
+  progress?.lastMessageId === undefined;
 
 /** The question as the user sees it; choices are listed with their numbers. */
 export function questionText(question: IntakeQuestion, reask = false): string {

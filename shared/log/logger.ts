@@ -42,9 +42,12 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; fields
   };
 }
 
-/** A stable, non-reversible name for a conversation, used as correlation id in logs and events. */
+/**
+ * A stable name for a conversation, used as correlation id in logs and events. A hash, but not a
+ * keyed one: whoever tries every phone number can tell a WhatsApp conversation's (see the README).
+ */
 export function conversationRef(tenantId: string, conversationId: string): string {
-  return `c-${createHash('sha256').update(`${tenantId}\u0000${conversationId}`).digest('hex').slice(0, 16)}`;
+  return hashRef('c', `${tenantId}\u0000${conversationId}`);
 }
 
 /**
@@ -52,7 +55,11 @@ export function conversationRef(tenantId: string, conversationId: string): strin
  * WhatsApp message id (`wamid.…`) is base64 around the sender's phone number.
  */
 export function idRef(id: string): string {
-  return `i-${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
+  return hashRef('i', id);
+}
+
+function hashRef(prefix: string, text: string): string {
+  return `${prefix}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
 }
 
 /** What of an error is safe to log: its class and message, never the input that caused it. */
