@@ -15,6 +15,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.cjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
+  testSequencer: '<rootDir>/test/support/sequencer.cjs',
   testTimeout: 30000,
   maxWorkers: 2,
 };

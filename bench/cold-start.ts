@@ -2,9 +2,10 @@
  * Cold start per function: process start → handler loaded → first invocation answered, in fresh
  * Node processes (the median of `runs`), each Baton function and the baseline interleaved so
  * machine noise falls on both. The invocation does real work on DynamoDB Local and the fake
- * EventBridge: ingest a signed web message; every consumer an event about an unknown conversation
- * (one read; the relay's drain one refused conditional update); the sweep its query. The baseline
- * makes the same SDK calls and nothing else.
+ * EventBridge: ingest a signed web message; every event consumer an event about an unknown
+ * conversation (one read; hand-over its one conditional update); the conveyor a stream record whose
+ * version wrote an event (it publishes it); the sweep its query. The baseline makes the same SDK
+ * calls and nothing else.
  *
  * Two differences from Lambda, the same for both sides: the secrets are inline (a deployed function
  * reads Secrets Manager once per container, on first use), and Node is this machine's 20, where
@@ -13,8 +14,13 @@
 import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import { FUNCTION_NODE_OPTIONS } from '../infra/aws/bundling';
+import { newConversation, transition } from '../shared/domain/conversation';
+import { EVENT_SOURCE } from '../shared/events/define';
+import { eventsFor } from '../shared/flow/effect-events';
+import { conversationKey } from '../shared/store/keys';
 import { BASELINE, type Bundle } from './bundles';
 import type { BenchEnvironment } from './environment';
 import { ingestRequests } from './ingest-floor';
@@ -76,31 +82,35 @@ function firstEvent(name: string, webSecret: string, env: BenchEnvironment): Fir
         event: httpEvent('POST', '/v1/demo/web', body, { 'x-baton-signature': signature }),
         floorEvent: {
           floor: 'ingest',
-          ...ingestRequests(
-            env.variables.TABLE_NAME ?? '',
-            env.variables.EVENT_BUS_NAME ?? '',
-            `cold-floor-${randomUUID()}`,
-            Date.now(),
-          ),
+          ...ingestRequests(env.variables.TABLE_NAME ?? '', `cold-floor-${randomUUID()}`, Date.now()),
         },
         status: 200,
       };
     }
     case 'relay':
-      // The drain's first request is the take of the inbox head, refused for an empty inbox.
-      return { event: bus('MessagesWaiting'), floorEvent: floor('take'), status: null };
+      return {
+        event: bus('SessionEnded', { handoverId: 'h', reason: 'agent' }),
+        floorEvent: floor('get'),
+        status: null,
+      };
+    case 'conveyor': {
+      const record = streamRecordWritingAnEvent();
+      return {
+        event: { Records: [record.record] },
+        floorEvent: { floor: 'publish', entries: [record.entry(env.variables.EVENT_BUS_NAME ?? '')] },
+        status: null,
+      };
+    }
     case 'check-presence':
       return {
         event: bus('HandoverRequested', { handoverId: 'h', additions: { mscChannel: 'Web' } }),
         floorEvent: floor('get'),
         status: null,
       };
-    case 'advance-intake':
-      return { event: bus('IntakeStarted', { handoverId: 'h' }), floorEvent: floor('get'), status: null };
     case 'hand-over':
       return {
         event: bus('IntakeCompleted', { handoverId: 'h', answers: {} }),
-        floorEvent: floor('get'),
+        floorEvent: floor('mark'),
         status: null,
       };
     case 'agent-api':
@@ -124,6 +134,47 @@ function firstEvent(name: string, webSecret: string, env: BenchEnvironment): Fir
         status: null,
       };
   }
+}
+
+/**
+ * The stream record of a conversation's handover request (the bot's answer asked): its version wrote
+ * HandoverRequested, which the conveyor publishes; nothing waits in its inbox. And the event as the
+ * floor sends it.
+ */
+function streamRecordWritingAnEvent() {
+  const now = Date.now();
+  const fresh = newConversation('demo', `cold-${randomUUID()}`, { type: 'web' }, now);
+  const { state, effects } = transition(
+    fresh,
+    { type: 'requestHandover', handoverId: 'h', additions: { mscChannel: 'Web' } },
+    now,
+  );
+  const outbox = eventsFor(state, effects, now);
+  const image = (conversation: object) =>
+    marshall(
+      { ...conversationKey('demo', fresh.conversationId), ...conversation },
+      { removeUndefinedValues: true },
+    );
+  return {
+    record: {
+      eventID: randomUUID(),
+      eventName: 'MODIFY',
+      eventSource: 'aws:dynamodb',
+      dynamodb: {
+        Keys: marshall(conversationKey('demo', fresh.conversationId)),
+        OldImage: image(fresh),
+        NewImage: image({ ...state, outbox }),
+        SequenceNumber: '1',
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+    },
+    entry: (busName: string) => ({
+      EventBusName: busName,
+      Source: EVENT_SOURCE,
+      DetailType: outbox[0]?.detailType ?? '',
+      Detail: JSON.stringify(outbox[0]?.detail),
+    }),
+  };
 }
 
 function httpEvent(method: string, rawPath: string, body: string, headers: Record<string, string>) {

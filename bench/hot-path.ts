@@ -7,7 +7,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHandler } from '../functions/ingest/handler';
@@ -43,7 +42,6 @@ export async function measureHotPath(env: BenchEnvironment, webSecret: string): 
     inbox: new DynamoInboxStore(core.doc, core.env.tableName, core.conversations),
   });
   const raw = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
-  const events = new EventBridgeClient({ region: 'eu-west-1' });
 
   const baton = async (round: number): Promise<void> => {
     const body = JSON.stringify({
@@ -56,17 +54,11 @@ export async function measureHotPath(env: BenchEnvironment, webSecret: string): 
     if (typeof result !== 'object' || result.statusCode !== 200)
       throw new Error(`ingest answered ${JSON.stringify(result)}`);
   };
-  // The floor sends the very requests the handler sends (the same transaction, built by the same
-  // function, and the same event), so the ratio is what Baton's code adds around them.
+  // The floor sends the very request the handler sends (the same transaction, built by the same
+  // function), so the ratio is what Baton's code adds around it.
   const floor = async (round: number): Promise<void> => {
-    const { transact, entries } = ingestRequests(
-      BENCH_TABLE,
-      env.variables.EVENT_BUS_NAME ?? 'bench',
-      `raw-${round % CONVERSATIONS}`,
-      Date.now(),
-    );
+    const { transact } = ingestRequests(BENCH_TABLE, `raw-${round % CONVERSATIONS}`, Date.now());
     await raw.send(new TransactWriteCommand(transact));
-    await events.send(new PutEventsCommand({ Entries: entries }));
   };
 
   for (let round = 0; round < WARM_UP; round += 1) {
@@ -95,7 +87,6 @@ export async function measureHotPath(env: BenchEnvironment, webSecret: string): 
   const perMessage = dynamoRequests / ROUNDS;
   dynamo.raw.destroy();
   raw.destroy();
-  events.destroy();
   return [
     {
       figure: 'warm hot path: user message → inbox (ingest)',

@@ -1,32 +1,22 @@
 /**
  * What an accepted web message asks of AWS, built by Baton's own builders: the append transaction
- * (`appendTransaction`, as ingest sends it) and the MessagesWaiting entry. The floors send exactly
- * these, so a ratio is what Baton's code adds around the same requests.
+ * (`appendTransaction`, as ingest sends it), and nothing else (the table's stream carries it on).
+ * The floors send exactly this, so a ratio is what Baton's code adds around the same request.
  */
 import { randomUUID } from 'node:crypto';
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { MESSAGE_DEDUPE_SECONDS } from '../functions/ingest/receive-user-message';
 import { newConversation } from '../shared/domain/conversation';
-import { EVENT_SOURCE } from '../shared/events/define';
-import { messagesWaiting } from '../shared/events/messages-waiting';
 import { CONVERSATION_RETENTION_SECONDS } from '../shared/store/conversation-repository';
 import { appendTransaction } from '../shared/store/inbox-repository';
 
 export interface IngestRequests {
   transact: TransactWriteCommandInput;
-  entries: PutEventsRequestEntry[];
 }
 
 /** A new message (id and text as ingest would get them) to `conversationId` of tenant demo, on the web. */
-export function ingestRequests(
-  tableName: string,
-  eventBusName: string,
-  conversationId: string,
-  now: number,
-): IngestRequests {
+export function ingestRequests(tableName: string, conversationId: string, now: number): IngestRequests {
   const message = { id: randomUUID(), text: 'hi', receivedAt: now };
-  const event = messagesWaiting('demo', conversationId, message.id, now);
   return {
     transact: appendTransaction(
       tableName,
@@ -36,13 +26,5 @@ export function ingestRequests(
       now,
       CONVERSATION_RETENTION_SECONDS,
     ),
-    entries: [
-      {
-        Source: EVENT_SOURCE,
-        DetailType: event.detailType,
-        Detail: JSON.stringify(event.detail),
-        EventBusName: eventBusName,
-      },
-    ],
   };
 }

@@ -2,7 +2,8 @@
  * `npm run bench`: Baton against its floor, side by side in one run, as one table (stdout) and
  * one JSON file under bench/results/. Figures, not assertions: the machine is shared and noisy,
  * so read ratios measured together, never absolute numbers from different runs.
- * BENCH_ONLY=bundles,cold,hot,flow,throughput,presence runs a subset; BENCH_COLD_RUNS sets the sample.
+ * BENCH_ONLY=bundles,cold,hot,flow,throughput,presence,latency runs a subset; BENCH_COLD_RUNS sets the
+ * sample; BENCH_LATENCY_BASE the commit whose conveyor the latency runs compare with.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -11,11 +12,14 @@ import { measureColdStarts } from './cold-start';
 import { startBenchEnvironment } from './environment';
 import { measureFlowCounts } from './flow-counts';
 import { measureHotPath } from './hot-path';
+import { measureLatency } from './latency';
 import { measurePresence } from './presence';
 import { type BenchRow, formatTable, hasTarget, ratio } from './report';
 import { measureThroughput } from './throughput';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'bundles,cold,hot,flow,throughput,presence').split(','));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? 'bundles,cold,hot,flow,throughput,presence,latency').split(','),
+);
 const WEB_SECRET = 'demo-web-secret';
 
 async function main(): Promise<void> {
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
   if (only.has('flow')) rows.push(...(await measureFlowCounts()));
   if (only.has('throughput')) rows.push(...(await measureThroughput()));
   if (only.has('presence')) rows.push(...(await measurePresence()));
+  if (only.has('latency')) rows.push(...(await measureLatency()));
 
   const table = formatTable(rows);
   process.stdout.write(`${table}\n`);

@@ -17,10 +17,29 @@ export interface EventRule {
   detailType: DetailType;
 }
 
+/**
+ * The table's change stream, read in order per conversation (partition key). In AWS an event source
+ * mapping; locally a poller of DynamoDB Local's stream with the same semantics.
+ */
+export interface StreamTrigger {
+  kind: 'stream';
+  /** Only records of items with this sort key reach the function (a filter in AWS and locally). */
+  sortKey: string;
+  /** Records per invocation, at most. */
+  batchSize: number;
+  /** Concurrent batches per shard, records of one partition key always in the same one, in order. */
+  parallelizationFactor: number;
+  /** Retries of a failing batch (halved each time: bisect) before its record goes to the on-failure queue. */
+  maxRetryAttempts: number;
+  /** A record older than this is not retried but sent to the on-failure queue. */
+  maxRecordAgeSeconds: number;
+}
+
 export type Trigger =
   | { kind: 'http'; routes: readonly RouteKey[] }
   | { kind: 'events'; rules: readonly EventRule[] }
-  | { kind: 'schedule'; everyMinutes: number };
+  | { kind: 'schedule'; everyMinutes: number }
+  | StreamTrigger;
 
 export interface Access {
   table: 'none' | 'read' | 'readWrite';
@@ -60,24 +79,35 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     timeoutSeconds: 10,
   },
   {
-    name: 'relay',
-    dir: 'functions/relay',
+    name: 'conveyor',
+    dir: 'functions/conveyor',
     description:
-      'User messages to their owner in arrival order, answers back, and the notices of a handover.',
+      "The table's stream: publishes the events each version wrote, delivers the inbox head to its owner.",
     trigger: {
-      kind: 'events',
-      rules: [
-        { detailType: 'MessagesWaiting' },
-        { detailType: 'BotAnswered' },
-        { detailType: 'HandoverDeclined' },
-        { detailType: 'SessionStarted' },
-        { detailType: 'AgentMessaged' },
-        { detailType: 'SessionEnded' },
-      ],
+      kind: 'stream',
+      sortKey: 'STATE',
+      batchSize: 50,
+      // One slow bot holds only the conversations that hash to its lane, not the whole shard.
+      parallelizationFactor: 10,
+      maxRetryAttempts: 5,
+      maxRecordAgeSeconds: 3600,
     },
     access: { table: 'readWrite', publish: true, secrets: true },
-    // A drain starts no message after 20 s, and one delivery takes at most 25 s (outside timeouts).
-    timeoutSeconds: 60,
+    // Each conversation of a batch in parallel, each at worst: its notices, the first question and a
+    // delivery, every one 3 attempts of an outside call (≤ 25 s each) and the waits between them.
+    timeoutSeconds: 300,
+  },
+  {
+    name: 'relay',
+    dir: 'functions/relay',
+    description: 'Answers a bot pushed, agent messages, and the end of a session to bot, desk and user.',
+    trigger: {
+      kind: 'events',
+      rules: [{ detailType: 'BotAnswered' }, { detailType: 'AgentMessaged' }, { detailType: 'SessionEnded' }],
+    },
+    access: { table: 'readWrite', publish: true, secrets: true },
+    // A session's end: the bot's event, the desk's notice and the user's, one after the other (≤ 25 s each).
+    timeoutSeconds: 120,
   },
   {
     name: 'check-presence',
@@ -87,17 +117,6 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     access: { table: 'readWrite', publish: true, secrets: true },
     // A tenant's presence timeout may be 25 s, and waiting for the shared call budget up to 5 s more.
     timeoutSeconds: 45,
-  },
-  {
-    name: 'advance-intake',
-    dir: 'functions/advance-intake',
-    description: 'Starts the prechat intake with its first question; the answers come through the relay.',
-    trigger: {
-      kind: 'events',
-      rules: [{ detailType: 'IntakeStarted' }],
-    },
-    access: { table: 'readWrite', publish: true, secrets: true },
-    timeoutSeconds: 15,
   },
   {
     name: 'hand-over',
@@ -137,6 +156,12 @@ export function functionNamed(name: string): FunctionDeclaration {
   const found = FUNCTIONS.find((fn) => fn.name === name);
   if (!found) throw new Error(`no function ${name} in the topology`);
   return found;
+}
+
+/** The function the table's stream triggers, if any. */
+export function streamConsumer(): (FunctionDeclaration & { trigger: StreamTrigger }) | undefined {
+  for (const fn of FUNCTIONS) if (fn.trigger.kind === 'stream') return { ...fn, trigger: fn.trigger };
+  return undefined;
 }
 
 /** The consumers of an event: the local bus delivers by this, the CDK stack makes one rule per entry. */

@@ -23,9 +23,10 @@ export const secrets = new SecretsManagerClient({});
 const TableName = process.env.TABLE_NAME ?? 'bench';
 
 /**
- * `floor` names the calls to make: those of an ingest webhook (the very transaction and event entry
- * ingest would send, given by the benchmark: Baton's own builders make them), the relay's take of an
- * inbox head (a conditional update, refused when there is none), a consumer's first read, or the sweep.
+ * `floor` names the calls to make: those of an ingest webhook (the very transaction ingest would
+ * send, given by the benchmark: Baton's own builders make it), the conveyor's publish of a record's
+ * event (the entry given), hand-over's conditional update (refused for an unknown conversation), a
+ * consumer's first read, or the sweep.
  */
 export async function handler(event: {
   floor?: string;
@@ -35,18 +36,21 @@ export async function handler(event: {
 }): Promise<{ statusCode: number }> {
   const id = event.id ?? 'bench';
   if (event.floor === 'ingest') {
-    if (!event.transact || !event.entries) throw new Error('the ingest floor needs transact and entries');
+    if (!event.transact) throw new Error('the ingest floor needs transact');
     await doc.send(new TransactWriteCommand(event.transact));
+  } else if (event.floor === 'publish') {
+    if (!event.entries) throw new Error('the publish floor needs entries');
     await events.send(new PutEventsCommand({ Entries: event.entries }));
-  } else if (event.floor === 'take') {
+  } else if (event.floor === 'mark') {
     try {
       await doc.send(
         new UpdateCommand({
           TableName,
           Key: { pk: `floor#${id}`, sk: 'STATE' },
-          UpdateExpression: 'SET inbox[0].takenUntil = :until',
-          ConditionExpression: 'size(inbox) > :zero',
-          ExpressionAttributeValues: { ':until': Date.now() + 65_000, ':zero': 0 },
+          UpdateExpression: 'SET handover.deskAskedAt = :now',
+          ConditionExpression: '#phase = :handingOver',
+          ExpressionAttributeNames: { '#phase': 'phase' },
+          ExpressionAttributeValues: { ':now': Date.now(), ':handingOver': 'handing_over' },
           ReturnValues: 'ALL_NEW',
         }),
       );

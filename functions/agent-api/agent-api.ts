@@ -19,8 +19,9 @@ export async function claim(
   conversationId: string,
 ): Promise<'claimed' | 'already-live'> {
   const lockMs = lockMsOf(tenant);
+  // The desk claims whichever handover it was asked to take: the one under way.
   const applied = await applyCommand(ports, tenant.id, conversationId, (state) =>
-    state.phase === 'handing_over' ? { type: 'handoverSucceeded', lockMs } : undefined,
+    state.handover ? { type: 'handoverSucceeded', handoverId: state.handover.id, lockMs } : undefined,
   );
   if (applied.outcome === 'missing') throw notFound('unknown conversation');
   if (applied.outcome === 'applied') return 'claimed';

@@ -5,6 +5,6 @@ import { checkPresence, type PresenceCheckPorts } from './check-presence';
 
 export function createHandler(rt: PresenceCheckPorts) {
   return createEventHandler(rt.logger, [
-    on(HandoverRequested, (data, metadata, logger) => checkPresence({ ...rt, logger }, data, metadata.id)),
+    on(HandoverRequested, (data, _metadata, logger) => checkPresence({ ...rt, logger }, data)),
   ]);
 }

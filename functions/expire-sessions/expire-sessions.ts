@@ -1,23 +1,24 @@
 /**
- * (schedule) → release every agent lock past its expiry → SessionEnded(reason=expired) per
- * conversation; give up on every handover stuck in a step past its deadline → HandoverDeclined; publish every outbox its writer left unpublished (loading the conversation does
- * that); and start the drain of every inbox nobody drained (MessagesWaiting).
+ * (schedule) → the sweep, over the conversations the sparse index says are due: release every agent
+ * lock past its expiry (SessionEnded, reason expired); give up every handover stuck in a step past
+ * its deadline (HandoverDeclined); nudge every inbox whose deliverable head nobody took (the stream's
+ * consumer gave up on its record: a nudge is a record of its own).
  */
 import { isLockExpired, isStepOverdue } from '../../shared/domain/conversation';
-import { holdsInbox } from '../../shared/domain/inbox';
-import { messagesWaiting } from '../../shared/events/messages-waiting';
+import { deliverableHead } from '../../shared/domain/inbox';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { INBOX_STALL_MS } from '../../shared/store/conversation-repository';
 
-export type SweepPorts = Pick<Runtime, 'clock' | 'conversations' | 'sweepIndex' | 'publisher' | 'logger'>;
+export type SweepPorts = Pick<Runtime, 'clock' | 'conversations' | 'sweepIndex' | 'logger' | 'metrics'>;
 
 export interface SweepResult {
   found: number;
   /** Locks released and stuck handovers given up. */
   expired: number;
-  /** Inboxes whose drain was started again. */
-  drained: number;
+  /** Stalled inboxes nudged. */
+  nudged: number;
   skipped: number;
 }
 
@@ -25,7 +26,7 @@ export interface SweepResult {
 export async function expireSessions(ports: SweepPorts, limit = 500): Promise<SweepResult> {
   const refs = await ports.sweepIndex.findDueForSweep(ports.clock.now(), limit);
   let expired = 0;
-  let drained = 0;
+  let nudged = 0;
   let failed = 0;
   for (const ref of refs) {
     try {
@@ -33,26 +34,27 @@ export async function expireSessions(ports: SweepPorts, limit = 500): Promise<Sw
       const applied = await applyCommand(ports, ref.tenantId, ref.conversationId, (state, now) => {
         if (isLockExpired(state, now)) return { type: 'expire' };
         // A handover stuck in a step (its event lost, the user gone): back to the bot, the user told.
-        if (isStepOverdue(state, now)) return { type: 'handoverFailed', stage: `timeout:${state.phase}` };
+        const handoverId = state.handover?.id;
+        if (isStepOverdue(state, now) && handoverId)
+          return { type: 'handoverFailed', handoverId, stage: `timeout:${state.phase}` };
         return undefined;
       });
       if (applied.outcome === 'applied') {
-        // The change of owner starts the drain of a waiting inbox itself.
+        // A change of owner is a record of its own: the conveyor delivers a waiting inbox from it.
         expired += 1;
       } else if (applied.outcome === 'unchanged') {
         const state = applied.state;
-        if (state.inbox?.length && !holdsInbox(state.phase)) {
-          await ports.publisher.publish([
-            messagesWaiting(
-              ref.tenantId,
-              ref.conversationId,
-              `sweep:${ports.clock.now()}`,
-              ports.clock.now(),
-            ),
-          ]);
-          drained += 1;
+        const now = ports.clock.now();
+        if (deliverableHead(state) && state.updatedAt + INBOX_STALL_MS <= now) {
+          if (await ports.conversations.nudge(state, now)) {
+            nudged += 1;
+            ports.logger.warn('inbox stalled; nudged', {
+              conversation: conversationRef(ref.tenantId, ref.conversationId),
+              waiting: state.inbox?.length ?? 0,
+            });
+          }
         } else {
-          // Nothing is due any more (a lock extended, an outbox published): out of the index, or later in it.
+          // Nothing is due any more (a lock extended, an inbox emptied): out of the index, or later in it.
           await ports.conversations.reindex(state);
         }
       }
@@ -67,5 +69,5 @@ export async function expireSessions(ports: SweepPorts, limit = 500): Promise<Sw
     }
   }
   if (failed > 0) ports.logger.warn('expiry sweep had failures', { failed });
-  return { found: refs.length, expired, drained, skipped: refs.length - expired - drained };
+  return { found: refs.length, expired, nudged, skipped: refs.length - expired - nudged };
 }

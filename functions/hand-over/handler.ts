@@ -5,6 +5,6 @@ import { type HandOverPorts, handOver } from './hand-over';
 
 export function createHandler(rt: HandOverPorts) {
   return createEventHandler(rt.logger, [
-    on(IntakeCompleted, (data, metadata, logger) => handOver({ ...rt, logger }, data, metadata.id)),
+    on(IntakeCompleted, (data, _metadata, logger) => handOver({ ...rt, logger }, data)),
   ]);
 }

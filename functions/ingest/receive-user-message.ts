@@ -1,15 +1,13 @@
 /**
- * (channel webhook) → receive user message → the conversation's inbox, then MessagesWaiting. One
- * DynamoDB transaction appends the message and remembers its id, so a redelivered webhook is a
- * duplicate and a failure leaves nothing half done. Who owns the message is decided when it is
- * delivered (relay's drain), in arrival order.
+ * (channel webhook) → receive user message → the conversation's inbox. One DynamoDB transaction
+ * appends the message and remembers its id, so a redelivered webhook is a duplicate and a failure
+ * leaves nothing half done. Nothing is published: the append is a record on the table's stream,
+ * whose consumer delivers the message to the owner of then, in arrival order.
  */
 import type { ChannelRef } from '../../shared/domain/conversation';
 import { newConversation } from '../../shared/domain/conversation';
-import { messagesWaiting } from '../../shared/events/messages-waiting';
 import type { UserMessage } from '../../shared/events/shapes';
 import { HttpError } from '../../shared/http/errors';
-import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 /** WhatsApp retries an unacknowledged webhook for up to 7 days; remember message ids a little longer. */
@@ -24,7 +22,7 @@ export interface InboundUserMessage {
 
 export type ReceiveResult = { outcome: 'accepted' } | { outcome: 'duplicate' };
 
-export type ReceivePorts = Pick<Runtime, 'clock' | 'inbox' | 'publisher' | 'logger'>;
+export type ReceivePorts = Pick<Runtime, 'clock' | 'inbox'>;
 
 export async function receiveUserMessage(
   ports: ReceivePorts,
@@ -53,15 +51,6 @@ export async function receiveUserMessage(
       );
     case 'appended':
       break;
-  }
-  try {
-    await ports.publisher.publish([messagesWaiting(tenantId, conversationId, message.id, now)]);
-  } catch (error) {
-    // The message is safe in the inbox; the sweep starts its drain after the grace period.
-    ports.logger.warn('publishing MessagesWaiting failed; the sweep will', {
-      conversation: conversationRef(tenantId, conversationId),
-      ...errorFields(error),
-    });
   }
   return { outcome: 'accepted' };
 }

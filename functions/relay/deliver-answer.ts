@@ -3,18 +3,17 @@
  * The answers of a pushing bot come this way, and those the drain could not send itself.
  */
 import type { ChannelRef } from '../../shared/domain/conversation';
-import { handoverRequestOf } from '../../shared/domain/handover-trigger';
+import { handoverCommandFor, handoverRequestOf } from '../../shared/domain/handover-trigger';
 import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { loadConversation } from '../../shared/flow/load-conversation';
 import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { once } from '../../shared/store/idempotency-repository';
-import { handoverCommandFor } from './answer-handover';
 
 type Ports = Pick<
   Runtime,
-  'clock' | 'tenants' | 'conversations' | 'idempotency' | 'publisher' | 'channels' | 'logger' | 'metrics'
+  'clock' | 'tenants' | 'conversations' | 'idempotency' | 'channels' | 'logger' | 'metrics'
 >;
 
 export interface AnswerDelivery {
@@ -56,7 +55,7 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
     () => ports.clock.now(),
     async () => {
       const applied = await applyCommand(ports, tenantId, conversationId, (state, now) =>
-        handoverCommandFor(answer, tenant, delivery.pageUrl, state, now),
+        handoverCommandFor(answer, tenant.handoverEvent, delivery.pageUrl, state, now),
       );
       outcome = applied.outcome;
     },

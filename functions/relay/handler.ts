@@ -1,25 +1,24 @@
-/** (EventBridge) → relay: user messages to their owner in arrival order, answers back, and the notices of a handover's course. */
+/**
+ * (EventBridge) → relay: answers a bot pushed (or the conveyor could not send), agent messages, and
+ * what the bot, the desk and the user hear when a session ends. The notices of a handover's course
+ * before that go out from the conveyor, in order with the messages.
+ */
 import { BotAnswered } from '../../shared/events/bot-answered';
 import { createEventHandler, on } from '../../shared/events/consumer';
-import { AgentMessaged, HandoverDeclined, SessionStarted } from '../../shared/events/handover-events';
-import { MessagesWaiting } from '../../shared/events/messages-waiting';
+import { AgentMessaged } from '../../shared/events/handover-events';
 import { SessionEnded } from '../../shared/events/session-ended';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { deliverAnswer } from './deliver-answer';
-import { drainInbox } from './drain-inbox';
-import { agentMessaged, handoverDeclined, sessionEnded, sessionStarted } from './session-notices';
+import { agentMessaged, sessionEnded } from './session-notices';
 
-/** What relay's use cases need between them: every port but presence. */
+/** What relay's use cases need between them. */
 export type RelayPorts = Pick<
   Runtime,
   | 'clock'
   | 'tenants'
   | 'conversations'
-  | 'inbox'
   | 'idempotency'
-  | 'publisher'
   | 'channels'
-  | 'bot'
   | 'desk'
   | 'notifications'
   | 'logger'
@@ -28,10 +27,7 @@ export type RelayPorts = Pick<
 
 export function createHandler(rt: RelayPorts) {
   return createEventHandler(rt.logger, [
-    on(MessagesWaiting, (data, _metadata, logger) => drainInbox({ ...rt, logger }, data)),
     on(BotAnswered, (data, _metadata, logger) => deliverAnswer({ ...rt, logger }, data)),
-    on(HandoverDeclined, (data, _metadata, logger) => handoverDeclined({ ...rt, logger }, data)),
-    on(SessionStarted, (data, _metadata, logger) => sessionStarted({ ...rt, logger }, data)),
     on(AgentMessaged, (data, _metadata, logger) => agentMessaged({ ...rt, logger }, data)),
     on(SessionEnded, (data, _metadata, logger) => sessionEnded({ ...rt, logger }, data)),
   ]);

@@ -1,4 +1,4 @@
-/** What the user, the bot and the desk are told as a handover moves: declined, started, agent messages, ended. */
+/** What the user, the bot and the desk are told in a live chat: the agent's messages, and that it ended. */
 
 import type { ChannelRef, EndReason } from '../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_EXPIRED } from '../../shared/domain/handover-trigger';
@@ -13,7 +13,6 @@ type Ports = Pick<
   | 'tenants'
   | 'conversations'
   | 'idempotency'
-  | 'publisher'
   | 'channels'
   | 'desk'
   | 'notifications'
@@ -42,29 +41,6 @@ async function userOf(ports: Ports, ref: NoticeRef) {
   const { tenantId, conversationId } = ref;
   const channel = ref.channel ?? (await loadConversation(ports, tenantId, conversationId))?.channel;
   return channel ? { tenant, user: { tenantId, conversationId, channel } } : undefined;
-}
-
-export async function handoverDeclined(
-  ports: Ports,
-  event: NoticeRef & { reason: 'no_agents' | 'intake_abandoned' | 'failed' },
-): Promise<void> {
-  const found = await userOf(ports, event);
-  if (!found) return;
-  const { messages } = found.tenant;
-  const text = {
-    no_agents: messages.noAgents,
-    intake_abandoned: messages.intakeCancelled,
-    failed: messages.handoverFailed,
-  }[event.reason];
-  await tellUser(ports, found.user, `declined:${event.handoverId}`, { text });
-}
-
-export async function sessionStarted(ports: Ports, event: NoticeRef): Promise<void> {
-  const found = await userOf(ports, event);
-  if (!found) return;
-  await tellUser(ports, found.user, `started:${event.handoverId}`, {
-    text: found.tenant.messages.agentJoined,
-  });
 }
 
 export async function agentMessaged(

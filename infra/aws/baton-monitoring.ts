@@ -1,6 +1,7 @@
 /**
  * What an operator of Baton watches: the handover funnel and the errors on one dashboard, and
- * alarms on function errors and throttles, dead letters, and slow event delivery.
+ * alarms on function errors and throttles, dead letters, slow event delivery and a stream consumer
+ * falling behind.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -25,6 +26,8 @@ import type { BatonFunction } from './baton-function';
 
 export interface BatonMonitoringProps {
   readonly functions: Readonly<Record<string, BatonFunction>>;
+  /** The functions the table's stream triggers, by name (a subset of `functions`). */
+  readonly streamConsumers?: Readonly<Record<string, BatonFunction>> | undefined;
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
   readonly bus: EventBus;
   readonly rules: readonly Rule[];
@@ -34,6 +37,11 @@ export interface BatonMonitoringProps {
 
 /** Event delivery slower than this (p99 over 5 minutes) means EventBridge is retrying or throttled. */
 export const DELIVERY_LATENCY_ALARM_MS = 30_000;
+/**
+ * A stream consumer whose newest batch was older than this (maximum over 1 minute) is falling behind:
+ * a batch keeps failing and holds its lane, or the function cannot keep up with the writes.
+ */
+export const ITERATOR_AGE_ALARM_MS = 60_000;
 
 export class BatonMonitoring extends Construct {
   readonly dashboard: Dashboard;
@@ -42,6 +50,7 @@ export class BatonMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: BatonMonitoringProps) {
     super(scope, id);
     const fiveMinutes = Duration.minutes(5);
+    const oneMinute = Duration.minutes(1);
     const alarm = (alarmId: string, metric: IMetric, threshold: number, description: string): void => {
       const created = new Alarm(this, alarmId, {
         metric,
@@ -91,6 +100,18 @@ export class BatonMonitoring extends Construct {
       1,
       'messages to users the channel refused (4xx, not retried); see the relay log',
     );
+    // A conversation the conveyor could not finish (the table failing): the sweep nudges it, and this tells.
+    alarm(
+      'ConveyorStalled',
+      new Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: 'ConveyorStalled',
+        statistic: 'Sum',
+        period: fiveMinutes,
+      }),
+      1,
+      'conversations the conveyor could not finish; the sweep nudges them (see the conveyor log)',
+    );
     const latency = props.rules.map(
       (rule) =>
         new Metric({
@@ -104,6 +125,18 @@ export class BatonMonitoring extends Construct {
     latency.forEach((metric, index) => {
       alarm(`DeliveryLatency${index}`, metric, DELIVERY_LATENCY_ALARM_MS, 'events reach their consumer late');
     });
+    const iteratorAge = Object.entries(props.streamConsumers ?? {}).map(([name, fn]) => ({
+      name,
+      metric: fn.metric('IteratorAge', { statistic: 'Maximum', period: oneMinute }),
+    }));
+    for (const { name, metric } of iteratorAge) {
+      alarm(
+        `${name}IteratorAge`,
+        metric,
+        ITERATOR_AGE_ALARM_MS,
+        `${name} falls behind the table's stream: records reach it a minute or more after their write`,
+      );
+    }
 
     const funnel = (name: string): Metric =>
       new Metric({ namespace: METRIC_NAMESPACE, metricName: name, statistic: 'Sum', period: fiveMinutes });
@@ -113,6 +146,18 @@ export class BatonMonitoring extends Construct {
     const deadLetters = Object.values(props.deadLetterQueues).map((queue) =>
       queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
     );
+    // Delivery latency of the bus and of the stream side by side: the two ways work reaches a function.
+    const streamWidgets =
+      iteratorAge.length > 0
+        ? [
+            new GraphWidget({
+              title: 'Stream iterator age, maximum (ms)',
+              width: 6,
+              left: iteratorAge.map(({ name, metric }) => metric.with({ label: name })),
+            }),
+          ]
+        : [];
+    const width = streamWidgets.length > 0 ? 6 : 8;
     this.dashboard = new Dashboard(this, 'Dashboard', {
       widgets: [
         [
@@ -141,10 +186,10 @@ export class BatonMonitoring extends Construct {
           }),
         ],
         [
-          new GraphWidget({ title: 'Function errors', width: 8, left: errors }),
+          new GraphWidget({ title: 'Function errors', width, left: errors }),
           new GraphWidget({
             title: 'Dead letters (all queues)',
-            width: 8,
+            width,
             left: [
               new MathExpression({
                 expression: deadLetters.map((_, index) => `m${index}`).join(' + ') || '0',
@@ -161,7 +206,8 @@ export class BatonMonitoring extends Construct {
               }),
             ],
           }),
-          new GraphWidget({ title: 'Event delivery latency p99 (ms)', width: 8, left: latency }),
+          new GraphWidget({ title: 'Event delivery latency p99 (ms)', width, left: latency }),
+          ...streamWidgets,
         ],
         [
           new GraphWidget({

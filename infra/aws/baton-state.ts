@@ -1,9 +1,17 @@
 /**
- * Baton's stateful resources: the conversation table and the event bus. A construct of their own,
- * so a platform team can keep them in a stack that is deployed (and protected) apart from the code.
+ * Baton's stateful resources: the conversation table (with its change stream) and the event bus. A
+ * construct of their own, so a platform team can keep them in a stack that is deployed (and
+ * protected) apart from the code.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { EXPIRY_INDEX, TTL_ATTRIBUTE } from '../../shared/store/keys';
@@ -17,7 +25,10 @@ export interface BatonStateProps {
 }
 
 export class BatonState extends Construct {
-  /** One table: conversations, idempotency keys, the sparse expiry index. */
+  /**
+   * One table: conversations, idempotency keys, the sparse expiry index. Its stream carries old and
+   * new images: the stream consumer (infra/topology.ts) compares the two versions of a conversation.
+   */
   readonly table: Table;
   /** The custom bus that links the functions. */
   readonly bus: EventBus;
@@ -33,6 +44,7 @@ export class BatonState extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy: this.removalPolicy,
     });
     this.table.addGlobalSecondaryIndex({

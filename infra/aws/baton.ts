@@ -1,8 +1,9 @@
 /**
  * Baton as one construct, generated from infra/topology.ts: per declared function a Lambda, its
- * trigger (HTTP route, EventBridge rule, schedule) and only the access declared; dead-letter
- * queues for everything asynchronous; the funnel dashboard and the alarms. Stateful resources
- * come from a BatonState, given or created here.
+ * trigger (HTTP route, EventBridge rule, schedule, or an event source mapping on the table's
+ * stream) and only the access declared; dead-letter queues for everything asynchronous and an
+ * on-failure queue for the stream; the funnel dashboard and the alarms. Stateful resources come
+ * from a BatonState, given or created here.
  */
 import * as path from 'node:path';
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -18,7 +19,9 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -26,7 +29,7 @@ import { Construct } from 'constructs';
 import { parseTenants } from '../../shared/config/tenants';
 import { EVENT_SOURCE } from '../../shared/events/define';
 import { EXPIRY_INDEX } from '../../shared/store/keys';
-import { FUNCTIONS, type FunctionDeclaration, type RouteKey } from '../topology';
+import { FUNCTIONS, type FunctionDeclaration, type RouteKey, type StreamTrigger } from '../topology';
 import { BatonFunction } from './baton-function';
 import { BatonMonitoring } from './baton-monitoring';
 import { BatonState } from './baton-state';
@@ -48,7 +51,8 @@ export interface BatonProps {
    */
   readonly tenants: unknown;
   /**
-   * The table and bus. Pass a BatonState from another stack to keep stateful resources apart.
+   * The table (with its stream) and bus. Pass a BatonState from another stack to keep stateful
+   * resources apart: the stream consumer then reads the stream through that stack's export.
    * @default created inside this construct
    */
   readonly state?: BatonState;
@@ -154,6 +158,7 @@ export class Baton extends Construct {
       PUBLIC_API_URL: this.api.apiEndpoint,
     };
     const functions: Record<string, BatonFunction> = {};
+    const streamConsumers: Record<string, BatonFunction> = {};
     const queues: Record<string, Queue> = {};
     const deadLetterQueue = (queueId: string): Queue => {
       const queue = new Queue(this, queueId, {
@@ -178,6 +183,7 @@ export class Baton extends Construct {
         reservedConcurrency: props.reservedConcurrency?.[declaration.name],
       });
       functions[declaration.name] = fn;
+      if (declaration.trigger.kind === 'stream') streamConsumers[declaration.name] = fn;
       this.grantAccess(fn, declaration, secretArns);
       this.connectTrigger(fn, declaration, id, deadLetterQueue);
     }
@@ -186,6 +192,7 @@ export class Baton extends Construct {
     this.throttleRoutes(props.routeThrottling ?? {});
     this.monitoring = new BatonMonitoring(this, 'Monitoring', {
       functions,
+      streamConsumers,
       deadLetterQueues: queues,
       bus: this.state.bus,
       rules: this.rules,
@@ -229,9 +236,10 @@ export class Baton extends Construct {
     deadLetterQueue: (queueId: string) => Queue,
   ): void {
     const trigger = declaration.trigger;
-    if (trigger.kind !== 'http') {
+    if (trigger.kind === 'events' || trigger.kind === 'schedule') {
       // EventBridge invokes asynchronously: what the handler still fails after Lambda's retries
-      // lands here (the rule DLQs only catch events EventBridge could not deliver at all).
+      // lands here (the rule DLQs only catch events EventBridge could not deliver at all). HTTP and
+      // the stream invoke synchronously: an async invoke config would never apply to them.
       fn.configureAsyncInvoke({
         retryAttempts: 2,
         maxEventAge: Duration.hours(6),
@@ -276,7 +284,48 @@ export class Baton extends Construct {
           ],
         });
         return;
+      case 'stream':
+        this.connectStream(fn, declaration.name, trigger, deadLetterQueue(`${id}StreamDlq`));
+        return;
     }
+  }
+
+  /**
+   * An event source mapping on the table's stream. Lambda polls the stream and invokes the function
+   * synchronously, one batch per shard lane at a time, in order per partition key. A failed batch
+   * is retried from the first record the function reports failed, or halved when the function
+   * throws, up to the declared attempts and record age; then the shard and sequence numbers of what
+   * still fails (not the records: the stream keeps those 24 hours) go to the on-failure queue.
+   */
+  private connectStream(fn: BatonFunction, name: string, trigger: StreamTrigger, onFailure: Queue): void {
+    assertStreamTrigger(name, trigger);
+    const { table } = this.state;
+    const streamArn = table.tableStreamArn;
+    if (!streamArn) throw new Error(`${name} reads the table's stream, but the table has none`);
+    const [sortKey, ...more] = table.schemaV2().sortKeys;
+    if (!sortKey || more.length > 0) throw new Error(`${name} filters on the table's one sort key`);
+    // What the mapping reads with the function's role, on this stream only. (CDK's DynamoEventSource
+    // would also grant dynamodb:ListStreams on "*".)
+    fn.addToRolePolicy(new PolicyStatement({ actions: STREAM_READ_ACTIONS, resources: [streamArn] }));
+    fn.addEventSourceMapping('TableStream', {
+      eventSourceArn: streamArn,
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: trigger.batchSize,
+      parallelizationFactor: trigger.parallelizationFactor,
+      retryAttempts: trigger.maxRetryAttempts,
+      maxRecordAge: Duration.seconds(trigger.maxRecordAgeSeconds),
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      // Filtered records are dropped by Lambda, never invoked for: no deletes (TTL), no other item kinds.
+      filters: [
+        FilterCriteria.filter({
+          eventName: FilterRule.or('INSERT', 'MODIFY'),
+          dynamodb: { Keys: { [sortKey.name]: { S: FilterRule.isEqual(trigger.sortKey) } } },
+        }),
+      ],
+      // Grants the function's role sqs:SendMessage on the queue.
+      onFailure: new SqsDlq(onFailure),
+    });
   }
 
   private throttleRoutes(routes: Readonly<Partial<Record<RouteKey, BatonThrottle>>>): void {
@@ -302,6 +351,33 @@ export class Baton extends Construct {
       ]),
     );
   }
+}
+
+/** What an event source mapping needs to read a DynamoDB stream with the function's role. */
+const STREAM_READ_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+];
+
+/**
+ * A stream trigger Lambda accepts and that cannot hold a shard forever: bounded retries and record
+ * age (Lambda would take -1, infinite, for both), whole numbers in Lambda's ranges for DynamoDB.
+ */
+export function assertStreamTrigger(name: string, trigger: StreamTrigger): void {
+  const problems = [
+    trigger.sortKey.length > 0 ? '' : 'a sortKey',
+    isWholeIn(trigger.batchSize, 1, 10_000) ? '' : 'a batchSize of 1 to 10000',
+    isWholeIn(trigger.parallelizationFactor, 1, 10) ? '' : 'a parallelizationFactor of 1 to 10',
+    isWholeIn(trigger.maxRetryAttempts, 0, 10_000) ? '' : 'maxRetryAttempts of 0 to 10000',
+    isWholeIn(trigger.maxRecordAgeSeconds, 60, 604_800) ? '' : 'maxRecordAgeSeconds of 60 to 604800',
+  ].filter((problem) => problem !== '');
+  if (problems.length > 0) throw new Error(`${name}: a stream trigger needs ${problems.join(', ')}`);
+}
+
+function isWholeIn(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
 }
 
 function assertThrottle(throttle: BatonThrottle, where: string): void {

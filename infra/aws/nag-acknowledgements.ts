@@ -11,9 +11,9 @@ export const NAG_ACKNOWLEDGEMENTS = {
   'AwsSolutions-L1':
     'Pinned to nodejs22.x on purpose: middy 7 and the bundles target Node.js 22, and a runtime change is a tested upgrade, not a drift.',
   'AwsSolutions-SQS3':
-    'These queues are the dead-letter queues themselves (EventBridge rule targets and Lambda on-failure destinations); cdk-nag only recognises SQS redrive as DLQ use.',
+    'These queues are the dead-letter queues themselves (EventBridge rule targets, Lambda on-failure destinations and the on-failure destination of the stream mapping); cdk-nag only recognises SQS redrive as DLQ use.',
   'AwsSolutions-IAM5[Resource::*]':
-    'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is granted on *: X-Ray has no resource-level permissions. Table, bus, secrets and logs are granted on their ARNs.',
+    'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is granted on *: X-Ray has no resource-level permissions. Table, table stream, bus, secrets and logs are granted on their ARNs.',
 } as const;
 
 export function acknowledgeNagFindings(scope: IConstruct): void {

@@ -26,6 +26,8 @@ export interface LocalEventBusOptions {
 
 export class LocalEventBus implements EventPublisher {
   readonly deadLetters: DeadLetter[] = [];
+  /** Deliveries started so far (for a settle that must know whether anything happened). */
+  delivered = 0;
   private readonly pending = new Set<Promise<void>>();
   private consumers = new Map<string, Invoke>();
   private stopped = false;
@@ -74,6 +76,7 @@ export class LocalEventBus implements EventPublisher {
   }
 
   private track(delivery: Promise<void>): void {
+    this.delivered += 1;
     this.pending.add(delivery);
     void delivery.finally(() => this.pending.delete(delivery));
   }

@@ -28,13 +28,14 @@ import { DynamoInboxStore } from '../../shared/store/inbox-repository';
 import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repository';
 import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createTable } from '../../shared/store/table';
-import { FUNCTIONS } from '../topology';
+import { FUNCTIONS, streamConsumer } from '../topology';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
 import { LocalGateway } from './gateway';
 import { type Invoke, loadFunctions } from './lambda-invoker';
 import { readableSink } from './readable-log';
 import { jsonResponse, type SimResponse, Simulators, send } from './simulators';
+import { LocalStreamPoller, type OnFailureRecord } from './stream-poller';
 import { localTenants } from './tenants';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -61,6 +62,8 @@ export interface LocalStack {
   url: string;
   port: number;
   bus: LocalEventBus;
+  /** Stream batches the conveyor gave up on (the on-failure queue in AWS). */
+  streamFailures(): readonly OnFailureRecord[];
   clock: OffsetClock;
   simulators: Simulators;
   /** The funnel metrics the functions emitted (EMF in AWS). */
@@ -83,14 +86,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     : await startDynamoDbLocal(options.persistDir ? { dataDir: options.persistDir } : {});
   const dynamo = createDynamo({ endpoint: options.dynamoEndpoint ?? dynamoLocal?.endpoint });
   const tableName = options.tableName ?? 'baton';
+  const endpoint = options.dynamoEndpoint ?? dynamoLocal?.endpoint ?? '';
   const server = createServer();
   const stopAll = async (): Promise<void> => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     dynamo.raw.destroy();
     await dynamoLocal?.stop();
   };
+  let created = false;
   try {
-    await createTable(dynamo.raw, tableName);
+    created = await createTable(dynamo.raw, tableName);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 3000, '127.0.0.1', () => resolve());
@@ -139,6 +144,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const invokers = new Map<string, Invoke>([...loaded].map(([name, fn]) => [name, fn.invoke]));
   bus.connect(invokers);
   const gateway = new LocalGateway(invokers);
+
+  // The table's stream, read as the event source mapping does, woken by every write the functions make.
+  const consumer = streamConsumer();
+  const failures: OnFailureRecord[] = [];
+  const startPoller = async (startAt: 'TRIM_HORIZON' | 'LATEST'): Promise<LocalStreamPoller | undefined> => {
+    const invoke = consumer && invokers.get(consumer.name);
+    if (!consumer || !invoke) return undefined;
+    const started = new LocalStreamPoller({
+      endpoint,
+      tableName,
+      functionName: consumer.name,
+      trigger: consumer.trigger,
+      invoke,
+      logger: logger.child({ function: 'stream' }),
+      startAt,
+    });
+    await started.start();
+    return started;
+  };
+  let poller = await startPoller(created ? 'TRIM_HORIZON' : 'LATEST');
+  dynamo.raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (/^(Put|Update|Delete|TransactWrite|BatchWrite)/.test(context.commandName ?? '')) poller?.wake();
+      return result;
+    },
+    { step: 'initialize', name: 'wakeStreamPoller' },
+  );
   const simulators = new Simulators(async (path, token, body) => {
     const response = await fetch(`${url}${path}`, {
       method: 'POST',
@@ -152,10 +185,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       body: await response.text(),
     };
   });
-  /** Waits until no event delivery and no simulator callback is under way. */
+  /** Waits until no event delivery, no stream record and no simulator callback is under way. */
   const settle = async (): Promise<void> => {
-    do await bus.idle();
-    while (await simulators.idle());
+    for (;;) {
+      await bus.idle();
+      const streamed = (await poller?.idle()) ?? false;
+      const called = await simulators.idle();
+      if (!streamed && !called && (await busWasIdle())) return;
+    }
+  };
+  const busWasIdle = async (): Promise<boolean> => {
+    const before = bus.delivered;
+    await bus.idle();
+    return bus.delivered === before;
   };
 
   const scheduled = FUNCTIONS.flatMap((fn) =>
@@ -202,10 +244,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await settle();
       simulators.reset();
       clock.reset();
+      // A new table has a new stream: the old one's reader goes with it.
+      failures.push(...(poller?.failures ?? []));
+      await poller?.stop();
+      poller = undefined;
       await dynamo.raw.send(new DeleteTableCommand({ TableName: tableName })).catch((error: unknown) => {
         if (!(error instanceof ResourceNotFoundException)) throw error;
       });
       await createTable(dynamo.raw, tableName);
+      poller = await startPoller('TRIM_HORIZON');
       return jsonResponse(200, { reset: true });
     }
     if (method === 'POST' && pathname === '/sim/clock') {
@@ -284,6 +331,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     url,
     port,
     bus,
+    streamFailures: () => [...failures, ...(poller?.failures ?? [])],
     clock,
     simulators,
     metrics,
@@ -294,6 +342,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     async stop() {
       for (const timer of timers) clearInterval(timer);
       simulators.releaseHeld();
+      await poller?.stop();
       await bus.stop();
       server.closeAllConnections();
       await stopAll();

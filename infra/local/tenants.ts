@@ -82,6 +82,8 @@ export function localTenants(simBaseUrl: string): TenantConfig[] {
         url: `${simBaseUrl}/agent-webhook/demo2`,
         botId: 'demo2-bot',
         timeoutMs: 2_000,
+        // The simulated desk claims every handover at once, as a staffed desk would.
+        liveWhen: 'claimed',
       },
       presence: { type: 'webhook', url: `${simBaseUrl}/presence/webhook/demo2`, timeoutMs: 2_000 },
       intake: { questions: [EMAIL] },

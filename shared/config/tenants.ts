@@ -55,6 +55,12 @@ const deskSchema = z.discriminatedUnion('type', [
     url: httpUrl(),
     botId: z._default(z.string(), 'baton'),
     timeoutMs: timeoutMs(5_000),
+    /**
+     * When the conversation is the agent's: when the desk accepts the handover (answers 2xx), or
+     * only once it claims it through the agent API (until then messages wait; no claim within the
+     * handing-over step's 5 minutes and the user is told no agent could be reached).
+     */
+    liveWhen: z._default(z.enum(['accepted', 'claimed']), 'accepted'),
   }),
 ]);
 

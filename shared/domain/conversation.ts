@@ -13,9 +13,9 @@
 
 import type { OutgoingEvent } from '../events/define';
 import type { DeadLetter, InboxEntry } from './inbox';
+import type { Phase } from './phase';
 
-export const PHASES = ['bot', 'presence', 'intake', 'handing_over', 'agent'] as const;
-export type Phase = (typeof PHASES)[number];
+export { PHASES, type Phase } from './phase';
 
 export type AgentStatus = 'online' | 'offline';
 
@@ -55,15 +55,19 @@ export interface Conversation {
   /** The handover under way or live; absent while the bot owns the conversation. */
   handover?: Handover | undefined;
   /**
-   * Events of the last transition not yet confirmed published (a transactional outbox in the
-   * item): written with the transition, cleared after publishing, republished by whoever next
-   * loads the conversation if the publisher failed in between.
+   * The events this version's write caused. The table's stream carries the write, and its consumer
+   * publishes them (a transactional outbox read by change data capture); the next write drops them.
    */
   outbox?: readonly OutgoingEvent[] | undefined;
   /** User messages not yet delivered, in arrival order (see inbox.ts); transitions keep it as it is. */
   inbox?: readonly InboxEntry[] | undefined;
   /** The last messages no owner could take, for an operator to see. */
   deadLetters?: readonly DeadLetter[] | undefined;
+  /**
+   * When the sweep last nudged a waiting inbox whose head nobody took (the stream's consumer gave up
+   * on its record): the write is a stream record of its own, so the consumer looks again.
+   */
+  nudgedAt?: number | undefined;
 }
 
 export interface Handover {
@@ -75,10 +79,17 @@ export interface Handover {
   intake?: IntakeProgress | undefined;
   /** Epoch milliseconds after which the agent's lock no longer holds (sliding on activity). */
   lockExpiresAt?: number | undefined;
+  /** When hand-over asked the desk to take the conversation (so it asks once), and which request marked it. */
+  deskAskedAt?: number | undefined;
+  deskAskedBy?: string | undefined;
 }
 
 export type EndReason = 'agent' | 'user' | 'expired';
 
+/**
+ * What may happen to a conversation. A command about a handover names it: one meant for an earlier
+ * handover (a late event, a retry) is illegal in the next one, whatever its phase.
+ */
 export type Command =
   | {
       type: 'requestHandover';
@@ -86,12 +97,12 @@ export type Command =
       additions: HandoverAdditions;
       pageUrl?: string | undefined;
     }
-  | { type: 'presenceChecked'; status: AgentStatus }
-  | { type: 'intakeProgressed'; intake: IntakeProgress }
-  | { type: 'intakeCompleted'; answers: Record<string, string> }
-  | { type: 'intakeAbandoned' }
-  | { type: 'handoverSucceeded'; lockMs: number }
-  | { type: 'handoverFailed'; stage: string }
+  | { type: 'presenceChecked'; handoverId: string; status: AgentStatus }
+  | { type: 'intakeProgressed'; handoverId: string; intake: IntakeProgress }
+  | { type: 'intakeCompleted'; handoverId: string; answers: Record<string, string> }
+  | { type: 'intakeAbandoned'; handoverId: string }
+  | { type: 'handoverSucceeded'; handoverId: string; lockMs: number }
+  | { type: 'handoverFailed'; handoverId: string; stage: string }
   | { type: 'activity'; lockMs: number }
   | { type: 'endSession'; by: 'agent' | 'user' }
   | { type: 'expire' };
@@ -194,8 +205,11 @@ export function transition(state: Conversation, command: Command, now: number): 
     state: { ...current, ...patch, version: state.version + 1, updatedAt: now },
     effects,
   });
-  const handover = state.handover;
   const phase = effectivePhase(state, now);
+  // A command that names a handover acts on that one only.
+  const named =
+    'handoverId' in command && command.type !== 'requestHandover' ? command.handoverId : undefined;
+  const handover = named === undefined || state.handover?.id === named ? state.handover : undefined;
 
   switch (command.type) {
     case 'requestHandover': {

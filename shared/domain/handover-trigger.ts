@@ -2,9 +2,11 @@
 import type { BotAnswer } from '../events/shapes';
 import { type Command, type Conversation, effectivePhase, type HandoverAdditions } from './conversation';
 
-export const LIVECHAT_SESSION_START = 'LIVECHAT_SESSION_START';
-export const LIVECHAT_SESSION_END = 'LIVECHAT_SESSION_END';
-export const LIVECHAT_SESSION_EXPIRED = 'LIVECHAT_SESSION_EXPIRED';
+export {
+  LIVECHAT_SESSION_END,
+  LIVECHAT_SESSION_EXPIRED,
+  LIVECHAT_SESSION_START,
+} from './livechat-payloads';
 export const DEFAULT_MSC_CHANNEL = 'WhatsApp';
 
 export function handoverRequestOf(answer: BotAnswer, handoverEvent: string): HandoverAdditions | undefined {
@@ -48,4 +50,24 @@ export function handoverRequestFor(
     additions,
     pageUrl: pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
   };
+}
+
+/** Whether a bot answer asks for a handover. */
+export const asksForHandover = (answer: BotAnswer, handoverEvent: string): boolean =>
+  handoverRequestOf(answer, handoverEvent) !== undefined;
+
+/**
+ * The handover an answer asks for, or undefined: it does not ask, or one is under way or live (a
+ * request then changes nothing). `pageUrl`: the page of the message answered, for URL routing.
+ * The same id whichever way the answer came (the bot's reply or its push), so it is requested once.
+ */
+export function handoverCommandFor(
+  answer: BotAnswer,
+  handoverEvent: string,
+  pageUrl: string | undefined,
+  state: Conversation,
+  now: number,
+): Command | undefined {
+  const additions = handoverRequestOf(answer, handoverEvent);
+  return additions && handoverRequestFor(`answer:${answer.id}`, additions, pageUrl, state, now);
 }

@@ -1,34 +1,19 @@
 /**
  * The conversation's inbox: user messages kept in arrival order until their owner has them.
  *
- *   ingest ──append──▶ [m1, m2, m3] ──take head──▶ (delivered to the owner of now) ──pop──▶ [m2, m3]
- *                                        └── failed: released; the 3rd failure moves it to deadLetters
+ *   ingest ──append──▶ [m1, m2, m3] ──(the stream's consumer delivers the head)──pop──▶ [m2, m3]
+ *                                        └── failed 3 times, or refused for good: to deadLetters
  *
  * EventBridge neither orders nor delivers once, so order cannot come from the events: it comes from
- * this list, which one drainer at a time works through, head first, always asking who owns the
- * conversation now. Pure: the store writes the results on the version read (taking the head is
- * the store's single conditional update, `takeInboxHead`).
+ * this list, which only the table stream's consumer works through, head first (conveyor.ts). Pure.
  */
 import type { UserMessage } from '../events/shapes';
-import type { Conversation, Phase } from './conversation';
+import { LIVECHAT_SESSION_START } from './livechat-payloads';
+import type { Phase } from './phase';
 import type { Route } from './routing';
 
 export interface InboxEntry {
   message: UserMessage;
-  /** Deliveries started; a message whose delivery failed this often is dead-lettered. */
-  attempts: number;
-  /** While a delivery is under way: until when the drainer that took it holds it. */
-  takenUntil?: number | undefined;
-  /**
-   * Which take holds it. A take the SDK sends again (the first answer was lost on the way back) finds
-   * its own hold and still gets the head, instead of leaving it held, by nobody, until the hold passes.
-   */
-  takenBy?: string | undefined;
-  /**
-   * The owner a failed attempt may have reached all the same (it timed out): the next attempt goes
-   * there too, not to a new owner, so one message never reaches two owners.
-   */
-  route?: Route | undefined;
 }
 
 export interface DeadLetter {
@@ -39,66 +24,73 @@ export interface DeadLetter {
   at: number;
 }
 
+/** What the inbox functions need of a conversation: its lists and its version. */
+export interface InboxState {
+  phase: Phase;
+  version: number;
+  updatedAt: number;
+  inbox?: readonly InboxEntry[] | undefined;
+  deadLetters?: readonly DeadLetter[] | undefined;
+}
+
 /** Messages waiting beyond this are refused at the webhook (429): the channel retries later. */
 export const MAX_INBOX = 50;
-/** A failing delivery is tried this often (the local bus and the AWS rule retry in between). */
+/** A failing delivery is tried this often before the message is dead-lettered. */
 export const MAX_DELIVERY_ATTEMPTS = 3;
 /** Dead letters kept on the conversation for an operator to see and replay; older ones drop off. */
 export const MAX_DEAD_LETTERS = 10;
 
-export const headOf = (state: Conversation): InboxEntry | undefined => state.inbox?.[0];
+export const headOf = (state: InboxState): InboxEntry | undefined => state.inbox?.[0];
 
 /**
  * Phases whose outcome decides who gets the waiting messages, so they wait for it: the presence
  * check (the intake, or the bot again) and the desk's answer to the handover (the agent, or the
  * bot again). A message forwarded to a desk that then refused the handover would reach nobody.
+ * A request for a handover passes the presence check: it changes nothing and is no intake answer.
  */
-export const holdsInbox = (phase: Phase): boolean => phase === 'presence' || phase === 'handing_over';
-
-export const isTaken = (entry: InboxEntry, now: number): boolean =>
-  entry.takenUntil !== undefined && entry.takenUntil > now;
-
-const isHead = (state: Conversation, messageId: string): boolean => headOf(state)?.message.id === messageId;
-
-function withInbox(state: Conversation, inbox: readonly InboxEntry[], now: number): Conversation {
-  const { inbox: _old, ...rest } = state;
-  return { ...rest, ...(inbox.length ? { inbox } : {}), version: state.version + 1, updatedAt: now };
+export function deliverableHead(state: InboxState | undefined): InboxEntry | undefined {
+  const head = state && headOf(state);
+  if (!head || state.phase === 'handing_over') return undefined;
+  if (state.phase === 'presence' && head.message.payload !== LIVECHAT_SESSION_START) return undefined;
+  return head;
 }
 
-/**
- * The head given back: its delivery failed (`mayHaveReached` names the owner a timed-out attempt
- * may have reached), or the owner changed under it (`refund`: the attempt does not count, and the
- * message goes to the owner of now).
- */
-export function releaseHead(
-  state: Conversation,
-  messageId: string,
+/** The fields an inbox change writes; the caller spreads them over the state it changes. */
+export type InboxChange = Pick<InboxState, 'inbox' | 'deadLetters' | 'version' | 'updatedAt'>;
+
+const without = (state: InboxState, now: number): InboxChange => ({
+  inbox: state.inbox?.length && state.inbox.length > 1 ? state.inbox.slice(1) : undefined,
+  version: state.version + 1,
+  updatedAt: now,
+});
+
+/** The head removed: its owner has it. Undefined when `messageId` is not the head (popped already). */
+export function popHead(state: InboxState, messageId: string, now: number): InboxChange | undefined {
+  if (headOf(state)?.message.id !== messageId) return undefined;
+  return without(state, now);
+}
+
+/** A message already taken off the inbox kept among the dead letters: its owner never took it. */
+export function withDeadLetter(
+  state: InboxState,
+  letter: DeadLetter,
   now: number,
-  options: { refund?: boolean; mayHaveReached?: Route | undefined } = {},
-): Conversation | undefined {
-  const [head, ...rest] = state.inbox ?? [];
-  if (!head || head.message.id !== messageId) return undefined;
-  const attempts = options.refund ? Math.max(0, head.attempts - 1) : head.attempts;
-  const route = options.refund ? undefined : (options.mayHaveReached ?? head.route);
-  return withInbox(state, [{ message: head.message, attempts, ...(route ? { route } : {}) }, ...rest], now);
-}
-
-/** The head removed: its owner has it. */
-export function popHead(state: Conversation, messageId: string, now: number): Conversation | undefined {
-  if (!isHead(state, messageId)) return undefined;
-  return withInbox(state, (state.inbox ?? []).slice(1), now);
+): Pick<InboxState, 'deadLetters' | 'version' | 'updatedAt'> {
+  const deadLetters = [...(state.deadLetters ?? []), letter].slice(-MAX_DEAD_LETTERS);
+  return { deadLetters, version: state.version + 1, updatedAt: now };
 }
 
 /** The head moved to the dead letters, so the messages behind it are not held up for good. */
 export function deadLetterHead(
-  state: Conversation,
+  state: InboxState,
   messageId: string,
   letter: Omit<DeadLetter, 'message' | 'at'>,
   now: number,
-): Conversation | undefined {
+): InboxChange | undefined {
   const head = headOf(state);
   if (!head || head.message.id !== messageId) return undefined;
-  const popped = withInbox(state, (state.inbox ?? []).slice(1), now);
-  const deadLetters = [...(state.deadLetters ?? []), { ...letter, message: head.message, at: now }];
-  return { ...popped, deadLetters: deadLetters.slice(-MAX_DEAD_LETTERS) };
+  return {
+    ...without(state, now),
+    ...withDeadLetter(state, { ...letter, message: head.message, at: now }, now),
+  };
 }

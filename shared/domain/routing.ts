@@ -1,5 +1,5 @@
 /** Who gets a user message: decided when it is delivered, from the phase that holds then. */
-import type { Phase } from './conversation';
+import type { Phase } from './phase';
 
 export const ROUTES = ['bot', 'intake', 'agent'] as const;
 export type Route = (typeof ROUTES)[number];
@@ -12,7 +12,7 @@ export function routeFor(phase: Phase): Route {
     case 'presence':
     case 'intake':
       return 'intake';
-    // The inbox waits while the desk is asked (holdsInbox); a message already under way when the
+    // Messages wait while the desk is asked (see inbox.ts); a message already under way when the
     // intake completed goes where the handover is headed.
     case 'handing_over':
     case 'agent':

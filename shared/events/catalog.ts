@@ -5,17 +5,13 @@ import {
   HandoverDeclined,
   HandoverRequested,
   IntakeCompleted,
-  IntakeStarted,
   SessionStarted,
 } from './handover-events';
-import { MessagesWaiting } from './messages-waiting';
 import { SessionEnded } from './session-ended';
 
 export const EVENT_CATALOG = [
-  MessagesWaiting,
   BotAnswered,
   HandoverRequested,
-  IntakeStarted,
   IntakeCompleted,
   HandoverDeclined,
   SessionStarted,

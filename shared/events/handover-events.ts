@@ -8,7 +8,7 @@ const handoverRef = { ...conversationRefSchema.shape, handoverId: nonEmptyString
 /** An event with something to tell the user names the channel, so telling needs no read (absent in earlier ones). */
 const userNoticeRef = { ...handoverRef, channel: z.optional(channelRefSchema) };
 
-/** relay / ingest → check-presence: a handover was requested and the conversation left the bot. */
+/** conveyor (a bot answer or the user asked) / relay (a pushed answer) → check-presence: a handover was requested. */
 export const HandoverRequested = defineEvent(
   'HandoverRequested',
   1,
@@ -23,10 +23,7 @@ export const HandoverRequested = defineEvent(
   }),
 );
 
-/** check-presence → advance-intake: an agent is available; the prechat intake starts. */
-export const IntakeStarted = defineEvent('IntakeStarted', 1, z.object(handoverRef));
-
-/** advance-intake → hand-over: the intake is complete; hand the conversation to the desk. */
+/** conveyor (the intake's last answer) → hand-over: the intake is complete; hand the conversation to the desk. */
 export const IntakeCompleted = defineEvent(
   'IntakeCompleted',
   1,

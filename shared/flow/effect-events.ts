@@ -1,11 +1,13 @@
-/** The events that carry out a transition's effects. Ids name the handover and the step, so a republish is a duplicate. */
+/**
+ * The events that carry out a transition's effects. Ids name the handover and the step, so the same
+ * write published again (a stream record retried) publishes the same ids, which consumers drop.
+ */
 import type { Conversation, Effect } from '../domain/conversation';
 import { conversationEventMetadata, createEvent, type OutgoingEvent } from '../events/define';
 import {
   HandoverDeclined,
   HandoverRequested,
   IntakeCompleted,
-  IntakeStarted,
   SessionStarted,
 } from '../events/handover-events';
 import { SessionEnded } from '../events/session-ended';
@@ -16,9 +18,9 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
   const ref = { tenantId, conversationId };
   // Where the user is told, for the events that tell them something.
   const notice = { ...ref, channel: after.channel };
-  return effects.map((effect) => eventFor(effect));
+  return effects.flatMap((effect) => eventFor(effect) ?? []);
 
-  function eventFor(effect: Effect): OutgoingEvent {
+  function eventFor(effect: Effect): OutgoingEvent | undefined {
     const handoverId = effect.handoverId;
     switch (effect.type) {
       case 'checkPresence': {
@@ -31,7 +33,8 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
         });
       }
       case 'startIntake':
-        return createEvent(IntakeStarted, meta(`intake:${handoverId}`), { ...ref, handoverId });
+        // The stream's consumer sees the intake start in the write itself and asks the first question.
+        return undefined;
       case 'handOver':
         return createEvent(IntakeCompleted, meta(`completed:${handoverId}`), {
           ...ref,

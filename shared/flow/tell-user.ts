@@ -27,15 +27,22 @@ export async function tellUser(
       inProgressSeconds: 90,
     },
     () => ports.clock.now(),
-    async () => {
-      try {
-        await ports.channels.send(conversation, message);
-      } catch (error) {
-        // Done with, as far as retries go: the key is kept, so a redelivery does not ask again.
-        if (!reportRefused(ports, conversation, error)) throw error;
-      }
-    },
+    // Done with when refused for good, as far as retries go: the key is kept, so a redelivery does not ask again.
+    () => sendToUser(ports, conversation, message),
   );
+}
+
+/** Sends one message to the user; one the channel refuses for good is reported, not thrown. */
+export async function sendToUser(
+  ports: Pick<Runtime, 'channels' | 'logger' | 'metrics'>,
+  to: UserAddress,
+  message: OutgoingMessage,
+): Promise<void> {
+  try {
+    await ports.channels.send(to, message);
+  } catch (error) {
+    if (!reportRefused(ports, to, error)) throw error;
+  }
 }
 
 /**

@@ -7,9 +7,9 @@ import type { Conversation } from '../domain/conversation';
 import type { Runtime } from '../runtime/runtime';
 import { backoff } from '../store/backoff';
 import { VersionConflictError } from '../store/errors';
-import { loadConversation, takeOverStaleOutbox } from './load-conversation';
+import { loadConversation, withoutOutbox } from './load-conversation';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations'>;
 
 export type Written =
   | { outcome: 'written'; before: Conversation; state: Conversation }
@@ -21,7 +21,8 @@ export type Written =
 const MAX_ATTEMPTS = 30;
 
 /**
- * `change` returns the next state (its version one above the state it was given) or undefined.
+ * `change` returns the next state (its version one above the state it was given) or undefined. It
+ * is given the state without the last version's outbox, so a write carries only its own events.
  * `known`, a state just read or written, saves the first read; a stale one costs one lost race.
  */
 export async function writeConversation(
@@ -31,9 +32,10 @@ export async function writeConversation(
   change: (state: Conversation, now: number) => Conversation | undefined,
   known?: Conversation,
 ): Promise<Written> {
-  let state = known ?? (await loadConversation(ports, tenantId, conversationId));
+  let found = known ?? (await loadConversation(ports, tenantId, conversationId));
   for (let attempt = 1; ; attempt += 1) {
-    if (!state) return { outcome: 'missing' };
+    if (!found) return { outcome: 'missing' };
+    const state = withoutOutbox(found);
     const now = ports.clock.now();
     const next = change(state, now);
     if (!next) return { outcome: 'unchanged', state };
@@ -45,14 +47,14 @@ export async function writeConversation(
       // Another writer got in first. If the item the refused write returned (as fresh as a read)
       // says this change no longer applies, that is the answer, without a read.
       if (error.current) {
-        const current = await takeOverStaleOutbox(ports, error.current);
+        const current = withoutOutbox(error.current);
         if (!change(current, ports.clock.now())) return { outcome: 'unchanged', state: current };
       }
       if (attempt >= MAX_ATTEMPTS) throw error;
-      // Otherwise spread out and read the latest. Writing again at once on the returned item made
-      // racing writers collide again and again (the soak's drains against its appends).
+      // Otherwise spread out and read the latest: writing again at once on the returned item made
+      // racing writers collide again and again.
       await backoff(attempt);
-      state = await loadConversation(ports, tenantId, conversationId);
+      found = await loadConversation(ports, tenantId, conversationId);
     }
   }
 }

@@ -19,7 +19,9 @@ export type MetricName =
   /** A user message no owner could take (see the conversation's deadLetters). */
   | 'MessageDeadLettered'
   /** A message to the user the channel refused for good (a 4xx other than 429): not retried. */
-  | 'MessageUndeliverable';
+  | 'MessageUndeliverable'
+  /** A conversation the stream's consumer could not finish (the table failing): the sweep nudges it. */
+  | 'ConveyorStalled';
 
 export const FUNNEL_METRICS: readonly MetricName[] = [
   'HandoverRequested',

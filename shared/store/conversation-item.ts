@@ -26,6 +26,8 @@ const handoverSchema = z.object({
     }),
   ),
   lockExpiresAt: z.optional(z.number()),
+  deskAskedAt: z.optional(z.number()),
+  deskAskedBy: z.optional(z.string()),
   pageUrl: z.optional(z.string()),
 });
 
@@ -47,15 +49,11 @@ export const conversationItemSchema = z.object({
   ),
   inbox: z.optional(
     z.array(
-      z.object({
-        message: userMessageSchema,
-        attempts: integer(),
-        takenUntil: z.optional(z.number()),
-        takenBy: z.optional(z.string()),
-        route: z.optional(z.enum(ROUTES)),
-      }),
+      // Entries written by the drain this replaced carry attempts and holds too: dropped on read.
+      z.object({ message: userMessageSchema }),
     ),
   ),
+  nudgedAt: z.optional(z.number()),
   deadLetters: z.optional(
     z.array(
       z.object({ message: userMessageSchema, route: z.enum(ROUTES), reason: z.string(), at: z.number() }),

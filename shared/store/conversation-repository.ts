@@ -4,8 +4,8 @@ import { ConditionalCheckFailedException, TransactionConflictException } from '@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
-import { type Conversation, stepDeadline } from '../domain/conversation';
-import { holdsInbox } from '../domain/inbox';
+import { type Conversation, STEP_TIMEOUT_MS, stepDeadline } from '../domain/conversation';
+import { deliverableHead } from '../domain/inbox';
 import { parseConversationItem } from './conversation-item';
 import { VersionConflictError } from './errors';
 import { conversationKey, sweepShard, TTL_ATTRIBUTE } from './keys';
@@ -24,18 +24,30 @@ export interface ConversationStore {
   save(next: Conversation, now: number): Promise<void>;
   /** Puts the conversation where the sweep finds it next (or takes it out), unless it moved on meanwhile. */
   reindex(conversation: Conversation): Promise<void>;
-  /** Removes the outbox once its events are published, unless the conversation moved on meanwhile. */
-  clearOutbox(conversation: Conversation): Promise<void>;
+  /**
+   * A write that changes nothing but `nudgedAt` (and the version), if the stored version is still
+   * `conversation`'s: a stream record of its own, for an inbox whose head nobody took. False when
+   * the conversation moved on meanwhile (then that write is the record).
+   */
+  nudge(conversation: Conversation, now: number): Promise<boolean>;
+  /**
+   * Marks the desk asked for handover `handoverId`, if the conversation is handing that one over
+   * and nobody asked the desk since `now - retakeAfterMs` (one that died asking): one conditional
+   * update that reads as it writes. The conversation as written, or undefined when it is not this
+   * function's to ask (another is asking, or the handover moved on).
+   */
+  markDeskAsked(
+    ref: ConversationRef & { handoverId: string },
+    now: number,
+    retakeAfterMs: number,
+  ): Promise<Conversation | undefined>;
 }
 
 /**
- * A writer publishes its own outbox right after writing; a reader or the sweep takes over only an
- * outbox older than this, so the usual case publishes once.
+ * A deliverable head normally leaves the inbox within seconds (the stream's consumer, at most three
+ * attempts of an outside call); one still there after this is nudged by the sweep.
  */
-export const OUTBOX_GRACE_MS = 5_000;
-
-/** The drain normally starts within a second of the append; after this the sweep starts it again. */
-export const INBOX_GRACE_MS = 10_000;
+export const INBOX_STALL_MS = 2 * 60_000;
 
 export interface ConversationRepositoryOptions {
   /** How long an untouched conversation is kept before DynamoDB TTL may delete it. */
@@ -86,35 +98,75 @@ export class DynamoConversationStore implements ConversationStore {
     await this.updateSweepKey(conversation, conversation, '');
   }
 
-  async clearOutbox(conversation: Conversation): Promise<void> {
-    // With the outbox gone the conversation is due for the sweep only for its lock or its inbox.
-    const cleared = await this.updateSweepKey(conversation, { ...conversation, outbox: undefined }, 'outbox');
-    const first = conversation.outbox?.[0];
-    if (cleared || !first) return;
-    // The version moved. If only the inbox moved it (a message taken or delivered), the outbox is the
-    // one published, and it goes; a later transition's outbox (larger, or another) stays for its writer.
+  async nudge(conversation: Conversation, now: number): Promise<boolean> {
+    const due = this.dueAt({ ...conversation, nudgedAt: now, updatedAt: now });
+    const set = ['nudgedAt = :now', 'updatedAt = :now', '#version = :next'];
+    if (due !== undefined) set.push('sweepShard = :shard', 'lockExpiresAt = :due');
+    // The last version's events were published from its own record.
+    const remove = ['outbox', ...(due === undefined ? ['sweepShard', 'lockExpiresAt'] : [])];
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: conversationKey(conversation.tenantId, conversation.conversationId),
-          UpdateExpression: 'REMOVE #outbox',
-          ConditionExpression: 'size(#outbox) = :size AND #outbox[0].#detail.#metadata.#id = :first',
-          ExpressionAttributeNames: {
-            '#outbox': 'outbox',
-            '#detail': 'detail',
-            '#metadata': 'metadata',
-            '#id': 'id',
-          },
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: {
-            ':size': conversation.outbox?.length ?? 0,
-            ':first': first.detail.metadata.id,
+            ':now': now,
+            ':version': conversation.version,
+            ':next': conversation.version + 1,
+            ...(due === undefined
+              ? {}
+              : { ':due': due, ':shard': sweepShard(conversation.tenantId, conversation.conversationId) }),
           },
         }),
       );
+      return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)
-        return;
+        return false;
+      throw error;
+    }
+  }
+
+  async markDeskAsked(
+    ref: ConversationRef & { handoverId: string },
+    now: number,
+    retakeAfterMs: number,
+  ): Promise<Conversation | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: conversationKey(ref.tenantId, ref.conversationId),
+          UpdateExpression:
+            'SET handover.deskAskedAt = :now, handover.deskAskedBy = :asker, updatedAt = :now, #version = #version + :one, sweepShard = :shard, lockExpiresAt = :due REMOVE outbox',
+          ConditionExpression: [
+            '#phase = :handingOver AND handover.id = :handoverId AND #ttl > :nowSeconds',
+            // Or marked by this very request: the SDK sent it again after its first answer was lost.
+            '(attribute_not_exists(handover.deskAskedAt) OR handover.deskAskedAt <= :abandonedBefore OR handover.deskAskedBy = :asker)',
+          ].join(' AND '),
+          ExpressionAttributeNames: { '#version': 'version', '#phase': 'phase', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':one': 1,
+            ':handingOver': 'handing_over',
+            ':handoverId': ref.handoverId,
+            ':asker': randomUUID(),
+            ':nowSeconds': toEpochSeconds(now),
+            ':abandonedBefore': now - retakeAfterMs,
+            ':shard': sweepShard(ref.tenantId, ref.conversationId),
+            // The step's deadline starts again: the desk has until then to take the conversation.
+            ':due': now + STEP_TIMEOUT_MS.handing_over,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return conversationFromItem(Attributes, now);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)
+        return undefined;
       throw error;
     }
   }
@@ -213,17 +265,17 @@ export class DynamoConversationStore implements ConversationStore {
   }
 
   /**
-   * When the sweep must look at the conversation: its lock's end, a handover step's deadline, or its
-   * outbox's or inbox's grace end.
+   * When the sweep must look at the conversation: its lock's end, a handover step's deadline, or
+   * when a head that may be delivered has waited too long.
    */
   private dueAt(conversation: Conversation): number | undefined {
     const { phase, updatedAt } = conversation;
     const due = [
       phase === 'agent' ? conversation.handover?.lockExpiresAt : undefined,
       stepDeadline(conversation),
-      conversation.outbox?.length ? updatedAt + OUTBOX_GRACE_MS : undefined,
-      // While presence is checked or the desk asked, messages wait on purpose: the outcome starts the drain.
-      conversation.inbox?.length && !holdsInbox(phase) ? updatedAt + INBOX_GRACE_MS : undefined,
+      // While presence is checked or the desk asked, messages wait on purpose: the outcome's write
+      // is the record that sends them on.
+      deliverableHead(conversation) ? updatedAt + INBOX_STALL_MS : undefined,
     ].filter((at): at is number => at !== undefined);
     return due.length ? Math.min(...due) : undefined;
   }

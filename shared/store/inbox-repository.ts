@@ -1,31 +1,23 @@
 /**
- * (ingest, relay's drain) → InboxStore → DynamoDB: the user messages waiting on a conversation's item,
- * appended and taken one request each. Apart from ConversationStore so the functions that never touch
- * the inbox do not bundle it.
+ * (ingest) → InboxStore → DynamoDB: a user message appended to the inbox on its conversation's item,
+ * in one request. Apart from ConversationStore so the functions that never append do not bundle it.
+ * The stream's consumer takes messages off the inbox with ordinary conversation writes.
  */
-import { randomUUID } from 'node:crypto';
-import {
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-  TransactionConflictException,
-} from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   TransactWriteCommand,
   type TransactWriteCommandInput,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import type { Conversation } from '../domain/conversation';
-import { LIVECHAT_SESSION_START } from '../domain/handover-trigger';
 import { type InboxEntry, MAX_INBOX } from '../domain/inbox';
 import type { UserMessage } from '../events/shapes';
 import { backoff } from './backoff';
 import {
   CONVERSATION_RETENTION_SECONDS,
   type ConversationStore,
-  conversationFromItem,
-  INBOX_GRACE_MS,
+  INBOX_STALL_MS,
 } from './conversation-repository';
 import { VersionConflictError } from './errors';
 import { conversationKey, idempotencyKey, sweepShard, TTL_ATTRIBUTE } from './keys';
@@ -50,18 +42,6 @@ export interface InboxStore {
     dedupe: MessageDedupe,
     now: number,
   ): Promise<AppendResult>;
-  /**
-   * Takes the inbox's head for `holdMs` in one request (attempts + 1, version + 1) and returns the
-   * conversation as written; undefined when there is nothing to take: the inbox is empty, another
-   * drainer holds the head, the presence check is under way (only a handover request may pass), or
-   * the desk is being asked to take the conversation.
-   */
-  takeInboxHead(
-    tenantId: string,
-    conversationId: string,
-    now: number,
-    holdMs: number,
-  ): Promise<Conversation | undefined>;
 }
 
 /** Concurrent appends to one conversation are refused while another's transaction is under way. */
@@ -125,52 +105,6 @@ export class DynamoInboxStore implements InboxStore {
     if ((current.inbox?.length ?? 0) >= MAX_INBOX) return 'inbox_full';
     return undefined;
   }
-
-  async takeInboxHead(
-    tenantId: string,
-    conversationId: string,
-    now: number,
-    holdMs: number,
-  ): Promise<Conversation | undefined> {
-    try {
-      const { Attributes } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: conversationKey(tenantId, conversationId),
-          UpdateExpression:
-            'SET inbox[0].takenUntil = :until, inbox[0].takenBy = :take, inbox[0].attempts = inbox[0].attempts + :one, updatedAt = :now ADD #version :one',
-          ConditionExpression: [
-            'size(inbox) > :zero',
-            // Or held by this very take: the SDK sent it again after the first answer was lost. That
-            // counts the attempt twice, which costs a failing message one of its tries, no more.
-            '(attribute_not_exists(inbox[0].takenUntil) OR inbox[0].takenUntil <= :now OR inbox[0].takenBy = :take)',
-            '(#phase <> :presence OR inbox[0].message.payload = :start)',
-            '#phase <> :handingOver',
-            '#ttl > :nowSeconds',
-          ].join(' AND '),
-          ExpressionAttributeNames: { '#version': 'version', '#phase': 'phase', '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: {
-            ':until': now + holdMs,
-            ':take': randomUUID(),
-            ':one': 1,
-            ':zero': 0,
-            ':now': now,
-            ':nowSeconds': toEpochSeconds(now),
-            ':presence': 'presence',
-            ':handingOver': 'handing_over',
-            ':start': LIVECHAT_SESSION_START,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return conversationFromItem(Attributes, now);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      // An append's transaction holds the item: its drain request comes right after it.
-      if (error instanceof TransactionConflictException) return undefined;
-      throw error;
-    }
-  }
 }
 
 /**
@@ -188,7 +122,7 @@ export function appendTransaction(
 ): TransactWriteCommandInput {
   const { tenantId, conversationId } = fresh;
   const nowSeconds = toEpochSeconds(now);
-  const entry: InboxEntry = { message, attempts: 0 };
+  const entry: InboxEntry = { message };
   return {
     TransactItems: [
       {
@@ -221,7 +155,10 @@ export function appendTransaction(
             'sweepShard = :shard',
             'lockExpiresAt = :due',
             '#ttl = :ttl',
-          ].join(', '),
+            // The last version's events went out with its own stream record; this one has none.
+          ]
+            .join(', ')
+            .concat(' REMOVE outbox'),
           ConditionExpression:
             'attribute_not_exists(pk) OR (#ttl > :now AND channel.#type = :channelType AND (attribute_not_exists(inbox) OR size(inbox) < :maxInbox))',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE, '#version': 'version', '#type': 'type' },
@@ -236,7 +173,7 @@ export function appendTransaction(
             ':empty': [],
             ':entry': [entry],
             ':shard': sweepShard(tenantId, conversationId),
-            ':due': now + INBOX_GRACE_MS,
+            ':due': now + INBOX_STALL_MS,
             ':ttl': nowSeconds + retentionSeconds,
             ':now': nowSeconds,
             ':channelType': fresh.channel.type,

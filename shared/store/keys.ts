@@ -6,7 +6,7 @@
  *   presence cache pk = T#<tenant>#P#<hash of channel and referrer>  sk = PRESENCE
  *   presence rate  pk = T#<tenant>#R#<epoch second>    sk = RATE
  *   sweep index    sweepShard = LOCK#<0..n>  lockExpiresAt = epoch ms   (only while something is due: a
- *                  lock, a handover step's deadline, an unpublished outbox, an undrained inbox)
+ *                  lock, a handover step's deadline, an inbox head that may be delivered)
  *
  * Tenant ids cannot contain `#`, so one tenant's keys can never collide with another's.
  */

@@ -8,8 +8,8 @@ import { allSweepShards, EXPIRY_INDEX } from './keys';
 
 export interface SweepIndex {
   /**
-   * Conversations due for the sweep at `now`, from the sparse index: an agent lock that ran out, an
-   * outbox its writer did not get published, or an inbox nobody drained, within the grace period.
+   * Conversations due for the sweep at `now`, from the sparse index: an agent lock that ran out, a
+   * handover step past its deadline, or an inbox head deliverable for INBOX_STALL_MS.
    */
   findDueForSweep(now: number, limit: number): Promise<ConversationRef[]>;
 }

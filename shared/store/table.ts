@@ -7,7 +7,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { EXPIRY_INDEX, TTL_ATTRIBUTE } from './keys';
 
-export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Creates the table with its stream (old and new images: the conveyor compares them); false when
+ * it was there already (a persisted local run).
+ */
+export async function createTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
     await client.send(
       new CreateTableCommand({
@@ -23,6 +27,7 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: 'pk', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
         GlobalSecondaryIndexes: [
           {
             IndexName: EXPIRY_INDEX,
@@ -36,7 +41,7 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
       }),
     );
   } catch (error) {
-    if (error instanceof ResourceInUseException) return; // kept from a persisted local run
+    if (error instanceof ResourceInUseException) return false; // kept from a persisted local run
     throw error;
   }
   await client.send(
@@ -45,4 +50,5 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
     }),
   );
+  return true;
 }

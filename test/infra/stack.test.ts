@@ -11,10 +11,17 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import * as z from 'zod';
-import { Baton, type BatonProps } from '../../infra/aws/baton';
+import { assertStreamTrigger, Baton, type BatonProps } from '../../infra/aws/baton';
+import { ITERATOR_AGE_ALARM_MS } from '../../infra/aws/baton-monitoring';
 import { BatonStack, type BatonStackProps } from '../../infra/aws/baton-stack';
 import { BatonState } from '../../infra/aws/baton-state';
-import { eventRules, FUNCTIONS, type FunctionDeclaration } from '../../infra/topology';
+import {
+  eventRules,
+  FUNCTIONS,
+  type FunctionDeclaration,
+  type StreamTrigger,
+  streamConsumer,
+} from '../../infra/topology';
 import { FUNNEL_METRICS } from '../../shared/log/metrics';
 import { projectRoot, readExampleTenants, stringLeaves } from './tenants-fixture';
 
@@ -87,11 +94,55 @@ const alarmSchema = z.object({
   MetricName: z.string().optional(),
   Namespace: z.string().optional(),
   Dimensions: z.array(z.object({ Name: z.string(), Value: z.unknown() })).default([]),
+  Statistic: z.string().optional(),
+  Period: z.number().optional(),
+  EvaluationPeriods: z.number().optional(),
   Threshold: z.number(),
   ComparisonOperator: z.string(),
   AlarmActions: z.array(z.unknown()).optional(),
 });
 type Alarm = z.infer<typeof alarmSchema>;
+
+const eventSourceMappingSchema = z.object({
+  FunctionName: refSchema,
+  EventSourceArn: z.unknown(),
+  StartingPosition: z.string().optional(),
+  BatchSize: z.number().optional(),
+  ParallelizationFactor: z.number().optional(),
+  MaximumRetryAttempts: z.number().optional(),
+  MaximumRecordAgeInSeconds: z.number().optional(),
+  BisectBatchOnFunctionError: z.boolean().optional(),
+  FunctionResponseTypes: z.array(z.string()).optional(),
+  FilterCriteria: z.object({ Filters: z.array(z.object({ Pattern: z.string() })) }).optional(),
+  DestinationConfig: z
+    .object({ OnFailure: z.object({ Destination: getAttArnSchema }).optional() })
+    .optional(),
+});
+type EventSourceMapping = z.infer<typeof eventSourceMappingSchema>;
+
+const tableSchema = z.object({
+  KeySchema: z.array(z.object({ AttributeName: z.string(), KeyType: z.string() })),
+  StreamSpecification: z.object({ StreamViewType: z.string() }).optional(),
+});
+
+const queuePropertiesSchema = z.object({
+  SqsManagedSseEnabled: z.boolean().optional(),
+  KmsMasterKeyId: z.unknown().optional(),
+  MessageRetentionPeriod: z.number().optional(),
+});
+
+/** A dashboard widget as CloudWatch reads it from the DashboardBody. */
+const widgetSchema = z.object({
+  type: z.string(),
+  x: z.number(),
+  y: z.number(),
+  width: z.number(),
+  height: z.number(),
+  properties: z.object({ title: z.string().optional(), metrics: z.array(z.array(z.unknown())).optional() }),
+});
+const dashboardBodySchema = z.object({
+  'Fn::Join': z.tuple([z.literal(''), z.array(z.unknown())]),
+});
 
 const stageSchema = z.object({
   StageName: z.string(),
@@ -118,6 +169,7 @@ const rolePropertiesSchema = z.object({
 });
 /** Any resource holding a policy document of its own: IAM policies, queue and topic policies, ... */
 const resourcePolicySchema = z.object({ PolicyDocument: policyDocumentSchema });
+const queuePolicySchema = z.object({ Queues: z.array(refSchema), PolicyDocument: policyDocumentSchema });
 
 function actionsOf(statement: Statement): string[] {
   if (statement.Action === undefined) return [];
@@ -186,6 +238,30 @@ class Synth {
 
   alarms(): Alarm[] {
     return this.propertiesOf('AWS::CloudWatch::Alarm', alarmSchema).map(([, alarm]) => alarm);
+  }
+
+  eventSourceMappings(): EventSourceMapping[] {
+    return this.propertiesOf('AWS::Lambda::EventSourceMapping', eventSourceMappingSchema).map(
+      ([, mapping]) => mapping,
+    );
+  }
+
+  /**
+   * The dashboard's widgets, as CloudWatch will read them: the body is a Fn::Join whose tokens sit
+   * inside JSON strings, so each one is written as text (a Ref as `Ref:<logical id>`) before parsing.
+   */
+  dashboardWidgets(): Array<z.infer<typeof widgetSchema>> {
+    const dashboards = this.ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const parts = dashboardBodySchema.parse(dashboards[0]?.[1].Properties.DashboardBody)['Fn::Join'][1];
+    const text = parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const ref = refSchema.safeParse(part);
+        return ref.success ? `Ref:${ref.data.Ref}` : 'token';
+      })
+      .join('');
+    return z.object({ widgets: z.array(widgetSchema) }).parse(JSON.parse(text)).widgets;
   }
 
   /** The API's `$default` stage: there is exactly one. */
@@ -274,7 +350,18 @@ function lazy<T>(make: () => T): () => T {
 // ---- The stack under test, built once from the example tenants ----
 
 const main = synthStack();
-const asyncFunctions = FUNCTIONS.filter((declaration) => declaration.trigger.kind !== 'http');
+/** EventBridge invokes these asynchronously; HTTP and the table's stream invoke synchronously. */
+const asyncFunctions = FUNCTIONS.filter(
+  (declaration) => declaration.trigger.kind === 'events' || declaration.trigger.kind === 'schedule',
+);
+const streamFunctions = FUNCTIONS.filter((declaration) => declaration.trigger.kind === 'stream');
+
+/** The stream's consumer as the topology declares it: every expectation on the mapping comes from here. */
+function consumer(): FunctionDeclaration & { trigger: StreamTrigger } {
+  const found = streamConsumer();
+  if (!found) throw new Error('the topology declares no stream consumer');
+  return found;
+}
 const byName = FUNCTIONS.map((declaration) => [declaration.name, declaration] as const);
 
 function busId(synth: Synth): string {
@@ -285,14 +372,31 @@ function tableId(synth: Synth): string {
   return synth.idOf(synth.baton.state.table);
 }
 
+/** The one event source mapping of a stack: the table's stream to its consumer. */
+function streamMapping(synth: Synth): EventSourceMapping {
+  const mappings = synth.eventSourceMappings();
+  expect(mappings).toHaveLength(1);
+  const mapping = mappings[0];
+  if (!mapping) throw new Error('no event source mapping');
+  return mapping;
+}
+
+const STREAM_READ = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+];
+const isStreamAction = (action: string): boolean => STREAM_READ.includes(action);
+
 // ---- Tests ----
 
 describe('functions', () => {
   test('one Lambda per declared function, and seven are declared today', () => {
     expect(FUNCTIONS.map((fn) => fn.name).sort()).toEqual([
-      'advance-intake',
       'agent-api',
       'check-presence',
+      'conveyor',
       'expire-sessions',
       'hand-over',
       'ingest',
@@ -321,6 +425,11 @@ describe('functions', () => {
       expect(main.ofType('AWS::Logs::LogGroup').map(([id]) => id)).toContain(logGroupId);
     },
   );
+
+  test('advance-intake is gone: no construct, no Lambda, no role, no queue of it', () => {
+    expect(Object.keys(main.baton.functions)).not.toContain('advance-intake');
+    expect(Object.keys(main.resources).filter((id) => /AdvanceIntake/i.test(id))).toEqual([]);
+  });
 
   test('each function has a log group of its own', () => {
     const logGroups = FUNCTIONS.map((declaration) => main.lambda(declaration).LoggingConfig.LogGroup.Ref);
@@ -392,6 +501,20 @@ describe('the Baton construct', () => {
       for (const [, rule] of eventBusRules) {
         expect(rule.EventBusName).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^State:/) });
       }
+    });
+
+    test('the stream lives in the state stack; the mapping and the grant to read it use its export', () => {
+      const { synth, stateTemplate } = separated();
+      stateTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      });
+      const imported = { 'Fn::ImportValue': expect.stringMatching(/^State:.*StreamArn/) };
+      expect(streamMapping(synth).EventSourceArn).toEqual(imported);
+      const streamStatements = synth
+        .statementsOf(consumer())
+        .filter((statement) => actionsOf(statement).some(isStreamAction));
+      expect(streamStatements).toHaveLength(1);
+      expect(streamStatements[0]?.Resource).toEqual(imported);
     });
 
     test('removalPolicy applies to what Baton creates; the given state keeps its own (retain)', () => {
@@ -535,13 +658,19 @@ describe('event rules', () => {
     },
   );
 
-  test('MessagesWaiting goes to relay alone: one drainer function, so one place decides the owner', () => {
-    const waiting = eventBusRules().filter(
-      ([, rule]) =>
-        JSON.stringify(rule.EventPattern?.['detail-type']) === JSON.stringify(['MessagesWaiting']),
+  test('no rule on MessagesWaiting (the stream delivers waiting messages), relay only on its own', () => {
+    const waiting = eventBusRules().filter(([, rule]) =>
+      JSON.stringify(rule.EventPattern?.['detail-type']).includes('MessagesWaiting'),
     );
-    expect(waiting).toHaveLength(1);
-    expect(JSON.stringify(waiting[0]?.[1].Targets)).toContain('BatonRelay');
+    expect(waiting).toEqual([]);
+    const relay = FUNCTIONS.find((fn) => fn.name === 'relay');
+    if (relay?.trigger.kind !== 'events') throw new Error('relay is no longer triggered by events');
+    const relayId = main.functionId(relay);
+    const relayDetailTypes = eventBusRules()
+      .filter(([, rule]) => rule.Targets.some((target) => target.Arn['Fn::GetAtt'][0] === relayId))
+      .flatMap(([, rule]) => z.array(z.string()).parse(rule.EventPattern?.['detail-type']));
+    expect(relayDetailTypes.sort()).toEqual(relay.trigger.rules.map((rule) => rule.detailType).sort());
+    expect(relayDetailTypes).not.toContain('MessagesWaiting');
   });
 });
 
@@ -572,6 +701,106 @@ describe('schedules', () => {
       expect(matching[0]?.[1].EventPattern).toBeUndefined();
     },
   );
+});
+
+describe('the table stream', () => {
+  const mapping = () => streamMapping(main);
+
+  test('one event source mapping, from the table’s stream to the declared consumer (conveyor today)', () => {
+    expect(consumer().name).toBe('conveyor');
+    expect(mapping().FunctionName).toEqual({ Ref: main.functionId(consumer()) });
+    expect(mapping().EventSourceArn).toEqual({ 'Fn::GetAtt': [tableId(main), 'StreamArn'] });
+    expect(mapping().StartingPosition).toBe('TRIM_HORIZON');
+  });
+
+  test('batch size, parallelization, bounded retries and record age as the topology declares', () => {
+    const { trigger } = consumer();
+    expect(mapping()).toMatchObject({
+      BatchSize: trigger.batchSize,
+      ParallelizationFactor: trigger.parallelizationFactor,
+      MaximumRetryAttempts: trigger.maxRetryAttempts,
+      MaximumRecordAgeInSeconds: trigger.maxRecordAgeSeconds,
+    });
+    // Bounded: -1 would retry, and hold the shard, until the record leaves the stream.
+    expect(mapping().MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+    expect(mapping().MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
+  });
+
+  test('a failing batch is halved, and the function may report single failed records', () => {
+    expect(mapping().BisectBatchOnFunctionError).toBe(true);
+    expect(mapping().FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+
+  test('only inserts and updates of items with the declared sort key reach the function', () => {
+    const tables = main.propertiesOf('AWS::DynamoDB::Table', tableSchema);
+    const sortKey = tables[0]?.[1].KeySchema.find((key) => key.KeyType === 'RANGE')?.AttributeName;
+    expect(sortKey).toBe('sk');
+    const filters = mapping().FilterCriteria?.Filters ?? [];
+    expect(filters).toHaveLength(1);
+    expect(JSON.parse(filters[0]?.Pattern ?? 'null')).toEqual({
+      eventName: ['INSERT', 'MODIFY'],
+      dynamodb: { Keys: { [sortKey ?? 'sk']: { S: [consumer().trigger.sortKey] } } },
+    });
+  });
+
+  test('what still fails goes to an SQS queue: encrypted, TLS only, kept 14 days, alarmed at one message', () => {
+    const queueId = mapping().DestinationConfig?.OnFailure?.Destination['Fn::GetAtt'][0] ?? '';
+    const queue = main.resources[queueId];
+    expect(queue?.Type).toBe('AWS::SQS::Queue');
+    expect(queuePropertiesSchema.parse(queue?.Properties)).toEqual({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    const policies = main
+      .propertiesOf('AWS::SQS::QueuePolicy', queuePolicySchema)
+      .filter(([, policy]) => policy.Queues.some((ref) => ref.Ref === queueId));
+    expect(policies).toHaveLength(1);
+    expect(JSON.stringify(policies[0]?.[1].PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    const depth = main
+      .alarms()
+      .filter(
+        (alarm) =>
+          alarm.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(alarm.Dimensions) ===
+            JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]),
+      );
+    expect(depth).toHaveLength(1);
+    expect(depth[0]).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 1 });
+    expect(Object.values(main.baton.deadLetterQueues).map((known) => main.idOf(known))).toContain(queueId);
+  });
+
+  test('the consumer’s role may send to its on-failure queue (the mapping sends with it)', () => {
+    const queueId = mapping().DestinationConfig?.OnFailure?.Destination['Fn::GetAtt'][0];
+    const sendsTo = main
+      .statementsOf(consumer())
+      .filter((statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('sqs:SendMessage'))
+      .flatMap((statement) => asList(statement.Resource));
+    expect(sendsTo).toEqual([{ 'Fn::GetAtt': [queueId, 'Arn'] }]);
+  });
+
+  describe('a stream trigger that would hold a shard forever, or that Lambda refuses, fails synth', () => {
+    const declared = () => consumer().trigger;
+
+    test('control: the declared trigger passes', () => {
+      expect(() => assertStreamTrigger('conveyor', declared())).not.toThrow();
+    });
+
+    test.each<[string, Partial<StreamTrigger>]>([
+      ['infinite retries', { maxRetryAttempts: -1 }],
+      ['infinite record age', { maxRecordAgeSeconds: -1 }],
+      ['a record age under a minute', { maxRecordAgeSeconds: 59 }],
+      ['a record age over a week', { maxRecordAgeSeconds: 604_801 }],
+      ['an empty batch', { batchSize: 0 }],
+      ['a batch over 10000', { batchSize: 10_001 }],
+      ['parallelization 11', { parallelizationFactor: 11 }],
+      ['a fractional retry count', { maxRetryAttempts: 2.5 }],
+      ['an empty sort key', { sortKey: '' }],
+    ])('%s', (_, change) => {
+      expect(() => assertStreamTrigger('conveyor', { ...declared(), ...change })).toThrow(
+        /^conveyor: a stream trigger needs/,
+      );
+    });
+  });
 });
 
 describe('async safety', () => {
@@ -618,7 +847,6 @@ describe('async safety', () => {
 
   test('there are asynchronous functions to check', () => {
     expect(asyncFunctions.map((fn) => fn.name).sort()).toEqual([
-      'advance-intake',
       'check-presence',
       'expire-sessions',
       'hand-over',
@@ -626,8 +854,18 @@ describe('async safety', () => {
     ]);
   });
 
+  test('only they have an async invoke config: not the HTTP functions, not the stream consumer', () => {
+    expect(streamFunctions.map((fn) => fn.name)).toEqual([consumer().name]);
+    const configured = main
+      .propertiesOf('AWS::Lambda::EventInvokeConfig', eventInvokeConfigSchema)
+      .map(([, config]) => config.FunctionName.Ref);
+    expect(configured).not.toContain(main.functionId(consumer()));
+    expect(configured.sort()).toEqual(asyncFunctions.map((fn) => main.functionId(fn)).sort());
+  });
+
   test('every queue has an alarm on a single visible message', () => {
-    expect(queueIds()).toHaveLength(main.rules().length + asyncFunctions.length);
+    // One per rule target, one per asynchronous function, one on-failure queue per stream consumer.
+    expect(queueIds()).toHaveLength(main.rules().length + asyncFunctions.length + streamFunctions.length);
     for (const queueId of queueIds()) {
       const alarms = main
         .alarms()
@@ -646,6 +884,12 @@ describe('async safety', () => {
 });
 
 describe('table', () => {
+  test('has a stream with old and new images (the consumer compares the two versions)', () => {
+    const tables = main.propertiesOf('AWS::DynamoDB::Table', tableSchema);
+    expect(tables).toHaveLength(1);
+    expect(tables[0]?.[1].StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+  });
+
   test('on demand, TTL on expiresAt, point-in-time recovery, the expiry-sweep index, retained', () => {
     main.template.resourceCountIs('AWS::DynamoDB::Table', 1);
     main.template.hasResource('AWS::DynamoDB::Table', {
@@ -729,9 +973,12 @@ describe('least privilege', () => {
         'dynamodb:ConditionCheckItem',
       ];
       const expected = { none: [], read, readWrite }[declaration.access.table];
+      // Reading the stream is the trigger's, checked below; the table access is the declaration's.
       const statements = main
         .statementsOf(declaration)
-        .filter((statement) => actionsOf(statement).some((action) => /^dynamodb:/i.test(action)));
+        .filter((statement) =>
+          actionsOf(statement).some((action) => /^dynamodb:/i.test(action) && !isStreamAction(action)),
+        );
       const actions = statements.flatMap(actionsOf);
       expect([...actions].sort()).toEqual([...expected].sort());
       expect(actions).not.toContain('dynamodb:Scan');
@@ -744,6 +991,23 @@ describe('least privilege', () => {
           { 'Fn::Join': ['', [table, '/index/expiry-sweep']] },
         ]);
       }
+    },
+  );
+
+  test.each(byName)(
+    '%s: reads the table’s stream only if the stream triggers it, and then on the stream ARN only',
+    (_, declaration) => {
+      const statements = main
+        .statementsOf(declaration)
+        .filter((statement) => actionsOf(statement).some(isStreamAction));
+      if (declaration.trigger.kind !== 'stream') {
+        expect(statements).toEqual([]);
+        return;
+      }
+      expect(statements).toHaveLength(1);
+      expect(statements[0]?.Effect).toBe('Allow');
+      expect(statements.flatMap(actionsOf).sort()).toEqual([...STREAM_READ].sort());
+      expect(statements[0]?.Resource).toEqual({ 'Fn::GetAtt': [tableId(main), 'StreamArn'] });
     },
   );
 
@@ -870,8 +1134,9 @@ describe('observability', () => {
   });
 
   test.each([
-    ['a user message dead-lettered by the drain', 'MessageDeadLettered'],
+    ['a user message dead-lettered by the conveyor', 'MessageDeadLettered'],
     ['a message to a user the channel refused for good', 'MessageUndeliverable'],
+    ['a conversation the conveyor could not finish', 'ConveyorStalled'],
   ])('%s raises an alarm at the first one (%s)', (_what, metricName) => {
     const alarms = main.alarms().filter((alarm) => alarm.MetricName === metricName);
     expect(alarms).toHaveLength(1);
@@ -880,6 +1145,48 @@ describe('observability', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+  });
+
+  test('the stream consumer has an alarm on its iterator age: maximum over a minute, at a minute', () => {
+    const dimensions = [{ Name: 'FunctionName', Value: { Ref: main.functionId(consumer()) } }];
+    const alarms = main.alarms().filter((alarm) => alarm.MetricName === 'IteratorAge');
+    expect(alarms).toHaveLength(1);
+    expect(ITERATOR_AGE_ALARM_MS).toBe(60_000);
+    expect(alarms[0]).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Dimensions: dimensions,
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: ITERATOR_AGE_ALARM_MS,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    const withTopicAlarms = withTopic()
+      .alarms()
+      .filter((alarm) => alarm.MetricName === 'IteratorAge');
+    expect(withTopicAlarms).toHaveLength(1);
+    expect(withTopicAlarms[0]?.AlarmActions).toEqual([
+      { Ref: withTopic().ofType('AWS::SNS::Topic')[0]?.[0] },
+    ]);
+  });
+
+  test('the dashboard shows the iterator age next to the event delivery latency, in the same row', () => {
+    const widgets = main.dashboardWidgets();
+    const latency = widgets.filter((widget) => widget.properties.title?.startsWith('Event delivery latency'));
+    const iteratorAge = widgets.filter((widget) =>
+      (widget.properties.metrics ?? []).some((metric) => metric[1] === 'IteratorAge'),
+    );
+    expect(latency).toHaveLength(1);
+    expect(iteratorAge).toHaveLength(1);
+    const [left, right] = [latency[0], iteratorAge[0]];
+    expect(right?.y).toBe(left?.y);
+    expect(right?.x).toBe((left?.x ?? 0) + (left?.width ?? 0));
+    expect(right?.properties.metrics).toEqual([
+      ['AWS/Lambda', 'IteratorAge', 'FunctionName', `Ref:${main.functionId(consumer())}`, expect.anything()],
+    ]);
+    // The row still fits the dashboard's 24 columns.
+    const row = widgets.filter((widget) => widget.y === left?.y);
+    expect(row.reduce((total, widget) => total + widget.width, 0)).toBeLessThanOrEqual(24);
   });
 
   test('with an alarm topic, every alarm notifies it', () => {

@@ -1,8 +1,15 @@
-/** ConversationStore on the real DynamoDB Local: optimistic concurrency, TTL filtering, the expiry index. */
+/**
+ * ConversationStore on the real DynamoDB Local: optimistic concurrency, TTL filtering, the expiry
+ * index, the sweep's nudge.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Conversation, newConversation, transition } from '../../shared/domain/conversation';
+import { conversationEventMetadata, createEvent } from '../../shared/events/define';
+import { SessionEnded } from '../../shared/events/session-ended';
 import type { Dynamo } from '../../shared/store/client';
-import { DynamoConversationStore } from '../../shared/store/conversation-repository';
+import { DynamoConversationStore, INBOX_STALL_MS } from '../../shared/store/conversation-repository';
 import { VersionConflictError } from '../../shared/store/errors';
+import { conversationKey } from '../../shared/store/keys';
 import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { freshTable } from '../support/dynamo';
 
@@ -67,7 +74,11 @@ test('20 concurrent writers of one conversation: exactly one wins each round, th
     expect(stored?.handover?.id).toBe(winner?.won ? winner.state.handover?.id : 'none');
     // Back to the bot for the next round, from what is stored.
     if (!stored) throw new Error('lost the conversation');
-    const released = transition(stored, { type: 'presenceChecked', status: 'offline' }, now);
+    const released = transition(
+      stored,
+      { type: 'presenceChecked', handoverId: stored.handover?.id ?? 'none', status: 'offline' },
+      now,
+    );
     await store.save(released.state, now);
     current = released.state;
   }
@@ -121,9 +132,9 @@ test('the expiry index finds exactly the agent locks that ran out, and forgets r
     await store.create(state, at);
     for (const command of [
       { type: 'requestHandover', ...handover },
-      { type: 'presenceChecked', status: 'online' },
-      { type: 'intakeCompleted', answers: {} },
-      { type: 'handoverSucceeded', lockMs },
+      { type: 'presenceChecked', handoverId: handover.handoverId, status: 'online' },
+      { type: 'intakeCompleted', handoverId: handover.handoverId, answers: {} },
+      { type: 'handoverSucceeded', handoverId: handover.handoverId, lockMs },
     ] as const) {
       state = transition(state, command, at).state;
       await store.save(state, at);
@@ -143,4 +154,107 @@ test('the expiry index finds exactly the agent locks that ran out, and forgets r
   await store.save(released.state, sweepAt);
   expect(await dueOfThisTest(sweepAt)).toEqual([]);
   expect(await dueOfThisTest(T0 + 11 * lockMs)).toEqual([{ tenantId: 'sweep', conversationId: 'late' }]);
+});
+
+describe('nudge', () => {
+  const rawItem = async (conversationId: string) =>
+    (
+      await dynamo.doc.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: conversationKey('nudge', conversationId),
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+
+  /** A bot conversation with one message waiting and the events of its last write in its outbox. */
+  async function waiting(conversationId: string): Promise<Conversation> {
+    const created = newConversation('nudge', conversationId, web, T0);
+    await store.create(created, T0);
+    const ended = createEvent(
+      SessionEnded,
+      conversationEventMetadata('ended:h0', 'nudge', conversationId, T0),
+      {
+        tenantId: 'nudge',
+        conversationId,
+        handoverId: 'h0',
+        reason: 'agent',
+      },
+    );
+    const written: Conversation = {
+      ...created,
+      version: 1,
+      updatedAt: T0 + 1,
+      inbox: [{ message: { id: 'm1', text: 'hello?', receivedAt: T0 + 1 } }],
+      outbox: [ended],
+    };
+    await store.save(written, T0 + 1);
+    expect(await rawItem(conversationId)).toHaveProperty('outbox');
+    return written;
+  }
+
+  test('bumps the version, sets nudgedAt and updatedAt, removes the outbox and changes nothing else', async () => {
+    // Prepare
+    const before = await waiting('c-nudged');
+    const at = T0 + 1 + INBOX_STALL_MS;
+
+    // Act
+    const nudged = await store.nudge(before, at);
+
+    // Assess
+    expect(nudged).toBe(true);
+    const { outbox: _published, ...rest } = before;
+    await expect(store.get('nudge', 'c-nudged', at)).resolves.toStrictEqual({
+      ...rest,
+      version: 2,
+      updatedAt: at,
+      nudgedAt: at,
+    });
+    const raw = await rawItem('c-nudged');
+    expect(raw).not.toHaveProperty('outbox');
+    // The head still waits: due for the sweep again a whole stall later.
+    expect(raw).toMatchObject({ lockExpiresAt: at + INBOX_STALL_MS, sweepShard: expect.any(String) });
+  });
+
+  test('is refused on a stale version, and the stored conversation stays as it is', async () => {
+    // Prepare: the message was taken (a newer version) after the sweep read the conversation.
+    const read = await waiting('c-stale-nudge');
+    const popped: Conversation = {
+      ...read,
+      version: 2,
+      updatedAt: T0 + 2,
+      inbox: undefined,
+      outbox: undefined,
+    };
+    await store.save(popped, T0 + 2);
+    const at = T0 + 1 + INBOX_STALL_MS;
+
+    // Act
+    const nudged = await store.nudge(read, at);
+
+    // Assess
+    expect(nudged).toBe(false);
+    const stored = await store.get('nudge', 'c-stale-nudge', at);
+    expect(stored).toMatchObject({ version: 2, updatedAt: T0 + 2 });
+    expect(stored?.nudgedAt).toBeUndefined();
+  });
+
+  test('a nudge on the version it already nudged is refused: two sweeps nudge once', async () => {
+    const read = await waiting('c-twice-nudged');
+    const at = T0 + 1 + INBOX_STALL_MS;
+
+    const results = await Promise.all([store.nudge(read, at), store.nudge(read, at + 1)]);
+
+    expect([...results].sort()).toEqual([false, true]);
+    await expect(store.get('nudge', 'c-twice-nudged', at + 1)).resolves.toMatchObject({ version: 2 });
+  });
+
+  test('a conversation that does not exist is not created by a nudge', async () => {
+    const ghost: Conversation = { ...newConversation('nudge', 'c-ghost-nudge', web, T0), version: 3 };
+
+    await expect(store.nudge(ghost, T0 + INBOX_STALL_MS)).resolves.toBe(false);
+
+    expect(await rawItem('c-ghost-nudge')).toBeUndefined();
+  });
 });

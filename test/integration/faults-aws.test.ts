@@ -11,8 +11,8 @@ import * as z from 'zod';
 import { type Conversation, newConversation } from '../../shared/domain/conversation';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
-import { MessagesWaiting } from '../../shared/events/messages-waiting';
 import { PublishError } from '../../shared/events/publisher';
+import { SessionEnded } from '../../shared/events/session-ended';
 import { createDynamo, type Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
 import { VersionConflictError } from '../../shared/store/errors';
@@ -42,9 +42,11 @@ const putEventsSchema = z.object({
 
 function events(count: number) {
   return Array.from({ length: count }, (_, i) =>
-    createEvent(MessagesWaiting, conversationEventMetadata(`waiting:m-${i}`, 'acme', `c-${i}`, 0), {
+    createEvent(SessionEnded, conversationEventMetadata(`ended:h-${i}`, 'acme', `c-${i}`, 0), {
       tenantId: 'acme',
       conversationId: `c-${i}`,
+      handoverId: `h-${i}`,
+      reason: 'agent',
     }),
   );
 }
@@ -101,8 +103,8 @@ describe('EventBridge PutEvents', () => {
     await expect(failure).rejects.toBeInstanceOf(PublishError);
     await expect(failure).rejects.toMatchObject({
       failed: [
-        { detailType: 'MessagesWaiting', id: 'waiting:m-3', errorCode: 'InternalFailure' },
-        { detailType: 'MessagesWaiting', id: 'waiting:m-7', errorCode: 'InternalFailure' },
+        { detailType: 'SessionEnded', id: 'ended:h-3', errorCode: 'InternalFailure' },
+        { detailType: 'SessionEnded', id: 'ended:h-7', errorCode: 'InternalFailure' },
       ],
     });
   });
@@ -210,14 +212,18 @@ describe('DynamoDB throttling, and an answer lost', () => {
       expect((await conversations.get('acme', 'c-lost', 2_000))?.inbox).toHaveLength(1);
     });
 
-    test('a take of the inbox head still gets the head, and holds it against other drainers', async () => {
+    test("a nudge is applied once: the resent request finds the nudge's own version and changes nothing", async () => {
       await append();
-      loseAnswerTo = 'takenUntil';
-      const taken = await inbox.takeInboxHead('acme', 'c-lost', 2_000, 65_000);
+      const waiting = await conversations.get('acme', 'c-lost', 2_000);
+      if (!waiting) throw new Error('no conversation');
+      loseAnswerTo = 'nudgedAt';
+      await conversations.nudge(waiting, 3_000);
       expect(lostAnswers).toBe(1);
-      expect(taken?.inbox?.[0]).toMatchObject({ message: { id: 'm-1' }, takenUntil: 67_000 });
-      // Another drainer's take (a take of its own) finds the head held.
-      await expect(inbox.takeInboxHead('acme', 'c-lost', 3_000, 65_000)).resolves.toBeUndefined();
+      await expect(conversations.get('acme', 'c-lost', 4_000)).resolves.toMatchObject({
+        version: waiting.version + 1,
+        nudgedAt: 3_000,
+        inbox: [{ message: { id: 'm-1' } }],
+      });
     });
 
     test('a once-only claim is still claimed: the work runs, once', async () => {

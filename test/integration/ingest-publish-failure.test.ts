@@ -1,29 +1,33 @@
 /**
- * A webhook whose MessagesWaiting cannot be published is still accepted: the message is kept in the
- * inbox, a retried webhook is a duplicate, and the sweep starts the drain after the grace period.
+ * EventBridge down: a user's message is still accepted and still reaches the bot, and the bot's
+ * answer still reaches the user, because nothing on that path publishes. Ingest appends to the
+ * inbox; the table's stream brings the append to the conveyor, which asks the bot and sends the
+ * answers itself. The real ingest handler, the real conveyor on DynamoDB Local's stream, the bot
+ * and the web chat on 127.0.0.1.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { expireSessions } from '../../functions/expire-sessions/expire-sessions';
 import { createHandler } from '../../functions/ingest/handler';
 import { sign } from '../../shared/http/signature';
-import type { Dynamo } from '../../shared/store/client';
-import { INBOX_GRACE_MS } from '../../shared/store/conversation-repository';
-import { freshTable } from '../support/dynamo';
 import { lambdaContext } from '../support/lambda-context';
-import { buildRuntime, SECRETS, type TestRig } from './use-cases/runtime';
+import type { ConveyorDriver } from './use-cases/conveyor-driver';
+import { type OutsideServer, webTexts } from './use-cases/outside-server';
+import { type RigWithOutside, startRigWithOutside, stopRigWithOutside } from './use-cases/rig-with-outside';
+import { SECRETS, type TestRig } from './use-cases/runtime';
 
-let dynamo: Dynamo;
+let setup: RigWithOutside;
 let rig: TestRig;
+let outside: OutsideServer;
+let conveyor: ConveyorDriver;
 
 beforeAll(async () => {
-  const table = await freshTable('publish-failure');
-  dynamo = table.dynamo;
-  rig = buildRuntime({ dynamo, tableName: table.tableName, outsideUrl: 'http://127.0.0.1:1' });
+  setup = await startRigWithOutside('publish-failure');
+  ({ rig, outside, conveyor } = setup);
 });
-afterAll(() => dynamo.raw.destroy());
+afterAll(() => stopRigWithOutside(setup));
 
 const resultSchema = z.object({ statusCode: z.number(), body: z.string() });
+const botRequestSchema = z.object({ conversationId: z.string(), messageId: z.string(), text: z.string() });
 
 function webEvent(body: string): APIGatewayProxyEventV2 {
   return {
@@ -56,23 +60,33 @@ function webEvent(body: string): APIGatewayProxyEventV2 {
   };
 }
 
-test('PutEvents fails → 200 all the same; the retry is a duplicate; the sweep asks for the drain once the grace period passed', async () => {
+test('PutEvents failing on every call: the message is accepted, a retried webhook is a duplicate, the bot gets it once and its answer reaches the user', async () => {
+  // Prepare: the bus refuses whatever it is given, for the whole test.
+  rig.publisher.failNext(1_000);
+  outside.answer('bot', '{"answers":[{"text":"Hi, how can I help?"}]}');
   const handler = createHandler(rig.runtime);
-  const body = JSON.stringify({ conversationId: 'c-retry', messageId: 'm-1', text: 'hello' });
-  rig.publisher.failNext(1);
-  const failed = resultSchema.parse(await handler(webEvent(body), lambdaContext()));
-  expect(failed.statusCode).toBe(200);
-  expect(JSON.parse(failed.body)).toEqual({ ok: true, duplicate: false });
-  const retried = resultSchema.parse(await handler(webEvent(body), lambdaContext()));
-  expect(JSON.parse(retried.body)).toEqual({ ok: true, duplicate: true });
-  expect(rig.publisher.events).toEqual([]);
-  expect((await rig.state('acme', 'c-retry'))?.inbox).toEqual([
-    { message: expect.objectContaining({ id: 'm-1', text: 'hello' }), attempts: 0 },
-  ]);
+  const body = JSON.stringify({ conversationId: 'c-bus-down', messageId: 'm-1', text: 'hello' });
 
-  rig.setNow(rig.clock.now() + INBOX_GRACE_MS - 1);
-  await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ found: 0 });
-  rig.setNow(rig.clock.now() + 1);
-  await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ found: 1, drained: 1 });
-  expect(rig.publisher.published()).toEqual([['MessagesWaiting', expect.stringMatching(/^waiting:sweep:/)]]);
+  // Act
+  const accepted = resultSchema.parse(await handler(webEvent(body), lambdaContext()));
+  const retried = resultSchema.parse(await handler(webEvent(body), lambdaContext()));
+  await conveyor.convey();
+
+  // Assess
+  expect(accepted.statusCode).toBe(200);
+  expect(JSON.parse(accepted.body)).toEqual({ ok: true, duplicate: false });
+  expect(retried.statusCode).toBe(200);
+  expect(JSON.parse(retried.body)).toEqual({ ok: true, duplicate: true });
+  expect(outside.of('bot').map((request) => botRequestSchema.parse(JSON.parse(request.body)))).toEqual([
+    { conversationId: 'c-bus-down', messageId: 'm-1', text: 'hello' },
+  ]);
+  expect(webTexts(outside, 'c-bus-down')).toEqual(['Hi, how can I help?']);
+  // Delivered and popped: nothing waits, nothing was dead-lettered, nothing was given up.
+  const stored = await rig.state('acme', 'c-bus-down');
+  expect(stored?.inbox).toBeUndefined();
+  expect(stored?.deadLetters).toBeUndefined();
+  expect(conveyor.failures).toEqual([]);
+  // Nothing on the way even tried the bus.
+  expect(rig.publisher.attempts).toBe(0);
+  expect(rig.publisher.events).toEqual([]);
 });

@@ -1,9 +1,10 @@
 /**
  * The first vertical slice through the real handlers, over real HTTP: channel webhook → ingest →
- * MessagesWaiting → relay (drain) → simulated bot → BotAnswered → relay → simulated channel send.
+ * the table's stream → conveyor → simulated bot → simulated channel send (or BotAnswered → relay
+ * when the conveyor cannot send an answer itself).
  */
 import type { LocalStack } from '../../infra/local/stack';
-import { idRef } from '../../shared/log/logger';
+import { conversationRef, idRef } from '../../shared/log/logger';
 import {
   eventually,
   fixture,
@@ -35,7 +36,7 @@ interface LogEntry {
 }
 
 async function simLog(query = ''): Promise<LogEntry[]> {
-  await stack.bus.idle();
+  await stack.settle();
   const answer = await request(`${stack.url}/sim/log${query}`);
   if (!Array.isArray(answer.json)) throw new Error('sim log is not an array');
   return answer.json.map((entry: unknown) => {
@@ -61,13 +62,19 @@ describe('WhatsApp', () => {
     expect((await postWhatsApp(stack.url, 'demo', whatsappText('31699999999', wamid, 'help'))).status).toBe(
       200,
     );
-    // The relay's retries and the dead letter are logged, naming the message and its event by hash.
+    // The conveyor's retries are logged under the conversation's hash, the dead letter names the message by its hash.
     const lines = await eventually(async () => {
       const named = logs.filter((line) => line.fields.messageRef === idRef(wamid));
       return named.length ? named : undefined;
     });
     expect(lines.map((line) => line.message)).toEqual(['message dead-lettered']);
-    expect(logs.some((line) => line.fields.eventRef === idRef(`waiting:${wamid}`))).toBe(true);
+    const conversation = conversationRef('demo', 'wa:31699999999');
+    expect(
+      logs.filter(
+        (line) =>
+          line.fields.correlationId === conversation && line.message === 'delivery failed; trying again',
+      ),
+    ).toHaveLength(2);
     expect(JSON.stringify(logs)).not.toContain(wamid.slice('wamid.'.length));
   });
 
@@ -199,7 +206,7 @@ describe('web chat', () => {
 
   test("a web chat may not use WhatsApp's conversation namespace, nor write into a WhatsApp conversation", async () => {
     await postWhatsApp(stack.url, 'demo', whatsappText('31688888888', 'wamid.ns-1', 'hello'));
-    await stack.bus.idle();
+    await stack.settle();
     const answer = await postWeb(stack.url, 'demo', {
       conversationId: 'wa:31688888888',
       messageId: 'm-1',
@@ -227,7 +234,7 @@ describe('web chat', () => {
 describe('bot answers and failures', () => {
   test('an answer pushed to /answers is delivered like a synchronous one; unknown conversation → 404', async () => {
     await postWeb(stack.url, 'demo', { conversationId: 'web-async', messageId: 'm-1', text: 'start' });
-    await stack.bus.idle();
+    await stack.settle();
     const push = JSON.stringify({ conversationId: 'web-async', answerId: 'a-77', text: 'Later answer' });
     expect((await postSigned(`${stack.url}/v1/demo/answers`, push, 'demo-bot-secret')).status).toBe(200);
     expect((await postSigned(`${stack.url}/v1/demo/answers`, push, 'demo-web-secret')).status).toBe(401);
@@ -249,8 +256,9 @@ describe('bot answers and failures', () => {
     ).toBe(200);
     const log = await simLog();
     expect(log.map((entry) => entry.system)).toEqual(['bot', 'bot', 'bot']);
-    // Dead-lettered on the conversation by the drain, not by the bus: the next message goes on.
+    // Dead-lettered on the conversation by the conveyor, not by the bus: the next message goes on.
     expect(stack.bus.deadLetters.slice(before)).toEqual([]);
+    expect(stack.streamFailures()).toEqual([]);
     const state = await request(`${stack.url}/sim/state/demo/web-down`);
     expect(state.json).toMatchObject({
       waiting: 0,
@@ -262,7 +270,7 @@ describe('bot answers and failures', () => {
     await request(`${stack.url}/sim/channel`, { method: 'POST', body: JSON.stringify({ mode: 'error' }) });
     const before = stack.bus.deadLetters.length;
     await postWeb(stack.url, 'demo', { conversationId: 'web-flaky', messageId: 'm-1', text: 'one' });
-    // The drain's own send failed, so the answer went on as an event; the channel comes back while
+    // The conveyor's own send failed, so the answer went on as an event; the channel comes back while
     // the bus retries it (its first attempt may fail too, depending on how soon that runs).
     await eventually(async () =>
       (await request(`${stack.url}/sim/log?system=web`)).text.includes('echo: one') ? true : undefined,

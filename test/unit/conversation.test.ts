@@ -43,7 +43,7 @@ const PROGRESS: IntakeProgress = {
   invalidAttempts: 1,
   lastMessageId: 'm-9',
 };
-/** An event of an earlier transition that was not confirmed published yet. */
+/** An event the last version's write caused, still in that version's outbox (the stream publishes it). */
 const PENDING_EVENT: OutgoingEvent = {
   detailType: 'HandoverRequested',
   detail: {
@@ -114,23 +114,33 @@ function stateIn(phase: Phase, lockExpiresAt: number = LIVE_LOCK): Conversation 
   }
 }
 
-/** The same state with one event of the previous transition still in its outbox. */
+/** The same state as the previous transition wrote it: its event in the outbox. */
 function withOutbox(state: Conversation): Conversation {
   return { ...state, outbox: [PENDING_EVENT] };
 }
 
-const COMMANDS: { [K in CommandType]: Extract<Command, { type: K }> } = {
-  requestHandover: { type: 'requestHandover', handoverId: NEW_HANDOVER_ID, additions: ADDITIONS },
-  presenceChecked: { type: 'presenceChecked', status: 'online' },
-  intakeProgressed: { type: 'intakeProgressed', intake: PROGRESS },
-  intakeCompleted: { type: 'intakeCompleted', answers: ANSWERS },
-  intakeAbandoned: { type: 'intakeAbandoned' },
-  handoverSucceeded: { type: 'handoverSucceeded', lockMs: LOCK_MS },
-  handoverFailed: { type: 'handoverFailed', stage: 'desk' },
-  activity: { type: 'activity', lockMs: LOCK_MS },
-  endSession: { type: 'endSession', by: 'agent' },
-  expire: { type: 'expire' },
-};
+type CommandOf = { [K in CommandType]: Extract<Command, { type: K }> };
+
+/**
+ * One command per type. requestHandover starts NEW_HANDOVER_ID; the other commands that act on a
+ * handover name `handoverId` (the fixtures' handover unless told otherwise).
+ */
+function commandsFor(handoverId: string): CommandOf {
+  return {
+    requestHandover: { type: 'requestHandover', handoverId: NEW_HANDOVER_ID, additions: ADDITIONS },
+    presenceChecked: { type: 'presenceChecked', handoverId, status: 'online' },
+    intakeProgressed: { type: 'intakeProgressed', handoverId, intake: PROGRESS },
+    intakeCompleted: { type: 'intakeCompleted', handoverId, answers: ANSWERS },
+    intakeAbandoned: { type: 'intakeAbandoned', handoverId },
+    handoverSucceeded: { type: 'handoverSucceeded', handoverId, lockMs: LOCK_MS },
+    handoverFailed: { type: 'handoverFailed', handoverId, stage: 'desk' },
+    activity: { type: 'activity', lockMs: LOCK_MS },
+    endSession: { type: 'endSession', by: 'agent' },
+    expire: { type: 'expire' },
+  };
+}
+
+const COMMANDS = commandsFor(HANDOVER_ID);
 
 /** Runs `act`, which must throw IllegalTransitionError, and returns that error. */
 function illegalError(act: () => unknown): IllegalTransitionError {
@@ -426,14 +436,15 @@ describe('version and immutability', () => {
   });
 
   test('a full round trip bot → … → agent → bot counts one version per step', () => {
-    // Prepare
+    // Prepare: the handover requested is the one every later command names.
+    const commands = commandsFor(NEW_HANDOVER_ID);
     const steps: Command[] = [
-      COMMANDS.requestHandover,
-      COMMANDS.presenceChecked,
-      COMMANDS.intakeProgressed,
-      COMMANDS.intakeCompleted,
-      COMMANDS.handoverSucceeded,
-      COMMANDS.activity,
+      commands.requestHandover,
+      commands.presenceChecked,
+      commands.intakeProgressed,
+      commands.intakeCompleted,
+      commands.handoverSucceeded,
+      commands.activity,
       { type: 'endSession', by: 'user' },
     ];
     let state = newConversation('t-1', 'c-1', { type: 'web' }, NOW);
@@ -472,7 +483,11 @@ describe('version and immutability', () => {
 
 describe('lock', () => {
   test('handoverSucceeded sets lockExpiresAt = now + lockMs', () => {
-    const { state } = transition(stateIn('handing_over'), { type: 'handoverSucceeded', lockMs: 5_000 }, NOW);
+    const { state } = transition(
+      stateIn('handing_over'),
+      { type: 'handoverSucceeded', handoverId: HANDOVER_ID, lockMs: 5_000 },
+      NOW,
+    );
 
     expect(state.handover?.lockExpiresAt).toBe(NOW + 5_000);
     expect(state.handover?.id).toBe(HANDOVER_ID);
@@ -657,10 +672,12 @@ describe('handover request', () => {
       NOW,
     ).state;
 
+    const commands = commandsFor(NEW_HANDOVER_ID);
+
     // Act
-    state = transition(state, COMMANDS.presenceChecked, NOW + 1).state;
-    state = transition(state, COMMANDS.intakeProgressed, NOW + 2).state;
-    state = transition(state, COMMANDS.intakeCompleted, NOW + 3).state;
+    state = transition(state, commands.presenceChecked, NOW + 1).state;
+    state = transition(state, commands.intakeProgressed, NOW + 2).state;
+    state = transition(state, commands.intakeCompleted, NOW + 3).state;
 
     // Assess
     expect(state.phase).toBe('handing_over');
@@ -686,7 +703,7 @@ describe('presence', () => {
   test('offline: back to the bot, handover cleared, notifyNoAgents', () => {
     const { state, effects } = transition(
       stateIn('presence'),
-      { type: 'presenceChecked', status: 'offline' },
+      { type: 'presenceChecked', handoverId: HANDOVER_ID, status: 'offline' },
       NOW,
     );
 
@@ -700,7 +717,11 @@ describe('presence', () => {
     const before: Conversation = { ...stateIn('presence'), agentStatus: 'online' };
 
     // Act
-    const { state } = transition(before, { type: 'presenceChecked', status: 'offline' }, NOW);
+    const { state } = transition(
+      before,
+      { type: 'presenceChecked', handoverId: HANDOVER_ID, status: 'offline' },
+      NOW,
+    );
 
     // Assess
     expect(state).toEqual({
@@ -722,7 +743,11 @@ describe('presence', () => {
     expect(before.agentStatus).toBe('offline');
 
     // Act
-    const { state } = transition(before, { type: 'presenceChecked', status: 'online' }, NOW);
+    const { state } = transition(
+      before,
+      { type: 'presenceChecked', handoverId: HANDOVER_ID, status: 'online' },
+      NOW,
+    );
 
     // Assess
     expect(state.agentStatus).toBe('online');
@@ -734,7 +759,7 @@ describe('presence', () => {
     // Prepare
     const offline = transition(
       stateIn('presence'),
-      { type: 'presenceChecked', status: 'offline' },
+      { type: 'presenceChecked', handoverId: HANDOVER_ID, status: 'offline' },
       NOW,
     ).state;
 
@@ -750,7 +775,11 @@ describe('presence', () => {
   test('online: intake with agentStatus online and a fresh intake', () => {
     const before = stateIn('presence');
 
-    const { state, effects } = transition(before, { type: 'presenceChecked', status: 'online' }, NOW);
+    const { state, effects } = transition(
+      before,
+      { type: 'presenceChecked', handoverId: HANDOVER_ID, status: 'online' },
+      NOW,
+    );
 
     expect(state.phase).toBe('intake');
     expect(state.handover).toStrictEqual({
@@ -782,7 +811,11 @@ describe('intake', () => {
     const answers = { name: 'Grace', orderId: '42' };
 
     // Act
-    const { state, effects } = transition(stateIn('intake'), { type: 'intakeCompleted', answers }, NOW);
+    const { state, effects } = transition(
+      stateIn('intake'),
+      { type: 'intakeCompleted', handoverId: HANDOVER_ID, answers },
+      NOW,
+    );
 
     // Assess
     expect(state.phase).toBe('handing_over');
@@ -806,7 +839,11 @@ describe('handoverFailed', () => {
     ['intake', 'intake'],
     ['handing_over', 'msc'],
   ] satisfies Array<[Phase, string]>)('from %s (stage %s) returns to the bot', (phase, stage) => {
-    const { state, effects } = transition(stateIn(phase), { type: 'handoverFailed', stage }, NOW);
+    const { state, effects } = transition(
+      stateIn(phase),
+      { type: 'handoverFailed', handoverId: HANDOVER_ID, stage },
+      NOW,
+    );
 
     expect(state.phase).toBe('bot');
     expect(state.handover).toBeUndefined();
@@ -832,5 +869,148 @@ describe('guards', () => {
     const { effects } = transition(stateIn('agent'), { type: 'endSession', by: 'user' }, NOW);
 
     expect(effects).toEqual([{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'user' }]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Commands name their handover: one meant for another handover (a late event, a retry, the sweep
+// racing a new request) is illegal, whatever the phase says.
+// ---------------------------------------------------------------------------------------------
+
+describe('commands for another handover', () => {
+  const OTHER_HANDOVER_ID = 'h-0';
+  const OTHER = commandsFor(OTHER_HANDOVER_ID);
+
+  /** Every legal pair of the table whose command names the handover it acts on. */
+  const NAMED_CASES: Array<[Phase, CommandType]> = [
+    ['presence', 'presenceChecked'],
+    ['presence', 'handoverFailed'],
+    ['intake', 'intakeProgressed'],
+    ['intake', 'intakeCompleted'],
+    ['intake', 'intakeAbandoned'],
+    ['intake', 'handoverFailed'],
+    ['handing_over', 'handoverSucceeded'],
+    ['handing_over', 'handoverFailed'],
+  ];
+
+  test('the named cases are every legal pair whose command names an existing handover', () => {
+    const named = LEGAL_CASES.filter(
+      ([, type]) => type !== 'requestHandover' && 'handoverId' in COMMANDS[type],
+    ).map(([phase, type]): [Phase, CommandType] => [phase, type]);
+
+    expect(named).toEqual(NAMED_CASES);
+  });
+
+  test.each(NAMED_CASES)('%s + %s for another handover throws IllegalTransitionError', (phase, type) => {
+    // Prepare
+    const before = stateIn(phase);
+    expect(before.handover?.id).toBe(HANDOVER_ID);
+
+    // Act
+    const error = illegalError(() => transition(before, OTHER[type], NOW));
+
+    // Assess
+    expect(error.phase).toBe(phase);
+    expect(error.command).toBe(type);
+    expect(error.message).toBe(`command ${type} is not allowed in phase ${phase}`);
+  });
+
+  test.each(NAMED_CASES)('%s + %s for this handover is still legal', (phase, type) => {
+    expect(transition(stateIn(phase), COMMANDS[type], NOW).state.version).toBe(VERSION + 1);
+  });
+
+  /** bot → handover A → no agents (bot) → handover B: its presence check under way. */
+  function secondHandoverInPresence(): Conversation {
+    let state = stateIn('bot');
+    state = transition(
+      state,
+      { type: 'requestHandover', handoverId: OTHER_HANDOVER_ID, additions: ADDITIONS },
+      NOW,
+    ).state;
+    state = transition(
+      state,
+      { type: 'presenceChecked', handoverId: OTHER_HANDOVER_ID, status: 'offline' },
+      NOW + 1,
+    ).state;
+    state = transition(state, COMMANDS.requestHandover, NOW + 2).state;
+    return state;
+  }
+
+  test("a late presenceChecked of handover A is illegal in handover B's presence phase", () => {
+    // Prepare
+    const before = secondHandoverInPresence();
+    expect(before.phase).toBe('presence');
+    expect(before.handover?.id).toBe(NEW_HANDOVER_ID);
+
+    // Act: A's presence check delivered again, now saying online.
+    const error = illegalError(() =>
+      transition(
+        before,
+        { type: 'presenceChecked', handoverId: OTHER_HANDOVER_ID, status: 'online' },
+        NOW + 3,
+      ),
+    );
+
+    // Assess: B's own check still decides.
+    expect(error.phase).toBe('presence');
+    expect(error.command).toBe('presenceChecked');
+    const { state, effects } = transition(
+      before,
+      { type: 'presenceChecked', handoverId: NEW_HANDOVER_ID, status: 'online' },
+      NOW + 3,
+    );
+    expect(state.phase).toBe('intake');
+    expect(effects).toEqual([{ type: 'startIntake', handoverId: NEW_HANDOVER_ID }]);
+  });
+
+  test("a late handoverFailed of handover A does not end handover B's intake", () => {
+    // Prepare
+    const before = transition(
+      secondHandoverInPresence(),
+      { type: 'presenceChecked', handoverId: NEW_HANDOVER_ID, status: 'online' },
+      NOW + 3,
+    ).state;
+    expect(before.phase).toBe('intake');
+
+    // Act
+    const error = illegalError(() =>
+      transition(
+        before,
+        { type: 'handoverFailed', handoverId: OTHER_HANDOVER_ID, stage: 'timeout:presence' },
+        NOW + 4,
+      ),
+    );
+
+    // Assess
+    expect(error.phase).toBe('intake');
+    expect(error.command).toBe('handoverFailed');
+  });
+
+  test("a late handoverSucceeded of handover A does not give handover B's conversation to an agent", () => {
+    // Prepare: B's intake is complete, the desk asked.
+    let before = transition(
+      secondHandoverInPresence(),
+      { type: 'presenceChecked', handoverId: NEW_HANDOVER_ID, status: 'online' },
+      NOW + 3,
+    ).state;
+    before = transition(
+      before,
+      { type: 'intakeCompleted', handoverId: NEW_HANDOVER_ID, answers: ANSWERS },
+      NOW + 4,
+    ).state;
+    expect(before.phase).toBe('handing_over');
+
+    // Act
+    const error = illegalError(() =>
+      transition(
+        before,
+        { type: 'handoverSucceeded', handoverId: OTHER_HANDOVER_ID, lockMs: LOCK_MS },
+        NOW + 5,
+      ),
+    );
+
+    // Assess
+    expect(error.phase).toBe('handing_over');
+    expect(error.command).toBe('handoverSucceeded');
   });
 });

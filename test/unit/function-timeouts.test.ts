@@ -1,14 +1,19 @@
 /**
  * Every function outlives the slowest work it may be given, so a slow outside system fails a call,
- * not the whole invocation halfway through a step; and a drain's hold outlives the relay.
+ * not the whole invocation halfway through a step.
  */
-import { DRAIN_BUDGET_MS, HOLD_MS, SEND_ANSWERS_BUDGET_MS } from '../../functions/relay/drain-inbox';
+import { SEND_ANSWERS_BUDGET_MS } from '../../functions/conveyor/deliver-head';
+import { retryDelaysMs } from '../../functions/conveyor/retry-delays';
 import { functionNamed } from '../../infra/topology';
 import { MAX_OUTSIDE_TIMEOUT_MS } from '../../shared/config/tenants';
+import { MAX_DELIVERY_ATTEMPTS } from '../../shared/domain/inbox';
 
 const lambdaMs = (name: string) => functionNamed(name).timeoutSeconds * 1000;
 /** DynamoDB and EventBridge calls around the outside call: 3 SDK attempts of up to 3 s, twice. */
 const AWS_CALLS_MS = 2 * 3 * 3_000;
+/** The conveyor's attempts of one outside call and the waits between them, all in one invocation. */
+const ATTEMPTS_MS =
+  MAX_DELIVERY_ATTEMPTS * MAX_OUTSIDE_TIMEOUT_MS + retryDelaysMs().reduce((a, b) => a + b, 0);
 
 test('check-presence: the presence call, the wait for the shared budget (up to 5 s) and its writes', () => {
   expect(lambdaMs('check-presence')).toBeGreaterThanOrEqual(
@@ -20,12 +25,21 @@ test('hand-over: the desk, then the Web Conversations notice, one after the othe
   expect(lambdaMs('hand-over')).toBeGreaterThanOrEqual(2 * MAX_OUTSIDE_TIMEOUT_MS);
 });
 
-test('relay: a drain starts no message after its budget, then one delivery may take the longest outside call', () => {
-  expect(lambdaMs('relay')).toBeGreaterThanOrEqual(DRAIN_BUDGET_MS + MAX_OUTSIDE_TIMEOUT_MS);
-  // The drain starts no send of an answer after its budget, and the pop that follows still fits.
-  expect(lambdaMs('relay')).toBeGreaterThanOrEqual(
-    SEND_ANSWERS_BUDGET_MS + MAX_OUTSIDE_TIMEOUT_MS + AWS_CALLS_MS / 2,
+test('conveyor: a delivery tried as often as it may be, with the waits between, and its writes', () => {
+  expect(retryDelaysMs()).toHaveLength(MAX_DELIVERY_ATTEMPTS - 1);
+  expect(lambdaMs('conveyor')).toBeGreaterThanOrEqual(ATTEMPTS_MS + AWS_CALLS_MS);
+});
+
+test("conveyor: no bot's answer is sent after its budget, and the last one started and the pop still fit", () => {
+  expect(lambdaMs('conveyor')).toBeGreaterThanOrEqual(
+    SEND_ANSWERS_BUDGET_MS + MAX_OUTSIDE_TIMEOUT_MS + AWS_CALLS_MS,
   );
-  // A head is held longer than its holder can live: only a dead holder's head is taken over.
-  expect(HOLD_MS).toBeGreaterThan(lambdaMs('relay'));
+});
+
+test('conveyor: one batch of a conversation may hold a notice, the first question and a delivery, each tried in full', () => {
+  expect(lambdaMs('conveyor')).toBeGreaterThanOrEqual(3 * ATTEMPTS_MS + AWS_CALLS_MS);
+});
+
+test("relay: a session's end, three outside calls one after the other (bot event, desk, user), and its writes", () => {
+  expect(lambdaMs('relay')).toBeGreaterThanOrEqual(3 * MAX_OUTSIDE_TIMEOUT_MS + AWS_CALLS_MS);
 });

@@ -1,7 +1,7 @@
 /** The funnel metrics: which effect counts for what, and the EMF line CloudWatch reads. */
 import { newConversation, transition } from '../../shared/domain/conversation';
 import { funnelPoints } from '../../shared/flow/funnel';
-import { emfMetrics } from '../../shared/log/metrics';
+import { emfMetrics, FUNNEL_METRICS } from '../../shared/log/metrics';
 
 const T0 = Date.UTC(2026, 10, 22, 12);
 
@@ -10,9 +10,9 @@ test('a handover from request to a live agent counts each funnel step once, and 
   const names: string[] = [];
   const steps = [
     { type: 'requestHandover', handoverId: 'h1', additions: { mscChannel: 'WhatsApp' } },
-    { type: 'presenceChecked', status: 'online' },
-    { type: 'intakeCompleted', answers: {} },
-    { type: 'handoverSucceeded', lockMs: 60_000 },
+    { type: 'presenceChecked', handoverId: 'h1', status: 'online' },
+    { type: 'intakeCompleted', handoverId: 'h1', answers: {} },
+    { type: 'handoverSucceeded', handoverId: 'h1', lockMs: 60_000 },
   ] as const;
   steps.forEach((command, index) => {
     const next = transition(state, command, T0 + index * 10_000);
@@ -67,4 +67,24 @@ test('a failed handover is counted per stage too', () => {
     Stage: 'desk:timeout',
     HandoverFailed: 1,
   });
+});
+
+test('a stalled conveyor is counted per tenant, outside the funnel', () => {
+  const lines: string[] = [];
+  emfMetrics((line) => lines.push(line)).put({
+    name: 'ConveyorStalled',
+    value: 1,
+    unit: 'Count',
+    tenant: 'acme',
+  });
+  expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+    _aws: {
+      CloudWatchMetrics: [
+        { Dimensions: [[], ['Tenant']], Metrics: [{ Name: 'ConveyorStalled', Unit: 'Count' }] },
+      ],
+    },
+    Tenant: 'acme',
+    ConveyorStalled: 1,
+  });
+  expect(FUNNEL_METRICS).not.toContain('ConveyorStalled');
 });

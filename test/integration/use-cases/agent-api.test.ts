@@ -1,18 +1,26 @@
-/** claim / postAgentMessage (the agent API's use cases) on DynamoDB Local. */
+/**
+ * claim / postAgentMessage (the agent API's use cases) on DynamoDB Local; the events a claim's write
+ * causes come out through the real conveyor (which tells the user on the outside server).
+ */
 import { claim, postAgentMessage } from '../../../functions/agent-api/agent-api';
 import { HttpError } from '../../../shared/http/errors';
-import { freshTable } from '../../support/dynamo';
-import { buildRuntime, handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
+import {
+  type RigWithOutside,
+  resetRigWithOutside,
+  startRigWithOutside,
+  stopRigWithOutside,
+} from './rig-with-outside';
+import { handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
 
+let setup: RigWithOutside;
 let rig: TestRig;
 
 beforeAll(async () => {
-  const table = await freshTable('use-agent');
-  // The agent API calls no outside system.
-  rig = buildRuntime({ ...table, outsideUrl: 'http://127.0.0.1:1' });
+  setup = await startRigWithOutside('use-agent');
+  ({ rig } = setup);
 });
-afterAll(() => rig.dynamo.raw.destroy());
-beforeEach(() => rig.reset());
+afterAll(() => stopRigWithOutside(setup));
+beforeEach(() => resetRigWithOutside(setup));
 
 const acme = () => rig.tenant('acme');
 
@@ -29,6 +37,7 @@ describe('claim', () => {
       version: conversation.version + 1,
       handover: { id: handoverId, lockExpiresAt: T0 + 5_000 + LOCK_MS },
     });
+    await setup.conveyor.convey();
     expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverId}`]]);
 
     rig.setNow(T0 + 10_000);
@@ -49,6 +58,7 @@ describe('claim', () => {
       phase: 'agent',
       version: conversation.version + 1,
     });
+    await setup.conveyor.convey();
     expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverIdOf(conversation)}`]]);
   });
 

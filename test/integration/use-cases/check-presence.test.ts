@@ -1,20 +1,36 @@
-/** checkPresence on DynamoDB Local, against a real presence server on 127.0.0.1. */
+/**
+ * checkPresence on DynamoDB Local, against a real presence server on 127.0.0.1. The decision's write
+ * carries its events in its outbox; the real conveyor publishes them from the table's stream and
+ * tells the user (`conveyor.convey()`).
+ */
 import { checkPresence, type PresenceCheck } from '../../../functions/check-presence/check-presence';
 import type { Conversation } from '../../../shared/domain/conversation';
 import { applyCommand } from '../../../shared/flow/apply-command';
-import { OUTBOX_GRACE_MS } from '../../../shared/store/conversation-repository';
+import type { ConveyorDriver } from './conveyor-driver';
 import type { Mode, OutsideServer } from './outside-server';
-import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
-import { handoverIdOf, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
+import {
+  type RigWithOutside,
+  resetRigWithOutside,
+  startRigWithOutside,
+  stopRigWithOutside,
+} from './rig-with-outside';
+import { handoverIdOf, QUESTIONS, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
 
+let setup: RigWithOutside;
 let outside: OutsideServer;
 let rig: TestRig;
+let conveyor: ConveyorDriver;
 
 beforeAll(async () => {
-  ({ rig, outside } = await startRigWithOutside('use-presence'));
+  setup = await startRigWithOutside('use-presence');
+  ({ rig, outside, conveyor } = setup);
 });
-afterAll(() => stopRigWithOutside({ rig, outside }));
-beforeEach(() => resetRigWithOutside({ rig, outside }));
+afterAll(() => stopRigWithOutside(setup));
+beforeEach(async () => {
+  // What an earlier test wrote is conveyed before its requests and events are forgotten.
+  await conveyor.convey();
+  await resetRigWithOutside(setup);
+});
 
 /** The HandoverRequested event of a seeded conversation, as check-presence receives it. */
 function requestOf(conversation: Conversation): PresenceCheck {
@@ -39,7 +55,17 @@ async function whatsappInPresence(): Promise<Conversation> {
   });
 }
 
-test('MSC answers Online → intake with agentStatus online, IntakeStarted published; the query carries apikey, Channel and the web store', async () => {
+/** The texts the WhatsApp user was sent, in order. */
+function whatsappTexts(): string[] {
+  return outside.of('whatsapp').map((request) => {
+    const body: unknown = JSON.parse(request.body);
+    if (typeof body !== 'object' || body === null || !('text' in body)) return '';
+    const text = body.text;
+    return typeof text === 'object' && text !== null && 'body' in text ? String(text.body) : '';
+  });
+}
+
+test('MSC answers Online → intake with agentStatus online, the first question asked; the query carries apikey, Channel and the web store', async () => {
   const conversation = await whatsappInPresence();
   const handoverId = handoverIdOf(conversation);
 
@@ -60,14 +86,11 @@ test('MSC answers Online → intake with agentStatus online, IntakeStarted publi
     additions: storeAdditions,
     handover: { id: handoverId, intake: { step: 0, answers: {}, invalidAttempts: 0 } },
   });
-  expect(rig.publisher.published()).toEqual([['IntakeStarted', `intake:${handoverId}`]]);
-  expect(rig.publisher.events[0]?.detail.data).toEqual({
-    tenantId: 'acme',
-    conversationId: conversation.conversationId,
-    handoverId,
-  });
-  // The writer published its own outbox and cleared it.
+  // Starting the intake is no event: the conveyor sees it in the write and asks the first question.
   expect(await rig.rawItem('acme', conversation.conversationId)).not.toHaveProperty('outbox');
+  await conveyor.convey();
+  expect(rig.publisher.events).toEqual([]);
+  expect(whatsappTexts()).toEqual([QUESTIONS.name.prompt]);
   expect(rig.logs).toContainEqual(
     expect.objectContaining({
       message: 'presence checked',
@@ -87,6 +110,7 @@ test('MSC answers Offline → back to the bot with agentStatus offline, Handover
   const stored = await rig.state('acme', conversation.conversationId);
   expect(stored).toMatchObject({ phase: 'bot', agentStatus: 'offline', additions: storeAdditions });
   expect(stored?.handover).toBeUndefined();
+  await conveyor.convey();
   expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
   expect(rig.publisher.events[0]?.detail.data).toEqual({
     tenantId: 'acme',
@@ -95,6 +119,7 @@ test('MSC answers Offline → back to the bot with agentStatus offline, Handover
     channel: conversation.channel,
     reason: 'no_agents',
   });
+  expect(whatsappTexts()).toEqual([rig.tenant('acme').messages.noAgents]);
 });
 
 const failures: Array<[Mode, string]> = [
@@ -118,6 +143,7 @@ test.each(failures)(
     const stored = await rig.state('acme', conversation.conversationId);
     expect(stored).toMatchObject({ phase: 'bot', agentStatus: 'offline' });
     expect(stored?.handover).toBeUndefined();
+    await conveyor.convey();
     expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
     expect(rig.publisher.events[0]?.detail.data).toMatchObject({ reason: 'no_agents' });
     expect(rig.logs).toContainEqual(
@@ -174,6 +200,7 @@ test('the webhook presence gets conversationId, channel and referrer on its own 
     phase: 'bot',
     agentStatus: 'offline',
   });
+  await conveyor.convey();
   expect(rig.publisher.events.map((event) => event.detail.data)).toEqual([
     expect.objectContaining({ reason: 'no_agents' }),
   ]);
@@ -185,11 +212,10 @@ test('a stale event (not the current handover) changes nothing and calls nobody'
   await checkPresence(rig.runtime, { ...requestOf(conversation), handoverId: 'answer:an-older-one:0' });
 
   expect(outside.requests).toEqual([]);
-  expect(rig.publisher.attempts).toBe(0);
   expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
 });
 
-test('an event for a conversation no longer in presence changes nothing and calls nobody', async () => {
+test('an event for a conversation no longer in presence changes nothing and asks nobody', async () => {
   const conversation = await seed(rig, 'intake', {
     conversationId: uniqueId('web'),
     additions: { mscChannel: 'Web' },
@@ -199,8 +225,8 @@ test('an event for a conversation no longer in presence changes nothing and call
   await checkPresence(rig.runtime, { ...requestOf(conversation), tenantId: 'nobody' });
   await checkPresence(rig.runtime, { ...requestOf(conversation), conversationId: 'never-seen' });
 
-  expect(outside.requests).toEqual([]);
-  expect(rig.publisher.attempts).toBe(0);
+  // (The conveyor asks the seeded intake's first question: the web chat hears of it, presence does not.)
+  expect(outside.of('presence')).toEqual([]);
   expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
 });
 
@@ -211,85 +237,125 @@ test('a redelivered event (same handover id), one after the other, asks presence
   await checkPresence(rig.runtime, requestOf(conversation));
 
   expect(outside.of('presence')).toHaveLength(1);
-  expect(rig.publisher.published()).toEqual([['IntakeStarted', `intake:${handoverIdOf(conversation)}`]]);
   expect(await rig.state('acme', conversation.conversationId)).toMatchObject({
     phase: 'intake',
     version: conversation.version + 1,
   });
+  await conveyor.convey();
+  expect(whatsappTexts()).toEqual([QUESTIONS.name.prompt]);
 });
 
-test("a redelivery long after the first, past the claim's window, asks presence no more: the phase records the check", async () => {
+test('a redelivery long after the first asks presence no more: the phase records the check', async () => {
   const conversation = await whatsappInPresence();
   await checkPresence(rig.runtime, requestOf(conversation));
-  // EventBridge may redeliver for up to 24 hours; the claim only kept duplicates out while it ran.
+  const checked = await rig.state('acme', conversation.conversationId);
+  // EventBridge may redeliver for up to 24 hours.
   rig.setNow(T0 + 3_600_000);
   await checkPresence(rig.runtime, requestOf(conversation));
 
   expect(outside.of('presence')).toHaveLength(1);
-  expect(rig.publisher.published()).toEqual([['IntakeStarted', `intake:${handoverIdOf(conversation)}`]]);
+  expect(await rig.state('acme', conversation.conversationId)).toEqual(checked);
 });
 
-test('the same event delivered 3 times at once asks presence once and publishes once', async () => {
+test('the same event delivered 3 times at once decides once: one write, one HandoverDeclined, the user told once', async () => {
+  outside.answer('presence', 'Offline');
   const conversation = await whatsappInPresence();
+  const handoverId = handoverIdOf(conversation);
 
   await Promise.all([1, 2, 3].map(() => checkPresence(rig.runtime, requestOf(conversation))));
 
-  expect(outside.of('presence')).toHaveLength(1);
-  expect(rig.publisher.published()).toEqual([['IntakeStarted', `intake:${handoverIdOf(conversation)}`]]);
+  // No once-only claim: each delivery may ask (a cache answers in production), one write wins.
+  expect(outside.of('presence').length).toBeGreaterThanOrEqual(1);
   expect(await rig.state('acme', conversation.conversationId)).toMatchObject({
-    phase: 'intake',
+    phase: 'bot',
     version: conversation.version + 1,
   });
+  await conveyor.convey();
+  expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
+  expect(whatsappTexts()).toEqual([rig.tenant('acme').messages.noAgents]);
 });
 
-test('a publish failure after the decision: the retry does not ask presence again, the outbox publishes IntakeStarted after the grace period', async () => {
-  const conversation = await whatsappInPresence();
-  const handoverId = handoverIdOf(conversation);
-  rig.publisher.failNext(1);
-
-  await expect(checkPresence(rig.runtime, requestOf(conversation))).rejects.toThrow(
-    'injected publish failure',
-  );
-  expect(await rig.state('acme', conversation.conversationId)).toMatchObject({
-    phase: 'intake',
-    outbox: [{ detailType: 'IntakeStarted', detail: { metadata: { id: `intake:${handoverId}` } } }],
-  });
-
-  // EventBridge retries at once: the decision stands, nobody is asked again, the writer's grace holds.
-  await checkPresence(rig.runtime, requestOf(conversation));
-  expect(rig.publisher.events).toEqual([]);
-
-  // A later retry finds the outbox past its grace period and publishes it.
-  rig.setNow(T0 + OUTBOX_GRACE_MS);
-  await checkPresence(rig.runtime, requestOf(conversation));
-  expect(rig.publisher.published()).toEqual([['IntakeStarted', `intake:${handoverId}`]]);
-  expect(await rig.rawItem('acme', conversation.conversationId)).not.toHaveProperty('outbox');
-  expect(outside.of('presence')).toHaveLength(1);
-});
-
-test('the HandoverRequested being handled is not published again from an outbox its writer has not cleared yet', async () => {
+test("the check's write carries only its own events: the request's HandoverRequested is not published again", async () => {
   const bot = await seed(rig, 'bot', {
     conversationId: uniqueId('wa:3161'),
     channel: { type: 'whatsapp', ...WHATSAPP_USER },
   });
   const handoverId = 'answer:m-1:0';
-  // The request is written and published, but its writer has not cleared the outbox yet.
-  rig.publisher.failNext(1);
-  await expect(
-    applyCommand(rig.runtime, 'acme', bot.conversationId, () => ({
-      type: 'requestHandover',
-      handoverId,
-      additions: storeAdditions,
-    })),
-  ).rejects.toThrow('injected publish failure');
-  const inPresence = await rig.state('acme', bot.conversationId);
-  if (!inPresence) throw new Error('no conversation');
-  expect(inPresence.outbox?.map((event) => event.detail.metadata.id)).toEqual([`requested:${handoverId}`]);
+  outside.answer('presence', 'Offline');
+  // The request is written with HandoverRequested in its outbox, as the conveyor's pop writes it.
+  const requested = await applyCommand(rig.runtime, 'acme', bot.conversationId, () => ({
+    type: 'requestHandover',
+    handoverId,
+    additions: storeAdditions,
+  }));
+  if (requested.outcome !== 'applied') throw new Error('the request was not written');
+  expect(requested.state.outbox?.map((event) => event.detail.metadata.id)).toEqual([
+    `requested:${handoverId}`,
+  ]);
 
-  await checkPresence(rig.runtime, requestOf(inPresence), `requested:${handoverId}`);
+  // check-presence read the request's version, outbox and all.
+  await checkPresence(rig.runtime, requestOf(requested.state));
 
-  expect(rig.publisher.published()).toEqual([['IntakeStarted', `intake:${handoverId}`]]);
-  expect(await rig.rawItem('acme', bot.conversationId)).not.toHaveProperty('outbox');
+  const raw = await rig.rawItem('acme', bot.conversationId);
+  expect(raw?.outbox).toEqual([
+    expect.objectContaining({ detailType: 'HandoverDeclined', detail: expect.objectContaining({}) }),
+  ]);
+  await conveyor.convey();
+  expect(rig.publisher.published()).toEqual([
+    ['HandoverRequested', `requested:${handoverId}`],
+    ['HandoverDeclined', `declined:${handoverId}`],
+  ]);
+});
+
+test("a late answer for handover A does not decide handover B, requested while A's check was under way", async () => {
+  // Prepare: A's presence check hangs (then times out: offline).
+  outside.mode('presence', 'hang');
+  const first = await whatsappInPresence();
+  const firstId = handoverIdOf(first);
+  const secondId = `${firstId}-again`;
+  const checking = checkPresence(rig.runtime, requestOf(first));
+  while (outside.of('presence').length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  // Meanwhile A is given up (the sweep) and the user asks again: B's presence is checked next.
+  const { conversationId } = first;
+  await applyCommand(rig.runtime, 'acme', conversationId, () => ({
+    type: 'handoverFailed',
+    handoverId: firstId,
+    stage: 'timeout:presence',
+  }));
+  const again = await applyCommand(rig.runtime, 'acme', conversationId, () => ({
+    type: 'requestHandover',
+    handoverId: secondId,
+    additions: storeAdditions,
+  }));
+  if (again.outcome !== 'applied') throw new Error('B was not requested');
+
+  // Act: A's check answers (offline, timed out) after all.
+  await checking;
+
+  // Assess: B still waits for its own check; nobody was told there are no agents.
+  expect(rig.logs).toContainEqual(
+    expect.objectContaining({
+      message: 'presence checked',
+      fields: expect.objectContaining({ status: 'offline' }),
+    }),
+  );
+  const stored = await rig.state('acme', conversationId);
+  expect(stored).toMatchObject({
+    phase: 'presence',
+    version: again.state.version,
+    handover: { id: secondId },
+  });
+  await conveyor.convey();
+  expect(rig.publisher.published().map(([, id]) => id)).not.toContain(`declined:${secondId}`);
+
+  // B's own check decides B.
+  outside.mode('presence', 'ok');
+  if (!stored) throw new Error('no conversation');
+  await checkPresence(rig.runtime, requestOf(stored));
+  expect(await rig.state('acme', conversationId)).toMatchObject({
+    phase: 'intake',
+    handover: { id: secondId },
+  });
 });
 
 // Regression: handover ids derive from message ids, which the web chat chooses per conversation

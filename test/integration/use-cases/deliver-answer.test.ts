@@ -2,18 +2,30 @@
 
 import { deliverAnswer } from '../../../functions/relay/deliver-answer';
 import { applyCommand } from '../../../shared/flow/apply-command';
-import { type OutsideServer, webDeliveries } from './outside-server';
-import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
-import { seed, type TestRig, uniqueId } from './runtime';
+import type { ConveyorDriver } from './conveyor-driver';
+import { type OutsideServer, webDeliveries, webTexts } from './outside-server';
+import {
+  type RigWithOutside,
+  resetRigWithOutside,
+  startRigWithOutside,
+  stopRigWithOutside,
+} from './rig-with-outside';
+import { handoverIdOf, seed, type TestRig, uniqueId } from './runtime';
 
+let setup: RigWithOutside;
 let outside: OutsideServer;
 let rig: TestRig;
+let conveyor: ConveyorDriver;
 
 beforeAll(async () => {
-  ({ rig, outside } = await startRigWithOutside('use-answer'));
+  setup = await startRigWithOutside('use-answer');
+  ({ rig, outside, conveyor } = setup);
 });
-afterAll(() => stopRigWithOutside({ rig, outside }));
-beforeEach(() => resetRigWithOutside({ rig, outside }));
+afterAll(() => stopRigWithOutside(setup));
+beforeEach(async () => {
+  await conveyor.convey();
+  await resetRigWithOutside(setup);
+});
 
 test('a redelivered livechat answer, after its handover came back to the bot, starts nothing new', async () => {
   const conversation = await seed(rig, 'bot', { conversationId: uniqueId('web') });
@@ -23,16 +35,23 @@ test('a redelivered livechat answer, after its handover came back to the bot, st
     answer: { id: 'm-1:0', text: 'One moment', outputAdditions: { livechat: true } },
   };
   await deliverAnswer(rig.runtime, delivery);
-  expect((await rig.state('acme', conversation.conversationId))?.phase).toBe('presence');
+  const inPresence = await rig.state('acme', conversation.conversationId);
+  expect(inPresence?.phase).toBe('presence');
   // No agents: back to the bot.
+  if (!inPresence) throw new Error('no conversation');
   await applyCommand(rig.runtime, 'acme', conversation.conversationId, () => ({
     type: 'presenceChecked',
+    handoverId: handoverIdOf(inPresence),
     status: 'offline',
   }));
   await deliverAnswer(rig.runtime, delivery);
   expect((await rig.state('acme', conversation.conversationId))?.phase).toBe('bot');
+  await conveyor.convey();
   expect(rig.publisher.published().filter(([type]) => type === 'HandoverRequested')).toHaveLength(1);
-  expect(outside.of('web')).toHaveLength(1);
+  expect(webTexts(outside, conversation.conversationId)).toEqual([
+    'One moment',
+    rig.tenant('acme').messages.noAgents,
+  ]);
 });
 
 test('an answer that names its channel is delivered without reading the conversation; one that does not is looked up', async () => {

@@ -1,20 +1,33 @@
-/** handOver on DynamoDB Local, against a real MSC / webhook desk and Web Conversations on 127.0.0.1. */
+/**
+ * handOver on DynamoDB Local, against a real MSC / webhook desk and Web Conversations on 127.0.0.1;
+ * the events its writes cause come out through the real conveyor (`convey`).
+ */
 import * as z from 'zod';
+import { claim } from '../../../functions/agent-api/agent-api';
+import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import { handOver } from '../../../functions/hand-over/hand-over';
-import type { Conversation } from '../../../shared/domain/conversation';
-import { applyCommand } from '../../../shared/flow/apply-command';
-import { jsonBody, type Mode, type OutsideServer } from './outside-server';
-import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
+import { type Conversation, STEP_TIMEOUT_MS } from '../../../shared/domain/conversation';
+import { jsonBody, type Mode, type OutsideServer, webTexts } from './outside-server';
+import {
+  type RigWithOutside,
+  resetRigWithOutside,
+  startRigWithOutside,
+  stopRigWithOutside,
+} from './rig-with-outside';
 import { handoverIdOf, LOCK_MS, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
 
+let setup: RigWithOutside;
 let outside: OutsideServer;
 let rig: TestRig;
 
 beforeAll(async () => {
-  ({ rig, outside } = await startRigWithOutside('use-handover'));
+  setup = await startRigWithOutside('use-handover');
+  ({ rig, outside } = setup);
 });
-afterAll(() => stopRigWithOutside({ rig, outside }));
-beforeEach(() => resetRigWithOutside({ rig, outside }));
+afterAll(() => stopRigWithOutside(setup));
+beforeEach(() => resetRigWithOutside(setup));
+
+const convey = () => setup.conveyor.convey();
 
 const answers = { name: 'Ada King Lovelace', email: 'ada@example.com', topic: 'Billing' };
 
@@ -55,14 +68,16 @@ async function whatsappHandingOver(): Promise<Conversation> {
   });
 }
 
-test('MSC accepts → agent, lock until now + lockMinutes, SessionStarted; the routing mutation carries token, skill, web store and answers', async () => {
+test('MSC accepts → agent, lock until now + lockMinutes, SessionStarted and the user told; the routing mutation carries token, skill, web store and answers', async () => {
   const conversation = await whatsappHandingOver();
   const { conversationId } = conversation;
   const handoverId = handoverIdOf(conversation);
 
   await handOver(rig.runtime, eventOf(conversation));
+  await convey();
 
-  expect(outside.requests.map((request) => request.system)).toEqual(['msc']);
+  // The desk, then the user told on WhatsApp that an agent will be with them.
+  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'whatsapp']);
   const [request] = outside.requests;
   expect(request).toMatchObject({
     method: 'POST',
@@ -80,10 +95,11 @@ test('MSC accepts → agent, lock until now + lockMinutes, SessionStarted; the r
     },
   });
 
+  // Two writes: the desk marked asked (read in the same request), then the lock.
   expect(await rig.state('acme', conversationId)).toMatchObject({
     phase: 'agent',
-    version: conversation.version + 1,
-    handover: { id: handoverId, lockExpiresAt: T0 + LOCK_MS },
+    version: conversation.version + 2,
+    handover: { id: handoverId, lockExpiresAt: T0 + LOCK_MS, deskAskedAt: T0 },
   });
   // The lock is in the sparse expiry index.
   expect(await rig.rawItem('acme', conversationId)).toMatchObject({ lockExpiresAt: T0 + LOCK_MS });
@@ -112,8 +128,10 @@ test('a web chat without a web store routes on its page URL, without a skill on 
   const { conversationId } = conversation;
 
   await handOver(rig.runtime, eventOf(conversation));
+  await convey();
 
-  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'webconv']);
+  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'webconv', 'web']);
+  expect(webTexts(outside, conversationId)).toEqual(['An agent will be with you shortly.']);
   expect(jsonBody(outside.of('msc')[0], mscMutation).Context).toEqual({
     Channel: 'Web',
     RoutingKeywords: '',
@@ -143,8 +161,9 @@ test('Web Conversations failing does not undo the handover: agent, SessionStarte
   });
 
   await handOver(rig.runtime, eventOf(conversation));
+  await convey();
 
-  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'webconv']);
+  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'webconv', 'web']);
   expect(await rig.state('acme', conversation.conversationId)).toMatchObject({ phase: 'agent' });
   expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverIdOf(conversation)}`]]);
   expect(rig.logs).toContainEqual(
@@ -171,11 +190,14 @@ test.each(deskFailures)(
     const started = performance.now();
     await handOver(rig.runtime, eventOf(conversation));
     expect(performance.now() - started).toBeLessThan(2_000);
+    await convey();
 
-    // The desk was asked once; Web Conversations is not told of a handover that did not happen.
-    expect(outside.requests.map((request) => request.system)).toEqual(['msc']);
+    // The desk was asked once; Web Conversations is not told of a handover that did not happen; the
+    // user is told it failed.
+    expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'web']);
+    expect(webTexts(outside, conversationId)).toEqual([rig.tenant('acme').messages.handoverFailed]);
     const stored = await rig.state('acme', conversationId);
-    expect(stored).toMatchObject({ phase: 'bot', version: conversation.version + 1 });
+    expect(stored).toMatchObject({ phase: 'bot', version: conversation.version + 2 });
     expect(stored?.handover).toBeUndefined();
     const raw = await rig.rawItem('acme', conversationId);
     expect(raw).not.toHaveProperty('lockExpiresAt');
@@ -203,6 +225,7 @@ test('a redelivered IntakeCompleted, after and alongside the first, calls the de
 
   const concurrent = await whatsappHandingOver();
   await Promise.all([1, 2, 3].map(() => handOver(rig.runtime, eventOf(concurrent))));
+  await convey();
 
   expect(outside.of('msc').map((request) => request.path)).toEqual([
     mscPath(sequential.conversationId),
@@ -211,7 +234,7 @@ test('a redelivered IntakeCompleted, after and alongside the first, calls the de
   for (const conversation of [sequential, concurrent]) {
     expect(await rig.state('acme', conversation.conversationId)).toMatchObject({
       phase: 'agent',
-      version: conversation.version + 1,
+      version: conversation.version + 2,
     });
   }
   expect(rig.publisher.published()).toEqual([
@@ -220,50 +243,52 @@ test('a redelivered IntakeCompleted, after and alongside the first, calls the de
   ]);
 });
 
-test("a redelivery long after the first, past the claim's window, calls the desk no more: the phase records the handover", async () => {
+test('a redelivery long after the first calls the desk no more: the phase records the handover', async () => {
   const conversation = await whatsappHandingOver();
   await handOver(rig.runtime, eventOf(conversation));
-  // EventBridge may redeliver for up to 24 hours; the claim only kept duplicates out while it ran.
+  // EventBridge may redeliver for up to 24 hours.
   rig.setNow(T0 + 3_600_000);
   await handOver(rig.runtime, eventOf(conversation));
 
   expect(outside.of('msc')).toHaveLength(1);
   expect(await rig.state('acme', conversation.conversationId)).toMatchObject({
     phase: 'agent',
-    version: conversation.version + 1,
+    version: conversation.version + 2,
   });
 });
 
-test('the IntakeCompleted being handled is not published again from an outbox its writer has not cleared yet', async () => {
-  const intake = await seed(rig, 'intake', {
-    conversationId: uniqueId('wa:3161'),
-    channel: { type: 'whatsapp', ...WHATSAPP_USER },
-    additions: { mscChannel: 'WhatsApp' },
-    answers,
-  });
-  const handoverId = handoverIdOf(intake);
-  // The intake's end is written and published, but its writer has not cleared the outbox yet.
-  rig.publisher.failNext(1);
-  await expect(
-    applyCommand(rig.runtime, 'acme', intake.conversationId, () => ({ type: 'intakeCompleted', answers })),
-  ).rejects.toThrow('injected publish failure');
-  const handingOver = await rig.state('acme', intake.conversationId);
-  if (!handingOver) throw new Error('no conversation');
+test('a hand-over that died after marking the desk asked is taken over once the desk timeout and a minute have passed, not before', async () => {
+  const conversation = await whatsappHandingOver();
+  const ref = {
+    tenantId: 'acme',
+    conversationId: conversation.conversationId,
+    handoverId: handoverIdOf(conversation),
+  };
+  // The first hand-over marked it, then died before asking the desk.
+  expect(await rig.store.markDeskAsked(ref, T0, 300 + 60_000)).toBeDefined();
 
-  await handOver(rig.runtime, eventOf(handingOver), `completed:${handoverId}`);
+  rig.setNow(T0 + 60_000);
+  await handOver(rig.runtime, eventOf(conversation));
+  expect(outside.of('msc')).toHaveLength(0);
 
-  expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverId}`]]);
-  expect(await rig.rawItem('acme', intake.conversationId)).not.toHaveProperty('outbox');
+  rig.setNow(T0 + 60_300);
+  await handOver(rig.runtime, eventOf(conversation));
+  expect(outside.of('msc')).toHaveLength(1);
+  expect(await rig.state('acme', conversation.conversationId)).toMatchObject({ phase: 'agent' });
 });
 
 test('a stale IntakeCompleted (another handover, or not handing over) calls nobody and changes nothing', async () => {
   const handingOver = await whatsappHandingOver();
   const inIntake = await seed(rig, 'intake', { conversationId: uniqueId('web'), answers });
+  // The intake's first question goes out from its record: not hand-over's doing.
+  await convey();
+  const before = outside.requests.length;
 
   await handOver(rig.runtime, { ...eventOf(handingOver), handoverId: 'answer:older:0' });
   await handOver(rig.runtime, eventOf(inIntake));
+  await convey();
 
-  expect(outside.requests).toEqual([]);
+  expect(outside.requests.slice(before)).toEqual([]);
   expect(rig.publisher.attempts).toBe(0);
   expect(await rig.state('acme', handingOver.conversationId)).toEqual(handingOver);
   expect(await rig.state('acme', inIntake.conversationId)).toEqual(inIntake);
@@ -319,4 +344,51 @@ test('two web conversations whose handover ids coincide (per-conversation messag
     mscPath(second.conversationId),
   ]);
   expect(await rig.state('acme', second.conversationId)).toMatchObject({ phase: 'agent' });
+});
+
+describe('a desk that goes live on its claim (liveWhen: claimed)', () => {
+  const claimsHandingOver = () =>
+    seed(rig, 'handing_over', { tenantId: 'claims', conversationId: uniqueId('web'), answers });
+
+  test('its 2xx leaves the conversation handing over, messages waiting; its claim locks it and the user is told once', async () => {
+    const conversation = await claimsHandingOver();
+    const { conversationId } = conversation;
+
+    await handOver(rig.runtime, { ...eventOf(conversation), tenantId: 'claims' });
+    await convey();
+
+    expect(outside.of('desk-hook')).toHaveLength(1);
+    expect(await rig.state('claims', conversationId)).toMatchObject({
+      phase: 'handing_over',
+      version: conversation.version + 1,
+    });
+    expect(webTexts(outside, conversationId)).toEqual([]);
+
+    expect(await claim(rig.runtime, rig.tenant('claims'), conversationId)).toBe('claimed');
+    expect(await claim(rig.runtime, rig.tenant('claims'), conversationId)).toBe('already-live');
+    await convey();
+
+    expect(await rig.state('claims', conversationId)).toMatchObject({
+      phase: 'agent',
+      handover: { lockExpiresAt: T0 + 5 * 60_000 },
+    });
+    expect(webTexts(outside, conversationId)).toEqual(['An agent will be with you shortly.']);
+  });
+
+  test('no claim within the handing-over step: the sweep gives the conversation back and the user is told', async () => {
+    const conversation = await claimsHandingOver();
+    const { conversationId } = conversation;
+    await handOver(rig.runtime, { ...eventOf(conversation), tenantId: 'claims' });
+
+    rig.setNow(T0 + STEP_TIMEOUT_MS.handing_over - 1);
+    await expireSessions(rig.runtime);
+    expect(await rig.state('claims', conversationId)).toMatchObject({ phase: 'handing_over' });
+
+    rig.setNow(T0 + STEP_TIMEOUT_MS.handing_over);
+    await expireSessions(rig.runtime);
+    await convey();
+
+    expect(await rig.state('claims', conversationId)).toMatchObject({ phase: 'bot' });
+    expect(webTexts(outside, conversationId)).toEqual([rig.tenant('claims').messages.handoverFailed]);
+  });
 });

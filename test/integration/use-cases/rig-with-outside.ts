@@ -1,25 +1,32 @@
 /** A use-case rig (fresh table, runtime) with the outside systems on 127.0.0.1: start, reset, stop. */
 import { freshTable } from '../../support/dynamo';
+import { type ConveyorDriver, startConveyor } from './conveyor-driver';
 import { type OutsideServer, startOutsideServer } from './outside-server';
 import { buildRuntime, type TestRig } from './runtime';
 
 export interface RigWithOutside {
   rig: TestRig;
   outside: OutsideServer;
+  /** The table's stream read by the real conveyor: `conveyor.convey()` runs what was written. */
+  conveyor: ConveyorDriver;
 }
 
 export async function startRigWithOutside(tablePrefix: string): Promise<RigWithOutside> {
   const table = await freshTable(tablePrefix);
   const outside = await startOutsideServer();
-  return { outside, rig: buildRuntime({ ...table, outsideUrl: outside.url }) };
+  const rig = buildRuntime({ ...table, outsideUrl: outside.url });
+  return { outside, rig, conveyor: await startConveyor(rig) };
 }
 
-export async function stopRigWithOutside({ rig, outside }: RigWithOutside): Promise<void> {
+export async function stopRigWithOutside({ rig, outside, conveyor }: RigWithOutside): Promise<void> {
+  await conveyor.stop();
   await outside.close();
   rig.dynamo.raw.destroy();
 }
 
-export function resetRigWithOutside({ rig, outside }: RigWithOutside): void {
+/** Between tests: what an earlier test wrote is conveyed first, then its requests, events and logs are forgotten. */
+export async function resetRigWithOutside({ rig, outside, conveyor }: RigWithOutside): Promise<void> {
+  await conveyor.convey();
   outside.reset();
   rig.reset();
 }

@@ -58,6 +58,7 @@ export const QUESTIONS = {
 /**
  * `acme`: MSC desk and presence, web chat and WhatsApp, Web Conversations, a three-question intake.
  * `hooks`: the generic webhook desk and presence, web chat only, no intake questions.
+ * `claims`: as `hooks`, but the desk's conversation is live only once it claims it.
  */
 export function testTenants(outside: string): TenantConfig[] {
   const timeoutMs = OUTSIDE_TIMEOUT_MS;
@@ -111,6 +112,21 @@ export function testTenants(outside: string): TenantConfig[] {
       session: { lockMinutes: 5 },
       desk: { type: 'webhook', url: `${outside}/desk-hook/handover`, botId: 'hooks-bot', timeoutMs },
       presence: { type: 'webhook', url: `${outside}/presence-hook/available?site=hooks`, timeoutMs },
+    },
+    {
+      id: 'claims',
+      bot: { url: `${outside}/bot/claims`, signingSecret: { value: 'claims-bot-secret' }, timeoutMs },
+      web: { signingSecret: { value: 'claims-web-secret' }, deliveryUrl: `${outside}/web/claims`, timeoutMs },
+      agentApiToken: { value: 'claims-agent-token' },
+      session: { lockMinutes: 5 },
+      desk: {
+        type: 'webhook',
+        url: `${outside}/desk-hook/handover`,
+        botId: 'claims-bot',
+        timeoutMs,
+        liveWhen: 'claimed',
+      },
+      presence: { type: 'webhook', url: `${outside}/presence-hook/available?site=claims`, timeoutMs },
     },
   ]);
 }
@@ -280,29 +296,31 @@ const SEED_ORDER: readonly Phase[] = ['bot', 'presence', 'intake', 'handing_over
 
 /**
  * A conversation brought to `phase` the way the flow gets there, through the pure state machine,
- * each step written with the store (create, then save per transition) at the rig's clock.
+ * and written once, as it ends up (at the rig's clock): one stream record, with none of the steps'
+ * events, so the conveyor finds nothing in it to act on but what the phase itself calls for (an
+ * intake's first question).
  */
 export async function seed(rig: TestRig, phase: Phase, spec: SeedSpec): Promise<Conversation> {
   const now = rig.clock.now();
   const tenantId = spec.tenantId ?? 'acme';
   const channel: ChannelRef = spec.channel ?? { type: 'web' };
+  const handoverId = spec.handoverId ?? `h-${spec.conversationId}`;
   const commands: Command[] = [
     {
       type: 'requestHandover',
-      handoverId: spec.handoverId ?? `h-${spec.conversationId}`,
+      handoverId,
       additions: spec.additions ?? { mscChannel: 'WhatsApp' },
       pageUrl: spec.pageUrl,
     },
-    { type: 'presenceChecked', status: 'online' },
-    { type: 'intakeCompleted', answers: spec.answers ?? {} },
-    { type: 'handoverSucceeded', lockMs: spec.lockMs ?? LOCK_MS },
+    { type: 'presenceChecked', handoverId, status: 'online' },
+    { type: 'intakeCompleted', handoverId, answers: spec.answers ?? {} },
+    { type: 'handoverSucceeded', handoverId, lockMs: spec.lockMs ?? LOCK_MS },
   ];
   let state = newConversation(tenantId, spec.conversationId, channel, now);
-  await rig.store.create(state, now);
   for (const command of commands.slice(0, SEED_ORDER.indexOf(phase))) {
     state = transition(state, command, now).state;
-    await rig.store.save(state, now);
   }
+  await rig.store.create(state, now);
   return state;
 }
 

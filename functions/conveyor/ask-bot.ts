@@ -13,7 +13,7 @@ export async function askBot(
   conversation: Conversation,
   turn: UserTurn,
 ): Promise<BotAnswer[]> {
-  // A failure throws: the drain retries, then dead-letters (the bot gets the message id to dedupe on).
+  // A failure throws: the consumer tries again, then dead-letters (the bot gets the message id to dedupe on).
   return ports.bot.ask(tenant, {
     conversationId: turn.conversationId,
     channel: conversation.channel.type,

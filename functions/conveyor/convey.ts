@@ -1,0 +1,118 @@
+/**
+ * (the table's stream, a batch of records) → conveyor: first the events every version wrote go to
+ * EventBridge, in record order; then, per conversation and in parallel, what its records call for:
+ * the handover notices they wrote, the intake's first question, then the inbox head to the owner
+ * of now.
+ *
+ * Delivering is never retried by replaying records (a replay would deliver again what was popped
+ * after the record): a conversation the conveyor cannot finish is logged and left to the sweep,
+ * which nudges an inbox whose head nobody took. Only records whose events could not be published,
+ * none of whose conversations were delivered to yet, go back to the stream (`failedAt`).
+ */
+import type { TenantConfig } from '../../shared/config/tenants';
+import type { Conversation } from '../../shared/domain/conversation';
+import { type ConversationRecords, deliveryFor, intakeStarted } from '../../shared/domain/conveyor';
+import { deliverableHead, headOf } from '../../shared/domain/inbox';
+import type { OutgoingEvent } from '../../shared/events/define';
+import { conversationRef, errorFields } from '../../shared/log/logger';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { deliverHead } from './deliver-head';
+import type { DeliveryPorts } from './deliver-user-message';
+import { noticeFor } from './handover-notices';
+import { sendWithRetries } from './send-with-retries';
+import { askFirstQuestion } from './start-intake';
+import { type ConversationRecord, conversationRecord, type StreamRecord } from './stream-event';
+
+export type ConveyorPorts = DeliveryPorts & Pick<Runtime, 'publisher'>;
+
+export interface ConveyedBatch {
+  /** The sequence number of the first record to be given again: none of it or after it was acted on. */
+  failedAt?: string | undefined;
+  conversations: number;
+  delivered: number;
+}
+
+export async function conveyBatch(
+  ports: ConveyorPorts,
+  records: readonly StreamRecord[],
+): Promise<ConveyedBatch> {
+  const ready: Array<ConversationRecord & { events: OutgoingEvent[] }> = [];
+  let failedAt: string | undefined;
+  for (const raw of records) {
+    try {
+      const record = conversationRecord(raw);
+      if (!record) continue;
+      const events = eventsWritten(record);
+      if (events.length) await ports.publisher.publish(events);
+      ready.push({ ...record, events: [...events] });
+    } catch (error) {
+      // An image Baton cannot read, or the bus refusing: the stream gives it again (then bisects).
+      ports.logger.error('stream record not published; it is given again', errorFields(error));
+      failedAt = raw.dynamodb.SequenceNumber;
+      break;
+    }
+  }
+  const groups = byConversation(ready);
+  const outcomes = await Promise.all(groups.map((group) => conveyConversation(ports, group)));
+  return { failedAt, conversations: groups.length, delivered: outcomes.filter(Boolean).length };
+}
+
+/** The events a record's version wrote: a write that kept the version (the sweep's index) wrote none. */
+function eventsWritten({ before, after }: ConversationRecord): NonNullable<Conversation['outbox']> {
+  return before?.version === after.version ? [] : (after.outbox ?? []);
+}
+
+/** A conversation's records in a batch: the images around them, and the events they wrote, in order. */
+type ConversationBatch = ConversationRecords & { events: OutgoingEvent[] };
+
+function byConversation(records: ReadonlyArray<ConversationRecord & { events: OutgoingEvent[] }>) {
+  const groups = new Map<string, ConversationBatch>();
+  for (const record of records) {
+    const group = groups.get(record.key);
+    if (group) {
+      group.newest = record.after;
+      group.events.push(...record.events);
+    } else {
+      groups.set(record.key, { before: record.before, newest: record.after, events: [...record.events] });
+    }
+  }
+  return [...groups.values()];
+}
+
+/** Returns whether a head was delivered (or dead-lettered). Never throws: see the module's comment. */
+async function conveyConversation(ports: ConveyorPorts, records: ConversationBatch): Promise<boolean> {
+  const { tenantId, conversationId } = records.newest;
+  const logger = ports.logger.child({ correlationId: conversationRef(tenantId, conversationId) });
+  const scoped = { ...ports, logger };
+  const tenant = ports.tenants.get(tenantId);
+  if (!tenant) return false;
+  try {
+    return await act(scoped, tenant, records);
+  } catch (error) {
+    logger.error('conveyor could not finish the conversation; the sweep nudges it', errorFields(error));
+    ports.metrics.put({ name: 'ConveyorStalled', value: 1, unit: 'Count', tenant: tenantId });
+    return false;
+  }
+}
+
+async function act(ports: ConveyorPorts, tenant: TenantConfig, records: ConversationBatch): Promise<boolean> {
+  let state: Conversation | undefined = records.newest;
+  for (const event of records.events) {
+    const notice = noticeFor(event, tenant);
+    if (notice) await sendWithRetries(ports, state, notice, `${event.detailType} notice`);
+  }
+  const started = intakeStarted(records);
+  if (started) state = await askFirstQuestion(ports, tenant, state, started);
+  const delivery = deliveryFor(records);
+  if (!state || !delivery) return false;
+  const id = delivery.head.message.id;
+  // A head held, or nudged, since it may have been handed out: its pop may still be on its way.
+  if (delivery.ifStillThere) {
+    state = await ports.conversations.get(state.tenantId, state.conversationId, ports.clock.now());
+    if (!state || headOf(state)?.message.id !== id) return false;
+  }
+  // The first question may have completed an intake without questions: then the messages wait.
+  if (deliverableHead(state)?.message.id !== id) return false;
+  await deliverHead(ports, tenant, state, delivery.head);
+  return true;
+}

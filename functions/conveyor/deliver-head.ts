@@ -1,0 +1,95 @@
+/**
+ * The inbox head the stream made deliverable → its owner, tried up to three times in place (a
+ * timed-out attempt may have arrived, so every attempt goes to the same owner), then moved to the
+ * conversation's dead letters so the messages behind it go on. Whichever way, one write takes it
+ * off the inbox, and that write is the record that brings the next message.
+ */
+import { OutsideCallError } from '../../shared/clients/http';
+import type { TenantConfig } from '../../shared/config/tenants';
+import type { Conversation } from '../../shared/domain/conversation';
+import { deadLetterHead, deliverableHead, type InboxEntry, popHead } from '../../shared/domain/inbox';
+import type { Route } from '../../shared/domain/routing';
+import { writeConversation } from '../../shared/flow/write-conversation';
+import { errorFields } from '../../shared/log/logger';
+import { reportDeadLetter } from './dead-letter';
+import { type DeliveryPorts, deliverUserMessage, routeOf } from './deliver-user-message';
+import { OwnerChangedError } from './owner-changed';
+import { retryDelaysMs, sleep } from './retry-delays';
+
+/** No answer is sent by the conveyor after this: it leaves a channel's whole timeout before its own. */
+export const SEND_ANSWERS_BUDGET_MS = 25_000;
+/** How often one message may change owners under its delivery before it waits for the next record. */
+const MAX_OWNER_CHANGES = 3;
+
+export async function deliverHead(
+  ports: DeliveryPorts,
+  tenant: TenantConfig,
+  conversation: Conversation,
+  head: InboxEntry,
+): Promise<void> {
+  const sendUntil = performance.now() + SEND_ANSWERS_BUDGET_MS;
+  const id = head.message.id;
+  let state = conversation;
+  let attempt = 1;
+  let ownerChanges = 0;
+  for (;;) {
+    const route = routeOf(state, ports.clock.now());
+    try {
+      const delivered = await deliverUserMessage(ports, tenant, state, head.message, sendUntil);
+      // Each way pops in its own write; this only catches one that did not (then it costs a write).
+      if (delivered.state) await pop(ports, delivered.state, id);
+      return;
+    } catch (error) {
+      if (error instanceof OwnerChangedError) {
+        // Not a failed attempt: the owner of now takes it, if it may have it now (else its record will).
+        state = error.current;
+        if (deliverableHead(state)?.message.id !== id || ++ownerChanges > MAX_OWNER_CHANGES) return;
+        continue;
+      }
+      // Anything else (the table failing after the owner had it) is not the owner's to retry.
+      if (!(error instanceof OutsideCallError)) throw error;
+      const delay = retryDelaysMs()[attempt - 1];
+      if (!error.retryable || delay === undefined) {
+        await deadLetter(ports, state, id, route, attempt, error);
+        return;
+      }
+      ports.logger.warn('delivery failed; trying again', { route, attempt, ...errorFields(error) });
+      await sleep(delay);
+      attempt += 1;
+    }
+  }
+}
+
+async function pop(ports: DeliveryPorts, known: Conversation, id: string): Promise<void> {
+  await writeConversation(
+    ports,
+    known.tenantId,
+    known.conversationId,
+    (current, now) => {
+      const popped = popHead(current, id, now);
+      return popped && { ...current, ...popped };
+    },
+    known,
+  );
+}
+
+async function deadLetter(
+  ports: DeliveryPorts,
+  known: Conversation,
+  id: string,
+  route: Route,
+  attempts: number,
+  error: unknown,
+): Promise<void> {
+  const reason = reportDeadLetter(ports, known.tenantId, id, { route, attempts, error });
+  await writeConversation(
+    ports,
+    known.tenantId,
+    known.conversationId,
+    (current, now) => {
+      const moved = deadLetterHead(current, id, { route, reason }, now);
+      return moved && { ...current, ...moved };
+    },
+    known,
+  );
+}

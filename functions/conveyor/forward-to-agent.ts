@@ -1,0 +1,86 @@
+/**
+ * A user message for the agent → one write pops it and slides the agent's lock, on the condition
+ * that the agent still has the conversation; then the desk gets it. Written first, unlike the
+ * bot's and the intake's: a session that ended since the stream's image (the agent's end, expiry)
+ * sends the message to the bot instead of a desk that has let the user go.
+ */
+import { OutsideCallError } from '../../shared/clients/http';
+import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
+import type { Conversation } from '../../shared/domain/conversation';
+import { headOf, withDeadLetter } from '../../shared/domain/inbox';
+import type { UserMessage } from '../../shared/events/shapes';
+import { writeConversation } from '../../shared/flow/write-conversation';
+import { errorFields } from '../../shared/log/logger';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { reportDeadLetter } from './dead-letter';
+import { OwnerChangedError } from './owner-changed';
+import { popAnd } from './pop-and';
+import { retryDelaysMs, sleep } from './retry-delays';
+import type { UserTurn } from './user-turn';
+
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'desk' | 'logger' | 'metrics'>;
+
+/** `conversation`: the state the consumer acts on. Returns the state written (undefined when gone). */
+export async function forwardToAgent(
+  ports: Ports,
+  tenant: TenantConfig,
+  turn: UserTurn,
+  conversation: Conversation,
+): Promise<Conversation | undefined> {
+  const { message } = turn;
+  const lockMs = lockMsOf(tenant);
+  const popped = await popAnd(
+    ports,
+    conversation,
+    message.id,
+    (state) => (state.phase === 'agent' ? { type: 'activity', lockMs } : undefined),
+    { onlyWithCommand: true },
+  );
+  if (!popped) return undefined;
+  if (!popped.popped) {
+    if (headOf(popped.state)?.message.id === message.id)
+      throw new OwnerChangedError('the live chat ended before the message reached the desk', popped.state);
+    // Popped by an earlier run of this very record (a batch given again): the desk had it then.
+    return popped.state;
+  }
+  await forwardTried(ports, tenant, popped.state, message);
+  return popped.state;
+}
+
+/** The desk call, tried in place; a message it never takes goes to the dead letters (it is popped already). */
+async function forwardTried(
+  ports: Ports,
+  tenant: TenantConfig,
+  state: Conversation,
+  message: UserMessage,
+): Promise<void> {
+  const text = message.text ?? message.payload ?? `[${message.unsupportedType ?? 'message'}]`;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await ports.desk.forwardUserMessage(tenant, state, { id: message.id, text });
+      return;
+    } catch (error) {
+      if (!(error instanceof OutsideCallError)) throw error;
+      const delay = retryDelaysMs()[attempt - 1];
+      if (error.retryable && delay !== undefined) {
+        ports.logger.warn('delivery failed; trying again', {
+          route: 'agent',
+          attempt,
+          ...errorFields(error),
+        });
+        await sleep(delay);
+        continue;
+      }
+      const reason = reportDeadLetter(ports, tenant.id, message.id, {
+        route: 'agent',
+        attempts: attempt,
+        error,
+      });
+      await writeConversation(ports, state.tenantId, state.conversationId, (current, now) => ({
+        ...current,
+        ...withDeadLetter(current, { message, route: 'agent', reason, at: now }, now),
+      }));
+      return;
+    }
+  }
+}

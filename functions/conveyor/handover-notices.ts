@@ -1,0 +1,24 @@
+/**
+ * What the user is told as a handover moves, from the events a record's version wrote: no handover
+ * after all (no agents, the intake abandoned, a failure) or an agent has the conversation. Sent by
+ * the conveyor itself, in order with the messages around them; the record is their once-only key.
+ */
+import type { OutgoingMessage } from '../../shared/clients/outgoing-message';
+import type { TenantConfig } from '../../shared/config/tenants';
+import type { OutgoingEvent } from '../../shared/events/define';
+import { HandoverDeclined, SessionStarted } from '../../shared/events/handover-events';
+import { safeParse } from '../../shared/validation/zod';
+
+export function noticeFor(event: OutgoingEvent, tenant: TenantConfig): OutgoingMessage | undefined {
+  const { messages } = tenant;
+  if (event.detailType === SessionStarted.detailType) return { text: messages.agentJoined };
+  if (event.detailType !== HandoverDeclined.detailType) return undefined;
+  const declined = safeParse(HandoverDeclined.data, event.detail.data);
+  if (!declined.success) return undefined;
+  const text = {
+    no_agents: messages.noAgents,
+    intake_abandoned: messages.intakeCancelled,
+    failed: messages.handoverFailed,
+  }[declined.data.reason];
+  return { text };
+}

@@ -1,0 +1,49 @@
+/** The write that ends a delivery: the head popped, and the command the delivery led to, in one request. */
+import type { Command, Conversation } from '../../shared/domain/conversation';
+import { popHead } from '../../shared/domain/inbox';
+import { applyCommand } from '../../shared/flow/apply-command';
+import type { Runtime } from '../../shared/runtime/runtime';
+
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'metrics'>;
+
+export interface Popped {
+  /** The conversation as written, or as found when the message was no longer the head. */
+  state: Conversation;
+  /** False when the message was gone already: popped by a run of the same record before (a replay). */
+  popped: boolean;
+}
+
+/**
+ * Pops `messageId` and applies what `decide` returns, in one write on `known` first; nothing at all
+ * when the message is no longer the head, nor without a command when `onlyWithCommand`. Undefined
+ * when the conversation is gone.
+ */
+export async function popAnd(
+  ports: Ports,
+  known: Conversation,
+  messageId: string,
+  decide: (state: Conversation, now: number) => Command | undefined = () => undefined,
+  {
+    events = [],
+    onlyWithCommand = false,
+  }: { events?: Conversation['outbox']; onlyWithCommand?: boolean } = {},
+): Promise<Popped | undefined> {
+  let popped = false;
+  const applied = await applyCommand(
+    ports,
+    known.tenantId,
+    known.conversationId,
+    (state, now) => (popped ? decide(state, now) : undefined),
+    known,
+    {
+      alongside: (state, now) => {
+        const change = popHead(state, messageId, now);
+        popped = change !== undefined;
+        return change && { ...state, ...change, ...(events.length ? { outbox: events } : {}) };
+      },
+      onlyWithCommand,
+    },
+  );
+  if (applied.outcome === 'missing') return undefined;
+  return { state: applied.state, popped: applied.outcome === 'applied' && popped };
+}

@@ -1,0 +1,86 @@
+/**
+ * The bot's answers to the head → the user, in order, from the consumer itself; then one write pops
+ * the message and, when an answer asks for it, starts the handover. No event, no once-only claim:
+ * the consumer is the only one delivering this conversation's head, and its pop is the record.
+ *
+ * An answer that cannot be sent here (the channel failed, or time runs short) goes on as a
+ * BotAnswered event in that same write, with the answers after it; the relay delivers those with
+ * retries and claims, as it does a pushing bot's. One the channel refuses for good (a 4xx) is not
+ * retried at all.
+ */
+import type { TenantConfig } from '../../shared/config/tenants';
+import type { Conversation } from '../../shared/domain/conversation';
+import { asksForHandover, handoverCommandFor } from '../../shared/domain/handover-trigger';
+import { botAnswered } from '../../shared/events/bot-answered';
+import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
+import { reportRefused } from '../../shared/flow/tell-user';
+import { errorFields } from '../../shared/log/logger';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { popAnd } from './pop-and';
+
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'channels' | 'logger' | 'metrics'>;
+
+/**
+ * `state`: the conversation the consumer acts on. `sendUntil`: a `performance.now()` time after
+ * which no send is started here (each may take the channel's whole timeout). Returns the state
+ * written, the message popped.
+ */
+export async function relayAnswers(
+  ports: Ports,
+  tenant: TenantConfig,
+  state: Conversation,
+  message: UserMessage,
+  answers: readonly BotAnswer[],
+  sendUntil: number,
+): Promise<Conversation | undefined> {
+  const sent = await sendInOrder(ports, state, answers, sendUntil);
+  const now = ports.clock.now();
+  const unsent = answers.slice(sent).map((answer) => botAnswered(state, answer, message.pageUrl, now));
+  // The first answer sent that asks for a handover starts it; an unsent one asks through its event.
+  const asking = answers.slice(0, sent).find((answer) => asksForHandover(answer, tenant.handoverEvent));
+  const written = await popAnd(
+    ports,
+    state,
+    message.id,
+    (current, at) =>
+      asking ? handoverCommandFor(asking, tenant.handoverEvent, message.pageUrl, current, at) : undefined,
+    { events: unsent },
+  );
+  if (asking)
+    ports.logger.info(
+      written?.state.phase === 'presence' && written.state.handover?.id === `answer:${asking.id}`
+        ? 'handover requested'
+        : 'handover request ignored',
+      { tenantId: state.tenantId },
+    );
+  return written?.state;
+}
+
+/**
+ * Sends the answers' texts in order until one fails in a way a retry may mend, or time runs short;
+ * returns how many are done with (sent, or refused by the channel for good).
+ */
+async function sendInOrder(
+  ports: Ports,
+  to: Conversation,
+  answers: readonly BotAnswer[],
+  sendUntil: number,
+): Promise<number> {
+  let done = 0;
+  for (const answer of answers) {
+    if (answer.text) {
+      if (performance.now() > sendUntil) break;
+      try {
+        await ports.channels.send(to, { text: answer.text });
+      } catch (error) {
+        if (!reportRefused(ports, to, error)) {
+          // A send that timed out may have arrived: its event may send it twice, as any retry would.
+          ports.logger.warn('answer not sent by the conveyor; it goes on as an event', errorFields(error));
+          break;
+        }
+      }
+    }
+    done += 1;
+  }
+  return done;
+}

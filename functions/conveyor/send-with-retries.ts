@@ -1,0 +1,33 @@
+/**
+ * A notice the conveyor sends itself (an intake question), tried a few times: it is sent from the
+ * record that caused it, which no one replays once done, so a failure here is the last chance.
+ */
+import type { OutgoingMessage, UserAddress } from '../../shared/clients/outgoing-message';
+import { sendToUser } from '../../shared/flow/tell-user';
+import { errorFields } from '../../shared/log/logger';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { retryDelaysMs, sleep } from './retry-delays';
+
+type Ports = Pick<Runtime, 'channels' | 'logger' | 'metrics'>;
+
+export async function sendWithRetries(
+  ports: Ports,
+  to: UserAddress,
+  message: OutgoingMessage,
+  what: string,
+): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await sendToUser(ports, to, message);
+      return;
+    } catch (error) {
+      const delay = retryDelaysMs()[attempt - 1];
+      if (delay === undefined) {
+        ports.logger.error(`${what} not sent; given up`, { attempts: attempt, ...errorFields(error) });
+        ports.metrics.put({ name: 'MessageUndeliverable', value: 1, unit: 'Count', tenant: to.tenantId });
+        return;
+      }
+      await sleep(delay);
+    }
+  }
+}

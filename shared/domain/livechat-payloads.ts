@@ -1,0 +1,4 @@
+/** The payloads of CM.com's livechat flow, as users' buttons and bot events carry them. */
+export const LIVECHAT_SESSION_START = 'LIVECHAT_SESSION_START';
+export const LIVECHAT_SESSION_END = 'LIVECHAT_SESSION_END';
+export const LIVECHAT_SESSION_EXPIRED = 'LIVECHAT_SESSION_EXPIRED';
