@@ -61,7 +61,8 @@ export async function deliverUserMessage(
   }
 
   if (isLockExpired(state, ports.clock.now())) {
-    // The sweep has not run yet: end the session now, so the bot hears of it before the message.
+    // The sweep has not run yet: end the session now, so the message goes to the bot as its owner. The
+    // bot hears of the end from that write's record (SessionEnded, through relay), after this message.
     const applied = await applyCommand(
       ports,
       tenantId,

@@ -7,14 +7,13 @@
 import { OutsideCallError } from '../../shared/clients/http';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
-import { headOf, withDeadLetter } from '../../shared/domain/inbox';
+import { withDeadLetter } from '../../shared/domain/inbox';
 import type { UserMessage } from '../../shared/events/shapes';
 import { writeConversation } from '../../shared/flow/write-conversation';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { reportDeadLetter } from './dead-letter';
-import { OwnerChangedError } from './owner-changed';
-import { popAnd } from './pop-and';
+import { popIfOwner } from './pop-and';
 import { retryDelaysMs, sleep } from './retry-delays';
 import type { UserTurn } from './user-turn';
 
@@ -29,20 +28,15 @@ export async function forwardToAgent(
 ): Promise<Conversation | undefined> {
   const { message } = turn;
   const lockMs = lockMsOf(tenant);
-  const popped = await popAnd(
+  const popped = await popIfOwner(
     ports,
     conversation,
     message.id,
     (state) => (state.phase === 'agent' ? { type: 'activity', lockMs } : undefined),
-    { onlyWithCommand: true },
+    'the live chat ended before the message reached the desk',
   );
-  if (!popped) return undefined;
-  if (!popped.popped) {
-    if (headOf(popped.state)?.message.id === message.id)
-      throw new OwnerChangedError('the live chat ended before the message reached the desk', popped.state);
-    // Popped by an earlier run of this very record (a batch given again): the desk had it then.
-    return popped.state;
-  }
+  // Gone, or popped by an earlier run of this very record (a batch given again): the desk had it then.
+  if (!popped?.popped) return popped?.state;
   await forwardTried(ports, tenant, popped.state, message);
   return popped.state;
 }

@@ -1,8 +1,9 @@
 /** The write that ends a delivery: the head popped, and the command the delivery led to, in one request. */
 import type { Command, Conversation } from '../../shared/domain/conversation';
-import { popHead } from '../../shared/domain/inbox';
+import { headOf, popHead } from '../../shared/domain/inbox';
 import { applyCommand } from '../../shared/flow/apply-command';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { OwnerChangedError } from './owner-changed';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'metrics'>;
 
@@ -46,4 +47,23 @@ export async function popAnd(
   );
   if (applied.outcome === 'missing') return undefined;
   return { state: applied.state, popped: applied.outcome === 'applied' && popped };
+}
+
+/**
+ * Pops the message only together with the command `decide` gives (the owner takes it in the same
+ * write). Throws OwnerChangedError, with the conversation as found, when the owner no longer
+ * would and the message is still the head; `popped: false` when an earlier run of this very record
+ * took it (a batch given again). Undefined when the conversation is gone.
+ */
+export async function popIfOwner(
+  ports: Ports,
+  known: Conversation,
+  messageId: string,
+  decide: (state: Conversation, now: number) => Command | undefined,
+  ownerGone: string,
+): Promise<Popped | undefined> {
+  const popped = await popAnd(ports, known, messageId, decide, { onlyWithCommand: true });
+  if (popped && !popped.popped && headOf(popped.state)?.message.id === messageId)
+    throw new OwnerChangedError(ownerGone, popped.state);
+  return popped;
 }

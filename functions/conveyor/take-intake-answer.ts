@@ -6,12 +6,10 @@
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Command, Conversation } from '../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END } from '../../shared/domain/handover-trigger';
-import { headOf } from '../../shared/domain/inbox';
 import { answerIntake, type IntakeStep, questionText } from '../../shared/domain/intake';
 import { idRef } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { OwnerChangedError } from './owner-changed';
-import { popAnd } from './pop-and';
+import { popIfOwner } from './pop-and';
 import { sendWithRetries } from './send-with-retries';
 import type { UserTurn } from './user-turn';
 
@@ -34,7 +32,7 @@ export async function takeIntakeAnswer(
     if (message.payload === LIVECHAT_SESSION_END) return { kind: 'abandoned', reason: 'cancelled' };
     return answerIntake(tenant.intake, progress, message.text ?? message.payload);
   };
-  const popped = await popAnd(
+  const popped = await popIfOwner(
     ports,
     conversation,
     message.id,
@@ -42,17 +40,11 @@ export async function takeIntakeAnswer(
       const step = stepOf(state);
       return step && commandFor(step, handoverId, message.id);
     },
-    { onlyWithCommand: true },
+    'the intake ended before the answer was taken',
   );
-  if (!popped) return undefined;
+  // Gone, or taken by an earlier run of this very record (a batch given again): nothing more to say.
+  if (!popped?.popped) return popped?.state;
   const written = popped.state;
-  if (!popped.popped) {
-    // The intake ended between the image and the write: the message goes to the owner of now.
-    if (headOf(written)?.message.id === message.id)
-      throw new OwnerChangedError('the intake ended before the answer was taken', written);
-    // Taken by an earlier run of this very record (a batch given again): nothing more to say.
-    return written;
-  }
   const progress = written.handover?.intake;
   ports.logger.info('intake answer taken', {
     outcome: 'applied',

@@ -1,6 +1,6 @@
 /**
  * BotAnswered → deliver the answer's text to the user; an answer that asks for a handover starts one.
- * The answers of a pushing bot come this way, and those the drain could not send itself.
+ * The answers of a pushing bot come this way, and those the conveyor could not send itself.
  */
 import type { ChannelRef } from '../../shared/domain/conversation';
 import { handoverCommandFor, handoverRequestOf } from '../../shared/domain/handover-trigger';

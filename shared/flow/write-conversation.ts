@@ -17,7 +17,7 @@ export type Written =
   | { outcome: 'unchanged'; state: Conversation }
   | { outcome: 'missing' };
 
-/** Enough for a burst of concurrent writers on one conversation (user, agent, desk, sweep, drain). */
+/** Enough for a burst of concurrent writers on one conversation (user, agent, desk, sweep, conveyor). */
 const MAX_ATTEMPTS = 30;
 
 /**

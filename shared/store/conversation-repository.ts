@@ -95,39 +95,26 @@ export class DynamoConversationStore implements ConversationStore {
   }
 
   async reindex(conversation: Conversation): Promise<void> {
-    await this.updateSweepKey(conversation, conversation, '');
+    const due = this.dueAt(conversation);
+    await this.updateOnVersion(
+      conversation,
+      due === undefined
+        ? 'REMOVE sweepShard, lockExpiresAt'
+        : 'SET sweepShard = :shard, lockExpiresAt = :due',
+      due,
+    );
   }
 
   async nudge(conversation: Conversation, now: number): Promise<boolean> {
     const due = this.dueAt({ ...conversation, nudgedAt: now, updatedAt: now });
     const set = ['nudgedAt = :now', 'updatedAt = :now', '#version = :next'];
-    if (due !== undefined) set.push('sweepShard = :shard', 'lockExpiresAt = :due');
+    if (due !== undefined) set.push('sweepShard = :shard, lockExpiresAt = :due');
     // The last version's events were published from its own record.
     const remove = ['outbox', ...(due === undefined ? ['sweepShard', 'lockExpiresAt'] : [])];
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: conversationKey(conversation.tenantId, conversation.conversationId),
-          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: {
-            ':now': now,
-            ':version': conversation.version,
-            ':next': conversation.version + 1,
-            ...(due === undefined
-              ? {}
-              : { ':due': due, ':shard': sweepShard(conversation.tenantId, conversation.conversationId) }),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)
-        return false;
-      throw error;
-    }
+    return this.updateOnVersion(conversation, `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`, due, {
+      ':now': now,
+      ':next': conversation.version + 1,
+    });
   }
 
   async markDeskAsked(
@@ -175,19 +162,16 @@ export class DynamoConversationStore implements ConversationStore {
    * Removes `remove` and sets the sweep key for `after`, if the stored version is still
    * `conversation`'s; false when it is not (a newer write set its own sweep key).
    */
-  private async updateSweepKey(
+  /**
+   * One update of the item, if the stored version is still `conversation`'s (`:shard` and `:due`
+   * are given for `due`); false when it moved on meanwhile.
+   */
+  private async updateOnVersion(
     conversation: Conversation,
-    after: Conversation,
-    remove: string,
+    expression: string,
+    due: number | undefined,
+    values: Record<string, unknown> = {},
   ): Promise<boolean> {
-    const due = this.dueAt(after);
-    const removed = [remove, ...(due === undefined ? ['sweepShard', 'lockExpiresAt'] : [])].filter(Boolean);
-    const expression = [
-      removed.length ? `REMOVE ${removed.join(', ')}` : '',
-      due === undefined ? '' : 'SET sweepShard = :shard, lockExpiresAt = :due',
-    ]
-      .filter(Boolean)
-      .join(' ');
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -197,6 +181,7 @@ export class DynamoConversationStore implements ConversationStore {
           ConditionExpression: '#version = :version',
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: {
+            ...values,
             ':version': conversation.version,
             ...(due === undefined
               ? {}

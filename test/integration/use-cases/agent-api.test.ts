@@ -4,23 +4,14 @@
  */
 import { claim, postAgentMessage } from '../../../functions/agent-api/agent-api';
 import { HttpError } from '../../../shared/http/errors';
-import {
-  type RigWithOutside,
-  resetRigWithOutside,
-  startRigWithOutside,
-  stopRigWithOutside,
-} from './rig-with-outside';
+import { useRigWithOutside } from './rig-with-outside';
 import { handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
 
-let setup: RigWithOutside;
+const setup = useRigWithOutside('use-agent');
 let rig: TestRig;
-
-beforeAll(async () => {
-  setup = await startRigWithOutside('use-agent');
-  ({ rig } = setup);
+beforeAll(() => {
+  rig = setup.rig;
 });
-afterAll(() => stopRigWithOutside(setup));
-beforeEach(() => resetRigWithOutside(setup));
 
 const acme = () => rig.tenant('acme');
 

@@ -8,28 +8,15 @@ import type { Conversation } from '../../../shared/domain/conversation';
 import { applyCommand } from '../../../shared/flow/apply-command';
 import type { ConveyorDriver } from './conveyor-driver';
 import type { Mode, OutsideServer } from './outside-server';
-import {
-  type RigWithOutside,
-  resetRigWithOutside,
-  startRigWithOutside,
-  stopRigWithOutside,
-} from './rig-with-outside';
+import { useRigWithOutside } from './rig-with-outside';
 import { handoverIdOf, QUESTIONS, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
 
-let setup: RigWithOutside;
+const setup = useRigWithOutside('use-presence');
 let outside: OutsideServer;
 let rig: TestRig;
 let conveyor: ConveyorDriver;
-
-beforeAll(async () => {
-  setup = await startRigWithOutside('use-presence');
+beforeAll(() => {
   ({ rig, outside, conveyor } = setup);
-});
-afterAll(() => stopRigWithOutside(setup));
-beforeEach(async () => {
-  // What an earlier test wrote is conveyed before its requests and events are forgotten.
-  await conveyor.convey();
-  await resetRigWithOutside(setup);
 });
 
 /** The HandoverRequested event of a seeded conversation, as check-presence receives it. */

@@ -7,6 +7,7 @@ import { createHandler } from '../../../functions/conveyor/handler';
 import { LocalStreamPoller, type OnFailureRecord } from '../../../infra/local/stream-poller';
 import { streamConsumer } from '../../../infra/topology';
 import { dynamoEndpoint } from '../../support/dynamo';
+import { lambdaContext } from '../../support/lambda-context';
 import type { TestRig } from './runtime';
 
 export interface ConveyorDriver {
@@ -19,12 +20,14 @@ export async function startConveyor(rig: TestRig): Promise<ConveyorDriver> {
   const consumer = streamConsumer();
   if (!consumer) throw new Error('the topology declares no stream function');
   const handler = createHandler(rig.runtime);
+  // A minute's budget for each batch: middy ends a handler early when its context says time is up.
+  const context = () => ({ ...lambdaContext('baton-conveyor'), getRemainingTimeInMillis: () => 60_000 });
   const poller = new LocalStreamPoller({
     endpoint: dynamoEndpoint(),
     tableName: rig.tableName,
     functionName: consumer.name,
     trigger: consumer.trigger,
-    invoke: (event) => handler(event, lambdaContext()),
+    invoke: (event) => handler(event, context()),
     logger: rig.runtime.logger,
     startAt: 'LATEST',
     retryDelayMs: 20,
@@ -36,22 +39,5 @@ export async function startConveyor(rig: TestRig): Promise<ConveyorDriver> {
     },
     failures: poller.failures,
     stop: () => poller.stop(),
-  };
-}
-
-function lambdaContext() {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'baton-conveyor',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:baton-conveyor',
-    memoryLimitInMB: '512',
-    awsRequestId: 'test',
-    logGroupName: 'test',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }

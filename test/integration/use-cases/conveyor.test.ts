@@ -12,10 +12,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
-import { createHandler } from '../../../functions/conveyor/handler';
 import { relayAnswers } from '../../../functions/conveyor/relay-answers';
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import { MESSAGE_DEDUPE_SECONDS, receiveUserMessage } from '../../../functions/ingest/receive-user-message';
@@ -30,17 +27,15 @@ import {
 import { MAX_DELIVERY_ATTEMPTS, MAX_INBOX } from '../../../shared/domain/inbox';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_START } from '../../../shared/domain/livechat-payloads';
 import type { UserMessage } from '../../../shared/events/shapes';
-import { applyCommand } from '../../../shared/flow/apply-command';
 import { idRef } from '../../../shared/log/logger';
 import type { Runtime } from '../../../shared/runtime/runtime';
-import { parseConversationItem } from '../../../shared/store/conversation-item';
 import { INBOX_STALL_MS } from '../../../shared/store/conversation-repository';
 import { freshTable } from '../../support/dynamo';
-import { lambdaContext } from '../../support/lambda-context';
 import { type ConveyorDriver, startConveyor } from './conveyor-driver';
 import { jsonBody, type OutsideServer, webTexts } from './outside-server';
-import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
+import { useRigWithOutside } from './rig-with-outside';
 import {
+  appliedOn,
   buildRuntime,
   handoverIdOf,
   LOCK_MS,
@@ -51,7 +46,9 @@ import {
   uniqueId,
   WHATSAPP_USER,
 } from './runtime';
+import { conveyRecords, decoded, nextRecord, recorded, type StreamRecord } from './stream-records';
 
+const setup = useRigWithOutside('use-conveyor');
 let outside: OutsideServer;
 let rig: TestRig;
 let conveyor: ConveyorDriver;
@@ -63,7 +60,7 @@ let scriptedConveyor: ConveyorDriver;
 let direct: TestRig;
 
 beforeAll(async () => {
-  ({ rig, outside, conveyor } = await startRigWithOutside('use-conveyor'));
+  ({ rig, outside, conveyor } = setup);
   scripted = await startScriptedServer();
   scriptedRig = buildRuntime({ ...(await freshTable('use-conveyor-scripted')), outsideUrl: scripted.url });
   scriptedConveyor = await startConveyor(scriptedRig);
@@ -74,10 +71,8 @@ afterAll(async () => {
   await scripted.close();
   scriptedRig.dynamo.raw.destroy();
   direct.dynamo.raw.destroy();
-  await stopRigWithOutside({ rig, outside, conveyor });
 });
-beforeEach(async () => {
-  await resetRigWithOutside({ rig, outside, conveyor });
+beforeEach(() => {
   scripted.reset();
   scriptedRig.reset();
   direct.reset();
@@ -154,20 +149,8 @@ const appendAll = async (conversation: Conversation, messages: readonly UserMess
 const stateOf = (conversation: Conversation, on: TestRig = rig) =>
   on.state(conversation.tenantId, conversation.conversationId);
 
-const apply = async (
-  conversation: Conversation,
-  command: Command,
-  on: TestRig = rig,
-): Promise<Conversation> => {
-  const applied = await applyCommand(
-    on.runtime,
-    conversation.tenantId,
-    conversation.conversationId,
-    () => command,
-  );
-  if (applied.outcome !== 'applied') throw new Error(`${command.type} was not applied: ${applied.outcome}`);
-  return applied.state;
-};
+const apply = (conversation: Conversation, command: Command, on: TestRig = rig) =>
+  appliedOn(on, conversation, command);
 
 /** bot → presence → intake → handing_over → agent, each step a write of its own, as the flow does it. */
 const moveToAgent = async (conversation: Conversation, handoverId: string, on: TestRig = rig) => {
@@ -467,7 +450,7 @@ describe("the bot's answers", () => {
     const stored = await stateOf(conversation, direct);
     expect(stored).toMatchObject({ phase: 'bot', version: appended.version + 1 });
     expect(stored?.inbox).toBeUndefined();
-    await conveyRecords([pop]);
+    await conveyRecords(direct.runtime, [pop]);
     expect(direct.publisher.published(conversationId)).toEqual([
       ['BotAnswered', 'answer:m1:0'],
       ['BotAnswered', 'answer:m1:1'],
@@ -760,13 +743,13 @@ describe('the sweep’s nudge', () => {
     });
 
     // The nudge's image is the item: its head is delivered, once.
-    await conveyRecords([nudge]);
+    await conveyRecords(direct.runtime, [nudge]);
     expect(botSaw(conversationId)).toEqual(['m1']);
     expect((await stateOf(conversation, direct))?.inbox?.map((entry) => entry.message.id)).toEqual(['m2']);
 
     // Given again (or a nudge that raced a delivery): the item has moved on, the consumer does nothing.
-    await conveyRecords([nudge]);
-    await conveyRecords([append1, nudge]);
+    await conveyRecords(direct.runtime, [nudge]);
+    await conveyRecords(direct.runtime, [append1, nudge]);
     expect(botSaw(conversationId)).toEqual(['m1']);
     expect((await stateOf(conversation, direct))?.inbox?.map((entry) => entry.message.id)).toEqual(['m2']);
     expect(direct.logs.filter((log) => log.level === 'error')).toEqual([]);
@@ -791,7 +774,9 @@ describe('records handed to the handler', () => {
     for (const step of steps)
       moves.push(await recorded(direct, conversation, () => apply(conversation, step, direct)));
 
-    await expect(conveyRecords([appended, ...moves])).resolves.toEqual({ batchItemFailures: [] });
+    await expect(conveyRecords(direct.runtime, [appended, ...moves])).resolves.toEqual({
+      batchItemFailures: [],
+    });
 
     expect(outside.of('bot')).toEqual([]);
     expect(deskSaw(conversationId)).toEqual(['m1']);
@@ -817,11 +802,11 @@ describe('records handed to the handler', () => {
         direct,
       ),
     );
-    const batch = { Records: [declined, asked] };
+    const batch = [declined, asked];
 
-    await expect(handle(batch)).resolves.toEqual({ batchItemFailures: [] });
+    await expect(conveyRecords(direct.runtime, batch)).resolves.toEqual({ batchItemFailures: [] });
     const first = direct.publisher.of(conversationId);
-    await expect(handle(batch)).resolves.toEqual({ batchItemFailures: [] });
+    await expect(conveyRecords(direct.runtime, batch)).resolves.toEqual({ batchItemFailures: [] });
 
     expect(direct.publisher.published(conversationId)).toEqual([
       ['HandoverDeclined', `declined:${handoverId}`],
@@ -850,7 +835,7 @@ describe('records handed to the handler', () => {
       apply(after, { type: 'presenceChecked', handoverId: handoverIdOf(after), status: 'offline' }, direct),
     );
 
-    await expect(conveyRecords([first, unreadable, last])).resolves.toEqual({
+    await expect(conveyRecords(direct.runtime, [first, unreadable, last])).resolves.toEqual({
       batchItemFailures: [{ itemIdentifier: unreadable.dynamodb.SequenceNumber }],
     });
 
@@ -864,7 +849,7 @@ describe('records handed to the handler', () => {
     );
 
     // Given again from the reported record on, readable this time, the rest is acted on.
-    await expect(conveyRecords([good, last])).resolves.toEqual({ batchItemFailures: [] });
+    await expect(conveyRecords(direct.runtime, [good, last])).resolves.toEqual({ batchItemFailures: [] });
     expect(botSaw(broken.conversationId)).toEqual(['b1']);
     expect(botSaw(after.conversationId)).toEqual(['c1']);
     expect(botSaw(before.conversationId)).toEqual(['a1']);
@@ -884,7 +869,7 @@ describe('records handed to the handler', () => {
       },
     };
 
-    await expect(conveyRecords([binary])).resolves.toEqual({
+    await expect(conveyRecords(direct.runtime, [binary])).resolves.toEqual({
       batchItemFailures: [{ itemIdentifier: binary.dynamodb.SequenceNumber }],
     });
     expect(outside.requests).toEqual([]);
@@ -900,7 +885,7 @@ describe('records handed to the handler', () => {
 
       // The bot keeps m1 until m2 has been appended behind it.
       const bot = heldBot();
-      const delivering = createHandler(bot.ports)({ Records: [first] }, lambdaContext());
+      const delivering = conveyRecords(bot.ports, [first]);
       await bot.asked;
       const behind = await recorded(direct, conversation, () => append(conversation, text('m2'), direct));
       bot.answer();
@@ -910,11 +895,11 @@ describe('records handed to the handler', () => {
       expect(decoded(pop).inbox).toEqual([{ message: text('m2') }]);
 
       if (batching === 'apart') {
-        await conveyRecords([behind]);
+        await conveyRecords(direct.runtime, [behind]);
         expect(botSaw(conversationId)).toEqual(['m1']);
-        await conveyRecords([pop]);
+        await conveyRecords(direct.runtime, [pop]);
       } else {
-        await conveyRecords([behind, pop]);
+        await conveyRecords(direct.runtime, [behind, pop]);
       }
 
       expect(botSaw(conversationId)).toEqual(['m1', 'm2']);
@@ -932,7 +917,7 @@ describe('records handed to the handler', () => {
     const appended = await recorded(direct, agent, () => append(agent, text('m1'), direct));
     await apply(agent, { type: 'endSession', by: 'agent' }, direct);
 
-    await conveyRecords([appended]);
+    await conveyRecords(direct.runtime, [appended]);
 
     expect(deskSaw(agent.conversationId)).toEqual([]);
     expect(botSaw(agent.conversationId)).toEqual(['m1']);
@@ -950,7 +935,7 @@ describe('records handed to the handler', () => {
     const appended = await recorded(direct, conversation, () => append(conversation, text('m1'), direct));
 
     const bot = heldBot();
-    const delivering = createHandler(bot.ports)({ Records: [appended] }, lambdaContext());
+    const delivering = conveyRecords(bot.ports, [appended]);
     await bot.asked;
     // Meanwhile a handover is asked for (a pushed bot answer) and presence says no agents.
     const held = await recorded(direct, conversation, () =>
@@ -963,9 +948,9 @@ describe('records handed to the handler', () => {
     await delivering;
     const pop = await nextRecord(direct, conversation, freed);
 
-    await conveyRecords([held]);
-    await conveyRecords([freed]);
-    await conveyRecords([pop]);
+    await conveyRecords(direct.runtime, [held]);
+    await conveyRecords(direct.runtime, [freed]);
+    await conveyRecords(direct.runtime, [pop]);
 
     expect(botSaw(conversationId)).toEqual(['m1']);
   });
@@ -984,7 +969,7 @@ describe('appending', () => {
     expect(stored).toMatchObject({ phase: 'bot', channel: { type: 'web' }, version: 1 });
     expect(stored?.inbox).toEqual([{ message: text('m1') }]);
 
-    await conveyRecords([created]);
+    await conveyRecords(direct.runtime, [created]);
     expect(await append(fresh, text('m1'), direct)).toBe('duplicate');
 
     expect(botSaw(conversationId)).toEqual(['m1']);
@@ -1025,75 +1010,6 @@ describe('appending', () => {
     expect((await stateOf(presence))?.inbox).toBeUndefined();
   });
 });
-
-// ---------------------------------------------------------------------------------------------
-// Stream records built from the direct rig's item, as Lambda's event source mapping delivers them.
-// ---------------------------------------------------------------------------------------------
-
-type AttributeMap = Record<string, AttributeValue>;
-
-interface StreamRecord {
-  eventID: string;
-  eventName: 'INSERT' | 'MODIFY';
-  eventSource: 'aws:dynamodb';
-  dynamodb: {
-    SequenceNumber: string;
-    Keys: { pk: { S: string }; sk: { S: string } };
-    NewImage: AttributeMap;
-    OldImage?: AttributeMap;
-  };
-}
-
-let sequence = 0;
-
-function streamRecord(oldImage: AttributeMap | undefined, after: Record<string, unknown>): StreamRecord {
-  sequence += 1;
-  return {
-    eventID: `event-${sequence}`,
-    eventName: oldImage ? 'MODIFY' : 'INSERT',
-    eventSource: 'aws:dynamodb',
-    dynamodb: {
-      SequenceNumber: String(sequence).padStart(21, '0'),
-      Keys: { pk: { S: String(after.pk) }, sk: { S: String(after.sk) } },
-      NewImage: marshall(after, { removeUndefinedValues: true }),
-      ...(oldImage ? { OldImage: oldImage } : {}),
-    },
-  };
-}
-
-/** The stream record of the one write `write` makes on the conversation's item. */
-async function recorded(
-  on: TestRig,
-  conversation: Conversation,
-  write: () => Promise<unknown>,
-): Promise<StreamRecord> {
-  const before = await on.rawItem(conversation.tenantId, conversation.conversationId);
-  await write();
-  const after = await on.rawItem(conversation.tenantId, conversation.conversationId);
-  if (!after) throw new Error('the write left no item');
-  if (before && after.version !== Number(before.version) + 1) throw new Error('not one write');
-  return streamRecord(before && marshall(before, { removeUndefinedValues: true }), after);
-}
-
-/** The record of the one write made on the item since `previous` (by the handler). */
-async function nextRecord(
-  on: TestRig,
-  conversation: Conversation,
-  previous: StreamRecord,
-): Promise<StreamRecord> {
-  const after = await on.rawItem(conversation.tenantId, conversation.conversationId);
-  if (!after) throw new Error('no item');
-  if (after.version !== decoded(previous).version + 1) throw new Error('not one write since');
-  return streamRecord(previous.dynamodb.NewImage, after);
-}
-
-/** A record's new image as a conversation. */
-const decoded = (record: StreamRecord): Conversation =>
-  parseConversationItem(unmarshall(record.dynamodb.NewImage));
-
-const handle = (event: unknown) => createHandler(direct.runtime)(event, lambdaContext());
-
-const conveyRecords = (records: readonly StreamRecord[]) => handle({ Records: records });
 
 // ---------------------------------------------------------------------------------------------
 // A bot that answers each message id as scripted, and a web chat endpoint that takes everything.

@@ -27,24 +27,17 @@ beforeEach(async () => {
 });
 afterEach(() => stopRigWithOutside(setup));
 
+/** One sweep on the rig's runtime, as the schedule runs it; `limit` caps the conversations it takes. */
+const sweep = (limit?: number) => expireSessions(rig.runtime, limit);
+
 test('past the lock → bot and SessionEnded(expired), published once even when the sweep runs twice', async () => {
   const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
   const { conversationId } = conversation;
   const handoverId = handoverIdOf(conversation);
   rig.setNow(T0 + LOCK_MS + 60_000);
 
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({
-    found: 1,
-    expired: 1,
-    nudged: 0,
-    skipped: 0,
-  });
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({
-    found: 0,
-    expired: 0,
-    nudged: 0,
-    skipped: 0,
-  });
+  await expect(sweep()).resolves.toEqual({ found: 1, expired: 1, nudged: 0, skipped: 0 });
+  await expect(sweep()).resolves.toEqual({ found: 0, expired: 0, nudged: 0, skipped: 0 });
 
   const stored = await rig.state('acme', conversationId);
   expect(stored).toMatchObject({ phase: 'bot', version: conversation.version + 1 });
@@ -66,7 +59,7 @@ test('two sweeps at once expire a session once', async () => {
   const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
   rig.setNow(T0 + LOCK_MS);
 
-  const results = await Promise.all([expireSessions(rig.runtime), expireSessions(rig.runtime)]);
+  const results = await Promise.all([sweep(), sweep()]);
 
   expect(results.map((result) => result.expired).sort()).toEqual([0, 1]);
   expect(await rig.state('acme', conversation.conversationId)).toMatchObject({ phase: 'bot' });
@@ -78,16 +71,11 @@ test('the lock holds until its expiry: one millisecond before, the sweep finds n
   const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
 
   rig.setNow(T0 + LOCK_MS - 1);
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({
-    found: 0,
-    expired: 0,
-    nudged: 0,
-    skipped: 0,
-  });
+  await expect(sweep()).resolves.toEqual({ found: 0, expired: 0, nudged: 0, skipped: 0 });
   expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
 
   rig.setNow(T0 + LOCK_MS);
-  await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ expired: 1 });
+  await expect(sweep()).resolves.toMatchObject({ expired: 1 });
   await conveyor.convey();
   expect(rig.publisher.events).toHaveLength(1);
 });
@@ -179,12 +167,7 @@ test('sessions that ended, and bot conversations, are not in the index', async (
   await conveyor.convey();
   rig.publisher.reset();
 
-  await expect(expireSessions(rig.runtime)).resolves.toEqual({
-    found: 1,
-    expired: 1,
-    nudged: 0,
-    skipped: 0,
-  });
+  await expect(sweep()).resolves.toEqual({ found: 1, expired: 1, nudged: 0, skipped: 0 });
   await conveyor.convey();
   expect(rig.publisher.published()).toEqual([['SessionEnded', `ended:${handoverIdOf(live)}`]]);
 });
@@ -195,24 +178,9 @@ test('a sweep takes at most `limit` conversations; the next run takes the rest',
   );
   rig.setNow(T0 + LOCK_MS);
 
-  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({
-    found: 3,
-    expired: 3,
-    nudged: 0,
-    skipped: 0,
-  });
-  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({
-    found: 2,
-    expired: 2,
-    nudged: 0,
-    skipped: 0,
-  });
-  await expect(expireSessions(rig.runtime, 3)).resolves.toEqual({
-    found: 0,
-    expired: 0,
-    nudged: 0,
-    skipped: 0,
-  });
+  await expect(sweep(3)).resolves.toEqual({ found: 3, expired: 3, nudged: 0, skipped: 0 });
+  await expect(sweep(3)).resolves.toEqual({ found: 2, expired: 2, nudged: 0, skipped: 0 });
+  await expect(sweep(3)).resolves.toEqual({ found: 0, expired: 0, nudged: 0, skipped: 0 });
 
   for (const conversation of conversations) {
     expect(await rig.state('acme', conversation.conversationId)).toMatchObject({ phase: 'bot' });
@@ -236,11 +204,11 @@ test.each([
     const handoverId = handoverIdOf(stuck);
 
     rig.setNow(T0 + minutes * 60_000 - 1);
-    await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ found: 0, expired: 0 });
+    await expect(sweep()).resolves.toMatchObject({ found: 0, expired: 0 });
     expect(await rig.state('acme', stuck.conversationId)).toEqual(stuck);
 
     rig.setNow(T0 + minutes * 60_000);
-    await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ found: 1, expired: 1 });
+    await expect(sweep()).resolves.toMatchObject({ found: 1, expired: 1 });
     const stored = await rig.state('acme', stuck.conversationId);
     expect(stored?.phase).toBe('bot');
     expect(stored?.handover).toBeUndefined();
@@ -253,7 +221,7 @@ test.each([
     // The conveyor tells the user from the same record.
     expect(webTexts(outside, stuck.conversationId)).toContain(rig.tenant('acme').messages.handoverFailed);
     // Out of the index: the next sweep finds nothing.
-    await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ found: 0 });
+    await expect(sweep()).resolves.toMatchObject({ found: 0 });
   },
 );
 
@@ -318,20 +286,10 @@ describe('an inbox whose deliverable head nobody took', () => {
 
       // Act + Assess: one millisecond early, nothing is due.
       rig.setNow(T0 + INBOX_STALL_MS - 1);
-      await expect(expireSessions(rig.runtime)).resolves.toEqual({
-        found: 0,
-        expired: 0,
-        nudged: 0,
-        skipped: 0,
-      });
+      await expect(sweep()).resolves.toEqual({ found: 0, expired: 0, nudged: 0, skipped: 0 });
 
       rig.setNow(T0 + INBOX_STALL_MS);
-      await expect(expireSessions(rig.runtime)).resolves.toEqual({
-        found: 1,
-        expired: 0,
-        nudged: 1,
-        skipped: 0,
-      });
+      await expect(sweep()).resolves.toEqual({ found: 1, expired: 0, nudged: 1, skipped: 0 });
       // The nudge wrote nothing but its own mark: the message still waits, now on a new version.
       const nudged = await rig.state('acme', conversation.conversationId);
       expect(nudged).toEqual({
@@ -344,12 +302,7 @@ describe('an inbox whose deliverable head nobody took', () => {
       expect(await rig.rawItem('acme', conversation.conversationId)).toMatchObject({
         lockExpiresAt: T0 + 2 * INBOX_STALL_MS,
       });
-      await expect(expireSessions(rig.runtime)).resolves.toEqual({
-        found: 0,
-        expired: 0,
-        nudged: 0,
-        skipped: 0,
-      });
+      await expect(sweep()).resolves.toEqual({ found: 0, expired: 0, nudged: 0, skipped: 0 });
       expect(await rig.state('acme', conversation.conversationId)).toEqual(nudged);
       expect(nudges()).toHaveLength(1);
       expect(nudges()[0]?.level).toBe('warn');
@@ -364,7 +317,7 @@ describe('an inbox whose deliverable head nobody took', () => {
     const appended = await rig.state('acme', conversation.conversationId);
     rig.setNow(T0 + INBOX_STALL_MS);
 
-    const results = await Promise.all([expireSessions(rig.runtime), expireSessions(rig.runtime)]);
+    const results = await Promise.all([sweep(), sweep()]);
 
     expect(results.map((result) => result.nudged).sort()).toEqual([0, 1]);
     expect(await rig.state('acme', conversation.conversationId)).toMatchObject({
@@ -380,7 +333,7 @@ describe('an inbox whose deliverable head nobody took', () => {
     await consumerGivesUp();
     const waiting = await userSends(conversation);
     rig.setNow(T0 + INBOX_STALL_MS);
-    await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ nudged: 1 });
+    await expect(sweep()).resolves.toMatchObject({ nudged: 1 });
     const back = await consumerBack();
     await back.convey();
     // The records it missed stay missed: the message still waits.
@@ -389,12 +342,7 @@ describe('an inbox whose deliverable head nobody took', () => {
 
     // Act: still stalled a whole stall later, so the sweep nudges again.
     rig.setNow(T0 + 2 * INBOX_STALL_MS);
-    await expect(expireSessions(rig.runtime)).resolves.toEqual({
-      found: 1,
-      expired: 0,
-      nudged: 1,
-      skipped: 0,
-    });
+    await expect(sweep()).resolves.toEqual({ found: 1, expired: 0, nudged: 1, skipped: 0 });
     await back.convey();
 
     // Assess
@@ -404,7 +352,7 @@ describe('an inbox whose deliverable head nobody took', () => {
     // Nothing waits any more: out of the index.
     expect(await rig.rawItem('acme', conversation.conversationId)).not.toHaveProperty('sweepShard');
     rig.setNow(T0 + 10 * INBOX_STALL_MS);
-    await expect(expireSessions(rig.runtime)).resolves.toMatchObject({ found: 0 });
+    await expect(sweep()).resolves.toMatchObject({ found: 0 });
   });
 
   test('a fresh head is not nudged, even when the index names it early', async () => {
@@ -438,7 +386,7 @@ describe('an inbox whose deliverable head nobody took', () => {
 
     // Act: the append put it in the index for the stall.
     rig.setNow(T0 + INBOX_STALL_MS);
-    const result = await expireSessions(rig.runtime);
+    const result = await sweep();
 
     // Assess: not nudged, due again at the step's deadline.
     expect(result).toEqual({ found: 1, expired: 0, nudged: 0, skipped: 1 });
@@ -451,12 +399,7 @@ describe('an inbox whose deliverable head nobody took', () => {
 
     // The desk never answered: the sweep gives up, and that write takes the message to the bot.
     rig.setNow(T0 + 5 * 60_000);
-    await expect(expireSessions(rig.runtime)).resolves.toEqual({
-      found: 1,
-      expired: 1,
-      nudged: 0,
-      skipped: 0,
-    });
+    await expect(sweep()).resolves.toEqual({ found: 1, expired: 1, nudged: 0, skipped: 0 });
     await conveyor.convey();
     expect(botGot()).toEqual([held.id]);
     expect((await rig.state('acme', conversation.conversationId))?.inbox).toBeUndefined();
@@ -471,7 +414,7 @@ describe('an inbox whose deliverable head nobody took', () => {
 
     // Act: the presence step times out exactly when the stall is reached.
     rig.setNow(T0 + INBOX_STALL_MS);
-    const result = await expireSessions(rig.runtime);
+    const result = await sweep();
     await conveyor.convey();
 
     // Assess

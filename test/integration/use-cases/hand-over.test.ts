@@ -8,24 +8,15 @@ import { expireSessions } from '../../../functions/expire-sessions/expire-sessio
 import { handOver } from '../../../functions/hand-over/hand-over';
 import { type Conversation, STEP_TIMEOUT_MS } from '../../../shared/domain/conversation';
 import { jsonBody, type Mode, type OutsideServer, webTexts } from './outside-server';
-import {
-  type RigWithOutside,
-  resetRigWithOutside,
-  startRigWithOutside,
-  stopRigWithOutside,
-} from './rig-with-outside';
+import { useRigWithOutside } from './rig-with-outside';
 import { handoverIdOf, LOCK_MS, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
 
-let setup: RigWithOutside;
+const setup = useRigWithOutside('use-handover');
 let outside: OutsideServer;
 let rig: TestRig;
-
-beforeAll(async () => {
-  setup = await startRigWithOutside('use-handover');
+beforeAll(() => {
   ({ rig, outside } = setup);
 });
-afterAll(() => stopRigWithOutside(setup));
-beforeEach(() => resetRigWithOutside(setup));
 
 const convey = () => setup.conveyor.convey();
 

@@ -4,33 +4,19 @@
  */
 import { receiveUserMessage } from '../../../functions/ingest/receive-user-message';
 import { applyCommand } from '../../../shared/flow/apply-command';
-import { type OutsideServer, webTexts } from './outside-server';
-import {
-  type RigWithOutside,
-  resetRigWithOutside,
-  startRigWithOutside,
-  stopRigWithOutside,
-} from './rig-with-outside';
-import { handoverIdOf, LOCK_MS, seed, type TestRig, uniqueId } from './runtime';
+import { webTexts } from './outside-server';
+import { useRigWithOutside } from './rig-with-outside';
+import { handoverIdOf, LOCK_MS, seed, uniqueId } from './runtime';
 
-let setup: RigWithOutside;
-let outside: OutsideServer;
-let rig: TestRig;
-
-beforeAll(async () => {
-  setup = await startRigWithOutside('use-handover-notices');
-  ({ rig, outside } = setup);
-});
-afterAll(() => stopRigWithOutside(setup));
-beforeEach(() => resetRigWithOutside(setup));
+const setup = useRigWithOutside('use-handover-notices');
 
 const AGENT_JOINED = 'An agent will be with you shortly.';
 
 test('the write that locks the conversation to the agent tells the user once, however often the stream is read', async () => {
-  const stored = await seed(rig, 'handing_over', { conversationId: uniqueId('web') });
+  const stored = await seed(setup.rig, 'handing_over', { conversationId: uniqueId('web') });
   const handoverId = handoverIdOf(stored);
 
-  const applied = await applyCommand(rig.runtime, 'acme', stored.conversationId, () => ({
+  const applied = await applyCommand(setup.rig.runtime, 'acme', stored.conversationId, () => ({
     type: 'handoverSucceeded',
     handoverId,
     lockMs: LOCK_MS,
@@ -39,53 +25,53 @@ test('the write that locks the conversation to the agent tells the user once, ho
   await setup.conveyor.convey();
   await setup.conveyor.convey();
 
-  expect(webTexts(outside, stored.conversationId)).toEqual([AGENT_JOINED]);
-  expect(rig.publisher.published(stored.conversationId)).toEqual([
+  expect(webTexts(setup.outside, stored.conversationId)).toEqual([AGENT_JOINED]);
+  expect(setup.rig.publisher.published(stored.conversationId)).toEqual([
     ['SessionStarted', `started:${handoverId}`],
   ]);
 });
 
 test('"no agents": told before the bot answers the message that waited through the presence check', async () => {
-  const stored = await seed(rig, 'presence', { conversationId: uniqueId('web') });
+  const stored = await seed(setup.rig, 'presence', { conversationId: uniqueId('web') });
   const handoverId = handoverIdOf(stored);
-  outside.answer('bot', '{"answers":[{"text":"echo: still there?"}]}');
-  await receiveUserMessage(rig.runtime, {
+  setup.outside.answer('bot', '{"answers":[{"text":"echo: still there?"}]}');
+  await receiveUserMessage(setup.rig.runtime, {
     tenantId: 'acme',
     conversationId: stored.conversationId,
     channel: { type: 'web' },
-    message: { id: 'waited-1', text: 'still there?', receivedAt: rig.clock.now() },
+    message: { id: 'waited-1', text: 'still there?', receivedAt: setup.rig.clock.now() },
   });
   await setup.conveyor.convey();
-  expect(outside.of('bot')).toHaveLength(0);
+  expect(setup.outside.of('bot')).toHaveLength(0);
 
-  await applyCommand(rig.runtime, 'acme', stored.conversationId, () => ({
+  await applyCommand(setup.rig.runtime, 'acme', stored.conversationId, () => ({
     type: 'presenceChecked',
     handoverId,
     status: 'offline',
   }));
   await setup.conveyor.convey();
 
-  expect(webTexts(outside, stored.conversationId)).toEqual([
-    rig.tenant('acme').messages.noAgents,
+  expect(webTexts(setup.outside, stored.conversationId)).toEqual([
+    setup.rig.tenant('acme').messages.noAgents,
     'echo: still there?',
   ]);
 });
 
 test('a handover given up by the sweep tells the user it failed; a notice the channel fails is tried again in place', async () => {
-  const stored = await seed(rig, 'handing_over', { conversationId: uniqueId('web') });
+  const stored = await seed(setup.rig, 'handing_over', { conversationId: uniqueId('web') });
   const handoverId = handoverIdOf(stored);
-  outside.mode('web', '5xx');
-  await applyCommand(rig.runtime, 'acme', stored.conversationId, () => ({
+  setup.outside.mode('web', '5xx');
+  await applyCommand(setup.rig.runtime, 'acme', stored.conversationId, () => ({
     type: 'handoverFailed',
     handoverId,
     stage: 'timeout:handing_over',
   }));
   // The channel mends before the conveyor's last attempt.
-  setTimeout(() => outside.mode('web', 'ok'), 1_000);
+  setTimeout(() => setup.outside.mode('web', 'ok'), 1_000);
   await setup.conveyor.convey();
 
   // Every attempt is recorded, the failed ones too: the same notice, more than once, nothing else.
-  const attempts = webTexts(outside, stored.conversationId);
-  expect(new Set(attempts)).toEqual(new Set([rig.tenant('acme').messages.handoverFailed]));
+  const attempts = webTexts(setup.outside, stored.conversationId);
+  expect(new Set(attempts)).toEqual(new Set([setup.rig.tenant('acme').messages.handoverFailed]));
   expect(attempts.length).toBeGreaterThan(1);
 });

@@ -5,21 +5,27 @@
  * in one write, then the next question (or the re-ask) goes out; the intake completes, or is
  * abandoned by a cancel word, LIVECHAT_SESSION_END or too many invalid answers.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { createHandler } from '../../../functions/conveyor/handler';
 import type { Command, Conversation } from '../../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END } from '../../../shared/domain/livechat-payloads';
 import type { UserMessage } from '../../../shared/events/shapes';
-import { applyCommand } from '../../../shared/flow/apply-command';
 import { sign } from '../../../shared/http/signature';
 import { freshTable } from '../../support/dynamo';
-import { lambdaContext } from '../../support/lambda-context';
 import type { ConveyorDriver } from './conveyor-driver';
 import { jsonBody, type OutsideServer, webDelivery, webTexts } from './outside-server';
-import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
-import { buildRuntime, handoverIdOf, QUESTIONS, SECRETS, seed, type TestRig, uniqueId } from './runtime';
+import { useRigWithOutside } from './rig-with-outside';
+import {
+  appliedOn,
+  buildRuntime,
+  handoverIdOf,
+  QUESTIONS,
+  SECRETS,
+  seed,
+  type TestRig,
+  uniqueId,
+} from './runtime';
+import { conveyRecords, recorded } from './stream-records';
 
+const setup = useRigWithOutside('use-intake');
 let outside: OutsideServer;
 let rig: TestRig;
 let conveyor: ConveyorDriver;
@@ -27,17 +33,11 @@ let conveyor: ConveyorDriver;
 let direct: TestRig;
 
 beforeAll(async () => {
-  ({ rig, outside, conveyor } = await startRigWithOutside('use-intake'));
+  ({ rig, outside, conveyor } = setup);
   direct = buildRuntime({ ...(await freshTable('use-intake-direct')), outsideUrl: outside.url });
 });
-afterAll(async () => {
-  direct.dynamo.raw.destroy();
-  await stopRigWithOutside({ rig, outside, conveyor });
-});
-beforeEach(async () => {
-  await resetRigWithOutside({ rig, outside, conveyor });
-  direct.reset();
-});
+afterAll(() => direct.dynamo.raw.destroy());
+beforeEach(() => direct.reset());
 
 const TOPIC_TEXT = `${QUESTIONS.topic.prompt}\n1. Billing\n2. Technical`;
 const EMAIL_REASK = `${QUESTIONS.email.reask}\n${QUESTIONS.email.prompt}`;
@@ -64,20 +64,8 @@ const answer = async (conversation: Conversation, id: string, text: string) => {
   await conveyor.convey();
 };
 
-const apply = async (
-  conversation: Conversation,
-  command: Command,
-  on: TestRig = rig,
-): Promise<Conversation> => {
-  const applied = await applyCommand(
-    on.runtime,
-    conversation.tenantId,
-    conversation.conversationId,
-    () => command,
-  );
-  if (applied.outcome !== 'applied') throw new Error(`${command.type} was not applied: ${applied.outcome}`);
-  return applied.state;
-};
+const apply = (conversation: Conversation, command: Command, on: TestRig = rig) =>
+  appliedOn(on, conversation, command);
 
 const stateOf = (conversation: Conversation) => rig.state(conversation.tenantId, conversation.conversationId);
 
@@ -392,15 +380,12 @@ test('a record of an answer given to the conveyor twice takes the answer once an
     conversationId: uniqueId('web'),
     additions: { mscChannel: 'Web' },
   });
-  const before = await direct.rawItem('acme', conversation.conversationId);
-  expect(await append(conversation, message('m-1', 'Ada Lovelace'), direct)).toBe('appended');
-  const after = await direct.rawItem('acme', conversation.conversationId);
-  if (!before || !after) throw new Error('no item');
-  const record = streamRecord(before, after);
-  const handler = createHandler(direct.runtime);
+  const record = await recorded(direct, conversation, async () => {
+    expect(await append(conversation, message('m-1', 'Ada Lovelace'), direct)).toBe('appended');
+  });
 
-  await handler({ Records: [record] }, lambdaContext());
-  await handler({ Records: [record] }, lambdaContext());
+  await conveyRecords(direct.runtime, [record]);
+  await conveyRecords(direct.runtime, [record]);
 
   expect((await direct.state('acme', conversation.conversationId))?.handover?.intake).toEqual({
     step: 1,
@@ -410,20 +395,3 @@ test('a record of an answer given to the conveyor twice takes the answer once an
   });
   expect(webTexts(outside, conversation.conversationId)).toEqual([QUESTIONS.email.prompt]);
 });
-
-/** A stream record of a write, as Lambda's event source mapping delivers it. */
-function streamRecord(before: Record<string, unknown>, after: Record<string, unknown>) {
-  const image = (item: Record<string, unknown>): Record<string, AttributeValue> =>
-    marshall(item, { removeUndefinedValues: true });
-  return {
-    eventID: 'event-1',
-    eventName: 'MODIFY',
-    eventSource: 'aws:dynamodb',
-    dynamodb: {
-      SequenceNumber: '000000000000000000001',
-      Keys: { pk: { S: String(after.pk) }, sk: { S: String(after.sk) } },
-      NewImage: image(after),
-      OldImage: image(before),
-    },
-  };
-}

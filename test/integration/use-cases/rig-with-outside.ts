@@ -30,3 +30,34 @@ export async function resetRigWithOutside({ rig, outside, conveyor }: RigWithOut
   outside.reset();
   rig.reset();
 }
+
+/**
+ * The hooks of a test file on one rig with the outside systems: started before its tests, reset
+ * between them (see resetRigWithOutside), stopped after. The getters give the rig's parts once the
+ * file's beforeAll ran: read them in hooks and tests, not at the top of the file.
+ */
+export function useRigWithOutside(tablePrefix: string): RigWithOutside {
+  let started: RigWithOutside | undefined;
+  const setup = (): RigWithOutside => {
+    if (!started) throw new Error(`the ${tablePrefix} rig is not started: read it in a hook or a test`);
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startRigWithOutside(tablePrefix);
+  });
+  afterAll(async () => {
+    if (started) await stopRigWithOutside(started);
+  });
+  beforeEach(() => resetRigWithOutside(setup()));
+  return {
+    get rig() {
+      return setup().rig;
+    },
+    get outside() {
+      return setup().outside;
+    },
+    get conveyor() {
+      return setup().conveyor;
+    },
+  };
+}

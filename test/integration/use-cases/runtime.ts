@@ -25,6 +25,7 @@ import {
 } from '../../../shared/domain/conversation';
 import type { OutgoingEvent } from '../../../shared/events/define';
 import { type EventPublisher, PublishError } from '../../../shared/events/publisher';
+import { applyCommand } from '../../../shared/flow/apply-command';
 import { createLogger, type LogFields, type LogLevel } from '../../../shared/log/logger';
 import { RecordedMetrics } from '../../../shared/log/metrics';
 import type { Runtime } from '../../../shared/runtime/runtime';
@@ -322,6 +323,22 @@ export async function seed(rig: TestRig, phase: Phase, spec: SeedSpec): Promise<
   }
   await rig.store.create(state, now);
   return state;
+}
+
+/** `command` applied to the conversation on the rig as a use case applies it: its new state, or it throws. */
+export async function appliedOn(
+  rig: TestRig,
+  conversation: Conversation,
+  command: Command,
+): Promise<Conversation> {
+  const result = await applyCommand(
+    rig.runtime,
+    conversation.tenantId,
+    conversation.conversationId,
+    () => command,
+  );
+  if (result.outcome !== 'applied') throw new Error(`${command.type} was not applied: ${result.outcome}`);
+  return result.state;
 }
 
 /** The handover id of a seeded conversation that has one. */

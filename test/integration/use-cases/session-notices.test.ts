@@ -1,27 +1,13 @@
 /** The relay's notices on DynamoDB Local: the user is told from the event's channel, without a read. */
 
 import { agentMessaged } from '../../../functions/relay/session-notices';
-import { type OutsideServer, webDeliveries } from './outside-server';
-import {
-  type RigWithOutside,
-  resetRigWithOutside,
-  startRigWithOutside,
-  stopRigWithOutside,
-} from './rig-with-outside';
-import { handoverIdOf, seed, type TestRig, uniqueId } from './runtime';
+import { webDeliveries } from './outside-server';
+import { useRigWithOutside } from './rig-with-outside';
+import { handoverIdOf, seed, uniqueId } from './runtime';
 
-let setup: RigWithOutside;
-let outside: OutsideServer;
-let rig: TestRig;
+const setup = useRigWithOutside('use-notices');
 
-beforeAll(async () => {
-  setup = await startRigWithOutside('use-notices');
-  ({ rig, outside } = setup);
-});
-afterAll(() => stopRigWithOutside(setup));
-beforeEach(() => resetRigWithOutside(setup));
-
-const userSaw = () => webDeliveries(outside);
+const userSaw = () => webDeliveries(setup.outside);
 
 test('an agent message naming the channel tells the user without reading the conversation, once per message id', async () => {
   // Never stored: only the event's channel can tell where the message goes.
@@ -36,14 +22,14 @@ test('an agent message naming the channel tells the user without reading the con
     signOff: false,
   } as const;
 
-  await agentMessaged(rig.runtime, event);
-  await agentMessaged(rig.runtime, event);
+  await agentMessaged(setup.rig.runtime, event);
+  await agentMessaged(setup.rig.runtime, event);
 
   expect(userSaw()).toEqual([{ conversationId, text: 'Hi, Grace here' }]);
 });
 
 test('an agent message of an earlier version, without the channel, is told through the stored conversation; for an unknown one nobody is', async () => {
-  const stored = await seed(rig, 'agent', { conversationId: uniqueId('web') });
+  const stored = await seed(setup.rig, 'agent', { conversationId: uniqueId('web') });
   const message = {
     handoverId: handoverIdOf(stored),
     messageId: 'desk-1',
@@ -51,8 +37,12 @@ test('an agent message of an earlier version, without the channel, is told throu
     signOff: false,
   };
 
-  await agentMessaged(rig.runtime, { tenantId: 'acme', conversationId: stored.conversationId, ...message });
-  await agentMessaged(rig.runtime, { tenantId: 'acme', conversationId: uniqueId('web'), ...message });
+  await agentMessaged(setup.rig.runtime, {
+    tenantId: 'acme',
+    conversationId: stored.conversationId,
+    ...message,
+  });
+  await agentMessaged(setup.rig.runtime, { tenantId: 'acme', conversationId: uniqueId('web'), ...message });
 
   expect(userSaw()).toEqual([{ conversationId: stored.conversationId, text: 'Hi, Grace here' }]);
 });

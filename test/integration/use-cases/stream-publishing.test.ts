@@ -5,10 +5,7 @@
  * cause; a publish that fails gives the record back to the stream. And applyCommand's optimistic
  * concurrency: a lost race decides again, on the refused write's item or a fresh read.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { createHandler } from '../../../functions/conveyor/handler';
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import type { Command, Conversation } from '../../../shared/domain/conversation';
 import type { OutgoingEvent } from '../../../shared/events/define';
@@ -19,12 +16,13 @@ import type { Runtime } from '../../../shared/runtime/runtime';
 import type { ConversationStore } from '../../../shared/store/conversation-repository';
 import { conversationKey } from '../../../shared/store/keys';
 import { freshTable } from '../../support/dynamo';
-import { lambdaContext } from '../../support/lambda-context';
 import type { ConveyorDriver } from './conveyor-driver';
 import type { OutsideServer } from './outside-server';
-import { resetRigWithOutside, startRigWithOutside, stopRigWithOutside } from './rig-with-outside';
-import { buildRuntime, handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
+import { useRigWithOutside } from './rig-with-outside';
+import { appliedOn, buildRuntime, handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
+import { conveyRecords, recorded } from './stream-records';
 
+const setup = useRigWithOutside('use-stream-publishing');
 let outside: OutsideServer;
 let rig: TestRig;
 let conveyor: ConveyorDriver;
@@ -32,30 +30,17 @@ let conveyor: ConveyorDriver;
 let direct: TestRig;
 
 beforeAll(async () => {
-  ({ rig, outside, conveyor } = await startRigWithOutside('use-stream-publishing'));
+  ({ rig, outside, conveyor } = setup);
   direct = buildRuntime({ ...(await freshTable('use-stream-publishing-direct')), outsideUrl: outside.url });
 });
-afterAll(async () => {
-  direct.dynamo.raw.destroy();
-  await stopRigWithOutside({ rig, outside, conveyor });
-});
-beforeEach(async () => {
-  await resetRigWithOutside({ rig, outside, conveyor });
-  direct.reset();
-});
+afterAll(() => direct.dynamo.raw.destroy());
+beforeEach(() => direct.reset());
 
 const apply = (conversation: Conversation, command: Command, on: TestRig = rig) =>
   applyCommand(on.runtime, conversation.tenantId, conversation.conversationId, () => command);
 
-const applied = async (
-  conversation: Conversation,
-  command: Command,
-  on: TestRig = rig,
-): Promise<Conversation> => {
-  const result = await apply(conversation, command, on);
-  if (result.outcome !== 'applied') throw new Error(`${command.type} was not applied: ${result.outcome}`);
-  return result.state;
-};
+const applied = (conversation: Conversation, command: Command, on: TestRig = rig) =>
+  appliedOn(on, conversation, command);
 
 /** `[detailType, metadata.id]` of each event the item holds in its outbox now. */
 const outboxOf = async (conversation: Conversation, on: TestRig = rig) =>
@@ -303,20 +288,8 @@ describe('a lost race decides again', () => {
 
   test('a change that no longer applies to the item its refused write returned ends there, without a read', async () => {
     // hand-over's case: while it called the desk, the desk claimed the conversation itself.
-    const conversation = await seeded('handing_over');
-    const handoverId = handoverIdOf(conversation);
-    await applied(conversation, { type: 'handoverSucceeded', handoverId, lockMs: LOCK_MS });
-    const { runtime, reads } = countingReads();
-
-    const result = await applyCommand(
-      runtime,
-      'acme',
-      conversation.conversationId,
-      (state) =>
-        state.phase === 'handing_over'
-          ? { type: 'handoverSucceeded', handoverId, lockMs: LOCK_MS }
-          : undefined,
-      conversation,
+    const { result, reads } = await decidedAfterLostRace((state, handoverId) =>
+      state.phase === 'handing_over' ? { type: 'handoverSucceeded', handoverId, lockMs: LOCK_MS } : undefined,
     );
 
     expect(result).toMatchObject({ outcome: 'unchanged', state: { phase: 'agent' } });
@@ -324,22 +297,12 @@ describe('a lost race decides again', () => {
   });
 
   test('a change that still applies after a lost race is made on a fresh read, carrying its own events only', async () => {
-    const conversation = await seeded('handing_over');
-    const handoverId = handoverIdOf(conversation);
-    // Another writer got in first, with an event of its own.
-    await applied(conversation, { type: 'handoverSucceeded', handoverId, lockMs: LOCK_MS });
-    const { runtime, reads } = countingReads();
-
     // Decided on the stale state (handing_over), refused, decided again on the agent's conversation.
-    const result = await applyCommand(
-      runtime,
-      'acme',
-      conversation.conversationId,
-      (state): Command =>
+    const { conversation, handoverId, result, reads } = await decidedAfterLostRace(
+      (state, id): Command =>
         state.phase === 'agent'
           ? { type: 'endSession', by: 'user' }
-          : { type: 'handoverFailed', handoverId, stage: 'desk:status' },
-      conversation,
+          : { type: 'handoverFailed', handoverId: id, stage: 'desk:status' },
     );
 
     expect(result).toMatchObject({
@@ -397,6 +360,28 @@ describe('a lost race decides again', () => {
   });
 });
 
+/**
+ * A lost race: another writer gives a handing_over conversation to the agent first, with an event
+ * of its own (SessionStarted); then `decide` is applied from the handing_over state the caller
+ * knew, on a runtime that counts the reads it makes.
+ */
+async function decidedAfterLostRace(
+  decide: (state: Conversation, handoverId: string) => Command | undefined,
+) {
+  const conversation = await seeded('handing_over');
+  const handoverId = handoverIdOf(conversation);
+  await applied(conversation, { type: 'handoverSucceeded', handoverId, lockMs: LOCK_MS });
+  const { runtime, reads } = countingReads();
+  const result = await applyCommand(
+    runtime,
+    'acme',
+    conversation.conversationId,
+    (state) => decide(state, handoverId),
+    conversation,
+  );
+  return { conversation, handoverId, result, reads };
+}
+
 /** The rig's runtime, counting the conversation reads its use cases make. */
 function countingReads(): { runtime: Runtime; reads: () => number } {
   const store = rig.store;
@@ -414,50 +399,3 @@ function countingReads(): { runtime: Runtime; reads: () => number } {
   };
   return { runtime: { ...rig.runtime, conversations }, reads: () => reads };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Stream records built from the direct rig's item, as Lambda's event source mapping delivers them.
-// ---------------------------------------------------------------------------------------------
-
-type AttributeMap = Record<string, AttributeValue>;
-
-interface StreamRecord {
-  eventID: string;
-  eventName: 'INSERT' | 'MODIFY';
-  eventSource: 'aws:dynamodb';
-  dynamodb: {
-    SequenceNumber: string;
-    Keys: { pk: { S: string }; sk: { S: string } };
-    NewImage: AttributeMap;
-    OldImage?: AttributeMap;
-  };
-}
-
-let sequence = 0;
-
-/** The stream record of the one write `write` makes on the conversation's item. */
-async function recorded(
-  on: TestRig,
-  conversation: Conversation,
-  write: () => Promise<unknown>,
-): Promise<StreamRecord> {
-  const before = await on.rawItem(conversation.tenantId, conversation.conversationId);
-  await write();
-  const after = await on.rawItem(conversation.tenantId, conversation.conversationId);
-  if (!after) throw new Error('the write left no item');
-  sequence += 1;
-  return {
-    eventID: `event-${sequence}`,
-    eventName: before ? 'MODIFY' : 'INSERT',
-    eventSource: 'aws:dynamodb',
-    dynamodb: {
-      SequenceNumber: String(sequence).padStart(21, '0'),
-      Keys: { pk: { S: String(after.pk) }, sk: { S: String(after.sk) } },
-      NewImage: marshall(after, { removeUndefinedValues: true }),
-      ...(before ? { OldImage: marshall(before, { removeUndefinedValues: true }) } : {}),
-    },
-  };
-}
-
-const conveyRecords = (ports: Runtime, records: readonly StreamRecord[]) =>
-  createHandler(ports)({ Records: records }, lambdaContext());
