@@ -7,7 +7,7 @@
 import { OutsideCallError } from '../../shared/clients/http';
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
-import { deadLetterHead, deliverableHead, type InboxEntry, popHead } from '../../shared/domain/inbox';
+import { deadLetterHead, deliverableHead, type InboxEntry } from '../../shared/domain/inbox';
 import type { Route } from '../../shared/domain/routing';
 import { writeConversation } from '../../shared/flow/write-conversation';
 import { errorFields } from '../../shared/log/logger';
@@ -35,9 +35,8 @@ export async function deliverHead(
   for (;;) {
     const route = routeOf(state, ports.clock.now());
     try {
-      const delivered = await deliverUserMessage(ports, tenant, state, head.message, sendUntil);
-      // Each way pops in its own write; this only catches one that did not (then it costs a write).
-      if (delivered.state) await pop(ports, delivered.state, id);
+      // Each way pops the message in its own write.
+      await deliverUserMessage(ports, tenant, state, head.message, sendUntil);
       return;
     } catch (error) {
       if (error instanceof OwnerChangedError) {
@@ -58,19 +57,6 @@ export async function deliverHead(
       attempt += 1;
     }
   }
-}
-
-async function pop(ports: DeliveryPorts, known: Conversation, id: string): Promise<void> {
-  await writeConversation(
-    ports,
-    known.tenantId,
-    known.conversationId,
-    (current, now) => {
-      const popped = popHead(current, id, now);
-      return popped && { ...current, ...popped };
-    },
-    known,
-  );
 }
 
 async function deadLetter(
