@@ -5,11 +5,10 @@
  * consumer gave up on its record: a nudge is a record of its own).
  */
 import { isLockExpired, isStepOverdue } from '../../shared/domain/conversation';
-import { deliverableHead } from '../../shared/domain/inbox';
+import { deliverableHead, INBOX_STALL_MS } from '../../shared/domain/inbox';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { INBOX_STALL_MS } from '../../shared/store/conversation-repository';
 
 export type SweepPorts = Pick<Runtime, 'clock' | 'conversations' | 'sweepIndex' | 'logger' | 'metrics'>;
 

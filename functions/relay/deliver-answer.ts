@@ -7,9 +7,9 @@ import { handoverCommandFor, handoverRequestOf } from '../../shared/domain/hando
 import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { loadConversation } from '../../shared/flow/load-conversation';
+import { once } from '../../shared/flow/once';
 import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { once } from '../../shared/store/idempotency-repository';
 
 type Ports = Pick<
   Runtime,

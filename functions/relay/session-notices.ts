@@ -3,9 +3,9 @@
 import type { ChannelRef, EndReason } from '../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_EXPIRED } from '../../shared/domain/handover-trigger';
 import { loadConversation } from '../../shared/flow/load-conversation';
+import { once } from '../../shared/flow/once';
 import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { once } from '../../shared/store/idempotency-repository';
 
 type Ports = Pick<
   Runtime,

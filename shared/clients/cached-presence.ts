@@ -10,7 +10,7 @@
  */
 import type { TenantConfig } from '../config/tenants';
 import type { Clock } from '../domain/clock';
-import type { PresenceCacheStore, SharedPresence } from '../store/presence-cache-repository';
+import type { PresenceCacheStore, SharedPresence } from '../ports/presence-cache-store';
 import type { PresenceClient, PresenceQuery, PresenceResult } from './presence-client';
 
 /** A failed check is reused only this long, so a recovering desk is seen soon. */

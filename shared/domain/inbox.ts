@@ -35,6 +35,13 @@ export interface InboxState {
 
 /** Messages waiting beyond this are refused at the webhook (429): the channel retries later. */
 export const MAX_INBOX = 50;
+
+/**
+ * A deliverable head normally leaves the inbox within seconds (the stream's consumer, at most three
+ * attempts of an outside call); one still there after this is nudged by the sweep.
+ */
+export const INBOX_STALL_MS = 2 * 60_000;
+
 /** A failing delivery is tried this often before the message is dead-lettered. */
 export const MAX_DELIVERY_ATTEMPTS = 3;
 /** Dead letters kept on the conversation for an operator to see and replay; older ones drop off. */

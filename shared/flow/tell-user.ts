@@ -3,7 +3,7 @@ import { OutsideCallError } from '../clients/http';
 import type { OutgoingMessage, UserAddress } from '../clients/outgoing-message';
 import { conversationRef } from '../log/logger';
 import type { Runtime } from '../runtime/runtime';
-import { once } from '../store/idempotency-repository';
+import { once } from './once';
 
 /** EventBridge retries for up to 24 hours; a redelivery within that window must change nothing. */
 export const EVENT_DEDUPE_SECONDS = 2 * 24 * 3600;

@@ -4,9 +4,9 @@
  * several times and must have no effects of its own.
  */
 import type { Conversation } from '../domain/conversation';
+import { VersionConflictError } from '../ports/version-conflict';
 import type { Runtime } from '../runtime/runtime';
-import { backoff } from '../store/backoff';
-import { VersionConflictError } from '../store/errors';
+import { backoff } from './backoff';
 import { loadConversation, withoutOutbox } from './load-conversation';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations'>;

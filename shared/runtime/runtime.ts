@@ -10,10 +10,10 @@ import type { Clock } from '../domain/clock';
 import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../log/metrics';
-import type { ConversationStore } from '../store/conversation-repository';
-import type { IdempotencyStore } from '../store/idempotency-repository';
-import type { InboxStore } from '../store/inbox-repository';
-import type { SweepIndex } from '../store/sweep-index';
+import type { ConversationStore } from '../ports/conversation-store';
+import type { IdempotencyStore } from '../ports/idempotency-store';
+import type { InboxStore } from '../ports/inbox-store';
+import type { SweepIndex } from '../ports/sweep-index';
 
 export interface Runtime {
   clock: Clock;

@@ -5,49 +5,11 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import { type Conversation, STEP_TIMEOUT_MS, stepDeadline } from '../domain/conversation';
-import { deliverableHead } from '../domain/inbox';
+import { deliverableHead, INBOX_STALL_MS } from '../domain/inbox';
+import type { ConversationRef, ConversationStore } from '../ports/conversation-store';
+import { VersionConflictError } from '../ports/version-conflict';
 import { parseConversationItem } from './conversation-item';
-import { VersionConflictError } from './errors';
 import { conversationKey, sweepShard, TTL_ATTRIBUTE } from './keys';
-
-export interface ConversationRef {
-  tenantId: string;
-  conversationId: string;
-}
-
-export interface ConversationStore {
-  /** The stored conversation, or undefined when never seen or past its retention. */
-  get(tenantId: string, conversationId: string, now: number): Promise<Conversation | undefined>;
-  /** Writes a new conversation (version 0); VersionConflictError when one already exists. */
-  create(conversation: Conversation, now: number): Promise<void>;
-  /** Writes `next` only if the stored version is still `next.version - 1`; else VersionConflictError. */
-  save(next: Conversation, now: number): Promise<void>;
-  /** Puts the conversation where the sweep finds it next (or takes it out), unless it moved on meanwhile. */
-  reindex(conversation: Conversation): Promise<void>;
-  /**
-   * A write that changes nothing but `nudgedAt` (and the version), if the stored version is still
-   * `conversation`'s: a stream record of its own, for an inbox whose head nobody took. False when
-   * the conversation moved on meanwhile (then that write is the record).
-   */
-  nudge(conversation: Conversation, now: number): Promise<boolean>;
-  /**
-   * Marks the desk asked for handover `handoverId`, if the conversation is handing that one over
-   * and nobody asked the desk since `now - retakeAfterMs` (one that died asking): one conditional
-   * update that reads as it writes. The conversation as written, or undefined when it is not this
-   * function's to ask (another is asking, or the handover moved on).
-   */
-  markDeskAsked(
-    ref: ConversationRef & { handoverId: string },
-    now: number,
-    retakeAfterMs: number,
-  ): Promise<Conversation | undefined>;
-}
-
-/**
- * A deliverable head normally leaves the inbox within seconds (the stream's consumer, at most three
- * attempts of an outside call); one still there after this is nudged by the sweep.
- */
-export const INBOX_STALL_MS = 2 * 60_000;
 
 export interface ConversationRepositoryOptions {
   /** How long an untouched conversation is kept before DynamoDB TTL may delete it. */

@@ -11,38 +11,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import type { Conversation } from '../domain/conversation';
-import { type InboxEntry, MAX_INBOX } from '../domain/inbox';
+import { INBOX_STALL_MS, type InboxEntry, MAX_INBOX } from '../domain/inbox';
 import type { UserMessage } from '../events/shapes';
-import { backoff } from './backoff';
-import {
-  CONVERSATION_RETENTION_SECONDS,
-  type ConversationStore,
-  INBOX_STALL_MS,
-} from './conversation-repository';
-import { VersionConflictError } from './errors';
+import { backoff } from '../flow/backoff';
+import type { ConversationStore } from '../ports/conversation-store';
+import type { AppendResult, InboxStore, MessageDedupe } from '../ports/inbox-store';
+import { VersionConflictError } from '../ports/version-conflict';
+import { CONVERSATION_RETENTION_SECONDS } from './conversation-repository';
 import { conversationKey, idempotencyKey, sweepShard, TTL_ATTRIBUTE } from './keys';
-
-/** How a message's id is remembered, so a redelivered webhook is not appended twice. */
-export interface MessageDedupe {
-  scope: string;
-  /** At least the sender's retry horizon. */
-  retentionSeconds: number;
-}
-
-export type AppendResult = 'appended' | 'duplicate' | 'channel_mismatch' | 'inbox_full';
-
-export interface InboxStore {
-  /**
-   * Appends a user message to the conversation's inbox and remembers its id, in one transaction:
-   * either both happen or neither. Creates the conversation (as `fresh`) on its first message.
-   */
-  appendMessage(
-    fresh: Conversation,
-    message: UserMessage,
-    dedupe: MessageDedupe,
-    now: number,
-  ): Promise<AppendResult>;
-}
 
 /** Concurrent appends to one conversation are refused while another's transaction is under way. */
 const MAX_APPEND_ATTEMPTS = 20;

@@ -7,31 +7,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import type { AgentStatus } from '../domain/conversation';
+import type { PresenceCacheStore, SharedPresence } from '../ports/presence-cache-store';
 import { presenceBudgetKey, presenceCacheKey, TTL_ATTRIBUTE } from './keys';
-
-/** A presence answer as shared in the table, and until when it counts as fresh. */
-export interface SharedPresence {
-  status: AgentStatus;
-  until: number;
-}
-
-export interface PresenceCacheStore {
-  /** The last answer shared for this channel and referrer, fresh or not (kept a minute past `until`). */
-  read(tenantId: string, channel: string, referrer: string): Promise<SharedPresence | undefined>;
-  write(
-    tenantId: string,
-    channel: string,
-    referrer: string,
-    status: AgentStatus,
-    until: number,
-  ): Promise<void>;
-  /**
-   * Reserves when this tenant's next presence call may start, `spacingMs` after the one reserved
-   * before it, across every container: the time to start at, or undefined when the queue already
-   * reaches past `latest`.
-   */
-  reserveCall(tenantId: string, now: number, spacingMs: number, latest: number): Promise<number | undefined>;
-}
 
 export class DynamoPresenceCacheStore implements PresenceCacheStore {
   constructor(

@@ -3,16 +3,9 @@
  * Apart from ConversationStore so only the sweep bundles the query.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { ConversationRef } from './conversation-repository';
+import type { ConversationRef } from '../ports/conversation-store';
+import type { SweepIndex } from '../ports/sweep-index';
 import { allSweepShards, EXPIRY_INDEX } from './keys';
-
-export interface SweepIndex {
-  /**
-   * Conversations due for the sweep at `now`, from the sparse index: an agent lock that ran out, a
-   * handover step past its deadline, or an inbox head deliverable for INBOX_STALL_MS.
-   */
-  findDueForSweep(now: number, limit: number): Promise<ConversationRef[]>;
-}
 
 export class DynamoSweepIndex implements SweepIndex {
   constructor(

@@ -4,11 +4,12 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Conversation, newConversation, transition } from '../../shared/domain/conversation';
+import { INBOX_STALL_MS } from '../../shared/domain/inbox';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
 import { SessionEnded } from '../../shared/events/session-ended';
+import { VersionConflictError } from '../../shared/ports/version-conflict';
 import type { Dynamo } from '../../shared/store/client';
-import { DynamoConversationStore, INBOX_STALL_MS } from '../../shared/store/conversation-repository';
-import { VersionConflictError } from '../../shared/store/errors';
+import { DynamoConversationStore } from '../../shared/store/conversation-repository';
 import { conversationKey } from '../../shared/store/keys';
 import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { freshTable } from '../support/dynamo';

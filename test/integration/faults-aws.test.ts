@@ -13,10 +13,11 @@ import { conversationEventMetadata, createEvent } from '../../shared/events/defi
 import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher';
 import { PublishError } from '../../shared/events/publisher';
 import { SessionEnded } from '../../shared/events/session-ended';
+import { once } from '../../shared/flow/once';
+import { VersionConflictError } from '../../shared/ports/version-conflict';
 import { createDynamo, type Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
-import { VersionConflictError } from '../../shared/store/errors';
-import { DynamoIdempotencyStore, once } from '../../shared/store/idempotency-repository';
+import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
 import { DynamoInboxStore } from '../../shared/store/inbox-repository';
 import { createTable } from '../../shared/store/table';
 import { dynamoEndpoint } from '../support/dynamo';

@@ -1,10 +1,8 @@
 /** IdempotencyStore and `once` on DynamoDB Local: one effect per key, retries after failures, expiry from timestamps. */
+import { once } from '../../shared/flow/once';
+import type { IdempotencyClaim } from '../../shared/ports/idempotency-store';
 import type { Dynamo } from '../../shared/store/client';
-import {
-  DynamoIdempotencyStore,
-  type IdempotencyClaim,
-  once,
-} from '../../shared/store/idempotency-repository';
+import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
 import { freshTable } from '../support/dynamo';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);

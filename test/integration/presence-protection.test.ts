@@ -10,11 +10,9 @@ import { createPresenceClient, type PresenceClient } from '../../shared/clients/
 import { literalSecrets } from '../../shared/config/secrets';
 import { parseTenants, type TenantConfig } from '../../shared/config/tenants';
 import { systemClock } from '../../shared/domain/clock';
+import type { PresenceCacheStore } from '../../shared/ports/presence-cache-store';
 import type { Dynamo } from '../../shared/store/client';
-import {
-  DynamoPresenceCacheStore,
-  type PresenceCacheStore,
-} from '../../shared/store/presence-cache-repository';
+import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repository';
 import { busiestWindow } from '../support/busiest-window';
 import { freshTable } from '../support/dynamo';
 

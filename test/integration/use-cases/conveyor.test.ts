@@ -24,12 +24,11 @@ import {
   newConversation,
   type Phase,
 } from '../../../shared/domain/conversation';
-import { MAX_DELIVERY_ATTEMPTS, MAX_INBOX } from '../../../shared/domain/inbox';
+import { INBOX_STALL_MS, MAX_DELIVERY_ATTEMPTS, MAX_INBOX } from '../../../shared/domain/inbox';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_START } from '../../../shared/domain/livechat-payloads';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { idRef } from '../../../shared/log/logger';
 import type { Runtime } from '../../../shared/runtime/runtime';
-import { INBOX_STALL_MS } from '../../../shared/store/conversation-repository';
 import { freshTable } from '../../support/dynamo';
 import { type ConveyorDriver, startConveyor } from './conveyor-driver';
 import { jsonBody, type OutsideServer, webTexts } from './outside-server';

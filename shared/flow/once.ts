@@ -1,0 +1,33 @@
+/** Runs a piece of work once per key, on the IdempotencyStore port. */
+import type { ClaimResult, IdempotencyClaim, IdempotencyStore } from '../ports/idempotency-store';
+
+export interface OnceOptions {
+  /**
+   * The work ends with a conversation write that its caller checks before claiming (a phase the
+   * work leaves), so that write is the record of the work done: the claim only has to keep
+   * concurrent duplicates out while it runs, and is not written a second time to say it completed.
+   */
+  recordedInState?: boolean;
+}
+
+/**
+ * Runs `work` once per claim: a duplicate returns 'duplicate' without running it; a failure
+ * releases the claim and rethrows so the sender's retry can do the work.
+ */
+export async function once(
+  store: IdempotencyStore,
+  claim: IdempotencyClaim,
+  now: () => number,
+  work: () => Promise<void>,
+  options: OnceOptions = {},
+): Promise<ClaimResult> {
+  if ((await store.claim(claim, now())) === 'duplicate') return 'duplicate';
+  try {
+    await work();
+  } catch (error) {
+    await store.release(claim);
+    throw error;
+  }
+  if (!options.recordedInState) await store.complete(claim, now());
+  return 'claimed';
+}
