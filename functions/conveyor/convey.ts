@@ -11,7 +11,12 @@
  */
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
-import { type ConversationRecords, deliveryFor, intakeStarted } from '../../shared/domain/conveyor';
+import {
+  type ConversationRecord,
+  type ConversationRecords,
+  deliveryFor,
+  intakeStarted,
+} from '../../shared/domain/conveyor';
 import { deliverableHead, headOf } from '../../shared/domain/inbox';
 import type { OutgoingEvent } from '../../shared/events/define';
 import { conversationRef, errorFields } from '../../shared/log/logger';
@@ -21,7 +26,6 @@ import type { DeliveryPorts } from './deliver-user-message';
 import { noticeFor } from './handover-notices';
 import { sendWithRetries } from './send-with-retries';
 import { askFirstQuestion } from './start-intake';
-import { type ConversationRecord, conversationRecord, type StreamRecord } from './stream-event';
 
 export type ConveyorPorts = DeliveryPorts & Pick<Runtime, 'publisher'>;
 
@@ -34,21 +38,19 @@ export interface ConveyedBatch {
 
 export async function conveyBatch(
   ports: ConveyorPorts,
-  records: readonly StreamRecord[],
+  records: readonly ConversationRecord[],
 ): Promise<ConveyedBatch> {
-  const ready: Array<ConversationRecord & { events: OutgoingEvent[] }> = [];
+  const ready: Published[] = [];
   let failedAt: string | undefined;
-  for (const raw of records) {
+  for (const record of records) {
     try {
-      const record = conversationRecord(raw);
-      if (!record) continue;
       const events = eventsWritten(record);
       if (events.length) await ports.publisher.publish(events);
-      ready.push({ ...record, events: [...events] });
+      ready.push({ ...record, events });
     } catch (error) {
-      // An image Baton cannot read, or the bus refusing: the stream gives it again (then bisects).
+      // The bus refusing: the stream gives the record again (then bisects).
       ports.logger.error('stream record not published; it is given again', errorFields(error));
-      failedAt = raw.dynamodb.SequenceNumber;
+      failedAt = record.sequenceNumber;
       break;
     }
   }
@@ -65,7 +67,9 @@ function eventsWritten({ before, after }: ConversationRecord): NonNullable<Conve
 /** A conversation's records in a batch: the images around them, and the events they wrote, in order. */
 type ConversationBatch = ConversationRecords & { events: OutgoingEvent[] };
 
-function byConversation(records: ReadonlyArray<ConversationRecord & { events: OutgoingEvent[] }>) {
+type Published = ConversationRecord & { events: readonly OutgoingEvent[] };
+
+function byConversation(records: readonly Published[]) {
   const groups = new Map<string, ConversationBatch>();
   for (const record of records) {
     const group = groups.get(record.key);

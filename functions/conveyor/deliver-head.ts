@@ -14,7 +14,7 @@ import { errorFields } from '../../shared/log/logger';
 import { reportDeadLetter } from './dead-letter';
 import { type DeliveryPorts, deliverUserMessage, routeOf } from './deliver-user-message';
 import { OwnerChangedError } from './owner-changed';
-import { retryDelaysMs, sleep } from './retry-delays';
+import { isRetryableOutside, tryInPlace } from './try-in-place';
 
 /** No answer is sent by the conveyor after this: it leaves a channel's whole timeout before its own. */
 export const SEND_ANSWERS_BUDGET_MS = 25_000;
@@ -30,32 +30,27 @@ export async function deliverHead(
   const sendUntil = performance.now() + SEND_ANSWERS_BUDGET_MS;
   const id = head.message.id;
   let state = conversation;
-  let attempt = 1;
-  let ownerChanges = 0;
-  for (;;) {
+  for (let ownerChanges = 0; ; ownerChanges += 1) {
     const route = routeOf(state, ports.clock.now());
-    try {
-      // Each way pops the message in its own write.
-      await deliverUserMessage(ports, tenant, state, head.message, sendUntil);
-      return;
-    } catch (error) {
-      if (error instanceof OwnerChangedError) {
-        // Not a failed attempt: the owner of now takes it, if it may have it now (else its record will).
-        state = error.current;
-        if (deliverableHead(state)?.message.id !== id || ++ownerChanges > MAX_OWNER_CHANGES) return;
-        continue;
-      }
-      // Anything else (the table failing after the owner had it) is not the owner's to retry.
-      if (!(error instanceof OutsideCallError)) throw error;
-      const delay = retryDelaysMs()[attempt - 1];
-      if (!error.retryable || delay === undefined) {
-        await deadLetter(ports, state, id, route, attempt, error);
-        return;
-      }
-      ports.logger.warn('delivery failed; trying again', { route, attempt, ...errorFields(error) });
-      await sleep(delay);
-      attempt += 1;
+    // Each way pops the message in its own write.
+    const gaveUp = await tryInPlace(
+      () => deliverUserMessage(ports, tenant, state, head.message, sendUntil),
+      isRetryableOutside,
+      (error, attempt) =>
+        ports.logger.warn('delivery failed; trying again', { route, attempt, ...errorFields(error) }),
+    );
+    if (!gaveUp) return;
+    const { error } = gaveUp;
+    if (error instanceof OwnerChangedError) {
+      // The owner of now takes it, if it may have it now (else its record will).
+      state = error.current;
+      if (deliverableHead(state)?.message.id !== id || ownerChanges >= MAX_OWNER_CHANGES) return;
+      continue;
     }
+    // Anything else (the table failing after the owner had it) is not the owner's to retry.
+    if (!(error instanceof OutsideCallError)) throw error;
+    await deadLetter(ports, state, id, route, gaveUp.attempts, error);
+    return;
   }
 }
 

@@ -23,7 +23,7 @@ import { takeIntakeAnswer } from './take-intake-answer';
 
 export type DeliveryPorts = Pick<
   Runtime,
-  'clock' | 'tenants' | 'conversations' | 'bot' | 'desk' | 'channels' | 'logger' | 'metrics'
+  'clock' | 'tenants' | 'conversations' | 'bot' | 'deskMessages' | 'channels' | 'logger' | 'metrics'
 >;
 
 export interface Delivered {

@@ -14,10 +14,10 @@ import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { reportDeadLetter } from './dead-letter';
 import { popIfOwner } from './pop-and';
-import { retryDelaysMs, sleep } from './retry-delays';
+import { isRetryableOutside, tryInPlace } from './try-in-place';
 import type { UserTurn } from './user-turn';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'desk' | 'logger' | 'metrics'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'deskMessages' | 'logger' | 'metrics'>;
 
 /** `conversation`: the state the consumer acts on. Returns the state written (undefined when gone). */
 export async function forwardToAgent(
@@ -49,32 +49,18 @@ async function forwardTried(
   message: UserMessage,
 ): Promise<void> {
   const text = message.text ?? message.payload ?? `[${message.unsupportedType ?? 'message'}]`;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await ports.desk.forwardUserMessage(tenant, state, { id: message.id, text });
-      return;
-    } catch (error) {
-      if (!(error instanceof OutsideCallError)) throw error;
-      const delay = retryDelaysMs()[attempt - 1];
-      if (error.retryable && delay !== undefined) {
-        ports.logger.warn('delivery failed; trying again', {
-          route: 'agent',
-          attempt,
-          ...errorFields(error),
-        });
-        await sleep(delay);
-        continue;
-      }
-      const reason = reportDeadLetter(ports, tenant.id, message.id, {
-        route: 'agent',
-        attempts: attempt,
-        error,
-      });
-      await writeConversation(ports, state.tenantId, state.conversationId, (current, now) => ({
-        ...current,
-        ...withDeadLetter(current, { message, route: 'agent', reason, at: now }, now),
-      }));
-      return;
-    }
-  }
+  const gaveUp = await tryInPlace(
+    () => ports.deskMessages.forwardUserMessage(tenant, state, { id: message.id, text }),
+    isRetryableOutside,
+    (error, attempt) =>
+      ports.logger.warn('delivery failed; trying again', { route: 'agent', attempt, ...errorFields(error) }),
+  );
+  if (!gaveUp) return;
+  // Anything else (a bug, the secrets failing) is not the desk's: the record is given again.
+  if (!(gaveUp.error instanceof OutsideCallError)) throw gaveUp.error;
+  const reason = reportDeadLetter(ports, tenant.id, message.id, { route: 'agent', ...gaveUp });
+  await writeConversation(ports, state.tenantId, state.conversationId, (current, now) => ({
+    ...current,
+    ...withDeadLetter(current, { message, route: 'agent', reason, at: now }, now),
+  }));
 }

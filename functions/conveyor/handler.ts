@@ -2,17 +2,16 @@
  * (DynamoDB Streams) → conveyor: the records of conversation items, in order per conversation. The
  * answer names the first record to give again (Lambda's ReportBatchItemFailures), if any.
  */
-import middy from '@middy/core';
 import { errorFields } from '../../shared/log/logger';
 import { type ConveyorPorts, conveyBatch } from './convey';
-import { parseStreamEvent } from './stream-event';
+import { decodeRecords, parseStreamEvent } from './stream-event';
 
 export interface StreamBatchResponse {
   batchItemFailures: Array<{ itemIdentifier: string }>;
 }
 
 export function createHandler(rt: ConveyorPorts) {
-  return middy<unknown, StreamBatchResponse>().handler(async (event) => {
+  return async (event: unknown): Promise<StreamBatchResponse> => {
     let records: ReturnType<typeof parseStreamEvent>['Records'];
     try {
       records = parseStreamEvent(event).Records;
@@ -21,8 +20,14 @@ export function createHandler(rt: ConveyorPorts) {
       rt.logger.error('not a DynamoDB stream batch', errorFields(error));
       throw error;
     }
-    const conveyed = await conveyBatch(rt, records);
+    const decoded = decodeRecords(records, (error) =>
+      // An image Baton cannot read: the stream gives it again (then bisects, then parks it).
+      rt.logger.error('stream record unreadable; it is given again', errorFields(error)),
+    );
+    const conveyed = await conveyBatch(rt, decoded.records);
     rt.logger.debug('stream batch', { records: records.length, ...conveyed });
-    return { batchItemFailures: conveyed.failedAt ? [{ itemIdentifier: conveyed.failedAt }] : [] };
-  });
+    // Whichever comes first: every record decoded lies before the one that was not.
+    const failedAt = conveyed.failedAt ?? decoded.undecodable;
+    return { batchItemFailures: failedAt ? [{ itemIdentifier: failedAt }] : [] };
+  };
 }

@@ -2,9 +2,9 @@
  * The Lambda entry: the handler on the core AWS adapters and the outside clients the conveyor calls
  * (bot, channels, desk), built once per container.
  */
-import { createAgentDeskClient } from '../../shared/clients/agent-desk-client';
 import { createBotClient } from '../../shared/clients/bot-client';
 import { createChannelSender } from '../../shared/clients/channel-sender';
+import { createDeskMessages } from '../../shared/clients/desk-messages';
 import { fetchHttp } from '../../shared/clients/http';
 import { awsCore } from '../../shared/runtime/aws-core';
 import { createHandler } from './handler';
@@ -15,5 +15,5 @@ export const handler = createHandler({
   ...core,
   channels: createChannelSender(core.tenants, core.secrets, fetchHttp),
   bot: createBotClient(fetchHttp, core.secrets),
-  desk: createAgentDeskClient(fetchHttp, core.secrets),
+  deskMessages: createDeskMessages(fetchHttp, core.secrets),
 });

@@ -6,7 +6,7 @@ import type { OutgoingMessage, UserAddress } from '../../shared/clients/outgoing
 import { sendToUser } from '../../shared/flow/tell-user';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { retryDelaysMs, sleep } from './retry-delays';
+import { tryInPlace } from './try-in-place';
 
 type Ports = Pick<Runtime, 'channels' | 'logger' | 'metrics'>;
 
@@ -16,18 +16,15 @@ export async function sendWithRetries(
   message: OutgoingMessage,
   what: string,
 ): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await sendToUser(ports, to, message);
-      return;
-    } catch (error) {
-      const delay = retryDelaysMs()[attempt - 1];
-      if (delay === undefined) {
-        ports.logger.error(`${what} not sent; given up`, { attempts: attempt, ...errorFields(error) });
-        ports.metrics.put({ name: 'MessageUndeliverable', value: 1, unit: 'Count', tenant: to.tenantId });
-        return;
-      }
-      await sleep(delay);
-    }
-  }
+  const gaveUp = await tryInPlace(
+    () => sendToUser(ports, to, message),
+    () => true,
+    () => {},
+  );
+  if (!gaveUp) return;
+  ports.logger.error(`${what} not sent; given up`, {
+    attempts: gaveUp.attempts,
+    ...errorFields(gaveUp.error),
+  });
+  ports.metrics.put({ name: 'MessageUndeliverable', value: 1, unit: 'Count', tenant: to.tenantId });
 }

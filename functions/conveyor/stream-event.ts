@@ -2,8 +2,10 @@
  * (DynamoDB Streams, through Lambda's event source mapping or the local poller) → the records of
  * conversation items, images decoded from DynamoDB's attribute-value JSON and parsed as conversations.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod/mini';
-import type { Conversation } from '../../shared/domain/conversation';
+import type { ConversationRecord } from '../../shared/domain/conveyor';
 import { parseConversationItem } from '../../shared/store/conversation-item';
 import { parse } from '../../shared/validation/zod';
 
@@ -25,14 +27,6 @@ export const streamEventSchema = z.object({
 export type StreamEvent = z.infer<typeof streamEventSchema>;
 export type StreamRecord = StreamEvent['Records'][number];
 
-export interface ConversationRecord {
-  sequenceNumber: string;
-  /** The item's partition key: records of one key come in order. */
-  key: string;
-  before: Conversation | undefined;
-  after: Conversation;
-}
-
 /** A record of a conversation item; undefined for one the consumer has nothing to do with (a delete). */
 export function conversationRecord(record: StreamRecord): ConversationRecord | undefined {
   const { NewImage, OldImage, SequenceNumber, Keys } = record.dynamodb;
@@ -47,23 +41,39 @@ export function conversationRecord(record: StreamRecord): ConversationRecord | u
 
 export const parseStreamEvent = (event: unknown): StreamEvent => parse(streamEventSchema, event);
 
-/** A stored image as plain values. Strict: a type Baton never writes (binary, sets) is refused. */
-export function decodeImage(image: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, decodeValue(value)]));
+/**
+ * The batch's records of conversation items, up to the first one that cannot be read: that one's
+ * sequence number is `undecodable`, and neither it nor any after it is acted on.
+ */
+export function decodeRecords(
+  records: readonly StreamRecord[],
+  onUndecodable: (error: unknown) => void,
+): { records: ConversationRecord[]; undecodable?: string } {
+  const decoded: ConversationRecord[] = [];
+  for (const raw of records) {
+    try {
+      const record = conversationRecord(raw);
+      if (record) decoded.push(record);
+    } catch (error) {
+      onUndecodable(error);
+      return { records: decoded, undecodable: raw.dynamodb.SequenceNumber };
+    }
+  }
+  return { records: decoded };
 }
 
-function decodeValue(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) throw new UndecodableImageError('not an attribute value');
-  if ('S' in value && typeof value.S === 'string') return value.S;
-  if ('N' in value && typeof value.N === 'string') return Number(value.N);
-  if ('BOOL' in value && typeof value.BOOL === 'boolean') return value.BOOL;
-  if ('NULL' in value) return null;
-  if ('L' in value && Array.isArray(value.L)) return value.L.map(decodeValue);
-  if ('M' in value && typeof value.M === 'object' && value.M !== null && !Array.isArray(value.M)) {
-    return Object.fromEntries(Object.entries(value.M).map(([name, inner]) => [name, decodeValue(inner)]));
-  }
-  throw new UndecodableImageError(`attribute type ${JSON.stringify(value).slice(0, 200)}`);
+/**
+ * A stored image as plain values, by the SDK's own decoder (which refuses a type it does not know);
+ * the conversation schema then refuses what Baton never writes.
+ */
+function decodeImage(image: Record<string, unknown>): Record<string, unknown> {
+  if (!isAttributeMap(image)) throw new UndecodableImageError('an attribute is not an attribute value');
+  return unmarshall(image);
 }
+
+// Only the top level is checked here: unmarshall checks each value's type tag as it decodes.
+const isAttributeMap = (image: Record<string, unknown>): image is Record<string, AttributeValue> =>
+  Object.values(image).every((value) => typeof value === 'object' && value !== null && !Array.isArray(value));
 
 export class UndecodableImageError extends Error {
   override readonly name = 'UndecodableImageError';

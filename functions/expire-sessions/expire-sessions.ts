@@ -45,7 +45,7 @@ export async function expireSessions(ports: SweepPorts, limit = 500): Promise<Sw
         const state = applied.state;
         const now = ports.clock.now();
         if (deliverableHead(state) && state.updatedAt + INBOX_STALL_MS <= now) {
-          if (await ports.conversations.nudge(state, now)) {
+          if (await ports.sweepIndex.nudge(state, now)) {
             nudged += 1;
             ports.logger.warn('inbox stalled; nudged', {
               conversation: conversationRef(ref.tenantId, ref.conversationId),
@@ -54,7 +54,7 @@ export async function expireSessions(ports: SweepPorts, limit = 500): Promise<Sw
           }
         } else {
           // Nothing is due any more (a lock extended, an inbox emptied): out of the index, or later in it.
-          await ports.conversations.reindex(state);
+          await ports.sweepIndex.reindex(state);
         }
       }
     } catch (error) {

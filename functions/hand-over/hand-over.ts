@@ -12,7 +12,7 @@ import type { Runtime } from '../../shared/runtime/runtime';
 
 export type HandOverPorts = Pick<
   Runtime,
-  'clock' | 'tenants' | 'conversations' | 'desk' | 'notifications' | 'logger' | 'publicApiUrl'
+  'clock' | 'tenants' | 'conversations' | 'deskAsks' | 'desk' | 'notifications' | 'logger' | 'publicApiUrl'
 >;
 
 /** A hand-over that died while asking the desk is taken over after the desk's timeout and this. */
@@ -26,7 +26,7 @@ export async function handOver(
   const tenant = ports.tenants.get(tenantId);
   if (!tenant) return;
   // Reads and claims in one request: a redelivered event, or one for a handover that moved on, stops here.
-  const conversation = await ports.conversations.markDeskAsked(
+  const conversation = await ports.deskAsks.markDeskAsked(
     { tenantId, conversationId, handoverId },
     ports.clock.now(),
     tenant.desk.timeoutMs + ABANDONED_AFTER_MS,

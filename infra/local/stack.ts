@@ -11,6 +11,7 @@ import { createAgentDeskClient } from '../../shared/clients/agent-desk-client';
 import { createBotClient } from '../../shared/clients/bot-client';
 import { cachedPresence } from '../../shared/clients/cached-presence';
 import { createChannelSender } from '../../shared/clients/channel-sender';
+import { createDeskMessages } from '../../shared/clients/desk-messages';
 import { fetchHttp } from '../../shared/clients/http';
 import { createNotifications } from '../../shared/clients/notifications';
 import { createPresenceClient } from '../../shared/clients/presence-client';
@@ -23,6 +24,7 @@ import { RecordedMetrics } from '../../shared/log/metrics';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { createDynamo, type Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
+import { DynamoDeskAsks } from '../../shared/store/desk-asks';
 import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
 import { DynamoInboxStore } from '../../shared/store/inbox-repository';
 import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repository';
@@ -126,6 +128,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     conversations,
     inbox,
     sweepIndex,
+    deskAsks: new DynamoDeskAsks(dynamo.doc, tableName),
     idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
     publisher: bus,
     channels: createChannelSender(tenants, literalSecrets, fetchHttp),
@@ -135,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock,
     }),
     desk: createAgentDeskClient(fetchHttp, literalSecrets),
+    deskMessages: createDeskMessages(fetchHttp, literalSecrets),
     notifications: createNotifications(fetchHttp, literalSecrets),
     publicApiUrl: url,
     metrics,

@@ -1,10 +1,12 @@
 /**
- * The agent desk port: Mobile Service Cloud through CM.com's routing control API, or a generic
- * livechat webhook (Certainly-style). Failures throw OutsideCallError; the caller decides.
+ * The agent desk's routing port (hand over, session ended): Mobile Service Cloud through CM.com's
+ * routing control API, or a generic livechat webhook (Certainly-style). The user's messages go
+ * through DeskMessages. Failures throw OutsideCallError; the caller decides.
  */
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation, Handover } from '../domain/conversation';
+import * as deskCalls from './desk-calls';
 import type { HttpCall } from './http';
 
 export interface HandoverRequest {
@@ -17,44 +19,12 @@ export interface HandoverRequest {
 
 export interface AgentDeskClient {
   handOver(tenant: TenantConfig, request: HandoverRequest): Promise<void>;
-  forwardUserMessage(
-    tenant: TenantConfig,
-    conversation: Conversation,
-    message: { id: string; text: string },
-  ): Promise<void>;
   sessionEnded(tenant: TenantConfig, conversation: Conversation, reason: string): Promise<void>;
 }
 
 export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): AgentDeskClient {
-  const mscCall = async (tenant: TenantConfig, conversationId: string, suffix: string, body: unknown) => {
-    const desk = tenant.desk;
-    if (desk.type !== 'msc') throw new Error('not an MSC desk');
-    const base = desk.apiUrl.replace(/\/+$/, '');
-    const chat = `${base}/conversational/control/v1/accounts/${encodeURIComponent(desk.technicalLinkId)}/chats/${encodeURIComponent(conversationId)}`;
-    await http({
-      system: 'msc',
-      method: 'POST',
-      url: `${chat}/${suffix}`,
-      timeoutMs: desk.timeoutMs,
-      headers: {
-        'X-Cm-Producttoken': await secrets.resolve(desk.productToken),
-        'Content-Type': 'application/json',
-      },
-      body: JSON.stringify(body),
-    });
-  };
-  const webhookCall = async (tenant: TenantConfig, body: Record<string, unknown>) => {
-    const desk = tenant.desk;
-    if (desk.type !== 'webhook') throw new Error('not a webhook desk');
-    await http({
-      system: 'agent-webhook',
-      method: 'POST',
-      url: desk.url,
-      timeoutMs: desk.timeoutMs,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  };
+  const mscCall = deskCalls.msc(http, secrets);
+  const webhookCall = deskCalls.webhook(http);
 
   return {
     async handOver(tenant, { conversation, handover, answers, agentApiUrl }) {
@@ -91,23 +61,6 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
         botTrainedModelId: '',
         handoverId: handover.id,
         agentApi: agentApiUrl,
-      });
-    },
-
-    async forwardUserMessage(tenant, conversation, message) {
-      if (tenant.desk.type === 'msc') {
-        return mscCall(tenant, conversation.conversationId, 'messages', {
-          chatId: conversation.conversationId,
-          messageId: message.id,
-          text: message.text,
-        });
-      }
-      return webhookCall(tenant, {
-        event: 'message',
-        interlocutor: 'user',
-        sessionId: conversation.conversationId,
-        messageId: message.id,
-        message: message.text,
       });
     },
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
-import { httpUrl, nonEmptyString, safeParse } from '../validation/zod';
+import { describeIssues, httpUrl, nonEmptyString, safeParse } from '../validation/zod';
 import { ConfigError, lazyTenantDirectory, type TenantDirectory } from './tenants';
 
 const environmentSchema = z
@@ -35,7 +35,7 @@ export interface Environment {
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
   const parsed = safeParse(environmentSchema, env);
-  if (!parsed.success) throw new ConfigError(`invalid environment: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`invalid environment: ${describeIssues(parsed.error)}`);
   const data = parsed.data;
   return {
     tableName: data.TABLE_NAME,

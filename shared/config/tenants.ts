@@ -1,6 +1,14 @@
 /** Tenant configuration as code, validated once at start; a bad configuration stops the process. */
 import * as z from 'zod/mini';
-import { boundedString, httpUrl, intBetween, nonEmptyString, safeParse, shared } from '../validation/zod';
+import {
+  boundedString,
+  describeIssues,
+  httpUrl,
+  intBetween,
+  nonEmptyString,
+  safeParse,
+  shared,
+} from '../validation/zod';
 import { secretRefSchema } from './secrets';
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -205,7 +213,7 @@ const tenantEntriesSchema = z.array(z.looseObject({ id: tenantConfigSchema.shape
 export function lazyTenantDirectory(input: unknown): TenantDirectory {
   const entries = safeParse(tenantEntriesSchema, input);
   if (!entries.success)
-    throw new ConfigError(`invalid tenant configuration: ${z.prettifyError(entries.error)}`);
+    throw new ConfigError(`invalid tenant configuration: ${describeIssues(entries.error)}`);
   const raw = new Map(entries.data.map((entry) => [entry.id, entry]));
   const parsed = new Map<string, TenantConfig>();
   return {
@@ -216,9 +224,7 @@ export function lazyTenantDirectory(input: unknown): TenantDirectory {
       if (!entry) return undefined;
       const result = safeParse(tenantConfigSchema, entry);
       if (!result.success)
-        throw new ConfigError(
-          `invalid configuration of tenant ${tenantId}: ${z.prettifyError(result.error)}`,
-        );
+        throw new ConfigError(`invalid configuration of tenant ${tenantId}: ${describeIssues(result.error)}`);
       parsed.set(tenantId, result.data);
       return result.data;
     },
@@ -228,8 +234,7 @@ export function lazyTenantDirectory(input: unknown): TenantDirectory {
 
 export function parseTenants(input: unknown): TenantConfig[] {
   const result = safeParse(tenantsSchema, input);
-  if (!result.success)
-    throw new ConfigError(`invalid tenant configuration: ${z.prettifyError(result.error)}`);
+  if (!result.success) throw new ConfigError(`invalid tenant configuration: ${describeIssues(result.error)}`);
   return result.data;
 }
 

@@ -10,6 +10,15 @@ import type { Conversation } from './conversation';
 import { deliverableHead, headOf, type InboxEntry } from './inbox';
 import { isUnanswered } from './intake';
 
+/** One stream record of a conversation item: the images around one write. */
+export interface ConversationRecord {
+  sequenceNumber: string;
+  /** The item's partition key: records of one key come in order. */
+  key: string;
+  before: Conversation | undefined;
+  after: Conversation;
+}
+
 export interface ConversationRecords {
   /** The image before the first record of the batch; undefined for a new item. */
   before: Conversation | undefined;

@@ -1,5 +1,4 @@
 /** (EventBridge rule) → event handler: the detail parsed by its contract, then the use case. */
-import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { errorFields, idRef, type Logger } from '../log/logger';
@@ -51,7 +50,7 @@ export class UnhandledEventError extends Error {
 
 export function createEventHandler(logger: Logger, consumers: readonly EventConsumer[]) {
   const byType = new Map(consumers.map((consumer) => [consumer.detailType, consumer]));
-  return middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
+  return async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
     const consumer = byType.get(event['detail-type']);
     if (!consumer) throw new UnhandledEventError(`no consumer for ${event['detail-type']}`);
     try {
@@ -61,5 +60,5 @@ export function createEventHandler(logger: Logger, consumers: readonly EventCons
       logger.error('event handling failed', { detailType: event['detail-type'], ...errorFields(error) });
       throw error;
     }
-  });
+  };
 }

@@ -1,7 +1,7 @@
 /** API Gateway HTTP API (payload 2.0) requests and responses, validated at the edge. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { safeParse } from '../validation/zod';
+import { issuePath, safeParse } from '../validation/zod';
 import { badRequest, payloadTooLarge } from './errors';
 
 /** Webhook bodies are small; a larger one is rejected before it is decoded or parsed. */
@@ -43,7 +43,7 @@ export function parseWith<Schema extends z.core.$ZodType>(
   const result = safeParse(schema, input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : root;
+  const field = (issue && issuePath(issue)) || root;
   throw badRequest(field, `${field}: ${issue?.message ?? 'invalid'}`);
 }
 

@@ -1,4 +1,5 @@
-/** The port the sweep finds due conversations through (DynamoSweepIndex in shared/store). */
+/** The port the sweep finds, re-files and nudges due conversations through (DynamoSweepIndex in shared/store). */
+import type { Conversation } from '../domain/conversation';
 import type { ConversationRef } from './conversation-store';
 
 export interface SweepIndex {
@@ -7,4 +8,12 @@ export interface SweepIndex {
    * handover step past its deadline, or an inbox head deliverable for INBOX_STALL_MS.
    */
   findDueForSweep(now: number, limit: number): Promise<ConversationRef[]>;
+  /** Puts the conversation where the sweep finds it next (or takes it out), unless it moved on meanwhile. */
+  reindex(conversation: Conversation): Promise<void>;
+  /**
+   * A write that changes nothing but `nudgedAt` (and the version), if the stored version is still
+   * `conversation`'s: a stream record of its own, for an inbox whose head nobody took. False when
+   * the conversation moved on meanwhile (then that write is the record).
+   */
+  nudge(conversation: Conversation, now: number): Promise<boolean>;
 }

@@ -14,7 +14,6 @@ import { createLogger } from '../log/logger';
 import { emfMetrics } from '../log/metrics';
 import { createDynamo, type Dynamo } from '../store/client';
 import { DynamoConversationStore } from '../store/conversation-repository';
-import { DynamoIdempotencyStore } from '../store/idempotency-repository';
 import type { CorePorts } from './runtime';
 import { SDK_REQUEST_HANDLER } from './sdk-options';
 
@@ -47,7 +46,6 @@ export function createAwsCore(
     tenants: env.tenants,
     secrets: secretsManagerResolver(new SecretsManagerClient({ region: env.region, ...SDK_CLIENT_OPTIONS })),
     conversations: new DynamoConversationStore(doc, env.tableName),
-    idempotency: new DynamoIdempotencyStore(doc, env.tableName),
     publisher: new EventBridgePublisher(
       new EventBridgeClient({ region: env.region, ...SDK_CLIENT_OPTIONS }),
       env.eventBusName,

@@ -1,6 +1,7 @@
 /** The ports every function's handler is built from: AWS adapters in Lambda, local ones in `npm start` and tests. */
 import type { AgentDeskClient } from '../clients/agent-desk-client';
 import type { BotClient } from '../clients/bot-client';
+import type { DeskMessages } from '../clients/desk-messages';
 import type { Notifications } from '../clients/notifications';
 import type { ChannelSender } from '../clients/outgoing-message';
 import type { PresenceClient } from '../clients/presence-client';
@@ -11,6 +12,7 @@ import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../log/metrics';
 import type { ConversationStore } from '../ports/conversation-store';
+import type { DeskAsks } from '../ports/desk-asks';
 import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { InboxStore } from '../ports/inbox-store';
 import type { SweepIndex } from '../ports/sweep-index';
@@ -22,6 +24,8 @@ export interface Runtime {
   conversations: ConversationStore;
   /** The user messages waiting on a conversation (ingest appends, relay takes). */
   inbox: InboxStore;
+  /** Marks a handover's desk call (hand-over). */
+  deskAsks: DeskAsks;
   /** The expiry index (expire-sessions). */
   sweepIndex: SweepIndex;
   idempotency: IdempotencyStore;
@@ -29,7 +33,10 @@ export interface Runtime {
   channels: ChannelSender;
   bot: BotClient;
   presence: PresenceClient;
+  /** The desk's routing: hand over, session ended. */
   desk: AgentDeskClient;
+  /** The user's messages to the desk during a live chat. */
+  deskMessages: DeskMessages;
   notifications: Notifications;
   logger: Logger;
   /** The handover funnel (EMF in AWS). */
@@ -41,5 +48,5 @@ export interface Runtime {
 /** What every function has; each lambda.ts adds the ports its function uses (agent-api needs nothing more). */
 export type CorePorts = Pick<
   Runtime,
-  'clock' | 'tenants' | 'secrets' | 'conversations' | 'idempotency' | 'publisher' | 'logger' | 'metrics'
+  'clock' | 'tenants' | 'secrets' | 'conversations' | 'publisher' | 'logger' | 'metrics'
 >;

@@ -27,6 +27,23 @@ export function parse<Schema extends z.core.$ZodType>(schema: Schema, input: unk
   throw result.error;
 }
 
+/** Where an issue is, as `a.b.0.c`; empty at the root. */
+export const issuePath = (issue: z.core.$ZodIssue): string => issue.path.map(String).join('.');
+
+/**
+ * Every issue as `path: message`, paths written as in code (`[0].intake.questions[1]`): what a
+ * configuration error says. zod's `prettifyError` says the same in 0.4 KB more of each bundle.
+ */
+export const describeIssues = (error: z.core.$ZodError): string =>
+  error.issues
+    .map((issue) => {
+      const path = issue.path
+        .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${String(key)}`))
+        .join('');
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
+
 /**
  * One schema per distinct set of arguments, shared by every schema that uses it. zod schemas are
  * immutable, so sharing changes nothing but what a cold start builds: each helper call builds three

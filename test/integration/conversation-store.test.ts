@@ -19,10 +19,12 @@ const web = { type: 'web' } as const;
 let dynamo: Dynamo;
 let tableName: string;
 let store: DynamoConversationStore;
+let sweepIndex: DynamoSweepIndex;
 
 beforeAll(async () => {
   ({ dynamo, tableName } = await freshTable('conversations'));
   store = new DynamoConversationStore(dynamo.doc, tableName, { retentionSeconds: 3600 });
+  sweepIndex = new DynamoSweepIndex(dynamo.doc, tableName);
 });
 afterAll(() => dynamo.raw.destroy());
 
@@ -147,9 +149,7 @@ test('the expiry index finds exactly the agent locks that ran out, and forgets r
   const sweepAt = T0 + lockMs + 1;
   // Other tests' conversations share the table (one stuck in presence is due at its step deadline).
   const dueOfThisTest = async (at: number) =>
-    (await new DynamoSweepIndex(dynamo.doc, tableName).findDueForSweep(at, 100)).filter(
-      (ref) => ref.tenantId === 'sweep',
-    );
+    (await sweepIndex.findDueForSweep(at, 100)).filter((ref) => ref.tenantId === 'sweep');
   expect(await dueOfThisTest(sweepAt)).toEqual([{ tenantId: 'sweep', conversationId: 'early' }]);
   const released = transition(early, { type: 'expire' }, sweepAt);
   await store.save(released.state, sweepAt);
@@ -201,7 +201,7 @@ describe('nudge', () => {
     const at = T0 + 1 + INBOX_STALL_MS;
 
     // Act
-    const nudged = await store.nudge(before, at);
+    const nudged = await sweepIndex.nudge(before, at);
 
     // Assess
     expect(nudged).toBe(true);
@@ -232,7 +232,7 @@ describe('nudge', () => {
     const at = T0 + 1 + INBOX_STALL_MS;
 
     // Act
-    const nudged = await store.nudge(read, at);
+    const nudged = await sweepIndex.nudge(read, at);
 
     // Assess
     expect(nudged).toBe(false);
@@ -245,7 +245,7 @@ describe('nudge', () => {
     const read = await waiting('c-twice-nudged');
     const at = T0 + 1 + INBOX_STALL_MS;
 
-    const results = await Promise.all([store.nudge(read, at), store.nudge(read, at + 1)]);
+    const results = await Promise.all([sweepIndex.nudge(read, at), sweepIndex.nudge(read, at + 1)]);
 
     expect([...results].sort()).toEqual([false, true]);
     await expect(store.get('nudge', 'c-twice-nudged', at + 1)).resolves.toMatchObject({ version: 2 });
@@ -254,7 +254,7 @@ describe('nudge', () => {
   test('a conversation that does not exist is not created by a nudge', async () => {
     const ghost: Conversation = { ...newConversation('nudge', 'c-ghost-nudge', web, T0), version: 3 };
 
-    await expect(store.nudge(ghost, T0 + INBOX_STALL_MS)).resolves.toBe(false);
+    await expect(sweepIndex.nudge(ghost, T0 + INBOX_STALL_MS)).resolves.toBe(false);
 
     expect(await rawItem('c-ghost-nudge')).toBeUndefined();
   });

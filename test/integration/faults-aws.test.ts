@@ -19,6 +19,7 @@ import { createDynamo, type Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
 import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
 import { DynamoInboxStore } from '../../shared/store/inbox-repository';
+import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createTable } from '../../shared/store/table';
 import { dynamoEndpoint } from '../support/dynamo';
 
@@ -186,6 +187,7 @@ describe('DynamoDB throttling, and an answer lost', () => {
     let conversations: DynamoConversationStore;
     let inbox: DynamoInboxStore;
     let idempotency: DynamoIdempotencyStore;
+    let sweepIndex: DynamoSweepIndex;
     beforeEach(async () => {
       dynamo = createDynamo({ endpoint: proxyUrl, requestTimeoutMs: 300 });
       const tableName = `lost-answer-${Date.now()}`;
@@ -193,6 +195,7 @@ describe('DynamoDB throttling, and an answer lost', () => {
       conversations = new DynamoConversationStore(dynamo.doc, tableName);
       inbox = new DynamoInboxStore(dynamo.doc, tableName, conversations);
       idempotency = new DynamoIdempotencyStore(dynamo.doc, tableName);
+      sweepIndex = new DynamoSweepIndex(dynamo.doc, tableName);
       lostAnswers = 0;
     });
     afterEach(() => dynamo.raw.destroy());
@@ -218,7 +221,7 @@ describe('DynamoDB throttling, and an answer lost', () => {
       const waiting = await conversations.get('acme', 'c-lost', 2_000);
       if (!waiting) throw new Error('no conversation');
       loseAnswerTo = 'nudgedAt';
-      await conversations.nudge(waiting, 3_000);
+      await sweepIndex.nudge(waiting, 3_000);
       expect(lostAnswers).toBe(1);
       await expect(conversations.get('acme', 'c-lost', 4_000)).resolves.toMatchObject({
         version: waiting.version + 1,

@@ -1,14 +1,15 @@
 /**
  * Use cases depend on ports, not on adapters: no use-case module reaches the AWS SDK, directly or
- * through the modules it imports. Each function's `lambda.ts` (and the conveyor's stream decoder)
- * is where adapters are chosen, so those are the only entry points allowed to.
+ * through the modules it imports. A function's `lambda.ts` chooses the adapters and its `handler.ts`
+ * turns the trigger's event into use-case calls (the conveyor's through the DynamoDB stream format
+ * of `stream-event.ts`): those are the only modules under functions/ allowed to.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '../..');
-const ADAPTER_ENTRIES = new Set(['lambda.ts']);
+const ADAPTERS = new Set(['lambda.ts', 'handler.ts', 'stream-event.ts']);
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>
@@ -21,9 +22,9 @@ function sources(dir: string): string[] {
 }
 
 function importsOf(file: string): string[] {
-  return ts.preProcessFile(readFileSync(path.join(ROOT, file), 'utf8'), true, true).importedFiles.map(
-    (ref) => ref.fileName,
-  );
+  return ts
+    .preProcessFile(readFileSync(path.join(ROOT, file), 'utf8'), true, true)
+    .importedFiles.map((ref) => ref.fileName);
 }
 
 /** The chain of modules from `file` to the first `@aws-sdk` import, or undefined when there is none. */
@@ -41,7 +42,7 @@ function pathToSdk(file: string, seen = new Set<string>()): string[] | undefined
 }
 
 const useCases = [
-  ...sources('functions').filter((file) => !ADAPTER_ENTRIES.has(path.basename(file))),
+  ...sources('functions').filter((file) => !ADAPTERS.has(path.basename(file))),
   ...sources('shared/domain'),
   ...sources('shared/flow'),
   ...sources('shared/ports'),

@@ -3,7 +3,7 @@
  * not the whole invocation halfway through a step.
  */
 import { SEND_ANSWERS_BUDGET_MS } from '../../functions/conveyor/deliver-head';
-import { retryDelaysMs } from '../../functions/conveyor/retry-delays';
+import { retryDelaysMs } from '../../functions/conveyor/try-in-place';
 import { functionNamed } from '../../infra/topology';
 import { MAX_OUTSIDE_TIMEOUT_MS } from '../../shared/config/tenants';
 import { MAX_DELIVERY_ATTEMPTS } from '../../shared/domain/inbox';

@@ -7,7 +7,6 @@ import { createHandler } from '../../../functions/conveyor/handler';
 import { LocalStreamPoller, type OnFailureRecord } from '../../../infra/local/stream-poller';
 import { streamConsumer } from '../../../infra/topology';
 import { dynamoEndpoint } from '../../support/dynamo';
-import { lambdaContext } from '../../support/lambda-context';
 import type { TestRig } from './runtime';
 
 export interface ConveyorDriver {
@@ -20,14 +19,12 @@ export async function startConveyor(rig: TestRig): Promise<ConveyorDriver> {
   const consumer = streamConsumer();
   if (!consumer) throw new Error('the topology declares no stream function');
   const handler = createHandler(rig.runtime);
-  // A minute's budget for each batch: middy ends a handler early when its context says time is up.
-  const context = () => ({ ...lambdaContext('baton-conveyor'), getRemainingTimeInMillis: () => 60_000 });
   const poller = new LocalStreamPoller({
     endpoint: dynamoEndpoint(),
     tableName: rig.tableName,
     functionName: consumer.name,
     trigger: consumer.trigger,
-    invoke: (event) => handler(event, context()),
+    invoke: (event) => handler(event),
     logger: rig.runtime.logger,
     startAt: 'LATEST',
     retryDelayMs: 20,

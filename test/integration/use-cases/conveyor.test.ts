@@ -13,6 +13,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
+import { createHandler } from '../../../functions/conveyor/handler';
 import { relayAnswers } from '../../../functions/conveyor/relay-answers';
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import { MESSAGE_DEDUPE_SECONDS, receiveUserMessage } from '../../../functions/ingest/receive-user-message';
@@ -738,7 +739,7 @@ describe('the sweep’s nudge', () => {
     const stuck = await stateOf(conversation, direct);
     if (!stuck) throw new Error('no conversation');
     const nudge = await recorded(direct, conversation, async () => {
-      expect(await direct.store.nudge(stuck, direct.clock.now())).toBe(true);
+      expect(await direct.sweepIndex.nudge(stuck, direct.clock.now())).toBe(true);
     });
 
     // The nudge's image is the item: its head is delivered, once.
@@ -844,7 +845,7 @@ describe('records handed to the handler', () => {
     expect(direct.publisher.events).toEqual([]);
     expect((await stateOf(after, direct))?.inbox).toEqual([{ message: text('c1') }]);
     expect(direct.logs).toContainEqual(
-      expect.objectContaining({ level: 'error', message: 'stream record not published; it is given again' }),
+      expect.objectContaining({ level: 'error', message: 'stream record unreadable; it is given again' }),
     );
 
     // Given again from the reported record on, readable this time, the rest is acted on.
@@ -857,21 +858,40 @@ describe('records handed to the handler', () => {
     ]);
   });
 
-  test('a record whose attribute types Baton never writes is reported as unreadable too', async () => {
+  test.each([
+    ['a binary version', { version: { B: new Uint8Array([0, 1]) } }],
+    ['a set for a phase', { phase: { SS: ['bot'] } }],
+    ['a type tag DynamoDB does not have', { phase: { X: 'bot' } }],
+    ['an attribute that is not an attribute value', { phase: 'bot' }],
+  ])('a record with %s is reported as unreadable too', async (_, attributes) => {
     const conversation = await seed(direct, 'bot', { conversationId: uniqueId('web') });
     const good = await recorded(direct, conversation, () => append(conversation, text('m1'), direct));
-    const binary: StreamRecord = {
+    // Not a StreamRecord by its type: the handler gets what the stream gives, `unknown`.
+    const broken = {
+      ...good,
+      dynamodb: { ...good.dynamodb, NewImage: { ...good.dynamodb.NewImage, ...attributes } },
+    };
+
+    await expect(createHandler(direct.runtime)({ Records: [broken] })).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: good.dynamodb.SequenceNumber }],
+    });
+    expect(outside.requests).toEqual([]);
+  });
+
+  test('an attribute Baton does not read is no reason to refuse a record, whatever its type', async () => {
+    const conversation = await seed(direct, 'bot', { conversationId: uniqueId('web') });
+    outside.answer('bot', BOT_REPLY);
+    const good = await recorded(direct, conversation, () => append(conversation, text('m1'), direct));
+    const annotated: StreamRecord = {
       ...good,
       dynamodb: {
         ...good.dynamodb,
-        NewImage: { ...good.dynamodb.NewImage, blob: { B: new Uint8Array([0, 1]) } },
+        NewImage: { ...good.dynamodb.NewImage, operatorNote: { B: new Uint8Array([0, 1]) } },
       },
     };
 
-    await expect(conveyRecords(direct.runtime, [binary])).resolves.toEqual({
-      batchItemFailures: [{ itemIdentifier: binary.dynamodb.SequenceNumber }],
-    });
-    expect(outside.requests).toEqual([]);
+    await expect(conveyRecords(direct.runtime, [annotated])).resolves.toEqual({ batchItemFailures: [] });
+    expect(botSaw(conversation.conversationId)).toEqual(['m1']);
   });
 
   test('a message appended behind the head being delivered does not deliver that head again, whichever way the records are batched', async () => {

@@ -81,9 +81,13 @@ test('the lock holds until its expiry: one millisecond before, the sweep finds n
   expect(rig.publisher.events).toHaveLength(1);
 });
 
-/** The expiry index as the sweep read it: `refs`. */
+/** The expiry index as the sweep read it: `refs`; its writes are the real index's. */
 function withIndex(refs: () => Promise<ConversationRef[]>): SweepIndex {
-  return { findDueForSweep: () => refs() };
+  return {
+    findDueForSweep: () => refs(),
+    reindex: (conversation) => rig.sweepIndex.reindex(conversation),
+    nudge: (conversation, now) => rig.sweepIndex.nudge(conversation, now),
+  };
 }
 
 test('a conversation whose lock was extended after the index was read is not expired', async () => {

@@ -256,7 +256,7 @@ test('a hand-over that died after marking the desk asked is taken over once the 
     handoverId: handoverIdOf(conversation),
   };
   // The first hand-over marked it, then died before asking the desk.
-  expect(await rig.store.markDeskAsked(ref, T0, 300 + 60_000)).toBeDefined();
+  expect(await rig.runtime.deskAsks.markDeskAsked(ref, T0, 300 + 60_000)).toBeDefined();
 
   rig.setNow(T0 + 60_000);
   await handOver(rig.runtime, eventOf(conversation));

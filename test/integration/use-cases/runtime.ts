@@ -8,6 +8,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createAgentDeskClient } from '../../../shared/clients/agent-desk-client';
 import { createBotClient } from '../../../shared/clients/bot-client';
 import { createChannelSender } from '../../../shared/clients/channel-sender';
+import { createDeskMessages } from '../../../shared/clients/desk-messages';
 import { fetchHttp } from '../../../shared/clients/http';
 import { createNotifications } from '../../../shared/clients/notifications';
 import { createPresenceClient } from '../../../shared/clients/presence-client';
@@ -31,6 +32,7 @@ import { RecordedMetrics } from '../../../shared/log/metrics';
 import type { Runtime } from '../../../shared/runtime/runtime';
 import type { Dynamo } from '../../../shared/store/client';
 import { DynamoConversationStore } from '../../../shared/store/conversation-repository';
+import { DynamoDeskAsks } from '../../../shared/store/desk-asks';
 import { DynamoIdempotencyStore } from '../../../shared/store/idempotency-repository';
 import { DynamoInboxStore } from '../../../shared/store/inbox-repository';
 import { conversationKey } from '../../../shared/store/keys';
@@ -227,12 +229,14 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     conversations: store,
     inbox,
     sweepIndex,
+    deskAsks: new DynamoDeskAsks(dynamo.doc, tableName),
     idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
     publisher,
     channels: createChannelSender(tenants, literalSecrets, fetchHttp),
     bot: createBotClient(fetchHttp, literalSecrets),
     presence: createPresenceClient(fetchHttp, literalSecrets),
     desk: createAgentDeskClient(fetchHttp, literalSecrets),
+    deskMessages: createDeskMessages(fetchHttp, literalSecrets),
     notifications: createNotifications(fetchHttp, literalSecrets),
     logger: createLogger({ sink: (level, message, fields) => logs.push({ level, message, fields }) }),
     publicApiUrl: 'http://127.0.0.1:1',

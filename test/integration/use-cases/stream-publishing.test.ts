@@ -168,7 +168,7 @@ describe("a write's events, from its stream record", () => {
     const agent = await direct.state('acme', handingOver.conversationId);
     if (!agent) throw new Error('no conversation');
     const moved = await recorded(direct, handingOver, () =>
-      direct.store.reindex({
+      direct.sweepIndex.reindex({
         ...agent,
         handover: {
           id: handoverId,
@@ -393,9 +393,6 @@ function countingReads(): { runtime: Runtime; reads: () => number } {
     },
     create: (conversation, now) => store.create(conversation, now),
     save: (next, now) => store.save(next, now),
-    reindex: (conversation) => store.reindex(conversation),
-    nudge: (conversation, now) => store.nudge(conversation, now),
-    markDeskAsked: (ref, now, retakeAfterMs) => store.markDeskAsked(ref, now, retakeAfterMs),
   };
   return { runtime: { ...rig.runtime, conversations }, reads: () => reads };
 }

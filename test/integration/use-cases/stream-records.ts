@@ -10,7 +10,6 @@ import type { ConveyorPorts } from '../../../functions/conveyor/convey';
 import { createHandler } from '../../../functions/conveyor/handler';
 import type { Conversation } from '../../../shared/domain/conversation';
 import { parseConversationItem } from '../../../shared/store/conversation-item';
-import { lambdaContext } from '../../support/lambda-context';
 import type { TestRig } from './runtime';
 
 export type AttributeMap = Record<string, AttributeValue>;
@@ -85,4 +84,4 @@ export const decoded = (record: StreamRecord): Conversation =>
 
 /** The real conveyor handler on `ports`, given `records` as one batch, as Lambda invokes it. */
 export const conveyRecords = (ports: ConveyorPorts, records: readonly StreamRecord[]) =>
-  createHandler(ports)({ Records: records }, lambdaContext());
+  createHandler(ports)({ Records: records });

@@ -1,0 +1,41 @@
+/**
+ * The user's messages during a live chat → the agent desk (MSC's control API, or the generic
+ * webhook). Apart from the routing calls (AgentDeskClient) so the conveyor bundles only this.
+ * Failures throw OutsideCallError; the caller decides.
+ */
+import type { SecretResolver } from '../config/secrets';
+import type { TenantConfig } from '../config/tenants';
+import type { Conversation } from '../domain/conversation';
+import * as deskCalls from './desk-calls';
+import type { HttpCall } from './http';
+
+export interface DeskMessages {
+  forwardUserMessage(
+    tenant: TenantConfig,
+    conversation: Conversation,
+    message: { id: string; text: string },
+  ): Promise<void>;
+}
+
+export function createDeskMessages(http: HttpCall, secrets: SecretResolver): DeskMessages {
+  const mscCall = deskCalls.msc(http, secrets);
+  const webhookCall = deskCalls.webhook(http);
+  return {
+    async forwardUserMessage(tenant, conversation, message) {
+      if (tenant.desk.type === 'msc') {
+        return mscCall(tenant, conversation.conversationId, 'messages', {
+          chatId: conversation.conversationId,
+          messageId: message.id,
+          text: message.text,
+        });
+      }
+      return webhookCall(tenant, {
+        event: 'message',
+        interlocutor: 'user',
+        sessionId: conversation.conversationId,
+        messageId: message.id,
+        message: message.text,
+      });
+    },
+  };
+}

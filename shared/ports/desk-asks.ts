@@ -1,0 +1,17 @@
+/** The port hand-over marks a handover's desk call through (DynamoDeskAsks in shared/store). */
+import type { Conversation } from '../domain/conversation';
+import type { ConversationRef } from './conversation-store';
+
+export interface DeskAsks {
+  /**
+   * Marks the desk asked for handover `handoverId`, if the conversation is handing that one over
+   * and nobody asked the desk since `now - retakeAfterMs` (one that died asking): one conditional
+   * update that reads as it writes. The conversation as written, or undefined when it is not this
+   * function's to ask (another is asking, or the handover moved on).
+   */
+  markDeskAsked(
+    ref: ConversationRef & { handoverId: string },
+    now: number,
+    retakeAfterMs: number,
+  ): Promise<Conversation | undefined>;
+}

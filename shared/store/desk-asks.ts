@@ -1,0 +1,61 @@
+/**
+ * (hand-over) → DeskAsks → DynamoDB: marks a handover's desk call on the conversation item. Apart
+ * from ConversationStore so only hand-over bundles it.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { toEpochSeconds } from '../domain/clock';
+import { type Conversation, STEP_TIMEOUT_MS } from '../domain/conversation';
+import type { ConversationRef } from '../ports/conversation-store';
+import type { DeskAsks } from '../ports/desk-asks';
+import { conversationFromItem } from './conversation-repository';
+import { conversationKey, sweepShard, TTL_ATTRIBUTE } from './keys';
+
+export class DynamoDeskAsks implements DeskAsks {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async markDeskAsked(
+    ref: ConversationRef & { handoverId: string },
+    now: number,
+    retakeAfterMs: number,
+  ): Promise<Conversation | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: conversationKey(ref.tenantId, ref.conversationId),
+          UpdateExpression:
+            'SET handover.deskAskedAt = :now, handover.deskAskedBy = :asker, updatedAt = :now, #version = #version + :one, sweepShard = :shard, lockExpiresAt = :due REMOVE outbox',
+          ConditionExpression: [
+            '#phase = :handingOver AND handover.id = :handoverId AND #ttl > :nowSeconds',
+            // Or marked by this very request: the SDK sent it again after its first answer was lost.
+            '(attribute_not_exists(handover.deskAskedAt) OR handover.deskAskedAt <= :abandonedBefore OR handover.deskAskedBy = :asker)',
+          ].join(' AND '),
+          ExpressionAttributeNames: { '#version': 'version', '#phase': 'phase', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':one': 1,
+            ':handingOver': 'handing_over',
+            ':handoverId': ref.handoverId,
+            ':asker': randomUUID(),
+            ':nowSeconds': toEpochSeconds(now),
+            ':abandonedBefore': now - retakeAfterMs,
+            ':shard': sweepShard(ref.tenantId, ref.conversationId),
+            // The step's deadline starts again: the desk has until then to take the conversation.
+            ':due': now + STEP_TIMEOUT_MS.handing_over,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return conversationFromItem(Attributes, now);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)
+        return undefined;
+      throw error;
+    }
+  }
+}
