@@ -43,6 +43,9 @@ import { localTenants } from './tenants';
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
+/** A DynamoDB request (its retries included) this slow is logged. */
+const SLOW_DYNAMO_MS = 1_000;
+
 export interface LocalStackOptions {
   /** 0 picks a free port. */
   port?: number;
@@ -170,9 +173,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let poller = await startPoller(created ? 'TRIM_HORIZON' : 'LATEST');
   dynamo.raw.middlewareStack.add(
     (next, context) => async (args) => {
-      const result = await next(args);
-      if (/^(Put|Update|Delete|TransactWrite|BatchWrite)/.test(context.commandName ?? '')) poller?.wake();
-      return result;
+      const started = performance.now();
+      try {
+        const result = await next(args);
+        if (/^(Put|Update|Delete|TransactWrite|BatchWrite)/.test(context.commandName ?? '')) poller?.wake();
+        return result;
+      } finally {
+        // DynamoDB Local answers in milliseconds; a second or more (SDK retries included) is worth a line.
+        const ms = Math.round(performance.now() - started);
+        if (ms >= SLOW_DYNAMO_MS) logger.warn('slow DynamoDB request', { command: context.commandName, ms });
+      }
     },
     { step: 'initialize', name: 'wakeStreamPoller' },
   );

@@ -51,6 +51,9 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
   await request(`${stack.url}/sim/bot`, { method: 'POST', body: JSON.stringify({ mode: 'flaky' }) });
   await request(`${stack.url}/sim/channel`, { method: 'POST', body: JSON.stringify({ mode: 'flaky' }) });
   const sent: string[] = [];
+  let slowestWebhookMs = 0;
+  const lastWarnings = () =>
+    JSON.stringify(logs.filter((line) => line.level === 'error' || line.level === 'warn').slice(-5));
   const started = Date.now();
   let next = 0;
   const user = async (): Promise<void> => {
@@ -58,11 +61,16 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
       const texts = script(u);
       for (const [i, text] of texts.entries()) {
         const messageId = `soak-${u}-${i}`;
-        const answer = await postWeb(stack.url, 'demo2', { conversationId: `soak-${u}`, messageId, text });
-        if (answer.status !== 200) {
-          const errors = logs.filter((line) => line.level === 'error').slice(-3);
-          throw new Error(`webhook answered ${answer.status}: ${JSON.stringify(errors)}`);
-        }
+        const posted = performance.now();
+        const answer = await postWeb(stack.url, 'demo2', {
+          conversationId: `soak-${u}`,
+          messageId,
+          text,
+        }).catch((error: unknown) => {
+          throw new Error(`webhook failed (${String(error)}); the stack's last warnings: ${lastWarnings()}`);
+        });
+        slowestWebhookMs = Math.max(slowestWebhookMs, performance.now() - posted);
+        if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}: ${lastWarnings()}`);
         sent.push(messageId);
       }
     }
@@ -139,7 +147,9 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with random handover
   const doubled = sent.filter((id) => (taken.get(id)?.length ?? 0) > 1);
   const count = (by: string) => sent.filter((id) => taken.get(id)?.[0]?.startsWith(by)).length;
   process.stdout.write(
-    `soak: ${sent.length} sent in ${sendSeconds.toFixed(1)} s, all settled after ${seconds.toFixed(1)} s; ` +
+    `soak: ${sent.length} sent in ${sendSeconds.toFixed(1)} s (slowest webhook ${Math.round(slowestWebhookMs)} ms, ` +
+      `${logs.filter((line) => line.message === 'slow DynamoDB request').length} DynamoDB requests over 1 s), ` +
+      `all settled after ${seconds.toFixed(1)} s; ` +
       `bot ${count('bot')}, intake ${count('intake')}, desk ${count('desk')}, dead letters ${count('dead-letter')}; ` +
       `lost ${lost.length}, doubled ${doubled.length}, out of order ${outOfOrder.length} conversations ` +
       `(dead-lettered and still seen by the bot: ${[...deadLettered].filter((id) => taken.get(id)?.includes('bot')).length})\n`,
