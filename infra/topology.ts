@@ -130,13 +130,16 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   {
     name: 'agent-api',
     dir: 'functions/agent-api',
-    description: "The agent desk's callbacks: claim, agent messages, sign-off.",
+    description:
+      "The agent desk's callbacks (claim, agent messages, sign-off) and CM.com's router (TwoWay messages, events).",
     trigger: {
       kind: 'http',
       routes: [
         'POST /v1/{tenant}/agent/conversations/{conversationId}/claim',
         'POST /v1/{tenant}/agent/conversations/{conversationId}/messages',
         'POST /v1/{tenant}/agent/conversations/{conversationId}/end',
+        'POST /v1/{tenant}/twoway/messages',
+        'POST /v1/{tenant}/twoway/events',
       ],
     },
     access: { table: 'readWrite', publish: true, secrets: true },

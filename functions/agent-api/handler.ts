@@ -1,4 +1,7 @@
-/** (API Gateway HTTP API) → agent-api: the agent desk's callbacks, behind the tenant's bearer token. */
+/**
+ * (API Gateway HTTP API) → agent-api: the agent desk's callbacks, behind the tenant's bearer token,
+ * and the endpoints of the tenant's TwoWay adapter on CM.com's router, behind its product token.
+ */
 
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -6,11 +9,12 @@ import * as z from 'zod/mini';
 import type { TenantConfig } from '../../shared/config/tenants';
 import { conversationIdSchema, externalIdSchema } from '../../shared/events/shapes';
 import { header, json, parseJson, parseWith, rawBody } from '../../shared/http/api';
-import { unauthorized } from '../../shared/http/errors';
+import { notFound, unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
 import type { CorePorts } from '../../shared/runtime/runtime';
 import { boundedString } from '../../shared/validation/zod';
 import { claim, postAgentMessage } from './agent-api';
+import { type TwoWay, takeRouterEvents, takeRouterMessages, twoWaySchema } from './twoway';
 
 type Event = APIGatewayProxyEventV2;
 
@@ -25,18 +29,42 @@ const endSchema = z.object({
   messageId: z.optional(externalIdSchema()),
 });
 
+const matches = (given: string | undefined, expected: string): boolean => {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
 export function createHandler(rt: CorePorts) {
   const authorized = async (event: Event): Promise<TenantConfig> => {
     const tenant = tenantOf(rt.tenants, event);
-    const expected = Buffer.from(`Bearer ${await rt.secrets.resolve(tenant.agentApiToken)}`);
-    const given = Buffer.from(header(event, 'authorization') ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthorized();
+    const token = await rt.secrets.resolve(tenant.agentApiToken);
+    if (!matches(header(event, 'authorization'), `Bearer ${token}`)) throw unauthorized();
     return tenant;
+  };
+  /** CM.com's router: the tenant's product token on every request ("TwoWay requires a product token"). */
+  const fromRouter = async (event: Event): Promise<{ tenant: TenantConfig; twoWay: TwoWay }> => {
+    const tenant = tenantOf(rt.tenants, event);
+    if (tenant.desk.type !== 'msc') throw notFound("this tenant's agent desk is not on CM.com's router");
+    const token = await rt.secrets.resolve(tenant.desk.productToken);
+    if (!matches(header(event, 'x-cm-producttoken'), token)) throw unauthorized();
+    return { tenant, twoWay: parseJson(twoWaySchema, rawBody(event)) };
   };
   const conversationIdOf = (event: Event): string =>
     parseWith(pathSchema, event.pathParameters ?? {}, 'path').conversationId;
 
   return routedHandler(rt.logger, {
+    // The adapter's message webhook: "must return 201 Created to indicate it has received the message".
+    'POST /v1/{tenant}/twoway/messages': async (event) => {
+      const { tenant, twoWay } = await fromRouter(event);
+      return json(201, { taken: await takeRouterMessages(rt, tenant, twoWay) });
+    },
+    // The adapter's event endpoint: the router's events about the chat (the session ended).
+    'POST /v1/{tenant}/twoway/events': async (event) => {
+      const { tenant, twoWay } = await fromRouter(event);
+      await takeRouterEvents(rt, tenant, twoWay);
+      return json(201, {});
+    },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/claim': async (event) => {
       const tenant = await authorized(event);
       return json(200, { status: await claim(rt, tenant, conversationIdOf(event)) });

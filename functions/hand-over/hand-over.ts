@@ -33,13 +33,14 @@ export async function handOver(
   );
   const handover = conversation?.handover;
   if (!conversation || !handover) return;
+  let deskChatId: string | undefined;
   try {
-    await ports.desk.handOver(tenant, {
+    ({ deskChatId } = await ports.desk.handOver(tenant, {
       conversation,
       handover,
       answers: handover.intake?.answers ?? event.answers,
       agentApiUrl: `${ports.publicApiUrl}/v1/${tenant.id}/agent/conversations/${encodeURIComponent(conversationId)}`,
-    });
+    }));
   } catch (error) {
     // A desk that refused or did not answer in time: a defined outcome, not a retry.
     if (!(error instanceof OutsideCallError)) throw error;
@@ -69,7 +70,7 @@ export async function handOver(
     ports,
     tenantId,
     conversationId,
-    () => ({ type: 'handoverSucceeded', handoverId, lockMs: lockMsOf(tenant) }),
+    () => ({ type: 'handoverSucceeded', handoverId, lockMs: lockMsOf(tenant), deskChatId }),
     conversation,
   );
   ports.logger.info(

@@ -21,10 +21,17 @@ const resultSchema = z.object({
   isBase64Encoded: z.boolean().optional(),
 });
 
+/** A request whose function takes this long is reported (the local stack logs it). */
+const SLOW_ROUTE_MS = 2_000;
+
 export class LocalGateway {
   private readonly routes: CompiledRoute[];
 
-  constructor(functions: Map<string, Invoke>) {
+  /** `onSlow`: told of a request whose function took SLOW_ROUTE_MS or more. */
+  constructor(
+    functions: Map<string, Invoke>,
+    private readonly onSlow?: (routeKey: RouteKey, ms: number) => void,
+  ) {
     this.routes = FUNCTIONS.flatMap((fn) => {
       if (fn.trigger.kind !== 'http') return [];
       const invoke = functions.get(fn.name);
@@ -43,9 +50,12 @@ export class LocalGateway {
       const pathParameters = Object.fromEntries(
         route.params.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]),
       );
+      const started = performance.now();
       const result = resultSchema.parse(
         await route.invoke(toEvent(request, url, rawBody, route.routeKey, pathParameters)),
       );
+      const ms = Math.round(performance.now() - started);
+      if (ms >= SLOW_ROUTE_MS) this.onSlow?.(route.routeKey, ms);
       const body = result.body ?? '';
       const contentType = result.headers?.['content-type'];
       return {

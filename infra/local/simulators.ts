@@ -4,6 +4,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
+import { RouterSimulator } from './cm-router-sim';
+import { jsonResponse, type SimResponse, send } from './sim-response';
+
+export { jsonResponse, type SimResponse, send };
 
 export const SIM_SYSTEMS = [
   'whatsapp',
@@ -54,12 +58,6 @@ const botRequestSchema = z.object({
   payload: z.string().optional(),
 });
 
-export interface SimResponse {
-  status: number;
-  contentType?: string;
-  body: string;
-}
-
 /** How a simulator calls Baton back (the generic desk's claim, the simulated agent). */
 export type CallBaton = (path: string, token: string, body?: unknown) => Promise<SimResponse>;
 
@@ -71,6 +69,7 @@ export class Simulators {
 
   constructor(
     private readonly callBaton: CallBaton,
+    private readonly router: RouterSimulator,
     private readonly holdMs = 30_000,
   ) {}
 
@@ -81,13 +80,23 @@ export class Simulators {
     return true;
   }
 
-  /** `POST /sim/agent/{tenant}/{conversationId}/{messages|end}`: the simulated agent writes or signs off. */
-  agent(
+  /**
+   * `POST /sim/agent/{tenant}/{conversationId}/{messages|end}`: the simulated agent writes or signs
+   * off; an MSC agent through CM.com's router (a TwoWay message, the session-ended event), any other
+   * through Baton's agent API.
+   */
+  async agent(
     tenant: string,
     conversationId: string,
     action: 'messages' | 'end',
     body: unknown,
   ): Promise<SimResponse> {
+    if (this.router.serves(tenant)) {
+      if (action === 'end') return this.router.sessionEnds(tenant, conversationId);
+      const message = z.object({ text: z.string().min(1) }).safeParse(body);
+      if (!message.success) return jsonResponse(400, { error: 'invalid_request', field: 'text' });
+      return this.router.agentWrites(tenant, conversationId, message.data.text);
+    }
     return this.callBaton(
       `/v1/${tenant}/agent/conversations/${encodeURIComponent(conversationId)}/${action}`,
       `${tenant}-agent-token`,
@@ -106,6 +115,7 @@ export class Simulators {
   reset(): void {
     this.entries = [];
     this.modes = { ...DEFAULT_MODES };
+    this.router.reset();
   }
 
   /** `POST /sim/{channel|bot|msc|presence}`: answers 400 with the allowed modes on a bad one. */
@@ -142,7 +152,9 @@ export class Simulators {
         ? jsonResponse(422, { error: 'simulated rejection' })
         : mode === 'error'
           ? jsonResponse(503, { error: 'simulated failure' })
-          : this.answer(system, path, body);
+          : system === 'msc'
+            ? this.router.answer(path, request.headers, body)
+            : this.answer(system, path, body);
     this.entries.push({
       at: new Date().toISOString(),
       system,
@@ -270,7 +282,7 @@ function systemFor(method: string, path: string): SimSystem | undefined {
   if (/^\/sim\/whatsapp\/v\d+\.\d+\/[^/]+\/messages$/.test(path)) return 'whatsapp';
   if (/^\/sim\/web\/[^/]+$/.test(path)) return 'web';
   if (/^\/sim\/bot\/[^/]+$/.test(path)) return 'bot';
-  if (/^\/sim\/msc\/conversational\/control\/v1\/accounts\/[^/]+\/chats\/[^/]+\//.test(path)) return 'msc';
+  if (RouterSimulator.handles(path)) return 'msc';
   if (/^\/sim\/webconv\/[^/]+$/.test(path)) return 'webconv';
   if (/^\/sim\/agent-webhook\/[^/]+$/.test(path)) return 'agent-webhook';
   if (/^\/sim\/bot-events\/[^/]+$/.test(path)) return 'bot-events';
@@ -304,14 +316,4 @@ function redact(headers: IncomingMessage['headers']): Record<string, string> {
 
 function isModeName(name: string): name is ModeName {
   return Object.hasOwn(modeSchemas, name);
-}
-
-export function jsonResponse(status: number, body: unknown): SimResponse {
-  return { status, contentType: 'application/json', body: JSON.stringify(body) };
-}
-
-export function send(response: ServerResponse, answer: SimResponse): void {
-  if (response.headersSent || response.destroyed) return;
-  response.writeHead(answer.status, { 'content-type': answer.contentType ?? 'text/plain; charset=utf-8' });
-  response.end(answer.body);
 }

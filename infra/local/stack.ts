@@ -16,7 +16,7 @@ import { fetchHttp } from '../../shared/clients/http';
 import { createNotifications } from '../../shared/clients/notifications';
 import { createPresenceClient } from '../../shared/clients/presence-client';
 import { literalSecrets } from '../../shared/config/secrets';
-import { tenantDirectory } from '../../shared/config/tenants';
+import { type TenantDirectory, tenantDirectory } from '../../shared/config/tenants';
 import { OffsetClock } from '../../shared/domain/clock';
 import { effectivePhase } from '../../shared/domain/conversation';
 import { createLogger, errorFields, type LogSink } from '../../shared/log/logger';
@@ -31,6 +31,7 @@ import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repo
 import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createTable } from '../../shared/store/table';
 import { FUNCTIONS, streamConsumer } from '../topology';
+import { type RouterAccount, RouterSimulator } from './cm-router-sim';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
 import { LocalGateway } from './gateway';
@@ -150,7 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const loaded = await loadFunctions(PROJECT_ROOT, runtimeFor);
   const invokers = new Map<string, Invoke>([...loaded].map(([name, fn]) => [name, fn.invoke]));
   bus.connect(invokers);
-  const gateway = new LocalGateway(invokers);
+  const gateway = new LocalGateway(invokers, (route, ms) => logger.warn('slow request', { route, ms }));
 
   // The table's stream, read as the event source mapping does, woken by every write the functions make.
   const consumer = streamConsumer();
@@ -186,10 +187,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     { step: 'initialize', name: 'wakeStreamPoller' },
   );
-  const simulators = new Simulators(async (path, token, body) => {
+  /** A POST from a simulated system to Baton's own routes, as the outside system would send it. */
+  const callBaton = async (path: string, headers: Record<string, string>, body: unknown) => {
     const response = await fetch(`${url}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
@@ -198,7 +200,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       contentType: response.headers.get('content-type') ?? 'application/json',
       body: await response.text(),
     };
-  });
+  };
+  const router = new RouterSimulator(await routerAccounts(tenants), callBaton);
+  const simulators = new Simulators(
+    (path, token, body) => callBaton(path, { authorization: `Bearer ${token}` }, body),
+    router,
+  );
   /** Waits until no event delivery, no stream record and no simulator callback is under way. */
   const settle = async (): Promise<void> => {
     for (;;) {
@@ -384,4 +391,21 @@ function parseMaybeJson(raw: Buffer): unknown {
   } catch {
     return text;
   }
+}
+
+/** The router's accounts: each MSC tenant's technical link, with its adapters and product token. */
+async function routerAccounts(tenants: TenantDirectory): Promise<RouterAccount[]> {
+  const accounts: RouterAccount[] = [];
+  for (const id of tenants.ids()) {
+    const desk = tenants.get(id)?.desk;
+    if (desk?.type !== 'msc') continue;
+    accounts.push({
+      tenantId: id,
+      accountId: desk.technicalLinkId,
+      productToken: await literalSecrets.resolve(desk.productToken),
+      adapterId: desk.adapterId,
+      mscAdapterId: desk.mscAdapterId,
+    });
+  }
+  return accounts;
 }

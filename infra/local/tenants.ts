@@ -64,6 +64,8 @@ export function localTenants(simBaseUrl: string): TenantConfig[] {
         type: 'msc',
         apiUrl: `${simBaseUrl}/msc`,
         technicalLinkId: 'demo-technical-link',
+        adapterId: 'demo-baton-adapter',
+        mscAdapterId: 'demo-msc-adapter',
         productToken: { value: 'demo-product-token' },
         timeoutMs: 2_000,
       },

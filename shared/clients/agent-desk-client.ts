@@ -1,11 +1,12 @@
 /**
- * The agent desk's routing port (hand over, session ended): Mobile Service Cloud through CM.com's
- * routing control API, or a generic livechat webhook (Certainly-style). The user's messages go
+ * The agent desk's routing port (hand over, session ended): Mobile Service Cloud through the
+ * routing control of CM.com's Conversational Router, or a generic livechat webhook (Certainly-style). The user's messages go
  * through DeskMessages. Failures throw OutsideCallError; the caller decides.
  */
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation, Handover } from '../domain/conversation';
+import { chatIdOf, createCmRouter, mscLink, openingText, twoWayChatOf } from './cm-router';
 import * as deskCalls from './desk-calls';
 import type { HttpCall } from './http';
 
@@ -18,32 +19,46 @@ export interface HandoverRequest {
 }
 
 export interface AgentDeskClient {
-  handOver(tenant: TenantConfig, request: HandoverRequest): Promise<void>;
+  /** Asks the desk to take the conversation; the desk's own id of the chat, when it has one. */
+  handOver(tenant: TenantConfig, request: HandoverRequest): Promise<{ deskChatId?: string }>;
   sessionEnded(tenant: TenantConfig, conversation: Conversation, reason: string): Promise<void>;
 }
 
 export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): AgentDeskClient {
-  const mscCall = deskCalls.msc(http, secrets);
+  const router = createCmRouter(http, secrets);
   const webhookCall = deskCalls.webhook(http);
 
   return {
     async handOver(tenant, { conversation, handover, answers, agentApiUrl }) {
       const referrer = handover.additions.mscWebstore ?? handover.pageUrl;
       if (tenant.desk.type === 'msc') {
-        return mscCall(tenant, conversation.conversationId, 'routing/mutationrequests', {
-          chatId: conversation.conversationId,
-          mutation: { type: 'handover', target: 'MSC' },
-          Context: {
-            Channel: handover.additions.mscChannel,
-            RoutingKeywords: handover.additions.skill ?? '',
-            // URL-based routing: the user's page when no web store was given.
-            WebStoreReferrer: referrer ?? '',
-            CustomerInfo: answers,
-          },
+        // The router learns of a chat from the client's first TwoWay message: Baton opens it, then
+        // asks for the hand-over on the chat id the router answered with (its own id when it has one).
+        const chat = twoWayChatOf(tenant, tenant.desk, conversation);
+        const answered = await router.sendTwoWay(tenant, {
+          chat,
+          conversationMessages: [
+            {
+              $type: 'text',
+              id: `handover:${handover.id}`,
+              direction: 'ClientOriginated',
+              text: openingText(answers),
+            },
+          ],
         });
+        const deskChatId = answered ?? chat.id;
+        // The documented hand-over: a mutation request enabling Baton's adapter → MSC's, with the
+        // context CM.com's own bot sends (customer info as one JSON string: context values are strings).
+        await router.mutate(tenant, deskChatId, [mscLink(tenant.desk, 'Enable')], {
+          RoutingKeywords: handover.additions.skill ?? '',
+          // URL-based routing: the user's page when no web store was given.
+          WebStoreReferrer: referrer ?? '',
+          CustomerInfo: JSON.stringify(answers),
+        });
+        return { deskChatId };
       }
       const [firstName = '', ...rest] = (answers.name ?? '').split(/\s+/).filter(Boolean);
-      return webhookCall(tenant, {
+      await webhookCall(tenant, {
         event: 'handover',
         attachedMedia: '',
         reply: '',
@@ -62,15 +77,15 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
         handoverId: handover.id,
         agentApi: agentApiUrl,
       });
+      return {};
     },
 
     async sessionEnded(tenant, conversation, reason) {
       if (tenant.desk.type === 'msc') {
-        return mscCall(tenant, conversation.conversationId, 'routing/mutationrequests', {
-          chatId: conversation.conversationId,
-          mutation: { type: 'release', target: 'bot' },
-          Context: { Reason: reason },
-        });
+        // The hand-back: the link to MSC disabled again (the router has no documented end-of-chat call).
+        return router.mutate(tenant, chatIdOf(tenant, tenant.desk, conversation), [
+          mscLink(tenant.desk, 'Disable'),
+        ]);
       }
       return webhookCall(tenant, { event: 'session_ended', sessionId: conversation.conversationId, reason });
     },

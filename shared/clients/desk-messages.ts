@@ -1,11 +1,12 @@
 /**
- * The user's messages during a live chat → the agent desk (MSC's control API, or the generic
- * webhook). Apart from the routing calls (AgentDeskClient) so the conveyor bundles only this.
+ * The user's messages during a live chat → the agent desk (TwoWay messages to the tenant's adapter
+ * on CM.com's router, or the generic webhook). Apart from the routing calls (AgentDeskClient) so the conveyor bundles only this.
  * Failures throw OutsideCallError; the caller decides.
  */
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation } from '../domain/conversation';
+import { createCmRouter, twoWayChatOf } from './cm-router';
 import * as deskCalls from './desk-calls';
 import type { HttpCall } from './http';
 
@@ -18,15 +19,17 @@ export interface DeskMessages {
 }
 
 export function createDeskMessages(http: HttpCall, secrets: SecretResolver): DeskMessages {
-  const mscCall = deskCalls.msc(http, secrets);
+  const router = createCmRouter(http, secrets);
   const webhookCall = deskCalls.webhook(http);
   return {
     async forwardUserMessage(tenant, conversation, message) {
       if (tenant.desk.type === 'msc') {
-        return mscCall(tenant, conversation.conversationId, 'messages', {
-          chatId: conversation.conversationId,
-          messageId: message.id,
-          text: message.text,
+        // The user's message into the tenant's TwoWay adapter, from the client side.
+        await router.sendTwoWay(tenant, {
+          chat: twoWayChatOf(tenant, tenant.desk, conversation),
+          conversationMessages: [
+            { $type: 'text', id: message.id, direction: 'ClientOriginated', text: message.text },
+          ],
         });
       }
       return webhookCall(tenant, {

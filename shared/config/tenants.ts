@@ -50,10 +50,24 @@ export type IntakeQuestion = z.infer<typeof intakeQuestionSchema>;
 
 const deskSchema = z.discriminatedUnion('type', [
   z.strictObject({
-    /** Mobile Service Cloud through CM.com's routing control API. */
+    /**
+     * Mobile Service Cloud through CM.com's Conversational Router, as CM.com documents custom
+     * integrations: Baton is the client side of the tenant's TwoWay adapter.
+     */
     type: z.literal('msc'),
+    /** The router's API host: routing control, and TwoWay unless `twoWayUrl` says otherwise. */
     apiUrl: z._default(httpUrl(), 'https://api.conversational.cm.com'),
+    /** The id of the CONVERSATIONAL technical link: the account in every router URL. */
     technicalLinkId: nonEmptyString(),
+    /** Baton's TwoWay adapter on the router. */
+    adapterId: nonEmptyString(),
+    /** MSC's adapter on the router: the hand-over enables the link from Baton's adapter to it. */
+    mscAdapterId: nonEmptyString(),
+    /** The adapter's outbound URL as CM.com's UI shows it, when not `{apiUrl}/conversational/twoway/v1/accounts/{technicalLinkId}/adapters/{adapterId}`. */
+    twoWayUrl: z.optional(httpUrl()),
+    /** `conversationHostId` of the chats Baton opens (the host the user talks to); the tenant id when left out. */
+    hostId: z.optional(nonEmptyString()),
+    /** Sent as `X-Cm-Producttoken` on every call, and required on every call the router makes to Baton. */
     productToken: secretRefSchema,
     timeoutMs: timeoutMs(5_000),
   }),

@@ -50,6 +50,8 @@ export interface Conversation {
   updatedAt: number;
   /** The context variable `agentStatus` of the last presence check; kept after the handover ends. */
   agentStatus?: AgentStatus | undefined;
+  /** The desk's own id of this chat (the chat id CM.com's router answered with); kept after a handover ends. */
+  deskChatId?: string | undefined;
   /** The additions of the last handover request (skill, mscWebstore, mscChannel); kept after it ends. */
   additions?: HandoverAdditions | undefined;
   /** The handover under way or live; absent while the bot owns the conversation. */
@@ -101,7 +103,7 @@ export type Command =
   | { type: 'intakeProgressed'; handoverId: string; intake: IntakeProgress }
   | { type: 'intakeCompleted'; handoverId: string; answers: Record<string, string> }
   | { type: 'intakeAbandoned'; handoverId: string }
-  | { type: 'handoverSucceeded'; handoverId: string; lockMs: number }
+  | { type: 'handoverSucceeded'; handoverId: string; lockMs: number; deskChatId?: string | undefined }
   | { type: 'handoverFailed'; handoverId: string; stage: string }
   | { type: 'activity'; lockMs: number }
   | { type: 'endSession'; by: 'agent' | 'user' }
@@ -268,9 +270,14 @@ export function transition(state: Conversation, command: Command, now: number): 
       ]);
     case 'handoverSucceeded':
       if (phase !== 'handing_over' || !handover) return illegal();
-      return next({ phase: 'agent', handover: { ...handover, lockExpiresAt: now + command.lockMs } }, [
-        { type: 'sessionStarted', handoverId: handover.id },
-      ]);
+      return next(
+        {
+          phase: 'agent',
+          handover: { ...handover, lockExpiresAt: now + command.lockMs },
+          ...(command.deskChatId ? { deskChatId: command.deskChatId } : {}),
+        },
+        [{ type: 'sessionStarted', handoverId: handover.id }],
+      );
     case 'handoverFailed':
       if ((phase !== 'presence' && phase !== 'intake' && phase !== 'handing_over') || !handover)
         return illegal();

@@ -40,6 +40,7 @@ export const conversationItemSchema = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   agentStatus: z.optional(z.enum(['online', 'offline'])),
+  deskChatId: z.optional(z.string()),
   additions: z.optional(additionsSchema),
   handover: z.optional(handoverSchema),
   outbox: z.optional(

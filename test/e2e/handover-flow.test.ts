@@ -2,6 +2,8 @@
  * The handover flow end to end over HTTP, through the real handlers of the local stack and the
  * simulated outside systems: triggers, presence, offline, intake, handover, live, end, expiry.
  */
+
+import * as z from 'zod';
 import type { LocalStack } from '../../infra/local/stack';
 import { Flow } from '../support/flow';
 import { type CapturedLine, startTestStack } from '../support/local-stack';
@@ -192,24 +194,68 @@ describe('5. handover', () => {
   test('MSC: routing mutation with product token, keywords, page URL referrer and customer info; Web Conversations told; locked 24 h', async () => {
     const before = stack.clock.now();
     await toAgentOnWeb('w-msc');
-    const [mutation] = await flow.log({ system: 'msc' });
+    // CM.com's router, as documented: the client's first TwoWay message opens the chat, then the
+    // hand-over is a mutation request on the chat id the router answered with.
+    const [opening, mutation, ...more] = await flow.log({ system: 'msc' });
+    expect(more).toEqual([]);
+    const routerHeaders = expect.objectContaining({
+      'x-cm-producttoken': '[redacted]',
+      'content-type': 'application/json',
+    });
+    expect(opening).toMatchObject({
+      method: 'POST',
+      path: '/sim/msc/conversational/twoway/v1/accounts/demo-technical-link/adapters/demo-baton-adapter',
+      headers: routerHeaders,
+      outcome: 201,
+      body: {
+        chat: {
+          id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+          accountId: 'demo-technical-link',
+          channel: 'CXWebConversations',
+          conversationClientId: 'w-msc',
+          conversationHostId: 'demo',
+        },
+        conversationMessages: [
+          {
+            $type: 'text',
+            id: expect.stringMatching(/^handover:/),
+            direction: 'ClientOriginated',
+            text: 'The customer asked for an agent.\nname: Ada Lovelace\nemail: ada@example.com',
+          },
+        ],
+      },
+    });
+    const routerChatId = /\/chats\/([^/]+)\/routing\/mutationrequests$/.exec(mutation?.path ?? '')?.[1];
+    // The router's own id, not the one Baton sent: Baton keeps what the router answered.
+    expect(routerChatId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(routerChatId).not.toBe(JSON.stringify(opening?.body).match(/"id":"([0-9a-f-]{36})"/)?.[1]);
     expect(mutation).toMatchObject({
       method: 'POST',
-      path: '/sim/msc/conversational/control/v1/accounts/demo-technical-link/chats/w-msc/routing/mutationrequests',
-      headers: expect.objectContaining({
-        'x-cm-producttoken': '[redacted]',
-        'content-type': 'application/json',
-      }),
+      path: `/sim/msc/conversational/control/v1/accounts/demo-technical-link/chats/${routerChatId}/routing/mutationrequests`,
+      headers: routerHeaders,
+      outcome: 200,
     });
     expect(mutation?.body).toEqual({
-      chatId: 'w-msc',
-      mutation: { type: 'handover', target: 'MSC' },
+      ChatId: routerChatId,
+      Mutations: [
+        {
+          $type: 'ruleMutation',
+          action: 'Enable',
+          operator: 'And',
+          sourceAdapterId: 'demo-baton-adapter',
+          targetAdapterId: 'demo-msc-adapter',
+        },
+      ],
       Context: {
-        Channel: 'WhatsApp',
         RoutingKeywords: 'support',
         WebStoreReferrer: 'https://shop.example/nl/help',
-        CustomerInfo: { name: 'Ada Lovelace', email: 'ada@example.com' },
+        CustomerInfo: expect.any(String),
       },
+    });
+    const customerInfo = z.object({ Context: z.object({ CustomerInfo: z.string() }) }).parse(mutation?.body);
+    expect(JSON.parse(customerInfo.Context.CustomerInfo)).toEqual({
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
     });
     expect((await flow.log({ system: 'webconv' })).map((entry) => entry.body)).toEqual([
       { conversationClientId: 'w-msc' },
@@ -276,16 +322,29 @@ describe('6. live', () => {
     const afterUser = Date.parse((await flow.state('demo', 'wa:31600000006')).lockExpiresAt ?? '');
     expect(afterUser - firstLock).toBeGreaterThanOrEqual(3600_000);
     stack.clock.advance(3600_000);
+    // MSC's agent writes through the router: a ClientTerminated TwoWay message to Baton, which answers 201.
     expect(
       (await flow.agent('demo', 'wa:31600000006', 'messages', { text: 'Hello Alan, Grace here' })).status,
-    ).toBe(202);
+    ).toBe(201);
     const afterAgent = Date.parse((await flow.state('demo', 'wa:31600000006')).lockExpiresAt ?? '');
     expect(afterAgent - afterUser).toBeGreaterThanOrEqual(3600_000);
     expect((await flow.log({ system: 'bot' })).length).toBe(botCalls);
-    const toDesk = (await flow.log({ system: 'msc' })).filter((entry) => entry.path.endsWith('/messages'));
-    expect(toDesk.map((entry) => entry.body)).toEqual([
-      { chatId: 'wa:31600000006', messageId: expect.any(String), text: 'is anyone there?' },
-    ]);
+    const twoWay = (await flow.log({ system: 'msc' })).filter((entry) => entry.path.includes('/twoway/'));
+    const [, userMessage, ...rest] = twoWay;
+    expect(rest).toEqual([]);
+    expect(userMessage).toMatchObject({ outcome: 201 });
+    expect(userMessage?.body).toEqual({
+      chat: {
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        accountId: 'demo-technical-link',
+        channel: 'WhatsApp',
+        conversationClientId: 'wa:31600000006',
+        conversationHostId: 'demo',
+      },
+      conversationMessages: [
+        { $type: 'text', id: expect.any(String), direction: 'ClientOriginated', text: 'is anyone there?' },
+      ],
+    });
     expect((await flow.userTexts('wa:31600000006')).at(-1)).toBe('Hello Alan, Grace here');
   });
 
@@ -314,8 +373,67 @@ describe('6. live', () => {
       body: JSON.stringify({ text: 'hi' }),
     });
     expect(wrong.status).toBe(401);
-    await flow.web('demo', 'w-none', { text: 'hello' });
-    expect((await flow.agent('demo', 'w-none', 'messages', { text: 'hi' })).status).toBe(409);
+    await flow.web('demo2', 'w-none', { text: 'hello' });
+    expect((await flow.agent('demo2', 'w-none', 'messages', { text: 'hi' })).status).toBe(409);
+  });
+
+  describe("Baton's TwoWay endpoints (the router's calls)", () => {
+    const chat = (conversationClientId: string) => ({
+      id: 'c0ffee00-0000-0000-0000-000000000000',
+      accountId: 'demo-technical-link',
+      channel: 'CXWebConversations',
+      conversationClientId,
+      conversationHostId: 'demo',
+    });
+    const agentText = (text: string) => ({ $type: 'text', id: 'tw-1', direction: 'ClientTerminated', text });
+    const post = (tenant: string, body: unknown, token = 'demo-product-token', kind = 'messages') =>
+      fetch(`${stack.url}/v1/${tenant}/twoway/${kind}`, {
+        method: 'POST',
+        headers: { 'x-cm-producttoken': token, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    test('need the tenant product token (401), an MSC tenant (404), its technical link and the documented shape (400); nothing changes', async () => {
+      await toAgentOnWeb('w-tw-refused');
+      const before = await flow.state('demo', 'w-tw-refused');
+      const message = { chat: chat('w-tw-refused'), conversationMessages: [agentText('hi')] };
+
+      expect((await post('demo', message, 'demo2-product-token')).status).toBe(401);
+      expect((await post('demo', message, '')).status).toBe(401);
+      expect((await post('demo2', message, 'demo-product-token')).status).toBe(404);
+      const otherLink = await post('demo', {
+        ...message,
+        chat: { ...message.chat, accountId: 'someone-else' },
+      });
+      expect(otherLink.status).toBe(400);
+      expect(await otherLink.json()).toMatchObject({ field: 'chat.accountId' });
+      const noDirection = await post('demo', {
+        ...message,
+        conversationMessages: [{ $type: 'text', text: 'hi' }],
+      });
+      expect(noDirection.status).toBe(400);
+      expect(await noDirection.json()).toMatchObject({ field: 'conversationMessages.0.direction' });
+
+      expect(await flow.state('demo', 'w-tw-refused')).toEqual(before);
+      expect((await flow.userTexts('w-tw-refused')).at(-1)).toBe('An agent will be with you shortly.');
+    });
+
+    test('take only what the host sends as text: a ClientOriginated echo and other types reach nobody', async () => {
+      await toAgentOnWeb('w-tw-only');
+      const answer = await post('demo', {
+        chat: chat('w-tw-only'),
+        conversationMessages: [
+          { $type: 'text', id: 'echo-1', direction: 'ClientOriginated', text: 'my own words' },
+          { $type: 'media', id: 'media-1', direction: 'ClientTerminated' },
+          agentText('Hello from MSC'),
+        ],
+      });
+      expect(answer.status).toBe(201);
+      expect(await answer.json()).toEqual({ taken: 1 });
+      const texts = await flow.userTexts('w-tw-only');
+      expect(texts.at(-1)).toBe('Hello from MSC');
+      expect(texts).not.toContain('my own words');
+    });
   });
 
   test('a conversation id in the path that Baton never issues is a 400 naming it, before anything is read', async () => {
@@ -330,13 +448,12 @@ describe('6. live', () => {
 });
 
 describe('7. end', () => {
-  test('agent ends → sign-off with a confirm button; other text continues; the confirm ends it and the bot is told', async () => {
-    await flow.whatsapp('demo', '31600000007', { text: 'agent' });
-    await flow.whatsapp('demo', '31600000007', { text: 'Ada' });
-    await flow.whatsapp('demo', '31600000007', { text: 'ada@example.com' });
+  test('generic desk: agent ends → sign-off with a confirm button; other text continues; the confirm ends it and the bot is told', async () => {
+    await flow.whatsapp('demo2', '31600000007', { text: 'agent' });
+    await flow.whatsapp('demo2', '31600000007', { text: 'ada@example.com' });
     // The desk retries its sign-off with the same messageId: the user gets it once.
-    expect((await flow.agent('demo', 'wa:31600000007', 'end', { messageId: 'end-1' })).status).toBe(202);
-    expect((await flow.agent('demo', 'wa:31600000007', 'end', { messageId: 'end-1' })).status).toBe(202);
+    expect((await flow.agent('demo2', 'wa:31600000007', 'end', { messageId: 'end-1' })).status).toBe(202);
+    expect((await flow.agent('demo2', 'wa:31600000007', 'end', { messageId: 'end-1' })).status).toBe(202);
     const sentToUser = await flow.log({ system: 'whatsapp' });
     expect(sentToUser.filter((entry) => JSON.stringify(entry.body).includes('Tap to confirm'))).toHaveLength(
       1,
@@ -353,15 +470,34 @@ describe('7. end', () => {
         action: { buttons: [{ type: 'reply', reply: { id: 'LIVECHAT_SESSION_END', title: 'End chat' } }] },
       },
     });
-    await flow.whatsapp('demo', '31600000007', { text: 'wait, one more thing' });
-    expect((await flow.state('demo', 'wa:31600000007')).phase).toBe('agent');
-    await flow.whatsapp('demo', '31600000007', { buttonPayload: 'LIVECHAT_SESSION_END' });
-    expect((await flow.state('demo', 'wa:31600000007')).phase).toBe('bot');
+    await flow.whatsapp('demo2', '31600000007', { text: 'wait, one more thing' });
+    expect((await flow.state('demo2', 'wa:31600000007')).phase).toBe('agent');
+    await flow.whatsapp('demo2', '31600000007', { buttonPayload: 'LIVECHAT_SESSION_END' });
+    expect((await flow.state('demo2', 'wa:31600000007')).phase).toBe('bot');
     expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
-      { tenantId: 'demo', conversationId: 'wa:31600000007', payload: 'LIVECHAT_SESSION_END' },
+      { tenantId: 'demo2', conversationId: 'wa:31600000007', payload: 'LIVECHAT_SESSION_END' },
     ]);
-    await flow.whatsapp('demo', '31600000007', { text: 'thanks bot' });
+    await flow.whatsapp('demo2', '31600000007', { text: 'thanks bot' });
     expect((await flow.userTexts('wa:31600000007')).at(-1)).toBe('echo: thanks bot');
+  });
+
+  test("MSC: the router's session-ended event gives the conversation back to the bot; Baton hands the chat back", async () => {
+    await toAgentOnWeb('w-msc-end');
+    expect((await flow.agent('demo', 'w-msc-end', 'end', {})).status).toBe(201);
+    await stack.settle();
+    expect((await flow.state('demo', 'w-msc-end')).phase).toBe('bot');
+    expect((await flow.userTexts('w-msc-end')).at(-1)).toBe('The chat with the agent has ended.');
+    expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
+      { tenantId: 'demo', conversationId: 'w-msc-end', payload: 'LIVECHAT_SESSION_END' },
+    ]);
+    const [, handOver, handBack, ...rest] = await flow.log({ system: 'msc' });
+    expect(rest).toEqual([]);
+    expect(handBack).toMatchObject({ path: handOver?.path, outcome: 200 });
+    expect(handBack?.body).toMatchObject({ Mutations: [expect.objectContaining({ action: 'Disable' })] });
+    // The same notice again (the router retrying) changes nothing.
+    expect((await flow.agent('demo', 'w-msc-end', 'messages', { text: 'late' })).status).toBe(409);
+    await flow.web('demo', 'w-msc-end', { text: 'hello bot' });
+    expect((await flow.userTexts('w-msc-end')).at(-1)).toBe('echo: hello bot');
   });
 
   test('the user may send LIVECHAT_SESSION_END at any time of a live chat', async () => {

@@ -1328,7 +1328,13 @@ describe('secrets stay out of the environment', () => {
 
   // What every tenant needs besides the field under test: a desk and a presence check, by reference.
   const required = {
-    desk: { type: 'msc', technicalLinkId: 'link', productToken: { secretId: 'baton/acme' } },
+    desk: {
+      type: 'msc',
+      technicalLinkId: 'link',
+      adapterId: 'baton',
+      mscAdapterId: 'msc',
+      productToken: { secretId: 'baton/acme' },
+    },
     presence: { type: 'msc', apiKey: { secretId: 'baton/acme' } },
   };
   const literalPlacements: Array<[string, (secret: unknown) => unknown]> = [

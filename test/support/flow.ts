@@ -9,6 +9,8 @@ export const simEntrySchema = z.object({
   path: z.string(),
   headers: z.record(z.string(), z.string()),
   body: z.unknown(),
+  /** What the simulator answered: a status, or `timeout`. */
+  outcome: z.union([z.number(), z.literal('timeout')]),
 });
 export type SimEntry = z.infer<typeof simEntrySchema>;
 

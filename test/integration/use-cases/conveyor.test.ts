@@ -96,10 +96,24 @@ const botRequest = z
   })
   .strict();
 
-const deskMessage = z.object({ chatId: z.string(), messageId: z.string(), text: z.string() }).strict();
+/** A user message into the tenant's TwoWay adapter on CM.com's router ("TwoWay Format"). */
+const deskMessage = z
+  .object({
+    chat: z.object({ id: z.string(), conversationClientId: z.string() }).passthrough(),
+    conversationMessages: z.tuple([
+      z
+        .object({
+          $type: z.literal('text'),
+          id: z.string(),
+          direction: z.literal('ClientOriginated'),
+          text: z.string(),
+        })
+        .strict(),
+    ]),
+  })
+  .strict();
 
-const deskPath = (conversationId: string) =>
-  `/msc/conversational/control/v1/accounts/link-7/chats/${encodeURIComponent(conversationId)}/messages`;
+const deskPath = '/msc/conversational/twoway/v1/accounts/link-7/adapters/baton-adapter';
 
 /** The message ids the outside bot received for one conversation, in order. */
 const botSaw = (conversationId: string): string[] =>
@@ -113,12 +127,10 @@ const botSaw = (conversationId: string): string[] =>
 const deskSaw = (conversationId: string): string[] =>
   outside
     .of('msc')
-    .filter((request) => request.path === deskPath(conversationId))
+    .filter((request) => request.path === deskPath)
     .map((request) => jsonBody(request, deskMessage))
-    .map((body) => {
-      expect(body.chatId).toBe(conversationId);
-      return body.messageId;
-    });
+    .filter((body) => body.chat.conversationClientId === conversationId)
+    .map((body) => body.conversationMessages[0].id);
 
 /**
  * The texts the web chat endpoint received for one conversation, in order, but the handover
@@ -609,7 +621,7 @@ describe('presence and handing_over hold the inbox', () => {
     await conveyor.convey();
 
     expect(deskSaw(conversationId)).toEqual(['m9']);
-    expect(jsonBody(outside.of('msc')[0], deskMessage).text).toBe('are you there?');
+    expect(jsonBody(outside.of('msc')[0], deskMessage).conversationMessages[0].text).toBe('are you there?');
     expect(botSaw(conversationId)).toEqual([]);
     const stored = await stateOf(handingOver);
     expect(stored?.inbox).toBeUndefined();

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { claim } from '../../../functions/agent-api/agent-api';
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import { handOver } from '../../../functions/hand-over/hand-over';
+import { routerChatId } from '../../../shared/clients/cm-router';
 import { type Conversation, STEP_TIMEOUT_MS } from '../../../shared/domain/conversation';
 import { jsonBody, type Mode, type OutsideServer, webTexts } from './outside-server';
 import { useRigWithOutside } from './rig-with-outside';
@@ -22,20 +23,29 @@ const convey = () => setup.conveyor.convey();
 
 const answers = { name: 'Ada King Lovelace', email: 'ada@example.com', topic: 'Billing' };
 
+/** CM.com's "Routing Control" mutation request, as its page documents it. */
 const mscMutation = z
   .object({
-    chatId: z.string(),
-    mutation: z.object({ type: z.literal('handover'), target: z.literal('MSC') }).strict(),
+    ChatId: z.string(),
+    Mutations: z.array(
+      z
+        .object({
+          $type: z.literal('ruleMutation'),
+          action: z.enum(['Enable', 'Disable']),
+          operator: z.enum(['And', 'Or']),
+          sourceAdapterId: z.string(),
+          targetAdapterId: z.string(),
+        })
+        .strict(),
+    ),
     Context: z
-      .object({
-        Channel: z.string(),
-        RoutingKeywords: z.string(),
-        WebStoreReferrer: z.string(),
-        CustomerInfo: z.record(z.string(), z.string()),
-      })
+      .object({ RoutingKeywords: z.string(), WebStoreReferrer: z.string(), CustomerInfo: z.string() })
       .strict(),
   })
   .strict();
+
+/** The hand-over's mutation requests (the TwoWay message opening the chat comes first). */
+const mutations = () => outside.of('msc').filter((request) => request.path.endsWith('/mutationrequests'));
 
 const webConversationsNotice = z.object({ conversationClientId: z.string() }).strict();
 
@@ -47,8 +57,9 @@ const eventOf = (conversation: Conversation) => ({
   answers,
 });
 
-const mscPath = (conversationId: string) =>
-  `/msc/conversational/control/v1/accounts/link-7/chats/${encodeURIComponent(conversationId)}/routing/mutationrequests`;
+/** The mutation path of a conversation's chat: the id Baton builds when the router answers none. */
+const mscPath = (conversationId: string, channel = 'WhatsApp') =>
+  `/msc/conversational/control/v1/accounts/link-7/chats/${routerChatId(conversationId, 'acme', channel)}/routing/mutationrequests`;
 
 async function whatsappHandingOver(): Promise<Conversation> {
   return seed(rig, 'handing_over', {
@@ -67,24 +78,31 @@ test('MSC accepts → agent, lock until now + lockMinutes, SessionStarted and th
   await handOver(rig.runtime, eventOf(conversation));
   await convey();
 
-  // The desk, then the user told on WhatsApp that an agent will be with them.
-  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'whatsapp']);
-  const [request] = outside.requests;
-  expect(request).toMatchObject({
+  // The router (the chat opened, then the hand-over), then the user told on WhatsApp.
+  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'msc', 'whatsapp']);
+  const [opening, request] = outside.requests;
+  const routerHeaders = { 'x-cm-producttoken': SECRETS.productToken, 'content-type': 'application/json' };
+  expect(opening).toMatchObject({
     method: 'POST',
-    path: mscPath(conversationId),
-    headers: { 'x-cm-producttoken': SECRETS.productToken, 'content-type': 'application/json' },
+    path: '/msc/conversational/twoway/v1/accounts/link-7/adapters/baton-adapter',
+    headers: routerHeaders,
   });
+  expect(request).toMatchObject({ method: 'POST', path: mscPath(conversationId), headers: routerHeaders });
   expect(jsonBody(request, mscMutation)).toEqual({
-    chatId: conversationId,
-    mutation: { type: 'handover', target: 'MSC' },
-    Context: {
-      Channel: 'WhatsApp',
-      RoutingKeywords: 'billing',
-      WebStoreReferrer: 'acme-store',
-      CustomerInfo: answers,
-    },
+    ChatId: routerChatId(conversationId, 'acme', 'WhatsApp'),
+    Mutations: [
+      {
+        $type: 'ruleMutation',
+        action: 'Enable',
+        operator: 'And',
+        sourceAdapterId: 'baton-adapter',
+        targetAdapterId: 'msc-adapter',
+      },
+    ],
+    Context: { RoutingKeywords: 'billing', WebStoreReferrer: 'acme-store', CustomerInfo: expect.any(String) },
   });
+  // Context values are strings: the customer info is one JSON object in one.
+  expect(JSON.parse(jsonBody(request, mscMutation).Context.CustomerInfo)).toEqual(answers);
 
   // Two writes: the desk marked asked (read in the same request), then the lock.
   expect(await rig.state('acme', conversationId)).toMatchObject({
@@ -107,6 +125,22 @@ test('MSC accepts → agent, lock until now + lockMinutes, SessionStarted and th
   });
 });
 
+test('the chat id the router answers with is the one the hand-over asks on, and is kept with the conversation', async () => {
+  outside.answer('msc', JSON.stringify({ chat: { id: 'router-chat-7' }, message: 'Message(s) accepted' }));
+  const conversation = await whatsappHandingOver();
+
+  await handOver(rig.runtime, eventOf(conversation));
+
+  expect(mutations().map((request) => request.path)).toEqual([
+    '/msc/conversational/control/v1/accounts/link-7/chats/router-chat-7/routing/mutationrequests',
+  ]);
+  expect(jsonBody(mutations()[0], mscMutation).ChatId).toBe('router-chat-7');
+  expect(await rig.state('acme', conversation.conversationId)).toMatchObject({
+    phase: 'agent',
+    deskChatId: 'router-chat-7',
+  });
+});
+
 test('a web chat without a web store routes on its page URL, without a skill on empty keywords, and Web Conversations is told', async () => {
   const pageUrl = 'https://shop.example/nl/help';
   const conversation = await seed(rig, 'handing_over', {
@@ -121,13 +155,11 @@ test('a web chat without a web store routes on its page URL, without a skill on 
   await handOver(rig.runtime, eventOf(conversation));
   await convey();
 
-  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'webconv', 'web']);
+  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'msc', 'webconv', 'web']);
   expect(webTexts(outside, conversationId)).toEqual(['An agent will be with you shortly.']);
-  expect(jsonBody(outside.of('msc')[0], mscMutation).Context).toEqual({
-    Channel: 'Web',
+  expect(jsonBody(mutations()[0], mscMutation).Context).toMatchObject({
     RoutingKeywords: '',
     WebStoreReferrer: pageUrl,
-    CustomerInfo: answers,
   });
   const [notice] = outside.of('webconv');
   expect(notice).toMatchObject({
@@ -154,7 +186,7 @@ test('Web Conversations failing does not undo the handover: agent, SessionStarte
   await handOver(rig.runtime, eventOf(conversation));
   await convey();
 
-  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'webconv', 'web']);
+  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'msc', 'webconv', 'web']);
   expect(await rig.state('acme', conversation.conversationId)).toMatchObject({ phase: 'agent' });
   expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverIdOf(conversation)}`]]);
   expect(rig.logs).toContainEqual(
@@ -218,7 +250,7 @@ test('a redelivered IntakeCompleted, after and alongside the first, calls the de
   await Promise.all([1, 2, 3].map(() => handOver(rig.runtime, eventOf(concurrent))));
   await convey();
 
-  expect(outside.of('msc').map((request) => request.path)).toEqual([
+  expect(mutations().map((request) => request.path)).toEqual([
     mscPath(sequential.conversationId),
     mscPath(concurrent.conversationId),
   ]);
@@ -241,7 +273,7 @@ test('a redelivery long after the first calls the desk no more: the phase record
   rig.setNow(T0 + 3_600_000);
   await handOver(rig.runtime, eventOf(conversation));
 
-  expect(outside.of('msc')).toHaveLength(1);
+  expect(mutations()).toHaveLength(1);
   expect(await rig.state('acme', conversation.conversationId)).toMatchObject({
     phase: 'agent',
     version: conversation.version + 2,
@@ -264,7 +296,7 @@ test('a hand-over that died after marking the desk asked is taken over once the 
 
   rig.setNow(T0 + 60_300);
   await handOver(rig.runtime, eventOf(conversation));
-  expect(outside.of('msc')).toHaveLength(1);
+  expect(mutations()).toHaveLength(1);
   expect(await rig.state('acme', conversation.conversationId)).toMatchObject({ phase: 'agent' });
 });
 
@@ -330,9 +362,9 @@ test('two web conversations whose handover ids coincide (per-conversation messag
   await handOver(rig.runtime, eventOf(first));
   await handOver(rig.runtime, eventOf(second));
 
-  expect(outside.of('msc').map((request) => request.path)).toEqual([
-    mscPath(first.conversationId),
-    mscPath(second.conversationId),
+  expect(mutations().map((request) => request.path)).toEqual([
+    mscPath(first.conversationId, 'CXWebConversations'),
+    mscPath(second.conversationId, 'CXWebConversations'),
   ]);
   expect(await rig.state('acme', second.conversationId)).toMatchObject({ phase: 'agent' });
 });

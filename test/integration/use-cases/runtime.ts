@@ -88,6 +88,8 @@ export function testTenants(outside: string): TenantConfig[] {
         type: 'msc',
         apiUrl: `${outside}/msc/`,
         technicalLinkId: 'link-7',
+        adapterId: 'baton-adapter',
+        mscAdapterId: 'msc-adapter',
         productToken: { value: SECRETS.productToken },
         timeoutMs,
       },

@@ -1,0 +1,231 @@
+/**
+ * CM.com's Conversational Router, simulated from its public pages, not from Baton's client:
+ *
+ * - "TwoWay Format" (developers.cm.com/mobile-service-cloud/docs/twoway-format): the body of every
+ *   TwoWay request, `chat` with required `id`, `accountId`, `channel`, `conversationClientId`,
+ *   `conversationHostId`; messages with required `$type` and `direction`.
+ * - "Custom Integration" (…/docs/integration): a product token on each request (`X-Cm-Producttoken`);
+ *   the adapter's message webhook answers 201 Created.
+ * - "Routing Control" (…/docs/control-routing): `POST …/accounts/{TechnicalLinkId}/chats/{ChatId}/
+ *   routing/mutationrequests` with `{ChatId, Mutations: [{$type: "ruleMutation", action, operator,
+ *   sourceAdapterId?, targetAdapterId?}], Context?}`.
+ *
+ * Every request that does not match is answered 400 (401 without a token), naming what is wrong.
+ * What the pages leave open is chosen here and said in the README: the router's answers to Baton
+ * (201 for TwoWay, 200 for a mutation) and the session-ended notice (a TwoWay event of `$type`
+ * `RouterSessionEnded` to the adapter's event endpoint).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import * as z from 'zod';
+import { jsonResponse, type SimResponse } from './sim-response';
+
+const nonEmpty = z.string().min(1);
+
+/** "TwoWay Format": `chat`, required and optional fields as the page lists them. */
+const chatSchema = z.object({
+  id: nonEmpty,
+  sessionId: z.string().optional(),
+  accountId: nonEmpty,
+  channel: nonEmpty,
+  conversationClientId: nonEmpty,
+  conversationHostId: nonEmpty,
+  conversationClientName: z.string().optional(),
+});
+
+/** A message: `$type` and `direction` required; a text message carries `text`. */
+const messageSchema = z.discriminatedUnion('$type', [
+  z.object({
+    $type: z.literal('text'),
+    id: z.string().optional(),
+    direction: z.enum(['ClientOriginated', 'ClientTerminated']),
+    createdOn: z.iso.datetime().optional(),
+    text: nonEmpty,
+  }),
+]);
+
+const twoWaySchema = z.object({
+  chat: chatSchema,
+  conversationMessages: z.array(messageSchema).optional(),
+  conversationEvents: z.array(z.object({ $type: nonEmpty, id: z.string().optional() })).optional(),
+});
+
+/** "Routing Control": the mutation request. */
+const mutationRequestSchema = z.object({
+  ChatId: nonEmpty,
+  Mutations: z
+    .array(
+      z.object({
+        $type: z.literal('ruleMutation'),
+        action: z.enum(['Enable', 'Disable']),
+        operator: z.enum(['And', 'Or']),
+        sourceAdapterId: z.string().optional(),
+        targetAdapterId: z.string().optional(),
+      }),
+    )
+    .min(1),
+  // "An object containing context-giving key-value pairs, used for skill-based routing."
+  Context: z.record(z.string(), z.string()).optional(),
+});
+
+export interface RouterAccount {
+  tenantId: string;
+  accountId: string;
+  productToken: string;
+  /** Baton's adapter on this account: the one whose outbound URL Baton posts to. */
+  adapterId: string;
+  mscAdapterId: string;
+}
+
+/** What the router knows of a chat: from Baton's requests, keyed by the client (Baton's conversation id). */
+interface RouterChat {
+  chat: z.infer<typeof chatSchema>;
+  account: RouterAccount;
+  /** Whether the link Baton's adapter → MSC's is enabled (a hand-over not handed back). */
+  withMsc: boolean;
+}
+
+/** How the router calls Baton's adapter endpoints: path, headers, body. */
+export type CallAdapter = (
+  path: string,
+  headers: Record<string, string>,
+  body: unknown,
+) => Promise<SimResponse>;
+
+const TWOWAY = /^\/sim\/msc\/conversational\/twoway\/v1\/accounts\/([^/]+)\/adapters\/([^/]+)$/;
+const MUTATION =
+  /^\/sim\/msc\/conversational\/control\/v1\/accounts\/([^/]+)\/chats\/([^/]+)\/routing\/mutationrequests$/;
+
+export class RouterSimulator {
+  private readonly chats = new Map<string, RouterChat>();
+  private readonly byChatId = new Map<string, RouterChat>();
+
+  constructor(
+    private readonly accounts: readonly RouterAccount[],
+    private readonly callAdapter: CallAdapter,
+  ) {}
+
+  /** Whether the tenant's desk is MSC behind this router. */
+  serves(tenantId: string): boolean {
+    return this.accounts.some((account) => account.tenantId === tenantId);
+  }
+
+  /** Whether `path` is one of the router's APIs. */
+  static handles(path: string): boolean {
+    return TWOWAY.test(path) || MUTATION.test(path);
+  }
+
+  reset(): void {
+    this.chats.clear();
+    this.byChatId.clear();
+  }
+
+  /** A request to the router's APIs, checked against the documented shapes. */
+  answer(path: string, headers: Record<string, string | string[] | undefined>, body: unknown): SimResponse {
+    const twoWay = TWOWAY.exec(path);
+    const mutation = MUTATION.exec(path);
+    const accountId = decodeURIComponent((twoWay ?? mutation)?.[1] ?? '');
+    const account = this.accounts.find((candidate) => candidate.accountId === accountId);
+    if (!account) return jsonResponse(404, { message: `no technical link ${accountId}` });
+    if (headers['x-cm-producttoken'] !== account.productToken)
+      return jsonResponse(401, { message: 'X-Cm-Producttoken missing or wrong' });
+    if (headers['content-type']?.toString().split(';')[0] !== 'application/json')
+      return jsonResponse(400, { message: 'Content-Type must be application/json' });
+    if (twoWay) return this.twoWay(account, decodeURIComponent(twoWay[2] ?? ''), body);
+    return this.mutation(account, decodeURIComponent(mutation?.[2] ?? ''), body);
+  }
+
+  private twoWay(account: RouterAccount, adapterId: string, body: unknown): SimResponse {
+    if (adapterId !== account.adapterId) return jsonResponse(404, { message: `no adapter ${adapterId}` });
+    const parsed = twoWaySchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const { chat, conversationMessages = [] } = parsed.data;
+    if (chat.accountId !== account.accountId)
+      return jsonResponse(400, { message: 'chat.accountId is not the account of the URL' });
+    // Into the router from the client side: only what the client sends.
+    if (conversationMessages.some((message) => message.direction !== 'ClientOriginated'))
+      return jsonResponse(400, { message: 'a client adapter sends ClientOriginated messages' });
+    const known = this.remember(account, chat);
+    return jsonResponse(201, { chat: { id: known.chat.id }, message: 'Message(s) accepted' });
+  }
+
+  private mutation(account: RouterAccount, chatId: string, body: unknown): SimResponse {
+    const parsed = mutationRequestSchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    if (parsed.data.ChatId !== chatId) return jsonResponse(400, { message: 'ChatId differs from the URL' });
+    const known = this.byChatId.get(chatId);
+    if (!known || known.account !== account) return jsonResponse(404, { message: `no chat ${chatId}` });
+    for (const rule of parsed.data.Mutations) {
+      const adapters = [rule.sourceAdapterId, rule.targetAdapterId];
+      for (const adapter of adapters)
+        if (adapter !== undefined && adapter !== account.adapterId && adapter !== account.mscAdapterId)
+          return jsonResponse(400, { message: `no adapter ${adapter} on this account` });
+      if (adapters.includes(account.mscAdapterId)) known.withMsc = rule.action === 'Enable';
+    }
+    return jsonResponse(200, {});
+  }
+
+  /**
+   * A chat is known from the client's first TwoWay message. Its id is the router's own, "a hash
+   * created from the combination of client id, host id and channel" (which hash is not published:
+   * here SHA-1, on purpose not Baton's), whatever id the client sent.
+   */
+  private remember(account: RouterAccount, chat: z.infer<typeof chatSchema>): RouterChat {
+    const key = `${account.accountId}/${chat.conversationClientId}`;
+    const existing = this.chats.get(key);
+    if (existing) return existing;
+    const hex = createHash('sha1')
+      .update(`${chat.conversationClientId}|${chat.conversationHostId}|${chat.channel}`)
+      .digest('hex');
+    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    const known: RouterChat = { chat: { ...chat, id }, account, withMsc: false };
+    this.chats.set(key, known);
+    this.byChatId.set(id, known);
+    return known;
+  }
+
+  /** MSC's agent writes to the user: a ClientTerminated TwoWay message to Baton's message webhook. */
+  async agentWrites(tenantId: string, conversationId: string, text: string): Promise<SimResponse> {
+    const known = this.chatOf(tenantId, conversationId);
+    if (!known) return jsonResponse(404, { message: 'the router has no chat for this conversation' });
+    if (!known.withMsc) return jsonResponse(409, { message: 'the chat is not handed over to MSC' });
+    return this.callAdapter(`/v1/${tenantId}/twoway/messages`, this.headers(known.account), {
+      chat: known.chat,
+      conversationMessages: [
+        {
+          $type: 'text',
+          id: randomUUID(),
+          direction: 'ClientTerminated',
+          createdOn: new Date().toISOString(),
+          text,
+        },
+      ],
+    });
+  }
+
+  /** MSC's agent closes the chat: the router's session-ended event to Baton's event endpoint. */
+  async sessionEnds(tenantId: string, conversationId: string): Promise<SimResponse> {
+    const known = this.chatOf(tenantId, conversationId);
+    if (!known) return jsonResponse(404, { message: 'the router has no chat for this conversation' });
+    known.withMsc = false;
+    return this.callAdapter(`/v1/${tenantId}/twoway/events`, this.headers(known.account), {
+      chat: known.chat,
+      conversationEvents: [
+        { $type: 'RouterSessionEnded', id: randomUUID(), createdOn: new Date().toISOString() },
+      ],
+    });
+  }
+
+  /** The chat of a conversation, once Baton has told the router of it (a hand-over, a message). */
+  chatOf(tenantId: string, conversationId: string): RouterChat | undefined {
+    const account = this.accounts.find((candidate) => candidate.tenantId === tenantId);
+    return account && this.chats.get(`${account.accountId}/${conversationId}`);
+  }
+
+  private headers(account: RouterAccount): Record<string, string> {
+    return { 'x-cm-producttoken': account.productToken, 'content-type': 'application/json' };
+  }
+}
+
+function invalid(error: z.ZodError): SimResponse {
+  return jsonResponse(400, { message: z.prettifyError(error) });
+}

@@ -1,0 +1,161 @@
+/**
+ * CM.com's Conversational Router as its public pages describe it ("TwoWay Format", "Routing
+ * Control" of the Mobile Service Cloud developer docs): TwoWay messages into the tenant's adapter,
+ * and mutation requests that change a chat's routing. Baton is the client side of the adapter.
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod/mini';
+import type { SecretResolver } from '../config/secrets';
+import type { TenantConfig } from '../config/tenants';
+import type { Conversation } from '../domain/conversation';
+import type { HttpCall } from './http';
+
+const answeredChatSchema = z.object({
+  chat: z.object({ id: z.string().check(z.minLength(1), z.maxLength(200)) }),
+});
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+type MscDesk = Extract<TenantConfig['desk'], { type: 'msc' }>;
+
+/** The `chat` of a TwoWay message: required `id`, `accountId`, `channel`, `conversationClientId`, `conversationHostId`. */
+export interface TwoWayChat {
+  id: string;
+  accountId: string;
+  channel: string;
+  conversationClientId: string;
+  conversationHostId: string;
+}
+
+/** A TwoWay text message; `ClientOriginated` from the user, `ClientTerminated` to the user. */
+export interface TwoWayText {
+  $type: 'text';
+  id: string;
+  direction: 'ClientOriginated' | 'ClientTerminated';
+  text: string;
+}
+
+/** The router's name of the channel: "e.g. WhatsApp or CXWebConversations". */
+export const routerChannelOf = (conversation: Pick<Conversation, 'channel'>): string =>
+  conversation.channel.type === 'whatsapp' ? 'WhatsApp' : 'CXWebConversations';
+
+/**
+ * The chat id, "a hash created from the combination of client id, host id and channel": CM.com does
+ * not publish which hash, so Baton takes SHA-256 and writes its first 128 bits as a GUID.
+ */
+export function routerChatId(clientId: string, hostId: string, channel: string): string {
+  const hex = createHash('sha256').update(`${clientId}\n${hostId}\n${channel}`).digest('hex');
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
+    '-',
+  );
+}
+
+/** The router's chat for a conversation: the client is the user (Baton's conversation id), the host the tenant. */
+export function twoWayChatOf(tenant: TenantConfig, desk: MscDesk, conversation: Conversation): TwoWayChat {
+  const channel = routerChannelOf(conversation);
+  const conversationHostId = desk.hostId ?? tenant.id;
+  return {
+    id: conversation.deskChatId ?? routerChatId(conversation.conversationId, conversationHostId, channel),
+    accountId: desk.technicalLinkId,
+    channel,
+    conversationClientId: conversation.conversationId,
+    conversationHostId,
+  };
+}
+
+/** The chat id to use for a conversation: the one the router answered at the hand-over, else Baton's. */
+export const chatIdOf = (tenant: TenantConfig, desk: MscDesk, conversation: Conversation): string =>
+  twoWayChatOf(tenant, desk, conversation).id;
+
+/**
+ * The client's first message of a chat, which opens it on the router: that the customer asked for an
+ * agent, and what the intake learned (also in the hand-over's CustomerInfo).
+ */
+export function openingText(answers: Record<string, string>): string {
+  const lines = Object.entries(answers).map(([name, value]) => `${name}: ${value}`);
+  return ['The customer asked for an agent.', ...lines].join('\n');
+}
+
+/** A link between two adapters, enabled (hand-over) or disabled (hand-back): a `ruleMutation`. */
+export interface RuleMutation {
+  $type: 'ruleMutation';
+  action: 'Enable' | 'Disable';
+  operator: 'And' | 'Or';
+  sourceAdapterId: string;
+  targetAdapterId: string;
+}
+
+/** Baton's adapter → MSC's, as the hand-over enables it and the hand-back disables it. */
+export const mscLink = (desk: MscDesk, action: RuleMutation['action']): RuleMutation => ({
+  $type: 'ruleMutation',
+  action,
+  operator: 'And',
+  sourceAdapterId: desk.adapterId,
+  targetAdapterId: desk.mscAdapterId,
+});
+
+export interface CmRouter {
+  /**
+   * POSTs TwoWay messages to the tenant's adapter; the chat id the router answers with, when it
+   * names one (its pages do not say it does; the live router is reported to derive its own).
+   */
+  sendTwoWay(
+    tenant: TenantConfig,
+    body: { chat: TwoWayChat; conversationMessages: TwoWayText[] },
+  ): Promise<string | undefined>;
+  /** POSTs a mutation request for the chat: `{ChatId, Mutations, Context?}`. */
+  mutate(
+    tenant: TenantConfig,
+    chatId: string,
+    mutations: RuleMutation[],
+    context?: Record<string, string>,
+  ): Promise<void>;
+}
+
+export function mscDeskOf(tenant: TenantConfig): MscDesk {
+  if (tenant.desk.type !== 'msc') throw new Error('not an MSC desk');
+  return tenant.desk;
+}
+
+export function createCmRouter(http: HttpCall, secrets: SecretResolver): CmRouter {
+  const post = async (desk: MscDesk, url: string, body: unknown) =>
+    http({
+      system: 'msc',
+      method: 'POST',
+      url,
+      timeoutMs: desk.timeoutMs,
+      headers: {
+        'X-Cm-Producttoken': await secrets.resolve(desk.productToken),
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify(body),
+    });
+  // Both APIs live under the account: `/conversational/{twoway|control}/v1/accounts/{TechnicalLinkId}`.
+  const account = (desk: MscDesk, api: 'twoway' | 'control') =>
+    `${desk.apiUrl.replace(/\/+$/, '')}/conversational/${api}/v1/accounts/${encodeURIComponent(desk.technicalLinkId)}`;
+  return {
+    async sendTwoWay(tenant, body) {
+      const desk = mscDeskOf(tenant);
+      const url =
+        desk.twoWayUrl ?? `${account(desk, 'twoway')}/adapters/${encodeURIComponent(desk.adapterId)}`;
+      const answer = await post(desk, url, body);
+      const named = answeredChatSchema.safeParse(safeJson(answer.text));
+      return named.success ? named.data.chat.id : undefined;
+    },
+    async mutate(tenant, chatId, mutations, context) {
+      const desk = mscDeskOf(tenant);
+      const url = `${account(desk, 'control')}/chats/${encodeURIComponent(chatId)}/routing/mutationrequests`;
+      await post(desk, url, {
+        ChatId: chatId,
+        Mutations: mutations,
+        ...(context ? { Context: context } : {}),
+      });
+    },
+  };
+}
