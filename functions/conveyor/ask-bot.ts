@@ -18,5 +18,6 @@ export async function askBot(
     conversationId: turn.conversationId,
     channel: conversation.channel.type,
     message: turn.message,
+    agentStatus: conversation.agentStatus,
   });
 }

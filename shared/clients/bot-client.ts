@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
-import type { ChannelRef } from '../domain/conversation';
+import type { AgentStatus, ChannelRef } from '../domain/conversation';
 import { type BotAnswer, botAnswerFields, type UserMessage } from '../events/shapes';
 import { sign } from '../http/signature';
 import { type HttpCall, OutsideCallError, parseJsonBody } from './http';
@@ -18,6 +18,8 @@ export interface BotRequest {
   conversationId: string;
   channel: ChannelRef['type'];
   message: UserMessage;
+  /** The context variable `agentStatus` of the last presence check, as CM.com's flow sets it. */
+  agentStatus?: AgentStatus | undefined;
 }
 
 export interface BotClient {
@@ -34,6 +36,7 @@ export function createBotClient(http: HttpCall, secrets: SecretResolver): BotCli
         messageId: request.message.id,
         text: request.message.text,
         payload: request.message.payload,
+        ...(request.agentStatus ? { context: { agentStatus: request.agentStatus } } : {}),
       });
       const response = await http({
         system: 'bot',

@@ -7,9 +7,17 @@ export {
   LIVECHAT_SESSION_EXPIRED,
   LIVECHAT_SESSION_START,
 } from './livechat-payloads';
-export const DEFAULT_MSC_CHANNEL = 'WhatsApp';
+/** The additions an answer carries; `mscChannel` left out takes the conversation's channel. */
+export type RequestedAdditions = Omit<HandoverAdditions, 'mscChannel'> & { mscChannel?: string | undefined };
 
-export function handoverRequestOf(answer: BotAnswer, handoverEvent: string): HandoverAdditions | undefined {
+/**
+ * MSC's name of a conversation's channel, as its presence API lists them ("WhatsApp", "WebChat"):
+ * CM.com's flow defaults to WhatsApp, the channel it serves; Baton knows the channel it came on.
+ */
+export const mscChannelOf = (channel: Conversation['channel']): string =>
+  channel.type === 'whatsapp' ? 'WhatsApp' : 'WebChat';
+
+export function handoverRequestOf(answer: BotAnswer, handoverEvent: string): RequestedAdditions | undefined {
   const additions = answer.outputAdditions ?? {};
   const livechat = additions.livechat === true || String(additions.livechat).toLowerCase() === 'true';
   const triggered = answer.metadata?.triggerEvent === handoverEvent;
@@ -17,8 +25,8 @@ export function handoverRequestOf(answer: BotAnswer, handoverEvent: string): Han
   return additionsOf(additions);
 }
 
-/** The additions saved with a handover; `mscChannel` defaults to WhatsApp as in CM.com's flow. */
-export function additionsOf(additions: Record<string, string | number | boolean>): HandoverAdditions {
+/** The additions saved with a handover, trimmed; empty ones left out. */
+export function additionsOf(additions: Record<string, string | number | boolean>): RequestedAdditions {
   const text = (value: unknown): string | undefined => {
     // Additions are typed by the bot's editor; a numeric skill id is still a skill.
     const raw = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
@@ -27,7 +35,7 @@ export function additionsOf(additions: Record<string, string | number | boolean>
   return {
     skill: text(additions.skill),
     mscWebstore: text(additions.mscWebstore),
-    mscChannel: text(additions.mscChannel) ?? DEFAULT_MSC_CHANNEL,
+    mscChannel: text(additions.mscChannel),
   };
 }
 
@@ -38,7 +46,7 @@ export function additionsOf(additions: Record<string, string | number | boolean>
  */
 export function handoverRequestFor(
   handoverId: string,
-  additions: HandoverAdditions,
+  additions: RequestedAdditions,
   pageUrl: string | undefined,
   state: Conversation,
   now: number,
@@ -47,7 +55,7 @@ export function handoverRequestFor(
   return {
     type: 'requestHandover',
     handoverId,
-    additions,
+    additions: { ...additions, mscChannel: additions.mscChannel ?? mscChannelOf(state.channel) },
     pageUrl: pageUrl ?? (state.channel.type === 'web' ? state.channel.pageUrl : undefined),
   };
 }

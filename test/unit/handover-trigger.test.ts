@@ -1,10 +1,12 @@
+import { newConversation } from '../../shared/domain/conversation';
 import {
   additionsOf,
-  DEFAULT_MSC_CHANNEL,
+  handoverCommandFor,
   handoverRequestOf,
   LIVECHAT_SESSION_END,
   LIVECHAT_SESSION_EXPIRED,
   LIVECHAT_SESSION_START,
+  mscChannelOf,
 } from '../../shared/domain/handover-trigger';
 import type { BotAnswer } from '../../shared/events/shapes';
 
@@ -15,11 +17,12 @@ function answer(fields: Omit<BotAnswer, 'id'> = {}): BotAnswer {
 }
 
 describe('constants', () => {
-  test('the livechat payloads and the default channel are the ones CM.com uses', () => {
+  test('the livechat payloads are the ones CM.com uses; MSC names the channels as its presence API lists them', () => {
     expect(LIVECHAT_SESSION_START).toBe('LIVECHAT_SESSION_START');
     expect(LIVECHAT_SESSION_END).toBe('LIVECHAT_SESSION_END');
     expect(LIVECHAT_SESSION_EXPIRED).toBe('LIVECHAT_SESSION_EXPIRED');
-    expect(DEFAULT_MSC_CHANNEL).toBe('WhatsApp');
+    expect(mscChannelOf({ type: 'whatsapp', waId: '31612345678', phoneNumberId: 'p-1' })).toBe('WhatsApp');
+    expect(mscChannelOf({ type: 'web' })).toBe('WebChat');
   });
 });
 
@@ -33,7 +36,7 @@ describe('handoverRequestOf: what triggers a handover', () => {
     expect(handoverRequestOf(answer({ outputAdditions: { livechat } }), HANDOVER_EVENT)).toEqual({
       skill: undefined,
       mscWebstore: undefined,
-      mscChannel: 'WhatsApp',
+      mscChannel: undefined,
     });
   });
 
@@ -60,7 +63,7 @@ describe('handoverRequestOf: what triggers a handover', () => {
   test("metadata triggerEvent equal to the tenant's handover event triggers", () => {
     expect(
       handoverRequestOf(answer({ metadata: { triggerEvent: 'HANDOVER_REQUESTED' } }), HANDOVER_EVENT),
-    ).toEqual({ skill: undefined, mscWebstore: undefined, mscChannel: 'WhatsApp' });
+    ).toEqual({ skill: undefined, mscWebstore: undefined, mscChannel: undefined });
   });
 
   test('metadata triggerEvent triggers with the additions the answer carries', () => {
@@ -93,7 +96,28 @@ describe('handoverRequestOf: what triggers a handover', () => {
         answer({ outputAdditions: { livechat: 'true' }, metadata: { triggerEvent: 'SOMETHING_ELSE' } }),
         HANDOVER_EVENT,
       ),
-    ).toEqual({ skill: undefined, mscWebstore: undefined, mscChannel: 'WhatsApp' });
+    ).toEqual({ skill: undefined, mscWebstore: undefined, mscChannel: undefined });
+  });
+});
+
+describe("handoverCommandFor: an mscChannel left out is the conversation's channel", () => {
+  const asking = answer({ outputAdditions: { livechat: true } });
+  test.each([
+    ['WhatsApp', newConversation('acme', 'wa:316', { type: 'whatsapp', waId: '316', phoneNumberId: 'p' }, 0)],
+    ['WebChat', newConversation('acme', 'web-1', { type: 'web' }, 0)],
+  ])('%s', (mscChannel, conversation) => {
+    expect(handoverCommandFor(asking, HANDOVER_EVENT, undefined, conversation, 1)).toMatchObject({
+      type: 'requestHandover',
+      additions: { mscChannel },
+    });
+  });
+
+  test('one the bot gives is kept', () => {
+    const web = newConversation('acme', 'web-2', { type: 'web' }, 0);
+    const given = answer({ outputAdditions: { livechat: true, mscChannel: 'Facebook Messenger' } });
+    expect(handoverCommandFor(given, HANDOVER_EVENT, undefined, web, 1)).toMatchObject({
+      additions: { mscChannel: 'Facebook Messenger' },
+    });
   });
 });
 
@@ -114,19 +138,19 @@ describe('handoverRequestOf / additionsOf: the additions saved with a handover',
     ).toStrictEqual({ skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'Web' });
   });
 
-  test('empty and blank strings become undefined; mscChannel defaults to WhatsApp', () => {
+  test('empty and blank strings become undefined, mscChannel too', () => {
     expect(additionsOf({ skill: '', mscWebstore: '   ', mscChannel: '' })).toStrictEqual({
       skill: undefined,
       mscWebstore: undefined,
-      mscChannel: 'WhatsApp',
+      mscChannel: undefined,
     });
   });
 
-  test('absent fields: skill and mscWebstore undefined, mscChannel WhatsApp', () => {
+  test('absent fields are undefined', () => {
     expect(additionsOf({})).toStrictEqual({
       skill: undefined,
       mscWebstore: undefined,
-      mscChannel: 'WhatsApp',
+      mscChannel: undefined,
     });
   });
 
@@ -142,12 +166,12 @@ describe('handoverRequestOf / additionsOf: the additions saved with a handover',
     expect(additionsOf({ skill: true, mscWebstore: false, mscChannel: false })).toStrictEqual({
       skill: undefined,
       mscWebstore: undefined,
-      mscChannel: 'WhatsApp',
+      mscChannel: undefined,
     });
     expect(additionsOf({ skill: 42, mscWebstore: 7 })).toStrictEqual({
       skill: '42',
       mscWebstore: '7',
-      mscChannel: 'WhatsApp',
+      mscChannel: undefined,
     });
   });
 
@@ -155,7 +179,7 @@ describe('handoverRequestOf / additionsOf: the additions saved with a handover',
     expect(additionsOf({ livechat: true, skill: 'sales', foo: 'bar' })).toStrictEqual({
       skill: 'sales',
       mscWebstore: undefined,
-      mscChannel: 'WhatsApp',
+      mscChannel: undefined,
     });
   });
 });

@@ -93,6 +93,7 @@ const botRequest = z
     messageId: z.string(),
     text: z.string().optional(),
     payload: z.string().optional(),
+    context: z.object({ agentStatus: z.enum(['online', 'offline']) }).strict().optional(),
   })
   .strict();
 
