@@ -33,7 +33,7 @@ import type { Runtime } from '../../../shared/runtime/runtime';
 import { freshTable } from '../../support/dynamo';
 import { type ConveyorDriver, startConveyor } from './conveyor-driver';
 import { jsonBody, type OutsideServer, webTexts } from './outside-server';
-import { useRigWithOutside } from './rig-with-outside';
+import { useDirectRig, useRigWithOutside } from './rig-with-outside';
 import {
   appliedOn,
   buildRuntime,
@@ -57,6 +57,7 @@ let scripted: ScriptedServer;
 let scriptedRig: TestRig;
 let scriptedConveyor: ConveyorDriver;
 /** Its own table, read by nobody: the tests hand its records to the handler. */
+const directRig = useDirectRig('use-conveyor', setup);
 let direct: TestRig;
 
 beforeAll(async () => {
@@ -64,18 +65,16 @@ beforeAll(async () => {
   scripted = await startScriptedServer();
   scriptedRig = buildRuntime({ ...(await freshTable('use-conveyor-scripted')), outsideUrl: scripted.url });
   scriptedConveyor = await startConveyor(scriptedRig);
-  direct = buildRuntime({ ...(await freshTable('use-conveyor-direct')), outsideUrl: outside.url });
+  direct = directRig.rig;
 });
 afterAll(async () => {
   await scriptedConveyor.stop();
   await scripted.close();
   scriptedRig.dynamo.raw.destroy();
-  direct.dynamo.raw.destroy();
 });
 beforeEach(() => {
   scripted.reset();
   scriptedRig.reset();
-  direct.reset();
 });
 
 const BOT_REPLY = JSON.stringify({ answers: [{ text: 'noted' }] });
@@ -93,7 +92,10 @@ const botRequest = z
     messageId: z.string(),
     text: z.string().optional(),
     payload: z.string().optional(),
-    context: z.object({ agentStatus: z.enum(['online', 'offline']) }).strict().optional(),
+    context: z
+      .object({ agentStatus: z.enum(['online', 'offline']) })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -9,20 +9,10 @@ import type { Command, Conversation } from '../../../shared/domain/conversation'
 import { LIVECHAT_SESSION_END } from '../../../shared/domain/livechat-payloads';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { sign } from '../../../shared/http/signature';
-import { freshTable } from '../../support/dynamo';
 import type { ConveyorDriver } from './conveyor-driver';
 import { jsonBody, type OutsideServer, webDelivery, webTexts } from './outside-server';
-import { useRigWithOutside } from './rig-with-outside';
-import {
-  appliedOn,
-  buildRuntime,
-  handoverIdOf,
-  QUESTIONS,
-  SECRETS,
-  seed,
-  type TestRig,
-  uniqueId,
-} from './runtime';
+import { useDirectRig, useRigWithOutside } from './rig-with-outside';
+import { appliedOn, handoverIdOf, QUESTIONS, SECRETS, seed, type TestRig, uniqueId } from './runtime';
 import { conveyRecords, recorded } from './stream-records';
 
 const setup = useRigWithOutside('use-intake');
@@ -30,14 +20,13 @@ let outside: OutsideServer;
 let rig: TestRig;
 let conveyor: ConveyorDriver;
 /** Its own table, read by nobody: the tests hand its records to the handler. */
+const directRig = useDirectRig('use-intake', setup);
 let direct: TestRig;
 
 beforeAll(async () => {
   ({ rig, outside, conveyor } = setup);
-  direct = buildRuntime({ ...(await freshTable('use-intake-direct')), outsideUrl: outside.url });
+  direct = directRig.rig;
 });
-afterAll(() => direct.dynamo.raw.destroy());
-beforeEach(() => direct.reset());
 
 const TOPIC_TEXT = `${QUESTIONS.topic.prompt}\n1. Billing\n2. Technical`;
 const EMAIL_REASK = `${QUESTIONS.email.reask}\n${QUESTIONS.email.prompt}`;

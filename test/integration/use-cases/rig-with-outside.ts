@@ -61,3 +61,26 @@ export function useRigWithOutside(tablePrefix: string): RigWithOutside {
     },
   };
 }
+
+/**
+ * A second rig on a table of its own that no conveyor reads, at the same outside systems: the tests
+ * hand its stream records to the conveyor's handler themselves. Built after `setup`'s rig, reset
+ * between tests, dropped after them; read `.rig` in hooks and tests.
+ */
+export function useDirectRig(tablePrefix: string, setup: RigWithOutside): { readonly rig: TestRig } {
+  let direct: TestRig | undefined;
+  const rig = (): TestRig => {
+    if (!direct) throw new Error(`the ${tablePrefix} direct rig is not built: read it in a hook or a test`);
+    return direct;
+  };
+  beforeAll(async () => {
+    direct = buildRuntime({ ...(await freshTable(`${tablePrefix}-direct`)), outsideUrl: setup.outside.url });
+  });
+  afterAll(() => direct?.dynamo.raw.destroy());
+  beforeEach(() => rig().reset());
+  return {
+    get rig() {
+      return rig();
+    },
+  };
+}

@@ -15,11 +15,10 @@ import { conversationRef } from '../../../shared/log/logger';
 import type { ConversationStore } from '../../../shared/ports/conversation-store';
 import type { Runtime } from '../../../shared/runtime/runtime';
 import { conversationKey } from '../../../shared/store/keys';
-import { freshTable } from '../../support/dynamo';
 import type { ConveyorDriver } from './conveyor-driver';
 import type { OutsideServer } from './outside-server';
-import { useRigWithOutside } from './rig-with-outside';
-import { appliedOn, buildRuntime, handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
+import { useDirectRig, useRigWithOutside } from './rig-with-outside';
+import { appliedOn, handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
 import { conveyRecords, recorded } from './stream-records';
 
 const setup = useRigWithOutside('use-stream-publishing');
@@ -27,14 +26,13 @@ let outside: OutsideServer;
 let rig: TestRig;
 let conveyor: ConveyorDriver;
 /** Its own table, read by nobody: the tests hand its records to the handler. */
+const directRig = useDirectRig('use-stream-publishing', setup);
 let direct: TestRig;
 
 beforeAll(async () => {
   ({ rig, outside, conveyor } = setup);
-  direct = buildRuntime({ ...(await freshTable('use-stream-publishing-direct')), outsideUrl: outside.url });
+  direct = directRig.rig;
 });
-afterAll(() => direct.dynamo.raw.destroy());
-beforeEach(() => direct.reset());
 
 const apply = (conversation: Conversation, command: Command, on: TestRig = rig) =>
   applyCommand(on.runtime, conversation.tenantId, conversation.conversationId, () => command);
