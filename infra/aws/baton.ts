@@ -35,6 +35,7 @@ import { BatonMonitoring } from './baton-monitoring';
 import { BatonState } from './baton-state';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { secretArn, secretIdsOf } from './tenant-secrets';
+import '../../shared/validation/english';
 
 /** Requests per second a route accepts before API Gateway answers 429. */
 export interface BatonThrottle {

@@ -1,6 +1,7 @@
 /** The demo tenants of the local contract (../shared/LOCAL-CONTRACT.md), wired to the simulators. */
 import type { TenantConfig } from '../../shared/config/tenants';
 import { parseTenants } from '../../shared/config/tenants';
+import '../../shared/validation/english';
 
 export const DEMO_TENANTS = ['demo', 'demo2'] as const;
 

@@ -1,14 +1,36 @@
 /**
  * The agent desk's routing port (hand over, session ended): Mobile Service Cloud through the
- * routing control of CM.com's Conversational Router, or a generic livechat webhook (Certainly-style). The user's messages go
- * through DeskMessages. Failures throw OutsideCallError; the caller decides.
+ * routing control of CM.com's Conversational Router, or a generic livechat webhook (Certainly-style).
+ * The user's messages go through DeskMessages. Failures throw OutsideCallError; the caller decides.
  */
+import * as z from 'zod/mini';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation, Handover } from '../domain/conversation';
-import { chatIdOf, createCmRouter, mscLink, openingText, twoWayChatOf } from './cm-router';
+import { chatIdOf, mscLink, mutate, openingText, sendTwoWay, twoWayChatOf } from './cm-router';
 import * as deskCalls from './desk-calls';
-import type { HttpCall } from './http';
+import type { HttpCall, HttpResponse } from './http';
+
+const answeredChatSchema = z.object({
+  chat: z.object({ id: z.string().check(z.minLength(1), z.maxLength(200)) }),
+});
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The chat id a TwoWay answer names, if any: the router's pages do not say it answers one; the live
+ * router is reported to derive its own id and answer it.
+ */
+function chatIdAnswered(answer: HttpResponse): string | undefined {
+  const named = answeredChatSchema.safeParse(safeJson(answer.text));
+  return named.success ? named.data.chat.id : undefined;
+}
 
 export interface HandoverRequest {
   conversation: Conversation;
@@ -25,7 +47,7 @@ export interface AgentDeskClient {
 }
 
 export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): AgentDeskClient {
-  const router = createCmRouter(http, secrets);
+  const router = { http, secrets };
   const webhookCall = deskCalls.webhook(http);
 
   return {
@@ -35,7 +57,7 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
         // The router learns of a chat from the client's first TwoWay message: Baton opens it, then
         // asks for the hand-over on the chat id the router answered with (its own id when it has one).
         const chat = twoWayChatOf(tenant, tenant.desk, conversation);
-        const answered = await router.sendTwoWay(tenant, {
+        const opened = await sendTwoWay(router, tenant, {
           chat,
           conversationMessages: [
             {
@@ -46,10 +68,10 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
             },
           ],
         });
-        const deskChatId = answered ?? chat.id;
+        const deskChatId = chatIdAnswered(opened) ?? chat.id;
         // The documented hand-over: a mutation request enabling Baton's adapter → MSC's, with the
         // context CM.com's own bot sends (customer info as one JSON string: context values are strings).
-        await router.mutate(tenant, deskChatId, [mscLink(tenant.desk, 'Enable')], {
+        await mutate(router, tenant, deskChatId, [mscLink(tenant.desk, 'Enable')], {
           RoutingKeywords: handover.additions.skill ?? '',
           // URL-based routing: the user's page when no web store was given.
           WebStoreReferrer: referrer ?? '',
@@ -83,7 +105,7 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
     async sessionEnded(tenant, conversation, reason) {
       if (tenant.desk.type === 'msc') {
         // The hand-back: the link to MSC disabled again (the router has no documented end-of-chat call).
-        return router.mutate(tenant, chatIdOf(tenant, tenant.desk, conversation), [
+        return mutate(router, tenant, chatIdOf(tenant, tenant.desk, conversation), [
           mscLink(tenant.desk, 'Disable'),
         ]);
       }

@@ -4,23 +4,10 @@
  * and mutation requests that change a chat's routing. Baton is the client side of the adapter.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod/mini';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation } from '../domain/conversation';
-import type { HttpCall } from './http';
-
-const answeredChatSchema = z.object({
-  chat: z.object({ id: z.string().check(z.minLength(1), z.maxLength(200)) }),
-});
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
+import type { HttpCall, HttpResponse } from './http';
 
 type MscDesk = Extract<TenantConfig['desk'], { type: 'msc' }>;
 
@@ -100,62 +87,59 @@ export const mscLink = (desk: MscDesk, action: RuleMutation['action']): RuleMuta
   targetAdapterId: desk.mscAdapterId,
 });
 
-export interface CmRouter {
-  /**
-   * POSTs TwoWay messages to the tenant's adapter; the chat id the router answers with, when it
-   * names one (its pages do not say it does; the live router is reported to derive its own).
-   */
-  sendTwoWay(
-    tenant: TenantConfig,
-    body: { chat: TwoWayChat; conversationMessages: TwoWayText[] },
-  ): Promise<string | undefined>;
-  /** POSTs a mutation request for the chat: `{ChatId, Mutations, Context?}`. */
-  mutate(
-    tenant: TenantConfig,
-    chatId: string,
-    mutations: RuleMutation[],
-    context?: Record<string, string>,
-  ): Promise<void>;
-}
-
 export function mscDeskOf(tenant: TenantConfig): MscDesk {
   if (tenant.desk.type !== 'msc') throw new Error('not an MSC desk');
   return tenant.desk;
 }
 
-export function createCmRouter(http: HttpCall, secrets: SecretResolver): CmRouter {
-  const post = async (desk: MscDesk, url: string, body: unknown) =>
-    http({
-      system: 'msc',
-      method: 'POST',
-      url,
-      timeoutMs: desk.timeoutMs,
-      headers: {
-        'X-Cm-Producttoken': await secrets.resolve(desk.productToken),
-        'Content-Type': 'application/json',
-      },
-      body: JSON.stringify(body),
-    });
-  // Both APIs live under the account: `/conversational/{twoway|control}/v1/accounts/{TechnicalLinkId}`.
-  const account = (desk: MscDesk, api: 'twoway' | 'control') =>
-    `${desk.apiUrl.replace(/\/+$/, '')}/conversational/${api}/v1/accounts/${encodeURIComponent(desk.technicalLinkId)}`;
-  return {
-    async sendTwoWay(tenant, body) {
-      const desk = mscDeskOf(tenant);
-      const url =
-        desk.twoWayUrl ?? `${account(desk, 'twoway')}/adapters/${encodeURIComponent(desk.adapterId)}`;
-      const answer = await post(desk, url, body);
-      const named = answeredChatSchema.safeParse(safeJson(answer.text));
-      return named.success ? named.data.chat.id : undefined;
+/** What a call to the router needs: HTTP and the tenant's product token. */
+export interface RouterLink {
+  http: HttpCall;
+  secrets: SecretResolver;
+}
+
+async function post(link: RouterLink, desk: MscDesk, url: string, body: unknown): Promise<HttpResponse> {
+  return link.http({
+    system: 'msc',
+    method: 'POST',
+    url,
+    timeoutMs: desk.timeoutMs,
+    headers: {
+      'X-Cm-Producttoken': await link.secrets.resolve(desk.productToken),
+      'Content-Type': 'application/json',
     },
-    async mutate(tenant, chatId, mutations, context) {
-      const desk = mscDeskOf(tenant);
-      const url = `${account(desk, 'control')}/chats/${encodeURIComponent(chatId)}/routing/mutationrequests`;
-      await post(desk, url, {
-        ChatId: chatId,
-        Mutations: mutations,
-        ...(context ? { Context: context } : {}),
-      });
-    },
-  };
+    body: JSON.stringify(body),
+  });
+}
+
+// Both APIs live under the account: `/conversational/{twoway|control}/v1/accounts/{TechnicalLinkId}`.
+const account = (desk: MscDesk, api: 'twoway' | 'control') =>
+  `${desk.apiUrl.replace(/\/+$/, '')}/conversational/${api}/v1/accounts/${encodeURIComponent(desk.technicalLinkId)}`;
+
+/** POSTs TwoWay messages to the tenant's adapter (its outbound URL). */
+export function sendTwoWay(
+  link: RouterLink,
+  tenant: TenantConfig,
+  body: { chat: TwoWayChat; conversationMessages: TwoWayText[] },
+): Promise<HttpResponse> {
+  const desk = mscDeskOf(tenant);
+  const url = desk.twoWayUrl ?? `${account(desk, 'twoway')}/adapters/${encodeURIComponent(desk.adapterId)}`;
+  return post(link, desk, url, body);
+}
+
+/** POSTs a mutation request for the chat: `{ChatId, Mutations, Context?}`. */
+export async function mutate(
+  link: RouterLink,
+  tenant: TenantConfig,
+  chatId: string,
+  mutations: RuleMutation[],
+  context?: Record<string, string>,
+): Promise<void> {
+  const desk = mscDeskOf(tenant);
+  const url = `${account(desk, 'control')}/chats/${encodeURIComponent(chatId)}/routing/mutationrequests`;
+  await post(link, desk, url, {
+    ChatId: chatId,
+    Mutations: mutations,
+    ...(context ? { Context: context } : {}),
+  });
 }

@@ -6,7 +6,7 @@
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation } from '../domain/conversation';
-import { createCmRouter, twoWayChatOf } from './cm-router';
+import { sendTwoWay, twoWayChatOf } from './cm-router';
 import * as deskCalls from './desk-calls';
 import type { HttpCall } from './http';
 
@@ -19,13 +19,13 @@ export interface DeskMessages {
 }
 
 export function createDeskMessages(http: HttpCall, secrets: SecretResolver): DeskMessages {
-  const router = createCmRouter(http, secrets);
+  const router = { http, secrets };
   const webhookCall = deskCalls.webhook(http);
   return {
     async forwardUserMessage(tenant, conversation, message) {
       if (tenant.desk.type === 'msc') {
         // The user's message into the tenant's TwoWay adapter, from the client side.
-        await router.sendTwoWay(tenant, {
+        await sendTwoWay(router, tenant, {
           chat: twoWayChatOf(tenant, tenant.desk, conversation),
           conversationMessages: [
             { $type: 'text', id: message.id, direction: 'ClientOriginated', text: message.text },

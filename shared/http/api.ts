@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type * as z from 'zod/mini';
 import { issuePath, safeParse } from '../validation/zod';
 import { badRequest, payloadTooLarge } from './errors';
+import '../validation/english';
 
 /** Webhook bodies are small; a larger one is rejected before it is decoded or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;

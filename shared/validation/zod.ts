@@ -6,18 +6,12 @@
  * would defeat tree shaking and bundle all of zod (and every locale) again.
  */
 import * as z from 'zod/mini';
-import { englishMessage } from './english-messages';
 
-// Classic zod loads the English messages by itself; mini loads none, and every built-in issue would
-// read "Invalid input". The 400s and the configuration errors quote these messages, so whatever
-// reads an issue parses through `parse` / `safeParse` below, which guarantees this ran first.
-z.config({ localeError: englishMessage });
-
-/** `safeParse` for any zod schema (mini, or classic in tests and tools), with English messages. */
+/** `safeParse` for any zod schema (mini, or classic in tests and tools). */
 export const safeParse = z.safeParse;
 
 /**
- * `parse` for any zod schema, with English messages. The error thrown is named `ZodError` as classic
+ * `parse` for any zod schema. The error thrown is named `ZodError` as classic
  * zod names it (mini says `$ZodError`): the name ends up in logs and in dead-letter reasons.
  */
 export function parse<Schema extends z.core.$ZodType>(schema: Schema, input: unknown): z.output<Schema> {
