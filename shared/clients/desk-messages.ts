@@ -31,6 +31,7 @@ export function createDeskMessages(http: HttpCall, secrets: SecretResolver): Des
             { $type: 'text', id: message.id, direction: 'ClientOriginated', text: message.text },
           ],
         });
+        return;
       }
       return webhookCall(tenant, {
         event: 'message',

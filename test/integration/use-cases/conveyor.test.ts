@@ -312,6 +312,9 @@ describe('arrival order', () => {
     expect(botSaw(conversationId)).toEqual(['m1', 'm8']);
     expect(deskSaw(conversationId)).toEqual(['m5', 'm6']);
     expect(outside.of('msc')).toHaveLength(2);
+    // Each forward ended there: nothing failed after the desk had the message.
+    expect(rig.logs.filter((line) => line.level === 'error')).toEqual([]);
+    expect(rig.metrics.points.filter((point) => point.name === 'ConveyorStalled')).toEqual([]);
     expect(userSaw(conversationId)).toEqual([
       'One moment',
       'Connecting you',
