@@ -124,8 +124,9 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     description: 'Hands the conversation to the agent desk and locks it to the agent.',
     trigger: { kind: 'events', rules: [{ detailType: 'IntakeCompleted' }] },
     access: { table: 'readWrite', publish: true, secrets: true },
-    // The desk (up to 25 s), then the Web Conversations notice (up to 25 s), one after the other.
-    timeoutSeconds: 60,
+    // The desk (MSC: two router calls of up to 25 s each), then the Web Conversations notice (up to
+    // 25 s), one after the other, and the writes around them.
+    timeoutSeconds: 90,
   },
   {
     name: 'agent-api',

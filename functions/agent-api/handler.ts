@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 import type { TenantConfig } from '../../shared/config/tenants';
 import { conversationIdSchema, externalIdSchema } from '../../shared/events/shapes';
 import { header, json, parseJson, parseWith, rawBody } from '../../shared/http/api';
-import { notFound, unauthorized } from '../../shared/http/errors';
+import { unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
 import type { CorePorts } from '../../shared/runtime/runtime';
 import { boundedString } from '../../shared/validation/zod';
@@ -29,10 +29,11 @@ const endSchema = z.object({
   messageId: z.optional(externalIdSchema()),
 });
 
+/** Timing-safe; an empty secret matches nothing. */
 const matches = (given: string | undefined, expected: string): boolean => {
   const a = Buffer.from(given ?? '');
   const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return b.length > 0 && a.length === b.length && timingSafeEqual(a, b);
 };
 
 export function createHandler(rt: CorePorts) {
@@ -42,12 +43,17 @@ export function createHandler(rt: CorePorts) {
     if (!matches(header(event, 'authorization'), `Bearer ${token}`)) throw unauthorized();
     return tenant;
   };
-  /** CM.com's router: the tenant's product token on every request ("TwoWay requires a product token"). */
+  /**
+   * CM.com's router: the tenant's product token on every request, as a header (the adapter's message
+   * endpoint takes custom headers) or as `?token=` (its event endpoint takes none). A tenant whose
+   * desk is not MSC has no router to hear from: 401, as for a wrong token.
+   */
   const fromRouter = async (event: Event): Promise<{ tenant: TenantConfig; twoWay: TwoWay }> => {
     const tenant = tenantOf(rt.tenants, event);
-    if (tenant.desk.type !== 'msc') throw notFound("this tenant's agent desk is not on CM.com's router");
+    if (tenant.desk.type !== 'msc') throw unauthorized();
     const token = await rt.secrets.resolve(tenant.desk.productToken);
-    if (!matches(header(event, 'x-cm-producttoken'), token)) throw unauthorized();
+    const given = header(event, 'x-cm-producttoken') ?? event.queryStringParameters?.token;
+    if (!matches(given, token)) throw unauthorized();
     return { tenant, twoWay: parseJson(twoWaySchema, rawBody(event)) };
   };
   const conversationIdOf = (event: Event): string =>
@@ -57,7 +63,7 @@ export function createHandler(rt: CorePorts) {
     // The adapter's message webhook: "must return 201 Created to indicate it has received the message".
     'POST /v1/{tenant}/twoway/messages': async (event) => {
       const { tenant, twoWay } = await fromRouter(event);
-      return json(201, { taken: await takeRouterMessages(rt, tenant, twoWay) });
+      return json(201, await takeRouterMessages(rt, tenant, twoWay));
     },
     // The adapter's event endpoint: the router's events about the chat (the session ended).
     'POST /v1/{tenant}/twoway/events': async (event) => {

@@ -1,8 +1,8 @@
 /**
- * IntakeCompleted → hand the conversation to the agent desk (MSC routing mutation, or the generic
- * webhook), tell Web Conversations for web chat, then lock it to the agent (or, for a desk that
- * goes live on its claim, leave that to the claim). Any failure before the lock is written: no
- * handover, the user is told, the bot keeps the conversation.
+ * IntakeCompleted → hand the conversation to the agent desk (through CM.com's router: the chat
+ * opened, then the hand-over mutation; or the generic webhook), lock it to the agent (or, for a desk
+ * that goes live on its claim, leave that to the claim), then tell Web Conversations for web chat.
+ * A desk failure: no handover, the user is told, the bot keeps the conversation.
  */
 import { OutsideCallError } from '../../shared/clients/http';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
@@ -15,7 +15,7 @@ export type HandOverPorts = Pick<
   'clock' | 'tenants' | 'conversations' | 'deskAsks' | 'desk' | 'notifications' | 'logger' | 'publicApiUrl'
 >;
 
-/** A hand-over that died while asking the desk is taken over after the desk's timeout and this. */
+/** A hand-over that died while asking the desk is taken over after the desk's calls could time out, and this. */
 const ABANDONED_AFTER_MS = 60_000;
 
 export async function handOver(
@@ -29,7 +29,7 @@ export async function handOver(
   const conversation = await ports.deskAsks.markDeskAsked(
     { tenantId, conversationId, handoverId },
     ports.clock.now(),
-    tenant.desk.timeoutMs + ABANDONED_AFTER_MS,
+    deskCallsMs(tenant) + ABANDONED_AFTER_MS,
   );
   const handover = conversation?.handover;
   if (!conversation || !handover) return;
@@ -54,6 +54,22 @@ export async function handOver(
     );
     return;
   }
+  if (goesLiveOnClaim(tenant)) {
+    ports.logger.info('handed over to the agent desk; live once it claims', { desk: tenant.desk.type });
+  } else {
+    // The lock first: the desk's agent may write (or its router end the chat) the moment it accepted.
+    const applied = await applyCommand(
+      ports,
+      tenantId,
+      conversationId,
+      () => ({ type: 'handoverSucceeded', handoverId, lockMs: lockMsOf(tenant), deskChatId }),
+      conversation,
+    );
+    ports.logger.info(
+      applied.outcome === 'applied' ? 'handed over to the agent desk' : 'handover already claimed',
+      { desk: tenant.desk.type },
+    );
+  }
   if (conversation.channel.type === 'web') {
     try {
       await ports.notifications.webConversationsHandover(tenant, conversationId);
@@ -62,22 +78,11 @@ export async function handOver(
       ports.logger.warn('web conversations handover notice failed', errorFields(error));
     }
   }
-  if (goesLiveOnClaim(tenant)) {
-    ports.logger.info('handed over to the agent desk; live once it claims', { desk: tenant.desk.type });
-    return;
-  }
-  const applied = await applyCommand(
-    ports,
-    tenantId,
-    conversationId,
-    () => ({ type: 'handoverSucceeded', handoverId, lockMs: lockMsOf(tenant), deskChatId }),
-    conversation,
-  );
-  ports.logger.info(
-    applied.outcome === 'applied' ? 'handed over to the agent desk' : 'handover already claimed',
-    { desk: tenant.desk.type },
-  );
 }
+
+/** How long asking the desk may take: MSC's hand-over is two calls to the router. */
+const deskCallsMs = (tenant: TenantConfig): number =>
+  (tenant.desk.type === 'msc' ? 2 : 1) * tenant.desk.timeoutMs;
 
 const goesLiveOnClaim = (tenant: TenantConfig): boolean =>
   tenant.desk.type === 'webhook' && tenant.desk.liveWhen === 'claimed';

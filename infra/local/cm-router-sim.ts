@@ -13,7 +13,8 @@
  * Every request that does not match is answered 400 (401 without a token), naming what is wrong.
  * What the pages leave open is chosen here and said in the README: the router's answers to Baton
  * (201 for TwoWay, 200 for a mutation) and the session-ended notice (a TwoWay event of `$type`
- * `RouterSessionEnded` to the adapter's event endpoint).
+ * `RouterSessionEnded` to the adapter's event endpoint, whose URL carries the product token: that
+ * endpoint has no header settings).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod';
@@ -207,12 +208,18 @@ export class RouterSimulator {
     const known = this.chatOf(tenantId, conversationId);
     if (!known) return jsonResponse(404, { message: 'the router has no chat for this conversation' });
     known.withMsc = false;
-    return this.callAdapter(`/v1/${tenantId}/twoway/events`, this.headers(known.account), {
-      chat: known.chat,
-      conversationEvents: [
-        { $type: 'RouterSessionEnded', id: randomUUID(), createdOn: new Date().toISOString() },
-      ],
-    });
+    // The adapter's event endpoint has no header settings: its URL carries the token.
+    const token = encodeURIComponent(known.account.productToken);
+    return this.callAdapter(
+      `/v1/${tenantId}/twoway/events?token=${token}`,
+      { 'content-type': 'application/json' },
+      {
+        chat: known.chat,
+        conversationEvents: [
+          { $type: 'RouterSessionEnded', id: randomUUID(), createdOn: new Date().toISOString() },
+        ],
+      },
+    );
   }
 
   /** The chat of a conversation, once Baton has told the router of it (a hand-over, a message). */

@@ -104,6 +104,11 @@ export class Simulators {
     );
   }
 
+  /** The router's chat of a conversation (as the router would send it), once Baton opened it. */
+  routerChat(tenantId: string, conversationId: string): unknown {
+    return this.router.chatOf(tenantId, conversationId)?.chat;
+  }
+
   log(filter: { system?: string | null; conversationId?: string | null } = {}): SimLogEntry[] {
     return this.entries.filter(
       (entry) =>

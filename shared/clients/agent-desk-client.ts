@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation, Handover } from '../domain/conversation';
-import { chatIdOf, mscLink, mutate, openingText, sendTwoWay, twoWayChatOf } from './cm-router';
+import { chatIdOf, mscLink, mutate, OPENING_TEXT, sendTwoWay, twoWayChatOf } from './cm-router';
 import * as deskCalls from './desk-calls';
 import type { HttpCall, HttpResponse } from './http';
 
@@ -64,7 +64,7 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
               $type: 'text',
               id: `handover:${handover.id}`,
               direction: 'ClientOriginated',
-              text: openingText(answers),
+              text: OPENING_TEXT,
             },
           ],
         });
@@ -104,6 +104,8 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
 
     async sessionEnded(tenant, conversation, reason) {
       if (tenant.desk.type === 'msc') {
+        // Ended by the router itself (its session-ended event): nothing to hand back.
+        if (reason === 'agent') return;
         // The hand-back: the link to MSC disabled again (the router has no documented end-of-chat call).
         return mutate(router, tenant, chatIdOf(tenant, tenant.desk, conversation), [
           mscLink(tenant.desk, 'Disable'),

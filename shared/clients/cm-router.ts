@@ -61,13 +61,11 @@ export const chatIdOf = (tenant: TenantConfig, desk: MscDesk, conversation: Conv
   twoWayChatOf(tenant, desk, conversation).id;
 
 /**
- * The client's first message of a chat, which opens it on the router: that the customer asked for an
- * agent, and what the intake learned (also in the hand-over's CustomerInfo).
+ * The client's first message of a chat, which opens it on the router. Only that the customer asked
+ * for an agent: what the intake learned goes in the hand-over's CustomerInfo, to MSC alone (the
+ * router routes this message by the adapter's rules before the hand-over links it to MSC).
  */
-export function openingText(answers: Record<string, string>): string {
-  const lines = Object.entries(answers).map(([name, value]) => `${name}: ${value}`);
-  return ['The customer asked for an agent.', ...lines].join('\n');
-}
+export const OPENING_TEXT = 'The customer asked for an agent.';
 
 /** A link between two adapters, enabled (hand-over) or disabled (hand-back): a `ruleMutation`. */
 export interface RuleMutation {

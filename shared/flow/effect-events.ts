@@ -2,7 +2,9 @@
  * The events that carry out a transition's effects. Ids name the handover and the step, so the same
  * write published again (a stream record retried) publishes the same ids, which consumers drop.
  */
+
 import type { Conversation, Effect } from '../domain/conversation';
+import { mscChannelOf } from '../domain/handover-trigger';
 import { conversationEventMetadata, createEvent, type OutgoingEvent } from '../events/define';
 import {
   HandoverDeclined,
@@ -28,7 +30,7 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
         return createEvent(HandoverRequested, meta(`requested:${handoverId}`), {
           ...ref,
           handoverId,
-          additions: handover?.additions ?? { mscChannel: 'WhatsApp' },
+          additions: handover?.additions ?? { mscChannel: mscChannelOf(after.channel) },
           pageUrl: handover?.pageUrl,
         });
       }

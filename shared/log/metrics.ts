@@ -21,7 +21,9 @@ export type MetricName =
   /** A message to the user the channel refused for good (a 4xx other than 429): not retried. */
   | 'MessageUndeliverable'
   /** A conversation the stream's consumer could not finish (the table failing): the sweep nudges it. */
-  | 'ConveyorStalled';
+  | 'ConveyorStalled'
+  /** An agent's TwoWay message Baton could not deliver (the conversation not with an agent, or not text). */
+  | 'TwoWayDropped';
 
 export const FUNNEL_METRICS: readonly MetricName[] = [
   'HandoverRequested',

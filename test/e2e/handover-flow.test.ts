@@ -229,7 +229,8 @@ describe('5. handover', () => {
             $type: 'text',
             id: expect.stringMatching(/^handover:/),
             direction: 'ClientOriginated',
-            text: 'The customer asked for an agent.\nname: Ada Lovelace\nemail: ada@example.com',
+            // The intake answers go to MSC alone, in the hand-over's CustomerInfo.
+            text: 'The customer asked for an agent.',
           },
         ],
       },
@@ -338,13 +339,16 @@ describe('6. live', () => {
     const afterAgent = Date.parse((await flow.state('demo', 'wa:31600000006')).lockExpiresAt ?? '');
     expect(afterAgent - afterUser).toBeGreaterThanOrEqual(3600_000);
     expect((await flow.log({ system: 'bot' })).length).toBe(botCalls);
-    const twoWay = (await flow.log({ system: 'msc' })).filter((entry) => entry.path.includes('/twoway/'));
+    const routerLog = await flow.log({ system: 'msc' });
+    const routerChatId = /\/chats\/([^/]+)\/routing/.exec(routerLog[1]?.path ?? '')?.[1];
+    const twoWay = routerLog.filter((entry) => entry.path.includes('/twoway/'));
     const [, userMessage, ...rest] = twoWay;
     expect(rest).toEqual([]);
     expect(userMessage).toMatchObject({ outcome: 201 });
     expect(userMessage?.body).toEqual({
+      // The chat id the router answered at the hand-over, kept with the conversation.
       chat: {
-        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        id: routerChatId,
         accountId: 'demo-technical-link',
         channel: 'WhatsApp',
         conversationClientId: 'wa:31600000006',
@@ -402,14 +406,15 @@ describe('6. live', () => {
         body: JSON.stringify(body),
       });
 
-    test('need the tenant product token (401), an MSC tenant (404), its technical link and the documented shape (400); nothing changes', async () => {
+    test('need the tenant product token and an MSC tenant (401), its technical link and the documented shape (400); nothing changes', async () => {
       await toAgentOnWeb('w-tw-refused');
       const before = await flow.state('demo', 'w-tw-refused');
       const message = { chat: chat('w-tw-refused'), conversationMessages: [agentText('hi')] };
 
       expect((await post('demo', message, 'demo2-product-token')).status).toBe(401);
       expect((await post('demo', message, '')).status).toBe(401);
-      expect((await post('demo2', message, 'demo-product-token')).status).toBe(404);
+      // A tenant without a router has nothing to authenticate it with: 401, not a hint that it exists.
+      expect((await post('demo2', message, 'demo-product-token')).status).toBe(401);
       const otherLink = await post('demo', {
         ...message,
         chat: { ...message.chat, accountId: 'someone-else' },
@@ -438,7 +443,7 @@ describe('6. live', () => {
         ],
       });
       expect(answer.status).toBe(201);
-      expect(await answer.json()).toEqual({ taken: 1 });
+      expect(await answer.json()).toEqual({ taken: 1, dropped: 1 });
       const texts = await flow.userTexts('w-tw-only');
       expect(texts.at(-1)).toBe('Hello from MSC');
       expect(texts).not.toContain('my own words');
@@ -490,7 +495,7 @@ describe('7. end', () => {
     expect((await flow.userTexts('wa:31600000007')).at(-1)).toBe('echo: thanks bot');
   });
 
-  test("MSC: the router's session-ended event gives the conversation back to the bot; Baton hands the chat back", async () => {
+  test("MSC: the router's session-ended event gives the conversation back to the bot; again, or late, it changes nothing", async () => {
     await toAgentOnWeb('w-msc-end');
     expect((await flow.agent('demo', 'w-msc-end', 'end', {})).status).toBe(201);
     await stack.settle();
@@ -499,14 +504,50 @@ describe('7. end', () => {
     expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
       { tenantId: 'demo', conversationId: 'w-msc-end', payload: 'LIVECHAT_SESSION_END' },
     ]);
-    const [, handOver, handBack, ...rest] = await flow.log({ system: 'msc' });
-    expect(rest).toEqual([]);
-    expect(handBack).toMatchObject({ path: handOver?.path, outcome: 200 });
-    expect(handBack?.body).toMatchObject({ Mutations: [expect.objectContaining({ action: 'Disable' })] });
-    // The same notice again (the router retrying) changes nothing.
-    expect((await flow.agent('demo', 'w-msc-end', 'messages', { text: 'late' })).status).toBe(409);
+    // The router ended it: nothing to hand back.
+    expect((await flow.log({ system: 'msc' })).map((entry) => entry.path.split('/').at(-1))).toEqual([
+      'demo-baton-adapter',
+      'mutationrequests',
+    ]);
+    const chat = stack.simulators.routerChat('demo', 'w-msc-end');
+    // The router offering the same event again, and an agent message after the end: 201, nothing changes.
+    const again = await fetch(`${stack.url}/v1/demo/twoway/events?token=demo-product-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chat, conversationEvents: [{ $type: 'RouterSessionEnded', id: 'e-again' }] }),
+    });
+    expect(again.status).toBe(201);
+    const late = await fetch(`${stack.url}/v1/demo/twoway/messages`, {
+      method: 'POST',
+      headers: { 'x-cm-producttoken': 'demo-product-token', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        chat,
+        conversationMessages: [{ $type: 'text', id: 'late-1', direction: 'ClientTerminated', text: 'late' }],
+      }),
+    });
+    expect(late.status).toBe(201);
+    expect(await late.json()).toEqual({ taken: 0, dropped: 1 });
+    await stack.settle();
+    expect((await flow.log({ system: 'bot-events' })).length).toBe(1);
+    expect((await flow.userTexts('w-msc-end')).at(-1)).toBe('The chat with the agent has ended.');
     await flow.web('demo', 'w-msc-end', { text: 'hello bot' });
     expect((await flow.userTexts('w-msc-end')).at(-1)).toBe('echo: hello bot');
+
+    // A session-ended event created before the next handover was asked for is an earlier session's.
+    await flow.web('demo', 'w-msc-end', { text: 'agent again' });
+    await flow.web('demo', 'w-msc-end', { text: 'Ada Lovelace' });
+    await flow.web('demo', 'w-msc-end', { text: 'ada@example.com' });
+    expect((await flow.state('demo', 'w-msc-end')).phase).toBe('agent');
+    const stale = await fetch(`${stack.url}/v1/demo/twoway/events?token=demo-product-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        chat,
+        conversationEvents: [{ $type: 'RouterSessionEnded', createdOn: '2020-01-01T00:00:00Z' }],
+      }),
+    });
+    expect(stale.status).toBe(201);
+    expect((await flow.state('demo', 'w-msc-end')).phase).toBe('agent');
   });
 
   test('the user may send LIVECHAT_SESSION_END at any time of a live chat', async () => {
@@ -514,6 +555,11 @@ describe('7. end', () => {
     await flow.web('demo', 'w-user-end', { payload: 'LIVECHAT_SESSION_END' });
     expect((await flow.state('demo', 'w-user-end')).phase).toBe('bot');
     expect((await flow.userTexts('w-user-end')).at(-1)).toBe('The chat with the agent has ended.');
+    // MSC still has the chat: Baton hands it back, the link to MSC disabled, on the router's chat id.
+    const [, handOver, handBack, ...rest] = await flow.log({ system: 'msc' });
+    expect(rest).toEqual([]);
+    expect(handBack).toMatchObject({ path: handOver?.path, outcome: 200 });
+    expect(handBack?.body).toMatchObject({ Mutations: [expect.objectContaining({ action: 'Disable' })] });
   });
 });
 
