@@ -222,6 +222,11 @@ export class RouterSimulator {
     );
   }
 
+  /** The client (Baton's conversation id) of a chat the router knows. */
+  clientOf(chatId: string | undefined): string | undefined {
+    return chatId === undefined ? undefined : this.byChatId.get(chatId)?.chat.conversationClientId;
+  }
+
   /** The chat of a conversation, once Baton has told the router of it (a hand-over, a message). */
   chatOf(tenantId: string, conversationId: string): RouterChat | undefined {
     const account = this.accounts.find((candidate) => candidate.tenantId === tenantId);

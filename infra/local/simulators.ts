@@ -113,7 +113,8 @@ export class Simulators {
     return this.entries.filter(
       (entry) =>
         (!filter.system || entry.system === filter.system) &&
-        (!filter.conversationId || conversationOf(entry) === filter.conversationId),
+        (!filter.conversationId ||
+          (conversationOf(entry) ?? this.router.clientOf(chatIdOf(entry))) === filter.conversationId),
     );
   }
 
@@ -294,10 +295,18 @@ function systemFor(method: string, path: string): SimSystem | undefined {
   return undefined;
 }
 
+/** The router's chat id a request names (a mutation request's `ChatId`). */
+function chatIdOf(entry: SimLogEntry): string | undefined {
+  const body = z.object({ ChatId: z.string() }).safeParse(entry.body);
+  return body.success ? body.data.ChatId : undefined;
+}
+
 function conversationOf(entry: SimLogEntry): string | undefined {
   const body = z
     .object({
       conversationId: z.string().optional(),
+      // A TwoWay message: the client is Baton's conversation.
+      chat: z.object({ conversationClientId: z.string() }).optional(),
       conversationClientId: z.string().optional(),
       chatId: z.string().optional(),
       sessionId: z.string().optional(),
@@ -306,8 +315,8 @@ function conversationOf(entry: SimLogEntry): string | undefined {
     .safeParse(entry.body);
   if (!body.success) return undefined;
   if (entry.system === 'whatsapp') return body.data.to ? `wa:${body.data.to}` : undefined;
-  const { conversationId, conversationClientId, chatId, sessionId } = body.data;
-  return conversationId ?? conversationClientId ?? chatId ?? sessionId;
+  const { conversationId, conversationClientId, chatId, sessionId, chat } = body.data;
+  return conversationId ?? conversationClientId ?? chat?.conversationClientId ?? chatId ?? sessionId;
 }
 
 function redact(headers: IncomingMessage['headers']): Record<string, string> {

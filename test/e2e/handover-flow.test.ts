@@ -207,6 +207,8 @@ describe('5. handover', () => {
     // hand-over is a mutation request on the chat id the router answered with.
     const [opening, mutation, ...more] = await flow.log({ system: 'msc' });
     expect(more).toEqual([]);
+    // Both name the conversation, the mutation through the router's chat id: the log's filter finds them.
+    expect(await flow.log({ system: 'msc', conversationId: 'w-msc' })).toEqual([opening, mutation]);
     const routerHeaders = expect.objectContaining({
       'x-cm-producttoken': '[redacted]',
       'content-type': 'application/json',
