@@ -241,6 +241,24 @@ test.each(deskFailures)(
   },
 );
 
+test('the chat opened but the hand-over mutation refused: back to the bot, HandoverDeclined(failed, desk:status), no lock', async () => {
+  outside.mode('msc mutationrequests', '5xx');
+  const conversation = await whatsappHandingOver();
+
+  await handOver(rig.runtime, eventOf(conversation));
+  await convey();
+
+  expect(outside.of('msc').map((request) => request.path.split('/').at(-1))).toEqual([
+    'baton-adapter',
+    'mutationrequests',
+  ]);
+  const state = await rig.state('acme', conversation.conversationId);
+  expect(state).toMatchObject({ phase: 'bot' });
+  expect(state?.handover).toBeUndefined();
+  expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverIdOf(conversation)}`]]);
+  expect(rig.publisher.events[0]?.detail.data).toMatchObject({ reason: 'failed', stage: 'desk:status' });
+});
+
 test('a redelivered IntakeCompleted, after and alongside the first, calls the desk once', async () => {
   const sequential = await whatsappHandingOver();
   await handOver(rig.runtime, eventOf(sequential));

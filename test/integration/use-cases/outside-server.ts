@@ -38,6 +38,7 @@ export interface OutsideServer {
   readonly requests: readonly RecordedRequest[];
   /** Requests one system received, in order. */
   of(system: string): RecordedRequest[];
+  /** `system`, or `system lastPathSegment` for one endpoint of it. */
   mode(system: string, mode: Mode): void;
   /** The body an `ok` system answers with. */
   answer(system: string, body: string): void;
@@ -52,8 +53,9 @@ export async function startOutsideServer(): Promise<OutsideServer> {
   const answers = new Map<string, string>();
   const hanging = new Set<ServerResponse>();
 
-  const respond = (system: string, response: ServerResponse): void => {
-    const mode = modes.get(system) ?? 'ok';
+  const respond = (system: string, path: string, response: ServerResponse): void => {
+    // A mode for `<system> <last path segment>` (one endpoint) wins over the system's.
+    const mode = modes.get(`${system} ${path.split('/').at(-1)}`) ?? modes.get(system) ?? 'ok';
     switch (mode) {
       case 'ok': {
         const body = answers.get(system) ?? DEFAULT_ANSWERS[system] ?? '{}';
@@ -96,7 +98,7 @@ export async function startOutsideServer(): Promise<OutsideServer> {
         headers,
         body: Buffer.concat(chunks).toString('utf8'),
       });
-      respond(system, response);
+      respond(system, url.pathname, response);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
