@@ -350,6 +350,17 @@ function lazy<T>(make: () => T): () => T {
 // ---- The stack under test, built once from the example tenants ----
 
 const main = synthStack();
+
+/** The alarms of `main` on a queue's visible messages. */
+const depthAlarmsOf = (queueId: string) =>
+  main
+    .alarms()
+    .filter(
+      (alarm) =>
+        alarm.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+        JSON.stringify(alarm.Dimensions) ===
+          JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]),
+    );
 /** EventBridge invokes these asynchronously; HTTP and the table's stream invoke synchronously. */
 const asyncFunctions = FUNCTIONS.filter(
   (declaration) => declaration.trigger.kind === 'events' || declaration.trigger.kind === 'schedule',
@@ -756,14 +767,7 @@ describe('the table stream', () => {
       .filter(([, policy]) => policy.Queues.some((ref) => ref.Ref === queueId));
     expect(policies).toHaveLength(1);
     expect(JSON.stringify(policies[0]?.[1].PolicyDocument)).toContain('"aws:SecureTransport":"false"');
-    const depth = main
-      .alarms()
-      .filter(
-        (alarm) =>
-          alarm.MetricName === 'ApproximateNumberOfMessagesVisible' &&
-          JSON.stringify(alarm.Dimensions) ===
-            JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]),
-      );
+    const depth = depthAlarmsOf(queueId);
     expect(depth).toHaveLength(1);
     expect(depth[0]).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 1 });
     expect(Object.values(main.baton.deadLetterQueues).map((known) => main.idOf(known))).toContain(queueId);
@@ -867,14 +871,7 @@ describe('async safety', () => {
     // One per rule target, one per asynchronous function, one on-failure queue per stream consumer.
     expect(queueIds()).toHaveLength(main.rules().length + asyncFunctions.length + streamFunctions.length);
     for (const queueId of queueIds()) {
-      const alarms = main
-        .alarms()
-        .filter(
-          (alarm) =>
-            alarm.MetricName === 'ApproximateNumberOfMessagesVisible' &&
-            JSON.stringify(alarm.Dimensions) ===
-              JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]),
-        );
+      const alarms = depthAlarmsOf(queueId);
       expect(alarms).toHaveLength(1);
       expect(alarms[0]?.Namespace).toBe('AWS/SQS');
       expect(alarms[0]?.Threshold).toBe(1);
