@@ -15,6 +15,7 @@ import {
   type ConversationRecord,
   type ConversationRecords,
   deliveryFor,
+  holdsHead,
   intakeStarted,
 } from '../../shared/domain/conveyor';
 import { deliverableHead, headOf } from '../../shared/domain/inbox';
@@ -74,6 +75,8 @@ function byConversation(records: readonly Published[]) {
   for (const record of records) {
     const group = groups.get(record.key);
     if (group) {
+      // The image it replaces sits between the batch's first and its newest.
+      if (holdsHead(group.newest)) group.heldBetween = true;
       group.newest = record.after;
       group.events.push(...record.events);
     } else {

@@ -3,8 +3,10 @@
  *
  * Each batch of records of one conversation is compared with the image before it (the last one the
  * consumer saw): a head that became deliverable since is delivered and popped, and the pop is the
- * next record. A head that was deliverable already is in the hands of the record that made it so
- * (delivered, or given up for the sweep): an append behind it, or a stale image of it, changes nothing.
+ * next record. A head that was deliverable already, and never held since, is in the hands of the
+ * record that made it so (delivered, or given up for the sweep): an append behind it, or a stale
+ * image of it, changes nothing. One held and freed again within the batch is delivered if a read
+ * finds it still there: the batch that saw it freed may have read it held.
  */
 import type { Conversation } from './conversation';
 import { deliverableHead, headOf, type InboxEntry } from './inbox';
@@ -24,7 +26,17 @@ export interface ConversationRecords {
   before: Conversation | undefined;
   /** The image after the last one: the owner of now, as far as the stream has told. */
   newest: Conversation;
+  /**
+   * Whether an image between `before` and `newest` held a head it does not deliver (a handover step
+   * or a change of owner): a head deliverable before and again at the end may have been skipped
+   * meanwhile by the batch that saw it held.
+   */
+  heldBetween?: boolean | undefined;
 }
+
+/** Whether an image has a head that waits (held by a handover step), not a deliverable one. */
+export const holdsHead = (image: Conversation): boolean =>
+  headOf(image) !== undefined && deliverableHead(image) === undefined;
 
 export interface Delivery {
   head: InboxEntry;
@@ -40,7 +52,7 @@ export function deliveryFor(records: ConversationRecords): Delivery | undefined 
   // The sweep nudges a head it found stuck in the item: the item tells whether it still is.
   if (wasNudged(records)) return { head, ifStillThere: true };
   if (!before || headOf(before)?.message.id !== head.message.id) return { head, ifStillThere: false };
-  if (deliverableHead(before)) return undefined;
+  if (deliverableHead(before) && !records.heldBetween) return undefined;
   return { head, ifStillThere: true };
 }
 
