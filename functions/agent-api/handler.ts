@@ -3,7 +3,6 @@
  * and the endpoints of the tenant's TwoWay adapter on CM.com's router, behind its product token.
  */
 
-import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import type { TenantConfig } from '../../shared/config/tenants';
@@ -11,6 +10,7 @@ import { conversationIdSchema, externalIdSchema } from '../../shared/events/shap
 import { header, json, parseJson, parseWith, rawBody } from '../../shared/http/api';
 import { unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
+import { sameSecret } from '../../shared/http/signature';
 import type { CorePorts } from '../../shared/runtime/runtime';
 import { boundedString } from '../../shared/validation/zod';
 import { claim, postAgentMessage } from './agent-api';
@@ -29,18 +29,11 @@ const endSchema = z.object({
   messageId: z.optional(externalIdSchema()),
 });
 
-/** Timing-safe; an empty secret matches nothing. */
-const matches = (given: string | undefined, expected: string): boolean => {
-  const a = Buffer.from(given ?? '');
-  const b = Buffer.from(expected);
-  return b.length > 0 && a.length === b.length && timingSafeEqual(a, b);
-};
-
 export function createHandler(rt: CorePorts) {
   const authorized = async (event: Event): Promise<TenantConfig> => {
     const tenant = tenantOf(rt.tenants, event);
     const token = await rt.secrets.resolve(tenant.agentApiToken);
-    if (!matches(header(event, 'authorization'), `Bearer ${token}`)) throw unauthorized();
+    if (!sameSecret(header(event, 'authorization'), `Bearer ${token}`)) throw unauthorized();
     return tenant;
   };
   /**
@@ -53,7 +46,7 @@ export function createHandler(rt: CorePorts) {
     if (tenant.desk.type !== 'msc') throw unauthorized();
     const token = await rt.secrets.resolve(tenant.desk.productToken);
     const given = header(event, 'x-cm-producttoken') ?? event.queryStringParameters?.token;
-    if (!matches(given, token)) throw unauthorized();
+    if (!sameSecret(given, token)) throw unauthorized();
     return { tenant, twoWay: parseJson(twoWaySchema, rawBody(event)) };
   };
   const conversationIdOf = (event: Event): string =>

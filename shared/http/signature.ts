@@ -7,8 +7,12 @@ export function sign(secret: string, rawBody: string): string {
 
 /** Constant-time comparison over the raw body as received, before anything parses it. */
 export function hasValidSignature(secret: string, rawBody: string, header: string | undefined): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(sign(secret, rawBody), 'utf8');
-  const given = Buffer.from(header.trim(), 'utf8');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return header !== undefined && sameSecret(header.trim(), sign(secret, rawBody));
+}
+
+/** Whether `given` is `expected`, in constant time; an empty `expected` matches nothing. */
+export function sameSecret(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '', 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return b.length > 0 && a.length === b.length && timingSafeEqual(a, b);
 }
