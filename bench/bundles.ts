@@ -1,6 +1,7 @@
 /**
  * Bundles every function (and the baseline) with esbuild exactly as the CDK stack does: ESM,
- * minified, SDK included, source map beside it. Sizes are of the `.mjs` Lambda loads.
+ * minified, SDK included, source map beside it cut to the bundle's own files. Sizes are of the
+ * `.mjs` Lambda loads.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +12,7 @@ import {
   BUNDLE_SOURCES_CONTENT,
   BUNDLE_TARGET,
 } from '../infra/aws/bundling';
+import { keepOwnSourcesIn } from '../infra/aws/source-map';
 import { FUNCTIONS } from '../infra/topology';
 
 export interface Bundle {
@@ -46,6 +48,7 @@ export async function buildBundles(outDir: string, tenantsJson: string): Promise
       banner: { js: BUNDLE_BANNER },
       logLevel: 'error',
     });
+    keepOwnSourcesIn(`${file}.map`);
     writeFileSync(path.join(dir, 'tenants.json'), tenantsJson);
     bundles.push({ name, dir, file, bytes: statSync(file).size });
   }

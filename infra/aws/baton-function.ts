@@ -16,6 +16,9 @@ import {
   FUNCTION_NODE_OPTIONS,
 } from './bundling';
 
+/** The script, under the project root, that cuts each function's source map to Baton's own files. */
+const PRUNE_SOURCE_MAP = 'infra/aws/prune-source-map.ts';
+
 /** Where the bundled tenant configuration sits in every function's package. */
 export const TENANTS_FILE = 'tenants.json';
 
@@ -83,9 +86,10 @@ export class BatonFunction extends NodejsFunction {
           beforeBundling: () => [],
           beforeInstall: () => [],
           // The asset hash covers the output, so a configuration change is a new deployment.
-          afterBundling: (_inputDir: string, outputDir: string) => [
+          afterBundling: (inputDir: string, outputDir: string) => [
             // Written by the bundling command itself, so it works for local and Docker bundling alike.
             `printf '%s' ${shellQuote(props.tenantsJson)} > ${shellQuote(path.join(outputDir, TENANTS_FILE))}`,
+            `cd ${shellQuote(inputDir)} && node --import tsx ${PRUNE_SOURCE_MAP} ${shellQuote(path.join(outputDir, 'index.mjs.map'))}`,
           ],
         },
       },
