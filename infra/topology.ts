@@ -65,7 +65,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   {
     name: 'ingest',
     dir: 'functions/ingest',
-    description: 'Channel webhooks (WhatsApp, web chat) and pushed bot answers: verify, validate, route.',
+    description:
+      "Channel webhooks (WhatsApp, web chat, chats Baton hosts on CM.com's router) and pushed bot answers: verify, validate, route.",
     trigger: {
       kind: 'http',
       routes: [
@@ -73,6 +74,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
         'POST /v1/{tenant}/whatsapp',
         'POST /v1/{tenant}/web',
         'POST /v1/{tenant}/answers',
+        'POST /v1/{tenant}/router/messages',
       ],
     },
     access: { table: 'readWrite', publish: true, secrets: true },
@@ -141,6 +143,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
         'POST /v1/{tenant}/agent/conversations/{conversationId}/end',
         'POST /v1/{tenant}/twoway/messages',
         'POST /v1/{tenant}/twoway/events',
+        'POST /v1/{tenant}/router/events',
       ],
     },
     access: { table: 'readWrite', publish: true, secrets: true },

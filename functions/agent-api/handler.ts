@@ -11,10 +11,16 @@ import { header, json, parseJson, parseWith, rawBody } from '../../shared/http/a
 import { unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
 import { sameSecret } from '../../shared/http/signature';
+import {
+  checkRouterToken,
+  clientSideConversationId,
+  hostedConversationId,
+  twoWaySchema,
+} from '../../shared/http/twoway-format';
 import type { CorePorts } from '../../shared/runtime/runtime';
 import { boundedString } from '../../shared/validation/zod';
 import { claim, postAgentMessage } from './agent-api';
-import { type TwoWay, takeRouterEvents, takeRouterMessages, twoWaySchema } from './twoway';
+import { takeRouterEvents, takeRouterMessages } from './twoway';
 
 type Event = APIGatewayProxyEventV2;
 
@@ -37,17 +43,15 @@ export function createHandler(rt: CorePorts) {
     return tenant;
   };
   /**
-   * CM.com's router: the tenant's product token on every request, as a header (the adapter's message
-   * endpoint takes custom headers) or as `?token=` (its event endpoint takes none). A tenant whose
-   * desk is not MSC has no router to hear from: 401, as for a wrong token.
+   * CM.com's router, at the adapter whose client Baton is (its own channels, MSC's desk): the
+   * desk's product token. A tenant whose desk is not MSC has no such adapter: 401, as for a wrong token.
    */
-  const fromRouter = async (event: Event): Promise<{ tenant: TenantConfig; twoWay: TwoWay }> => {
+  const fromClientAdapter = async (event: Event) => {
     const tenant = tenantOf(rt.tenants, event);
     if (tenant.desk.type !== 'msc') throw unauthorized();
-    const token = await rt.secrets.resolve(tenant.desk.productToken);
-    const given = header(event, 'x-cm-producttoken') ?? event.queryStringParameters?.token;
-    if (!sameSecret(given, token)) throw unauthorized();
-    return { tenant, twoWay: parseJson(twoWaySchema, rawBody(event)) };
+    await checkRouterToken(rt.secrets, tenant.desk.productToken, event);
+    const twoWay = parseJson(twoWaySchema, rawBody(event));
+    return { tenant, twoWay, conversationId: clientSideConversationId(tenant.desk.technicalLinkId, twoWay) };
   };
   const conversationIdOf = (event: Event): string =>
     parseWith(pathSchema, event.pathParameters ?? {}, 'path').conversationId;
@@ -55,13 +59,27 @@ export function createHandler(rt: CorePorts) {
   return routedHandler(rt.logger, {
     // The adapter's message webhook: "must return 201 Created to indicate it has received the message".
     'POST /v1/{tenant}/twoway/messages': async (event) => {
-      const { tenant, twoWay } = await fromRouter(event);
-      return json(201, await takeRouterMessages(rt, tenant, twoWay));
+      const { tenant, twoWay, conversationId } = await fromClientAdapter(event);
+      return json(201, await takeRouterMessages(rt, tenant, conversationId, twoWay));
     },
     // The adapter's event endpoint: the router's events about the chat (the session ended).
     'POST /v1/{tenant}/twoway/events': async (event) => {
-      const { tenant, twoWay } = await fromRouter(event);
-      await takeRouterEvents(rt, tenant, twoWay);
+      const { tenant, twoWay, conversationId } = await fromClientAdapter(event);
+      await takeRouterEvents(rt, tenant.id, conversationId, twoWay.conversationEvents);
+      return json(201, {});
+    },
+    // The event endpoint of the adapter Baton hosts (channels on the router): the session ended.
+    'POST /v1/{tenant}/router/events': async (event) => {
+      const tenant = tenantOf(rt.tenants, event);
+      if (!tenant.router) throw unauthorized();
+      await checkRouterToken(rt.secrets, tenant.router.productToken, event);
+      const twoWay = parseJson(twoWaySchema, rawBody(event));
+      await takeRouterEvents(
+        rt,
+        tenant.id,
+        hostedConversationId(tenant.router, twoWay),
+        twoWay.conversationEvents,
+      );
       return json(201, {});
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/claim': async (event) => {

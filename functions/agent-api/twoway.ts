@@ -4,67 +4,15 @@
  * agent writes arrives as `ClientTerminated` messages, and the router's session-ended event ends
  * the session as an agent's end would.
  */
-import * as z from 'zod/mini';
 import type { TenantConfig } from '../../shared/config/tenants';
 import { effectivePhase } from '../../shared/domain/conversation';
-import { conversationIdSchema, externalIdSchema } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
-import { badRequest, HttpError, notFound } from '../../shared/http/errors';
+import { HttpError } from '../../shared/http/errors';
+import { SESSION_ENDED_EVENT, type TwoWay } from '../../shared/http/twoway-format';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { boundedString, nonEmptyString } from '../../shared/validation/zod';
 import { postAgentMessage } from './agent-api';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'logger' | 'metrics'>;
-
-/** "TwoWay Format": the chat's required fields; Baton's chats have its conversation id as the client id. */
-const chatSchema = z.object({
-  id: boundedString(1, 200),
-  accountId: nonEmptyString(),
-  channel: nonEmptyString(),
-  conversationClientId: conversationIdSchema,
-  conversationHostId: nonEmptyString(),
-});
-
-export const twoWaySchema = z.object({
-  chat: chatSchema,
-  conversationMessages: z._default(
-    z
-      .array(
-        z.object({
-          $type: boundedString(1, 100),
-          id: z.optional(externalIdSchema()),
-          direction: z.enum(['ClientOriginated', 'ClientTerminated']),
-          createdOn: z.optional(boundedString(1, 40)),
-          text: z.optional(boundedString(1, 4096)),
-        }),
-      )
-      .check(z.maxLength(50)),
-    [],
-  ),
-  conversationEvents: z._default(
-    z
-      .array(
-        z.object({
-          $type: boundedString(1, 100),
-          id: z.optional(externalIdSchema()),
-          createdOn: z.optional(boundedString(1, 40)),
-        }),
-      )
-      .check(z.maxLength(50)),
-    [],
-  ),
-});
-export type TwoWay = z.infer<typeof twoWaySchema>;
-
-/** The router's event that MSC's session of a chat ended (its name as the router is reported to send it). */
-export const SESSION_ENDED_EVENT = 'RouterSessionEnded';
-
-function checkedChat(tenant: TenantConfig, twoWay: TwoWay): string {
-  if (tenant.desk.type !== 'msc') throw notFound("this tenant's agent desk is not on CM.com's router");
-  if (twoWay.chat.accountId !== tenant.desk.technicalLinkId)
-    throw badRequest('chat.accountId', 'chat.accountId: not the technical link of this tenant');
-  return twoWay.chat.conversationClientId;
-}
 
 /**
  * The agent's text messages to the user, in order. One for a conversation that is not with an agent
@@ -74,9 +22,9 @@ function checkedChat(tenant: TenantConfig, twoWay: TwoWay): string {
 export async function takeRouterMessages(
   ports: Ports,
   tenant: TenantConfig,
+  conversationId: string,
   twoWay: TwoWay,
 ): Promise<{ taken: number; dropped: number }> {
-  const conversationId = checkedChat(tenant, twoWay);
   let taken = 0;
   let dropped = 0;
   for (const [index, message] of twoWay.conversationMessages.entries()) {
@@ -113,15 +61,19 @@ export async function takeRouterMessages(
  * the current handover was asked for belongs to an earlier session and changes nothing, and so does
  * a repeat.
  */
-export async function takeRouterEvents(ports: Ports, tenant: TenantConfig, twoWay: TwoWay): Promise<void> {
-  const conversationId = checkedChat(tenant, twoWay);
-  for (const event of twoWay.conversationEvents) {
+export async function takeRouterEvents(
+  ports: Ports,
+  tenantId: string,
+  conversationId: string,
+  events: TwoWay['conversationEvents'],
+): Promise<void> {
+  for (const event of events) {
     if (event.$type !== SESSION_ENDED_EVENT) {
       ports.logger.info('TwoWay event ignored', { type: event.$type });
       continue;
     }
     const createdAt = event.createdOn ? Date.parse(event.createdOn) : Number.NaN;
-    const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) => {
+    const applied = await applyCommand(ports, tenantId, conversationId, (state, now) => {
       if (effectivePhase(state, now) !== 'agent' || !state.handover) return undefined;
       if (createdAt < state.handover.requestedAt) return undefined;
       return { type: 'endSession', by: 'agent' };

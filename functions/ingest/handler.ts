@@ -6,11 +6,13 @@ import { header, json, parseJson, parseWith, rawBody, text } from '../../shared/
 import { forbidden, notFound, unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
 import { hasValidSignature } from '../../shared/http/signature';
+import { checkRouterToken, hostedConversationId, twoWaySchema } from '../../shared/http/twoway-format';
 import type { CorePorts } from '../../shared/runtime/runtime';
 import { boundedString, nonEmptyString } from '../../shared/validation/zod';
 import { botAnswerPushSchema } from './bot-answer-push';
 import { receiveBotAnswer } from './receive-bot-answer';
 import { type ReceivePorts, receiveUserMessage } from './receive-user-message';
+import { routerUserMessages } from './router-message';
 import { webMessageSchema } from './web-message';
 import { whatsappMessages, whatsappWebhookSchema } from './whatsapp-webhook';
 
@@ -81,6 +83,27 @@ export function createHandler(rt: CorePorts & ReceivePorts) {
         },
       });
       return json(200, { ok: true, duplicate: result.outcome === 'duplicate' });
+    },
+
+    // The message webhook of the adapter Baton hosts on CM.com's router: "must return 201 Created".
+    'POST /v1/{tenant}/router/messages': async (event) => {
+      const tenant = tenantFor(event);
+      if (!tenant.router) throw notFound('channel not configured for this tenant');
+      await checkRouterToken(rt.secrets, tenant.router.productToken, event);
+      const twoWay = parseJson(twoWaySchema, rawBody(event));
+      const conversationId = hostedConversationId(tenant.router, twoWay);
+      const { channel, messages } = routerUserMessages(twoWay, rt.clock.now());
+      let accepted = 0;
+      for (const message of messages) {
+        const result = await receiveUserMessage(rt, {
+          tenantId: tenant.id,
+          conversationId,
+          channel,
+          message,
+        });
+        if (result.outcome === 'accepted') accepted += 1;
+      }
+      return json(201, { accepted, duplicates: messages.length - accepted });
     },
 
     'POST /v1/{tenant}/answers': async (event) => {

@@ -10,6 +10,12 @@
  *   routing/mutationrequests` with `{ChatId, Mutations: [{$type: "ruleMutation", action, operator,
  *   sourceAdapterId?, targetAdapterId?}], Context?}`.
  *
+ * Two kinds of chat: those of Baton's own channels, where Baton is the client of its adapter and
+ * opens the chat with its first TwoWay message; and chats of a channel on the router (CM.com's
+ * WhatsApp), where Baton's adapter is the host: the router sends it the user's messages, and a
+ * hand-over links the channel's adapter to MSC's instead, so the router carries the chat between
+ * user and MSC without Baton.
+ *
  * Every request that does not match is answered 400 (401 without a token), naming what is wrong.
  * What the pages leave open is chosen here and said in the README: the router's answers to Baton
  * (201 for TwoWay, 200 for a mutation) and the session-ended notice (a TwoWay event of `$type`
@@ -72,18 +78,32 @@ export interface RouterAccount {
   tenantId: string;
   accountId: string;
   productToken: string;
-  /** Baton's adapter on this account: the one whose outbound URL Baton posts to. */
-  adapterId: string;
-  mscAdapterId: string;
+  /** Baton's client adapter on this account (its own channels), when it has one. */
+  adapterId?: string | undefined;
+  /** MSC's adapter, when the tenant's desk is MSC. */
+  mscAdapterId?: string | undefined;
+  /** Baton's host adapter and the channel adapter it hosts chats of, when the tenant has a channel on the router. */
+  hosted?: { adapterId: string; channelAdapterId: string; channel: string; hostId: string } | undefined;
 }
 
-/** What the router knows of a chat: from Baton's requests, keyed by the client (Baton's conversation id). */
+/** What the router knows of a chat, keyed by account and client. */
 interface RouterChat {
   chat: z.infer<typeof chatSchema>;
   account: RouterAccount;
-  /** Whether the link Baton's adapter → MSC's is enabled (a hand-over not handed back). */
+  /** Whether MSC has the chat: Baton's client adapter, or the hosted chat's channel adapter, linked to MSC's. */
   withMsc: boolean;
+  /** A chat of the channel on the router: Baton hosts it until a hand-over links the channel to MSC. */
+  hosted?: {
+    /** Whether the channel adapter's link to Baton's host adapter is enabled (the default ruleset). */
+    toBaton: boolean;
+    /** What reached the user: Baton's ClientTerminated messages, then MSC's agent's. */
+    toUser: string[];
+    /** The user's messages the router carried to MSC. */
+    toMsc: string[];
+  };
 }
+
+const HOSTED_PREFIX = 'cm:';
 
 /** How the router calls Baton's adapter endpoints: path, headers, body. */
 export type CallAdapter = (
@@ -107,7 +127,9 @@ export class RouterSimulator {
 
   /** Whether the tenant's desk is MSC behind this router. */
   serves(tenantId: string): boolean {
-    return this.accounts.some((account) => account.tenantId === tenantId);
+    return this.accounts.some(
+      (account) => account.tenantId === tenantId && account.mscAdapterId !== undefined,
+    );
   }
 
   /** Whether `path` is one of the router's APIs. */
@@ -136,16 +158,36 @@ export class RouterSimulator {
   }
 
   private twoWay(account: RouterAccount, adapterId: string, body: unknown): SimResponse {
-    if (adapterId !== account.adapterId) return jsonResponse(404, { message: `no adapter ${adapterId}` });
+    const hostSide = adapterId === account.hosted?.adapterId;
+    if (!hostSide && adapterId !== account.adapterId)
+      return jsonResponse(404, { message: `no adapter ${adapterId}` });
     const parsed = twoWaySchema.safeParse(body);
     if (!parsed.success) return invalid(parsed.error);
     const { chat, conversationMessages = [] } = parsed.data;
     if (chat.accountId !== account.accountId)
       return jsonResponse(400, { message: 'chat.accountId is not the account of the URL' });
+    if (hostSide) return this.fromHost(account, chat, conversationMessages);
     // Into the router from the client side: only what the client sends.
     if (conversationMessages.some((message) => message.direction !== 'ClientOriginated'))
       return jsonResponse(400, { message: 'a client adapter sends ClientOriginated messages' });
     const known = this.remember(account, chat);
+    return jsonResponse(201, { chat: { id: known.chat.id }, message: 'Message(s) accepted' });
+  }
+
+  /** The host's answer to the user of a hosted chat: ClientTerminated, on a chat the router routed to Baton. */
+  private fromHost(
+    account: RouterAccount,
+    chat: z.infer<typeof chatSchema>,
+    messages: ReadonlyArray<z.infer<typeof messageSchema>>,
+  ): SimResponse {
+    if (messages.some((message) => message.direction !== 'ClientTerminated'))
+      return jsonResponse(400, { message: 'a host adapter sends ClientTerminated messages' });
+    const known = this.byChatId.get(chat.id);
+    if (!known?.hosted || known.account !== account)
+      return jsonResponse(404, { message: `no chat ${chat.id}` });
+    if (chat.conversationClientId !== known.chat.conversationClientId || chat.channel !== known.chat.channel)
+      return jsonResponse(400, { message: 'chat does not match the chat the router sent' });
+    known.hosted.toUser.push(...messages.map((message) => message.text));
     return jsonResponse(201, { chat: { id: known.chat.id }, message: 'Message(s) accepted' });
   }
 
@@ -155,14 +197,81 @@ export class RouterSimulator {
     if (parsed.data.ChatId !== chatId) return jsonResponse(400, { message: 'ChatId differs from the URL' });
     const known = this.byChatId.get(chatId);
     if (!known || known.account !== account) return jsonResponse(404, { message: `no chat ${chatId}` });
+    const adaptersHere = [
+      account.adapterId,
+      account.mscAdapterId,
+      account.hosted?.adapterId,
+      account.hosted?.channelAdapterId,
+    ];
     for (const rule of parsed.data.Mutations) {
-      const adapters = [rule.sourceAdapterId, rule.targetAdapterId];
-      for (const adapter of adapters)
-        if (adapter !== undefined && adapter !== account.adapterId && adapter !== account.mscAdapterId)
+      for (const adapter of [rule.sourceAdapterId, rule.targetAdapterId])
+        if (adapter !== undefined && !adaptersHere.includes(adapter))
           return jsonResponse(400, { message: `no adapter ${adapter} on this account` });
-      if (adapters.includes(account.mscAdapterId)) known.withMsc = rule.action === 'Enable';
+      const enable = rule.action === 'Enable';
+      const { hosted } = known;
+      // Which links of this chat the rule names (And: both ends; Or: either).
+      const names = (source: string | undefined, target: string | undefined) =>
+        source !== undefined &&
+        target !== undefined &&
+        (rule.operator === 'And'
+          ? rule.sourceAdapterId === source && rule.targetAdapterId === target
+          : rule.sourceAdapterId === source || rule.targetAdapterId === target);
+      if (hosted) {
+        if (names(account.hosted?.channelAdapterId, account.mscAdapterId)) known.withMsc = enable;
+        if (names(account.hosted?.channelAdapterId, account.hosted?.adapterId)) hosted.toBaton = enable;
+      } else if (names(account.adapterId, account.mscAdapterId)) known.withMsc = enable;
     }
     return jsonResponse(200, {});
+  }
+
+  /**
+   * The user of the channel on the router writes: the router sends it to Baton's host adapter (its
+   * message webhook, with the product token as a header the adapter was set up with), or to MSC
+   * once a hand-over linked the channel there.
+   */
+  async userWrites(tenantId: string, clientId: string, text: string): Promise<SimResponse> {
+    const account = this.accounts.find((candidate) => candidate.tenantId === tenantId && candidate.hosted);
+    if (!account?.hosted) return jsonResponse(404, { message: 'the tenant has no channel on the router' });
+    const known = this.rememberHosted(account, account.hosted, clientId);
+    const { hosted } = known;
+    if (!hosted) throw new Error('a hosted chat without its state');
+    if (known.withMsc) hosted.toMsc.push(text);
+    if (!hosted.toBaton)
+      return jsonResponse(201, { chat: { id: known.chat.id }, to: known.withMsc ? 'msc' : 'nobody' });
+    return this.callAdapter(`/v1/${tenantId}/router/messages`, this.headers(account), {
+      chat: known.chat,
+      conversationMessages: [
+        {
+          $type: 'text',
+          id: randomUUID(),
+          direction: 'ClientOriginated',
+          createdOn: new Date().toISOString(),
+          text,
+        },
+      ],
+    });
+  }
+
+  /** A hosted chat as the user and MSC see it. */
+  hostedChat(tenantId: string, clientId: string): RouterChat | undefined {
+    const account = this.accounts.find((candidate) => candidate.tenantId === tenantId && candidate.hosted);
+    return account && this.chats.get(`${account.accountId}/${clientId}`);
+  }
+
+  private rememberHosted(
+    account: RouterAccount,
+    host: NonNullable<RouterAccount['hosted']>,
+    clientId: string,
+  ): RouterChat {
+    const known = this.remember(account, {
+      id: 'router-assigned',
+      accountId: account.accountId,
+      channel: host.channel,
+      conversationClientId: clientId,
+      conversationHostId: host.hostId,
+    });
+    known.hosted ??= { toBaton: true, toUser: [], toMsc: [] };
+    return known;
   }
 
   /**
@@ -189,6 +298,11 @@ export class RouterSimulator {
     const known = this.chatOf(tenantId, conversationId);
     if (!known) return jsonResponse(404, { message: 'the router has no chat for this conversation' });
     if (!known.withMsc) return jsonResponse(409, { message: 'the chat is not handed over to MSC' });
+    // A hosted chat linked to MSC: the router carries the agent's message to the user itself.
+    if (known.hosted) {
+      known.hosted.toUser.push(text);
+      return jsonResponse(201, { chat: { id: known.chat.id }, to: 'user' });
+    }
     return this.callAdapter(`/v1/${tenantId}/twoway/messages`, this.headers(known.account), {
       chat: known.chat,
       conversationMessages: [
@@ -208,10 +322,12 @@ export class RouterSimulator {
     const known = this.chatOf(tenantId, conversationId);
     if (!known) return jsonResponse(404, { message: 'the router has no chat for this conversation' });
     known.withMsc = false;
+    // A new session starts from the adapters' default ruleset: the channel's chats go to Baton again.
+    if (known.hosted) known.hosted.toBaton = true;
     // The adapter's event endpoint has no header settings: its URL carries the token.
     const token = encodeURIComponent(known.account.productToken);
     return this.callAdapter(
-      `/v1/${tenantId}/twoway/events?token=${token}`,
+      `/v1/${tenantId}/${known.hosted ? 'router' : 'twoway'}/events?token=${token}`,
       { 'content-type': 'application/json' },
       {
         chat: known.chat,
@@ -222,14 +338,20 @@ export class RouterSimulator {
     );
   }
 
-  /** The client (Baton's conversation id) of a chat the router knows. */
-  clientOf(chatId: string | undefined): string | undefined {
-    return chatId === undefined ? undefined : this.byChatId.get(chatId)?.chat.conversationClientId;
+  /** Baton's conversation of a chat the router knows: its client, or `cm:<chat id>` for a hosted chat. */
+  conversationOf(chatId: string | undefined): string | undefined {
+    const known = chatId === undefined ? undefined : this.byChatId.get(chatId);
+    if (!known) return undefined;
+    return known.hosted ? `${HOSTED_PREFIX}${known.chat.id}` : known.chat.conversationClientId;
   }
 
-  /** The chat of a conversation, once Baton has told the router of it (a hand-over, a message). */
+  /** The chat of a conversation, once Baton has told the router of it (a hand-over, a message), or a hosted one. */
   chatOf(tenantId: string, conversationId: string): RouterChat | undefined {
-    const account = this.accounts.find((candidate) => candidate.tenantId === tenantId);
+    if (conversationId.startsWith(HOSTED_PREFIX)) {
+      const known = this.byChatId.get(conversationId.slice(HOSTED_PREFIX.length));
+      return known?.account.tenantId === tenantId ? known : undefined;
+    }
+    const account = this.accounts.find((candidate) => candidate.tenantId === tenantId && candidate.adapterId);
     return account && this.chats.get(`${account.accountId}/${conversationId}`);
   }
 

@@ -104,6 +104,28 @@ export class Simulators {
     );
   }
 
+  /** `POST /sim/router/{tenant}/users/{clientId}` `{text}`: the user of the channel on the router writes. */
+  routerUserWrites(tenantId: string, clientId: string, body: unknown): Promise<SimResponse> {
+    const message = z.object({ text: z.string().min(1) }).safeParse(body);
+    if (!message.success)
+      return Promise.resolve(jsonResponse(400, { error: 'invalid_request', field: 'text' }));
+    return this.router.userWrites(tenantId, clientId, message.data.text);
+  }
+
+  /** `GET /sim/router/{tenant}/users/{clientId}`: the chat, Baton's conversation of it, and what reached the user and MSC. */
+  routerUserView(tenantId: string, clientId: string): SimResponse {
+    const known = this.router.hostedChat(tenantId, clientId);
+    if (!known?.hosted)
+      return jsonResponse(404, { error: 'not_found', message: 'this user has not written' });
+    return jsonResponse(200, {
+      chat: known.chat,
+      conversationId: this.router.conversationOf(known.chat.id),
+      withMsc: known.withMsc,
+      toUser: known.hosted.toUser,
+      toMsc: known.hosted.toMsc,
+    });
+  }
+
   /** The router's chat of a conversation (as the router would send it), once Baton opened it. */
   routerChat(tenantId: string, conversationId: string): unknown {
     return this.router.chatOf(tenantId, conversationId)?.chat;
@@ -114,7 +136,7 @@ export class Simulators {
       (entry) =>
         (!filter.system || entry.system === filter.system) &&
         (!filter.conversationId ||
-          (conversationOf(entry) ?? this.router.clientOf(chatIdOf(entry))) === filter.conversationId),
+          (this.router.conversationOf(chatIdOf(entry)) ?? conversationOf(entry)) === filter.conversationId),
     );
   }
 
@@ -295,10 +317,14 @@ function systemFor(method: string, path: string): SimSystem | undefined {
   return undefined;
 }
 
-/** The router's chat id a request names (a mutation request's `ChatId`). */
+/** The router's chat id a request names (a mutation request's `ChatId`, a TwoWay message's `chat.id`). */
 function chatIdOf(entry: SimLogEntry): string | undefined {
-  const body = z.object({ ChatId: z.string() }).safeParse(entry.body);
-  return body.success ? body.data.ChatId : undefined;
+  if (entry.system !== 'msc') return undefined;
+  const body = z
+    .union([z.object({ ChatId: z.string() }), z.object({ chat: z.object({ id: z.string() }) })])
+    .safeParse(entry.body);
+  if (!body.success) return undefined;
+  return 'ChatId' in body.data ? body.data.ChatId : body.data.chat.id;
 }
 
 function conversationOf(entry: SimLogEntry): string | undefined {

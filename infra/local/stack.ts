@@ -322,6 +322,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const action = agent[3] === 'end' ? 'end' : 'messages';
       return simulators.agent(agent[1] ?? '', decodeURIComponent(agent[2] ?? ''), action, body);
     }
+    // A user of the tenant's channel on CM.com's router (its WhatsApp): writes, or what reached them.
+    const routerUser = /^\/sim\/router\/([^/]+)\/users\/([^/]+)$/.exec(pathname);
+    if (routerUser && (method === 'POST' || method === 'GET')) {
+      const tenantId = decodeURIComponent(routerUser[1] ?? '');
+      const clientId = decodeURIComponent(routerUser[2] ?? '');
+      return method === 'GET'
+        ? simulators.routerUserView(tenantId, clientId)
+        : simulators.routerUserWrites(tenantId, clientId, body);
+    }
     const mode = /^\/sim\/(channel|bot|msc|presence)$/.exec(pathname);
     if (method === 'POST' && mode) return simulators.setMode(mode[1] ?? '', body);
     return undefined;
@@ -393,19 +402,48 @@ function parseMaybeJson(raw: Buffer): unknown {
   }
 }
 
-/** The router's accounts: each MSC tenant's technical link, with its adapters and product token. */
+/**
+ * The router's accounts: each tenant's technical links, with its adapters and product token: an MSC
+ * desk's (Baton's client adapter, MSC's) and a channel on the router's (Baton's host adapter, the
+ * channel's). One technical link may serve both.
+ */
 async function routerAccounts(tenants: TenantDirectory): Promise<RouterAccount[]> {
   const accounts: RouterAccount[] = [];
   for (const id of tenants.ids()) {
-    const desk = tenants.get(id)?.desk;
-    if (desk?.type !== 'msc') continue;
-    accounts.push({
-      tenantId: id,
-      accountId: desk.technicalLinkId,
-      productToken: await literalSecrets.resolve(desk.productToken),
-      adapterId: desk.adapterId,
-      mscAdapterId: desk.mscAdapterId,
-    });
+    const tenant = tenants.get(id);
+    const desk = tenant?.desk.type === 'msc' ? tenant.desk : undefined;
+    const router = tenant?.router;
+    const mscAdapterId = desk?.mscAdapterId;
+    if (desk)
+      accounts.push({
+        tenantId: id,
+        accountId: desk.technicalLinkId,
+        productToken: await literalSecrets.resolve(desk.productToken),
+        adapterId: desk.adapterId,
+        mscAdapterId,
+      });
+    if (!router) continue;
+    const hosted = {
+      adapterId: router.adapterId,
+      channelAdapterId: router.channelAdapterId,
+      channel: ROUTER_CHANNEL,
+      hostId: `${id}-business-number`,
+    };
+    const shared = accounts.find(
+      (account) => account.tenantId === id && account.accountId === router.technicalLinkId,
+    );
+    if (shared) shared.hosted = hosted;
+    else
+      accounts.push({
+        tenantId: id,
+        accountId: router.technicalLinkId,
+        productToken: await literalSecrets.resolve(router.productToken),
+        mscAdapterId,
+        hosted,
+      });
   }
   return accounts;
 }
+
+/** The channel of the simulated chats on the router: CM.com's WhatsApp. */
+const ROUTER_CHANNEL = 'WhatsApp';

@@ -70,6 +70,15 @@ export function localTenants(simBaseUrl: string): TenantConfig[] {
         productToken: { value: 'demo-product-token' },
         timeoutMs: 2_000,
       },
+      // A WhatsApp number on CM.com's router too: Baton hosts its chats on the same technical link.
+      router: {
+        apiUrl: `${simBaseUrl}/msc`,
+        technicalLinkId: 'demo-technical-link',
+        adapterId: 'demo-host-adapter',
+        channelAdapterId: 'demo-whatsapp-adapter',
+        productToken: { value: 'demo-product-token' },
+        timeoutMs: 2_000,
+      },
       presence: {
         type: 'msc',
         url: `${simBaseUrl}/presence`,

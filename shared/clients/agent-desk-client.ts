@@ -7,7 +7,15 @@ import * as z from 'zod/mini';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation, Handover } from '../domain/conversation';
-import { chatIdOf, mscLink, mutate, OPENING_TEXT, sendTwoWay, twoWayChatOf } from './cm-router';
+import {
+  chatIdOf,
+  hostedChatToMsc,
+  mscLink,
+  mutate,
+  OPENING_TEXT,
+  sendTwoWay,
+  twoWayChatOf,
+} from './cm-router';
 import * as deskCalls from './desk-calls';
 import type { HttpCall, HttpResponse } from './http';
 
@@ -54,6 +62,26 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
     async handOver(tenant, { conversation, handover, answers, agentApiUrl }) {
       const referrer = handover.additions.mscWebstore ?? handover.pageUrl;
       if (tenant.desk.type === 'msc') {
+        // The context CM.com's own bot sends (customer info as one JSON string: context values are strings).
+        const context = {
+          RoutingKeywords: handover.additions.skill ?? '',
+          // URL-based routing: the user's page when no web store was given.
+          WebStoreReferrer: referrer ?? '',
+          CustomerInfo: JSON.stringify(answers),
+        };
+        const hosted = conversation.channel;
+        if (hosted.type === 'router') {
+          // The chat already lives on the router: the hand-over moves its channel's link to MSC.
+          if (!tenant.router) throw new Error(`tenant ${tenant.id} has no router channel`);
+          await mutate(
+            router,
+            tenant.router,
+            hosted.chatId,
+            hostedChatToMsc(tenant.router, tenant.desk, true),
+            context,
+          );
+          return { deskChatId: hosted.chatId };
+        }
         // The router learns of a chat from the client's first TwoWay message: Baton opens it, then
         // asks for the hand-over on the chat id the router answered with (its own id when it has one).
         const chat = twoWayChatOf(tenant, tenant.desk, conversation);
@@ -69,14 +97,8 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
           ],
         });
         const deskChatId = chatIdAnswered(opened) ?? chat.id;
-        // The documented hand-over: a mutation request enabling Baton's adapter → MSC's, with the
-        // context CM.com's own bot sends (customer info as one JSON string: context values are strings).
-        await mutate(router, tenant, deskChatId, [mscLink(tenant.desk, 'Enable')], {
-          RoutingKeywords: handover.additions.skill ?? '',
-          // URL-based routing: the user's page when no web store was given.
-          WebStoreReferrer: referrer ?? '',
-          CustomerInfo: JSON.stringify(answers),
-        });
+        // The documented hand-over: a mutation request enabling Baton's adapter → MSC's.
+        await mutate(router, tenant.desk, deskChatId, [mscLink(tenant.desk, 'Enable')], context);
         return { deskChatId };
       }
       const [firstName = '', ...rest] = (answers.name ?? '').split(/\s+/).filter(Boolean);
@@ -107,7 +129,17 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
         // Ended by the router itself (its session-ended event): nothing to hand back.
         if (reason === 'agent') return;
         // The hand-back: the link to MSC disabled again (the router has no documented end-of-chat call).
-        return mutate(router, tenant, chatIdOf(tenant, tenant.desk, conversation), [
+        const hosted = conversation.channel;
+        if (hosted.type === 'router') {
+          if (!tenant.router) throw new Error(`tenant ${tenant.id} has no router channel`);
+          return mutate(
+            router,
+            tenant.router,
+            hosted.chatId,
+            hostedChatToMsc(tenant.router, tenant.desk, false),
+          );
+        }
+        return mutate(router, tenant.desk, chatIdOf(tenant, tenant.desk, conversation), [
           mscLink(tenant.desk, 'Disable'),
         ]);
       }

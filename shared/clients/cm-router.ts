@@ -1,7 +1,8 @@
 /**
  * CM.com's Conversational Router as its public pages describe it ("TwoWay Format", "Routing
- * Control" of the Mobile Service Cloud developer docs): TwoWay messages into the tenant's adapter,
- * and mutation requests that change a chat's routing. Baton is the client side of the adapter.
+ * Control" of the Mobile Service Cloud developer docs): TwoWay messages into the tenant's adapters,
+ * and mutation requests that change a chat's routing. Baton is the client side of an adapter for its
+ * own channels, and the host side of one for channels on the router.
  */
 import { createHash } from 'node:crypto';
 import type { SecretResolver } from '../config/secrets';
@@ -10,6 +11,10 @@ import type { Conversation } from '../domain/conversation';
 import type { HttpCall, HttpResponse } from './http';
 
 type MscDesk = Extract<TenantConfig['desk'], { type: 'msc' }>;
+/** The tenant's channels on the router, Baton as their host. */
+export type RouterChannel = NonNullable<TenantConfig['router']>;
+/** What a call to one technical link on the router needs: the MSC desk's or the router channel's settings. */
+type RouterEndpoint = Pick<MscDesk, 'apiUrl' | 'technicalLinkId' | 'productToken' | 'timeoutMs'>;
 
 /** The `chat` of a TwoWay message: required `id`, `accountId`, `channel`, `conversationClientId`, `conversationHostId`. */
 export interface TwoWayChat {
@@ -29,8 +34,10 @@ export interface TwoWayText {
 }
 
 /** The router's name of the channel: "e.g. WhatsApp or CXWebConversations". */
-export const routerChannelOf = (conversation: Pick<Conversation, 'channel'>): string =>
-  conversation.channel.type === 'whatsapp' ? 'WhatsApp' : 'CXWebConversations';
+export function routerChannelOf({ channel }: Pick<Conversation, 'channel'>): string {
+  if (channel.type === 'router') return channel.channel;
+  return channel.type === 'whatsapp' ? 'WhatsApp' : 'CXWebConversations';
+}
 
 /**
  * The chat id, "a hash created from the combination of client id, host id and channel": CM.com does
@@ -76,14 +83,31 @@ export interface RuleMutation {
   targetAdapterId: string;
 }
 
-/** Baton's adapter → MSC's, as the hand-over enables it and the hand-back disables it. */
-export const mscLink = (desk: MscDesk, action: RuleMutation['action']): RuleMutation => ({
+const link = (
+  action: RuleMutation['action'],
+  sourceAdapterId: string,
+  targetAdapterId: string,
+): RuleMutation => ({
   $type: 'ruleMutation',
   action,
   operator: 'And',
-  sourceAdapterId: desk.adapterId,
-  targetAdapterId: desk.mscAdapterId,
+  sourceAdapterId,
+  targetAdapterId,
 });
+
+/** Baton's adapter → MSC's, as the hand-over enables it and the hand-back disables it. */
+export const mscLink = (desk: MscDesk, action: RuleMutation['action']): RuleMutation =>
+  link(action, desk.adapterId, desk.mscAdapterId);
+
+/**
+ * A router-hosted chat handed to MSC and back: the channel's adapter linked to MSC's instead of
+ * Baton's (hand-over), or to Baton's again (hand-back). Until the hand-back the router carries the
+ * chat between user and MSC, and Baton sees none of it.
+ */
+export const hostedChatToMsc = (router: RouterChannel, desk: MscDesk, toMsc: boolean): RuleMutation[] => [
+  link(toMsc ? 'Disable' : 'Enable', router.channelAdapterId, router.adapterId),
+  link(toMsc ? 'Enable' : 'Disable', router.channelAdapterId, desk.mscAdapterId),
+];
 
 export function mscDeskOf(tenant: TenantConfig): MscDesk {
   if (tenant.desk.type !== 'msc') throw new Error('not an MSC desk');
@@ -96,14 +120,19 @@ export interface RouterLink {
   secrets: SecretResolver;
 }
 
-async function post(link: RouterLink, desk: MscDesk, url: string, body: unknown): Promise<HttpResponse> {
+async function post(
+  link: RouterLink,
+  endpoint: RouterEndpoint,
+  url: string,
+  body: unknown,
+): Promise<HttpResponse> {
   return link.http({
     system: 'msc',
     method: 'POST',
     url,
-    timeoutMs: desk.timeoutMs,
+    timeoutMs: endpoint.timeoutMs,
     headers: {
-      'X-Cm-Producttoken': await link.secrets.resolve(desk.productToken),
+      'X-Cm-Producttoken': await link.secrets.resolve(endpoint.productToken),
       'Content-Type': 'application/json',
     },
     body: JSON.stringify(body),
@@ -111,8 +140,8 @@ async function post(link: RouterLink, desk: MscDesk, url: string, body: unknown)
 }
 
 // Both APIs live under the account: `/conversational/{twoway|control}/v1/accounts/{TechnicalLinkId}`.
-const account = (desk: MscDesk, api: 'twoway' | 'control') =>
-  `${desk.apiUrl.replace(/\/+$/, '')}/conversational/${api}/v1/accounts/${encodeURIComponent(desk.technicalLinkId)}`;
+const account = (endpoint: RouterEndpoint, api: 'twoway' | 'control') =>
+  `${endpoint.apiUrl.replace(/\/+$/, '')}/conversational/${api}/v1/accounts/${encodeURIComponent(endpoint.technicalLinkId)}`;
 
 /** POSTs TwoWay messages to the tenant's adapter (its outbound URL). */
 export function sendTwoWay(
@@ -125,17 +154,42 @@ export function sendTwoWay(
   return post(link, desk, url, body);
 }
 
-/** POSTs a mutation request for the chat: `{ChatId, Mutations, Context?}`. */
+/**
+ * The user's side of a router-hosted chat: what Baton (as host) sends goes out as `ClientTerminated`
+ * messages through the host adapter's outbound URL.
+ */
+export function sendAsHost(
+  link: RouterLink,
+  router: RouterChannel,
+  chat: Extract<Conversation['channel'], { type: 'router' }>,
+  messages: Array<{ id: string; text: string }>,
+): Promise<HttpResponse> {
+  const url =
+    router.twoWayUrl ?? `${account(router, 'twoway')}/adapters/${encodeURIComponent(router.adapterId)}`;
+  return post(link, router, url, {
+    chat: {
+      id: chat.chatId,
+      accountId: router.technicalLinkId,
+      channel: chat.channel,
+      conversationClientId: chat.clientId,
+      conversationHostId: chat.hostId,
+    },
+    conversationMessages: messages.map(
+      ({ id, text }): TwoWayText => ({ $type: 'text', id, direction: 'ClientTerminated', text }),
+    ),
+  });
+}
+
+/** POSTs a mutation request for the chat: `{ChatId, Mutations, Context?}`, on the technical link it lives on. */
 export async function mutate(
   link: RouterLink,
-  tenant: TenantConfig,
+  endpoint: RouterEndpoint,
   chatId: string,
   mutations: RuleMutation[],
   context?: Record<string, string>,
 ): Promise<void> {
-  const desk = mscDeskOf(tenant);
-  const url = `${account(desk, 'control')}/chats/${encodeURIComponent(chatId)}/routing/mutationrequests`;
-  await post(link, desk, url, {
+  const url = `${account(endpoint, 'control')}/chats/${encodeURIComponent(chatId)}/routing/mutationrequests`;
+  await post(link, endpoint, url, {
     ChatId: chatId,
     Mutations: mutations,
     ...(context ? { Context: context } : {}),

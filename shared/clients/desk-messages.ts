@@ -24,6 +24,9 @@ export function createDeskMessages(http: HttpCall, secrets: SecretResolver): Des
   return {
     async forwardUserMessage(tenant, conversation, message) {
       if (tenant.desk.type === 'msc') {
+        // A router-hosted chat handed to MSC: the router carries the user's messages to MSC itself
+        // (the hand-over linked the channel's adapter to MSC's); none should reach Baton meanwhile.
+        if (conversation.channel.type === 'router') return;
         // The user's message into the tenant's TwoWay adapter, from the client side.
         await sendTwoWay(router, tenant, {
           chat: twoWayChatOf(tenant, tenant.desk, conversation),

@@ -152,6 +152,27 @@ export const tenantConfigSchema = z
         timeoutMs: timeoutMs(5_000),
       }),
     ),
+    /**
+     * Channels that live on CM.com's Conversational Router (a WhatsApp number connected to CM.com):
+     * Baton is the host side of a TwoWay adapter, in the bot's place. The router POSTs the user's
+     * messages to `/v1/{tenant}/router/messages`; Baton answers through the adapter's outbound URL.
+     */
+    router: z.optional(
+      z.strictObject({
+        apiUrl: z._default(httpUrl(), 'https://api.conversational.cm.com'),
+        /** The CONVERSATIONAL technical link the chats live on (with MSC's adapter, for a hand-over). */
+        technicalLinkId: nonEmptyString(),
+        /** Baton's host adapter: the router sends the user's messages to its message webhook. */
+        adapterId: nonEmptyString(),
+        /** The channel's adapter (e.g. CM.com's WhatsApp): a hand-over to MSC links it to MSC's instead of Baton's. */
+        channelAdapterId: nonEmptyString(),
+        /** The host adapter's outbound URL as CM.com's UI shows it, when not `{apiUrl}/conversational/twoway/v1/accounts/{technicalLinkId}/adapters/{adapterId}`. */
+        twoWayUrl: z.optional(httpUrl()),
+        /** Sent as `X-Cm-Producttoken`, and required on every call the router makes to Baton. */
+        productToken: secretRefSchema,
+        timeoutMs: timeoutMs(5_000),
+      }),
+    ),
     agentApiToken: secretRefSchema,
     session: z._default(
       z.strictObject({

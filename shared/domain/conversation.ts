@@ -21,7 +21,9 @@ export type AgentStatus = 'online' | 'offline';
 
 export type ChannelRef =
   | { type: 'whatsapp'; waId: string; phoneNumberId: string }
-  | { type: 'web'; pageUrl?: string | undefined };
+  | { type: 'web'; pageUrl?: string | undefined }
+  /** A chat on CM.com's router, Baton in the host's place: the chat as the router named it. */
+  | { type: 'router'; chatId: string; channel: string; clientId: string; hostId: string };
 
 /** Output additions of the answer that asked for a handover, saved for presence, routing and MSC. */
 export interface HandoverAdditions {

@@ -14,8 +14,12 @@ export type RequestedAdditions = Omit<HandoverAdditions, 'mscChannel'> & { mscCh
  * MSC's name of a conversation's channel, as its presence API lists them ("WhatsApp", "WebChat"):
  * CM.com's flow defaults to WhatsApp, the channel it serves; Baton knows the channel it came on.
  */
-export const mscChannelOf = (channel: Conversation['channel']): string =>
-  channel.type === 'whatsapp' ? 'WhatsApp' : 'WebChat';
+export function mscChannelOf(channel: Conversation['channel']): string {
+  if (channel.type === 'whatsapp') return 'WhatsApp';
+  if (channel.type === 'web') return 'WebChat';
+  // The router's channel name: MSC names its web chat `WebChat` where the router says `CXWebConversations`.
+  return channel.channel === 'CXWebConversations' ? 'WebChat' : channel.channel;
+}
 
 export function handoverRequestOf(answer: BotAnswer, handoverEvent: string): RequestedAdditions | undefined {
   const additions = answer.outputAdditions ?? {};

@@ -11,9 +11,9 @@ export const conversationIdSchema = boundedString(1, 128).check(
   z.regex(/^[\w:.-]+$/, 'letters, digits and _ : . - only'),
 );
 
-/** A conversation id chosen by a web chat; the `wa:` namespace is WhatsApp's and not the web's to use. */
+/** A conversation id chosen by a web chat; `wa:` (WhatsApp) and `cm:` (CM.com's router) are not the web's to use. */
 export const webConversationIdSchema = conversationIdSchema.check(
-  z.refine((id) => !id.startsWith('wa:'), 'wa: is reserved'),
+  z.refine((id) => !/^(wa|cm):/.test(id), 'wa: and cm: are reserved'),
 );
 
 export const conversationRefSchema = z.object({
@@ -25,6 +25,13 @@ export const conversationRefSchema = z.object({
 export const channelRefSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('whatsapp'), waId: z.string(), phoneNumberId: z.string() }),
   z.object({ type: z.literal('web'), pageUrl: z.optional(z.string()) }),
+  z.object({
+    type: z.literal('router'),
+    chatId: z.string(),
+    channel: z.string(),
+    clientId: z.string(),
+    hostId: z.string(),
+  }),
 ]);
 
 /** What a user sent, as every channel is reduced to. */

@@ -28,6 +28,14 @@ const stateSchema = z.object({
 });
 export type SimState = z.infer<typeof stateSchema>;
 
+const routerViewSchema = z.object({
+  chat: z.object({ id: z.string(), channel: z.string(), conversationClientId: z.string() }).loose(),
+  conversationId: z.string(),
+  withMsc: z.boolean(),
+  toUser: z.array(z.string()),
+  toMsc: z.array(z.string()),
+});
+
 export class Flow {
   private counter = 0;
   /** Everything personal this driver sent (texts, phone numbers, emails), for the log scan. */
@@ -83,6 +91,31 @@ export class Flow {
     const answer = await postWhatsApp(this.stack.url, tenant, body);
     if (answer.status !== 200) throw new Error(`whatsapp message answered ${answer.status}: ${answer.text}`);
     await this.stack.settle();
+  }
+
+  /** A user of the tenant's WhatsApp number on CM.com's router writes; the router decides where it goes. */
+  async routerUser(tenant: string, clientId: string, text: string) {
+    this.sent.add(clientId);
+    this.sent.add(text);
+    const answer = await request(
+      `${this.stack.url}/sim/router/${tenant}/users/${encodeURIComponent(clientId)}`,
+      {
+        method: 'POST',
+        body: JSON.stringify({ text }),
+      },
+    );
+    if (answer.status !== 201)
+      throw new Error(`router user message answered ${answer.status}: ${answer.text}`);
+    await this.stack.settle();
+    return answer;
+  }
+
+  /** That user's chat on the router: Baton's conversation of it, and what reached the user and MSC. */
+  async routerView(tenant: string, clientId: string) {
+    const answer = await request(
+      `${this.stack.url}/sim/router/${tenant}/users/${encodeURIComponent(clientId)}`,
+    );
+    return routerViewSchema.parse(answer.json);
   }
 
   async pushAnswer(tenant: string, answer: Record<string, unknown>) {

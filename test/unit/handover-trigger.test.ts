@@ -23,6 +23,17 @@ describe('constants', () => {
     expect(LIVECHAT_SESSION_EXPIRED).toBe('LIVECHAT_SESSION_EXPIRED');
     expect(mscChannelOf({ type: 'whatsapp', waId: '31612345678', phoneNumberId: 'p-1' })).toBe('WhatsApp');
     expect(mscChannelOf({ type: 'web' })).toBe('WebChat');
+    // A chat on CM.com's router: its channel's name, the router's web chat as MSC names it.
+    const routerChat = (channel: string) => ({
+      type: 'router' as const,
+      chatId: 'c',
+      channel,
+      clientId: 'u',
+      hostId: 'h',
+    });
+    expect(mscChannelOf(routerChat('WhatsApp'))).toBe('WhatsApp');
+    expect(mscChannelOf(routerChat('CXWebConversations'))).toBe('WebChat');
+    expect(mscChannelOf(routerChat('Instagram'))).toBe('Instagram');
   });
 });
 
