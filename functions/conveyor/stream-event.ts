@@ -7,9 +7,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod/mini';
 import type { ConversationRecord } from '../../shared/domain/conveyor';
 import { parseConversationItem } from '../../shared/store/conversation-item';
-import { parse } from '../../shared/validation/zod';
+import { parse, stringRecord } from '../../shared/validation/zod';
 
-const imageSchema = z.optional(z.record(z.string(), z.unknown()));
+const imageSchema = z.optional(stringRecord(z.unknown()));
 
 export const streamEventSchema = z.object({
   Records: z.array(

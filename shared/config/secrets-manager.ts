@@ -1,9 +1,10 @@
 /** SecretResolver → AWS Secrets Manager, cached per container so a warm invocation makes no call. */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
+import { stringRecord } from '../validation/zod';
 import { type SecretRef, type SecretResolver, SecretUnavailableError } from './secrets';
 
-const jsonObject = z.record(z.string(), z.unknown());
+const jsonObject = stringRecord(z.unknown());
 
 export function secretsManagerResolver(
   client: SecretsManagerClient,

@@ -48,6 +48,21 @@ const intakeQuestionSchema = z
   );
 export type IntakeQuestion = z.infer<typeof intakeQuestionSchema>;
 
+/** A technical link on CM.com's Conversational Router, as the MSC desk and a channel on the router both use one. */
+const routerLink = {
+  /** The router's API host: routing control, and TwoWay unless `twoWayUrl` says otherwise. */
+  apiUrl: z._default(httpUrl(), 'https://api.conversational.cm.com'),
+  /** The id of the CONVERSATIONAL technical link: the account in every router URL. */
+  technicalLinkId: nonEmptyString(),
+  /** Baton's TwoWay adapter on the router (client side for the desk, host side for a channel). */
+  adapterId: nonEmptyString(),
+  /** The adapter's outbound URL as CM.com's UI shows it, when not `{apiUrl}/conversational/twoway/v1/accounts/{technicalLinkId}/adapters/{adapterId}`. */
+  twoWayUrl: z.optional(httpUrl()),
+  /** Sent as `X-Cm-Producttoken` on every call, and required on every call the router makes to Baton. */
+  productToken: secretRefSchema,
+  timeoutMs: timeoutMs(5_000),
+};
+
 const deskSchema = z.discriminatedUnion('type', [
   z.strictObject({
     /**
@@ -55,21 +70,11 @@ const deskSchema = z.discriminatedUnion('type', [
      * integrations: Baton is the client side of the tenant's TwoWay adapter.
      */
     type: z.literal('msc'),
-    /** The router's API host: routing control, and TwoWay unless `twoWayUrl` says otherwise. */
-    apiUrl: z._default(httpUrl(), 'https://api.conversational.cm.com'),
-    /** The id of the CONVERSATIONAL technical link: the account in every router URL. */
-    technicalLinkId: nonEmptyString(),
-    /** Baton's TwoWay adapter on the router. */
-    adapterId: nonEmptyString(),
+    ...routerLink,
     /** MSC's adapter on the router: the hand-over enables the link from Baton's adapter to it. */
     mscAdapterId: nonEmptyString(),
-    /** The adapter's outbound URL as CM.com's UI shows it, when not `{apiUrl}/conversational/twoway/v1/accounts/{technicalLinkId}/adapters/{adapterId}`. */
-    twoWayUrl: z.optional(httpUrl()),
     /** `conversationHostId` of the chats Baton opens (the host the user talks to); the tenant id when left out. */
     hostId: z.optional(nonEmptyString()),
-    /** Sent as `X-Cm-Producttoken` on every call, and required on every call the router makes to Baton. */
-    productToken: secretRefSchema,
-    timeoutMs: timeoutMs(5_000),
   }),
   z.strictObject({
     /** Any livechat backend reached by a webhook (Certainly-style): it claims through Baton's agent API. */
@@ -159,18 +164,10 @@ export const tenantConfigSchema = z
      */
     router: z.optional(
       z.strictObject({
-        apiUrl: z._default(httpUrl(), 'https://api.conversational.cm.com'),
-        /** The CONVERSATIONAL technical link the chats live on (with MSC's adapter, for a hand-over). */
-        technicalLinkId: nonEmptyString(),
-        /** Baton's host adapter: the router sends the user's messages to its message webhook. */
-        adapterId: nonEmptyString(),
+        // The technical link the chats live on (with MSC's adapter, for a hand-over); Baton's host adapter.
+        ...routerLink,
         /** The channel's adapter (e.g. CM.com's WhatsApp): a hand-over to MSC links it to MSC's instead of Baton's. */
         channelAdapterId: nonEmptyString(),
-        /** The host adapter's outbound URL as CM.com's UI shows it, when not `{apiUrl}/conversational/twoway/v1/accounts/{technicalLinkId}/adapters/{adapterId}`. */
-        twoWayUrl: z.optional(httpUrl()),
-        /** Sent as `X-Cm-Producttoken`, and required on every call the router makes to Baton. */
-        productToken: secretRefSchema,
-        timeoutMs: timeoutMs(5_000),
       }),
     ),
     agentApiToken: secretRefSchema,

@@ -1,6 +1,6 @@
 /** The handover flow's events, in the order a successful handover emits them. */
 import * as z from 'zod/mini';
-import { nonEmptyString } from '../validation/zod';
+import { nonEmptyString, stringRecord } from '../validation/zod';
 import { defineEvent } from './define';
 import { channelRefSchema, conversationRefSchema } from './shapes';
 
@@ -29,7 +29,7 @@ export const IntakeCompleted = defineEvent(
   1,
   z.object({
     ...handoverRef,
-    answers: z.record(z.string(), z.string()),
+    answers: stringRecord(z.string()),
   }),
 );
 

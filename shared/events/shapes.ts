@@ -1,6 +1,6 @@
 /** Pieces that several event contracts carry. */
 import * as z from 'zod/mini';
-import { boundedString, nonEmptyString, stringUpTo } from '../validation/zod';
+import { boundedString, nonEmptyString, stringRecord, stringUpTo } from '../validation/zod';
 
 /** An id chosen outside (message, answer): printable ASCII without spaces, so it is safe in keys and logs. */
 export const externalIdSchema = (max = 128) =>
@@ -51,9 +51,12 @@ export type UserMessage = z.infer<typeof userMessageSchema>;
 /** What a bot answered: the text for the user, and the additions that may ask for a handover. */
 /** Bounded: an answer travels in an event (256 KB), is stored with the handover and sent to the desk. */
 const smallRecord = <T extends z.core.SomeType>(value: T) =>
-  z
-    .record(stringUpTo(64), value)
-    .check(z.refine((record) => Object.keys(record).length <= 32, 'at most 32 entries'));
+  stringRecord(value).check(
+    z.refine((record) => {
+      const keys = Object.keys(record);
+      return keys.length <= 32 && keys.every((key) => key.length <= 64);
+    }, 'at most 32 entries, names of at most 64 characters'),
+  );
 
 /** An answer's fields but its id, which a bot's reply leaves out (Baton numbers them). */
 export const botAnswerFields = {

@@ -5,7 +5,7 @@ import { PHASES } from '../domain/conversation';
 import { ROUTES } from '../domain/routing';
 import { metadataSchema } from '../events/define';
 import { channelRefSchema, userMessageSchema } from '../events/shapes';
-import { intBetween, integer, parse } from '../validation/zod';
+import { intBetween, integer, parse, stringRecord } from '../validation/zod';
 
 const additionsSchema = z.object({
   skill: z.optional(z.string()),
@@ -20,7 +20,7 @@ const handoverSchema = z.object({
   intake: z.optional(
     z.object({
       step: integer(),
-      answers: z.record(z.string(), z.string()),
+      answers: stringRecord(z.string()),
       invalidAttempts: integer(),
       lastMessageId: z.optional(z.string()),
     }),
