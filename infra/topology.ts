@@ -105,7 +105,13 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     description: 'Answers a bot pushed, agent messages, and the end of a session to bot, desk and user.',
     trigger: {
       kind: 'events',
-      rules: [{ detailType: 'BotAnswered' }, { detailType: 'AgentMessaged' }, { detailType: 'SessionEnded' }],
+      rules: [
+        { detailType: 'BotAnswered' },
+        { detailType: 'AgentMessaged' },
+        { detailType: 'SessionEnded' },
+        // Only a bot-run prechat dialog given up at its timeout concerns the relay (the bot is told).
+        { detailType: 'HandoverDeclined' },
+      ],
     },
     access: { table: 'readWrite', publish: true, secrets: true },
     // A session's end: the bot's event, the desk's notice and the user's, one after the other (≤ 25 s each).

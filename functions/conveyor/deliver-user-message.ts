@@ -91,6 +91,11 @@ export async function deliverUserMessage(
     case 'agent':
       return { route, state: await forwardToAgent(ports, tenant, turn, state) };
     case 'intake':
+      // The bot's own prechat dialog: its answers go to the user and may end the intake.
+      if (tenant.intake.by === 'bot') {
+        const answers = await askBot(ports, tenant, state, turn);
+        return { route, state: await relayAnswers(ports, tenant, state, message, answers, sendUntil) };
+      }
       return { route, state: await takeIntakeAnswer(ports, tenant, turn, state) };
   }
 }

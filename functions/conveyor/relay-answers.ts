@@ -16,6 +16,7 @@ import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
 import { reportRefused } from '../../shared/flow/tell-user';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { botIntakeCommand } from './bot-intake';
 import { popAnd } from './pop-and';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'channels' | 'logger' | 'metrics'>;
@@ -43,7 +44,11 @@ export async function relayAnswers(
     state,
     message.id,
     (current, at) =>
-      asking ? handoverCommandFor(asking, tenant.handoverEvent, message.pageUrl, current, at) : undefined,
+      // In a bot-run intake the answers may end it; outside one, the first asking starts a handover.
+      botIntakeCommand(tenant, answers, current, at, () =>
+        ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
+      ) ??
+      (asking ? handoverCommandFor(asking, tenant.handoverEvent, message.pageUrl, current, at) : undefined),
     { events: unsent },
   );
   if (asking)

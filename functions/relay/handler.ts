@@ -1,14 +1,15 @@
 /**
  * (EventBridge) → relay: answers a bot pushed (or the conveyor could not send), agent messages, and
- * what the bot, the desk and the user hear when a session ends. The notices of a handover's course
+ * what the bot, the desk and the user hear when a session ends, and a bot-run prechat dialog given up. The notices of a handover's course
  * before that go out from the conveyor, in order with the messages.
  */
 import { BotAnswered } from '../../shared/events/bot-answered';
 import { createEventHandler, on } from '../../shared/events/consumer';
-import { AgentMessaged } from '../../shared/events/handover-events';
+import { AgentMessaged, HandoverDeclined } from '../../shared/events/handover-events';
 import { SessionEnded } from '../../shared/events/session-ended';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { deliverAnswer } from './deliver-answer';
+import { handoverDeclined } from './intake-given-up';
 import { agentMessaged, sessionEnded } from './session-notices';
 
 /** What relay's use cases need between them. */
@@ -30,5 +31,6 @@ export function createHandler(rt: RelayPorts) {
     on(BotAnswered, (data, _metadata, logger) => deliverAnswer({ ...rt, logger }, data)),
     on(AgentMessaged, (data, _metadata, logger) => agentMessaged({ ...rt, logger }, data)),
     on(SessionEnded, (data, _metadata, logger) => sessionEnded({ ...rt, logger }, data)),
+    on(HandoverDeclined, (data, _metadata, logger) => handoverDeclined({ ...rt, logger }, data)),
   ]);
 }

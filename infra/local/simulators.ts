@@ -56,6 +56,7 @@ const botRequestSchema = z.object({
   conversationId: z.string(),
   text: z.string().optional(),
   payload: z.string().optional(),
+  event: z.string().optional(),
 });
 
 /** How a simulator calls Baton back (the generic desk's claim, the simulated agent). */
@@ -228,7 +229,8 @@ export class Simulators {
   }
 
   private answer(system: SimSystem, path: string, body: unknown): SimResponse {
-    if (system === 'bot') return botAnswer(body);
+    // demo3's bot runs the prechat dialog itself.
+    if (system === 'bot') return botAnswer(body, path === '/sim/bot/demo3');
     if (system !== 'presence') return jsonResponse(200, acknowledgement(system, body));
     const mode = this.modes.presence;
     const msc = path.startsWith('/sim/presence/api/');
@@ -272,10 +274,30 @@ export class Simulators {
 }
 
 /** The simulated bot: `echo: <text>`, with the additions and metadata that request a handover. */
-export function botAnswer(body: unknown): SimResponse {
+export function botAnswer(body: unknown, runsPrechat = false): SimResponse {
   const request = botRequestSchema.safeParse(body);
   if (!request.success) return jsonResponse(400, { error: 'invalid bot request' });
   const text = request.data.text ?? '';
+  // A prechat dialog of the bot's own (a tenant with `intake.by: "bot"`): the event opens it, an
+  // email ends it with the captured slots, `never mind` cancels it.
+  if (request.data.event === 'prechat')
+    return jsonResponse(200, { answers: [{ text: 'Prechat: what is your email address?' }] });
+  if (runsPrechat && /^\S+@\S+\.\S+$/.test(text.trim()))
+    return jsonResponse(200, {
+      answers: [
+        {
+          text: 'Thanks, connecting you now.',
+          outputAdditions: {
+            livechatIntakeComplete: true,
+            customerInfo: JSON.stringify({ email: text.trim() }),
+          },
+        },
+      ],
+    });
+  if (runsPrechat && text.toLowerCase() === 'never mind')
+    return jsonResponse(200, {
+      answers: [{ text: 'Alright.', outputAdditions: { livechatIntakeCancelled: true } }],
+    });
   if (text === '' && request.data.payload) return jsonResponse(200, { answers: [] });
   const lower = text.toLowerCase();
   const answer: {

@@ -3,7 +3,7 @@ import type { TenantConfig } from '../../shared/config/tenants';
 import { parseTenants } from '../../shared/config/tenants';
 import '../../shared/validation/english';
 
-export const DEMO_TENANTS = ['demo', 'demo2'] as const;
+export const DEMO_TENANTS = ['demo', 'demo2', 'demo3'] as const;
 
 const secretsOf = (tenant: string) => ({
   whatsappAppSecret: { value: `${tenant}-whatsapp-secret` },
@@ -99,6 +99,34 @@ export function localTenants(simBaseUrl: string): TenantConfig[] {
       },
       presence: { type: 'webhook', url: `${simBaseUrl}/presence/webhook/demo2`, timeoutMs: 2_000 },
       intake: { questions: [EMAIL] },
+    },
+    {
+      ...common('demo3', 24 * 60),
+      // MSC as for demo, but the bot runs the prechat dialog, as in CM.com's own flow.
+      desk: {
+        type: 'msc',
+        apiUrl: `${simBaseUrl}/msc`,
+        technicalLinkId: 'demo3-technical-link',
+        adapterId: 'demo3-baton-adapter',
+        mscAdapterId: 'demo3-msc-adapter',
+        productToken: { value: 'demo3-product-token' },
+        timeoutMs: 2_000,
+      },
+      router: {
+        apiUrl: `${simBaseUrl}/msc`,
+        technicalLinkId: 'demo3-technical-link',
+        adapterId: 'demo3-host-adapter',
+        channelAdapterId: 'demo3-whatsapp-adapter',
+        productToken: { value: 'demo3-product-token' },
+        timeoutMs: 2_000,
+      },
+      presence: {
+        type: 'msc',
+        url: `${simBaseUrl}/presence`,
+        apiKey: { value: 'demo3-presence-key' },
+        timeoutMs: 2_000,
+      },
+      intake: { by: 'bot' },
     },
   ]);
 }

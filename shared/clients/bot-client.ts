@@ -20,6 +20,8 @@ export interface BotRequest {
   message: UserMessage;
   /** The context variable `agentStatus` of the last presence check, as CM.com's flow sets it. */
   agentStatus?: AgentStatus | undefined;
+  /** An event for the bot instead of a user message (the prechat event); `message` carries only its id. */
+  event?: string | undefined;
 }
 
 export interface BotClient {
@@ -36,6 +38,7 @@ export function createBotClient(http: HttpCall, secrets: SecretResolver): BotCli
         messageId: request.message.id,
         text: request.message.text,
         payload: request.message.payload,
+        event: request.event,
         ...(request.agentStatus ? { context: { agentStatus: request.agentStatus } } : {}),
       });
       const response = await http({

@@ -186,11 +186,24 @@ export const tenantConfigSchema = z
     webConversations: z.optional(z.strictObject({ handoverUrl: httpUrl(), timeoutMs: timeoutMs(3_000) })),
     intake: z._default(
       z.strictObject({
+        /**
+         * Who runs the prechat dialog: Baton, asking `questions`; or the bot, as in CM.com's flow: it
+         * gets the `prechatEvent` and ends its dialog with an answer whose output additions carry
+         * `livechatIntakeComplete: true` and `customerInfo` (the captured slots, a JSON object as a string).
+         */
+        by: z._default(z.enum(['baton', 'bot']), 'baton'),
+        prechatEvent: z._default(boundedString(1, 100), 'prechat'),
         questions: z._default(z.array(intakeQuestionSchema).check(z.maxLength(20)), []),
         maxInvalidAttempts: intSetting(1, 10, 3),
         cancelWords: z._default(z.array(nonEmptyString()), ['cancel', 'stop']),
       }),
-      { questions: [], maxInvalidAttempts: 3, cancelWords: ['cancel', 'stop'] },
+      {
+        by: 'baton',
+        prechatEvent: 'prechat',
+        questions: [],
+        maxInvalidAttempts: 3,
+        cancelWords: ['cancel', 'stop'],
+      },
     ),
     messages: z._default(messagesSchema, messagesSchema.parse({})),
   })

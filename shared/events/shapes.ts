@@ -61,7 +61,8 @@ const smallRecord = <T extends z.core.SomeType>(value: T) =>
 /** An answer's fields but its id, which a bot's reply leaves out (Baton numbers them). */
 export const botAnswerFields = {
   text: z.optional(stringUpTo(4096)),
-  outputAdditions: z.optional(smallRecord(z.union([stringUpTo(256), z.boolean(), z.number()]))),
+  // 1 KB: `customerInfo`, the slots a bot-run prechat dialog captured, is a JSON object as a string.
+  outputAdditions: z.optional(smallRecord(z.union([stringUpTo(1024), z.boolean(), z.number()]))),
   metadata: z.optional(smallRecord(stringUpTo(256))),
 };
 
