@@ -25,6 +25,7 @@ test('the example tenants file and the local demo tenants are valid', () => {
   ).toEqual([
     ['demo', 1440],
     ['demo2', 60],
+    ['demo3', 1440],
   ]);
 });
 
@@ -33,7 +34,13 @@ test('defaults: 24 h lock, handover event "handover", 2 s presence timeout, 3 in
   expect(tenant?.session.lockMinutes).toBe(1440);
   expect(tenant?.handoverEvent).toBe('handover');
   expect(tenant?.presence.timeoutMs).toBe(2000);
-  expect(tenant?.intake).toEqual({ questions: [], maxInvalidAttempts: 3, cancelWords: ['cancel', 'stop'] });
+  expect(tenant?.intake).toEqual({
+    by: 'baton',
+    prechatEvent: 'prechat',
+    questions: [],
+    maxInvalidAttempts: 3,
+    cancelWords: ['cancel', 'stop'],
+  });
   expect(tenant?.messages.noAgents).toMatch(/no agents/i);
 });
 
