@@ -58,35 +58,30 @@ export function localTenants(simBaseUrl: string): TenantConfig[] {
       handoverEvent: 'handover',
     };
   };
-  return parseTenants([
-    {
-      ...common('demo', 24 * 60),
-      desk: {
-        type: 'msc',
-        apiUrl: `${simBaseUrl}/msc`,
-        technicalLinkId: 'demo-technical-link',
-        adapterId: 'demo-baton-adapter',
-        mscAdapterId: 'demo-msc-adapter',
-        productToken: { value: 'demo-product-token' },
-        timeoutMs: 2_000,
-      },
-      // A WhatsApp number on CM.com's router too: Baton hosts its chats on the same technical link.
-      router: {
-        apiUrl: `${simBaseUrl}/msc`,
-        technicalLinkId: 'demo-technical-link',
-        adapterId: 'demo-host-adapter',
-        channelAdapterId: 'demo-whatsapp-adapter',
-        productToken: { value: 'demo-product-token' },
-        timeoutMs: 2_000,
-      },
+  /**
+   * MSC through the simulated router, on the tenant's own technical link; and a WhatsApp number on
+   * the router whose chats Baton hosts, on the same link.
+   */
+  const onCmRouter = (id: string) => {
+    const link = {
+      apiUrl: `${simBaseUrl}/msc`,
+      technicalLinkId: `${id}-technical-link`,
+      productToken: { value: `${id}-product-token` },
+      timeoutMs: 2_000,
+    };
+    return {
+      desk: { type: 'msc', ...link, adapterId: `${id}-baton-adapter`, mscAdapterId: `${id}-msc-adapter` },
+      router: { ...link, adapterId: `${id}-host-adapter`, channelAdapterId: `${id}-whatsapp-adapter` },
       presence: {
         type: 'msc',
         url: `${simBaseUrl}/presence`,
-        apiKey: { value: 'demo-presence-key' },
+        apiKey: { value: `${id}-presence-key` },
         timeoutMs: 2_000,
       },
-      intake: { questions: [NAME, EMAIL] },
-    },
+    } as const;
+  };
+  return parseTenants([
+    { ...common('demo', 24 * 60), ...onCmRouter('demo'), intake: { questions: [NAME, EMAIL] } },
     {
       ...common('demo2', 60),
       desk: {
@@ -100,33 +95,7 @@ export function localTenants(simBaseUrl: string): TenantConfig[] {
       presence: { type: 'webhook', url: `${simBaseUrl}/presence/webhook/demo2`, timeoutMs: 2_000 },
       intake: { questions: [EMAIL] },
     },
-    {
-      ...common('demo3', 24 * 60),
-      // MSC as for demo, but the bot runs the prechat dialog, as in CM.com's own flow.
-      desk: {
-        type: 'msc',
-        apiUrl: `${simBaseUrl}/msc`,
-        technicalLinkId: 'demo3-technical-link',
-        adapterId: 'demo3-baton-adapter',
-        mscAdapterId: 'demo3-msc-adapter',
-        productToken: { value: 'demo3-product-token' },
-        timeoutMs: 2_000,
-      },
-      router: {
-        apiUrl: `${simBaseUrl}/msc`,
-        technicalLinkId: 'demo3-technical-link',
-        adapterId: 'demo3-host-adapter',
-        channelAdapterId: 'demo3-whatsapp-adapter',
-        productToken: { value: 'demo3-product-token' },
-        timeoutMs: 2_000,
-      },
-      presence: {
-        type: 'msc',
-        url: `${simBaseUrl}/presence`,
-        apiKey: { value: 'demo3-presence-key' },
-        timeoutMs: 2_000,
-      },
-      intake: { by: 'bot' },
-    },
+    // As demo, but the bot runs the prechat dialog, as in CM.com's own flow.
+    { ...common('demo3', 24 * 60), ...onCmRouter('demo3'), intake: { by: 'bot' } },
   ]);
 }
