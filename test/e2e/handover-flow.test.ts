@@ -93,6 +93,32 @@ describe('1. triggers', () => {
     });
   });
 
+  test('the bot cannot push into a live chat: 409 with a reason, nothing reaches the user; after the session it can again', async () => {
+    await toAgentOnWeb('w-push-live');
+    const textsBefore = await flow.userTexts('w-push-live');
+    const { version, ...before } = await flow.state('demo', 'w-push-live');
+    const pushed = await flow.pushAnswer('demo', {
+      conversationId: 'w-push-live',
+      answerId: 'late-1',
+      text: 'Anything else I can do?',
+    });
+    expect(pushed.status).toBe(409);
+    expect(pushed.json).toEqual({
+      error: 'live_chat',
+      message: 'an agent has this conversation: the bot cannot write into it',
+    });
+    expect(await flow.userTexts('w-push-live')).toEqual(textsBefore);
+    expect(await flow.state('demo', 'w-push-live')).toEqual({ version, ...before });
+    await flow.agent('demo', 'w-push-live', 'end');
+    const after = await flow.pushAnswer('demo', {
+      conversationId: 'w-push-live',
+      answerId: 'late-2',
+      text: 'Welcome back',
+    });
+    expect(after.status).toBe(200);
+    expect((await flow.userTexts('w-push-live')).at(-1)).toBe('Welcome back');
+  });
+
   test('a handover request while one is under way changes nothing and is not an intake answer', async () => {
     await flow.web('demo', 'w-twice', { text: 'agent please' });
     // The version moves (the message passed through the inbox); nothing else does.
