@@ -1,66 +1,18 @@
 /**
- * The prechat dialog run by the bot (`intake.by: "bot"`), as in CM.com's flow: after an online
- * presence check the bot gets the tenant's prechat event with `agentStatus`, its transactional
- * dialog talks to the user through the usual path, and the answer that ends it carries the output
- * additions `livechatIntakeComplete: true` and `customerInfo` (the captured slots: a JSON object of
- * strings written as a string, as output additions are and as CM.com's CustomerInfo is). `livechatIntakeCancelled: true` ends the
- * intake without a handover. A dialog that never ends is given up by the sweep (the step's timeout).
+ * The prechat dialog run by the bot (`intake.by: "bot"`), as in CM.com's flow, starts here: after an
+ * online presence check the bot gets the tenant's prechat event with `agentStatus`, and its answers
+ * go to the user and may already end the dialog (see shared/flow/bot-intake.ts). A dialog that
+ * never ends is given up by the sweep (the step's timeout).
  */
 import type { TenantConfig } from '../../shared/config/tenants';
 import { type Command, type Conversation, effectivePhase } from '../../shared/domain/conversation';
 import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
+import { botIntakeCommand } from '../../shared/flow/bot-intake';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { safeParse, stringRecord, stringUpTo } from '../../shared/validation/zod';
 import { sendWithRetries } from './send-with-retries';
 import { isRetryableOutside, tryInPlace } from './try-in-place';
-
-export const INTAKE_COMPLETE = 'livechatIntakeComplete';
-export const INTAKE_CANCELLED = 'livechatIntakeCancelled';
-
-const customerInfoSchema = stringRecord(stringUpTo(1000));
-
-const isTrue = (value: unknown): boolean => value === true || String(value).toLowerCase() === 'true';
-
-function parsedJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The captured slots; undefined when `customerInfo` is there but not an object of strings. */
-function customerInfoOf(value: unknown): Record<string, string> | undefined {
-  if (value === undefined) return {};
-  const info = safeParse(customerInfoSchema, typeof value === 'string' ? parsedJson(value) : value);
-  return info.success ? info.data : undefined;
-}
-
-/**
- * What the bot's answers do to a bot-run intake: the first that completes or cancels it decides.
- * Nothing outside that intake (a handover asked for again, an intake of Baton's).
- */
-export function botIntakeCommand(
-  tenant: TenantConfig,
-  answers: readonly BotAnswer[],
-  current: Conversation,
-  now: number,
-  onBadCustomerInfo: () => void = () => {},
-): Command | undefined {
-  const handover = current.handover;
-  if (tenant.intake.by !== 'bot' || effectivePhase(current, now) !== 'intake' || !handover) return undefined;
-  for (const { outputAdditions: additions = {} } of answers) {
-    if (isTrue(additions[INTAKE_CANCELLED])) return { type: 'intakeAbandoned', handoverId: handover.id };
-    if (!isTrue(additions[INTAKE_COMPLETE])) continue;
-    const info = customerInfoOf(additions.customerInfo);
-    // The agent is still worth reaching without what the bot captured.
-    if (!info) onBadCustomerInfo();
-    return { type: 'intakeCompleted', handoverId: handover.id, answers: info ?? {} };
-  }
-  return undefined;
-}
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'bot' | 'channels' | 'logger' | 'metrics'>;
 

@@ -13,10 +13,10 @@ import type { Conversation } from '../../shared/domain/conversation';
 import { asksForHandover, handoverCommandFor } from '../../shared/domain/handover-trigger';
 import { botAnswered } from '../../shared/events/bot-answered';
 import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
+import { botIntakeCommand } from '../../shared/flow/bot-intake';
 import { reportRefused } from '../../shared/flow/tell-user';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { botIntakeCommand } from './bot-intake';
 import { popAnd } from './pop-and';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'channels' | 'logger' | 'metrics'>;

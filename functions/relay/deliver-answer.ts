@@ -2,10 +2,13 @@
  * BotAnswered → deliver the answer's text to the user; an answer that asks for a handover starts one.
  * The answers of a pushing bot come this way, and those the conveyor could not send itself.
  */
+
+import type { TenantConfig } from '../../shared/config/tenants';
 import type { ChannelRef } from '../../shared/domain/conversation';
 import { handoverCommandFor, handoverRequestOf } from '../../shared/domain/handover-trigger';
 import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
+import { botIntakeCommand, endsBotIntake } from '../../shared/flow/bot-intake';
 import { loadConversation } from '../../shared/flow/load-conversation';
 import { once } from '../../shared/flow/once';
 import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
@@ -39,6 +42,8 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
       text: answer.text,
     });
 
+  // A pushing bot ends its own prechat dialog the same way a replying one does.
+  if (tenant.intake.by === 'bot' && endsBotIntake(answer)) await endBotIntake(ports, tenant, delivery);
   const additions = handoverRequestOf(answer, tenant.handoverEvent);
   if (!additions) return;
   // Once per answer: a redelivered answer must not start a handover that already came and went.
@@ -64,4 +69,29 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
     tenantId,
     skill: additions.skill !== undefined,
   });
+}
+
+/** Once per answer: one that completes or cancels a bot-run intake does so for that intake only. */
+async function endBotIntake(ports: Ports, tenant: TenantConfig, { conversationId, answer }: AnswerDelivery) {
+  let outcome: string | undefined;
+  await once(
+    ports.idempotency,
+    {
+      tenantId: tenant.id,
+      scope: 'bot-intake-end',
+      key: `${conversationId}#${answer.id}`,
+      retentionSeconds: EVENT_DEDUPE_SECONDS,
+      inProgressSeconds: 30,
+    },
+    () => ports.clock.now(),
+    async () => {
+      const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) =>
+        botIntakeCommand(tenant, [answer], state, now, () =>
+          ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
+        ),
+      );
+      outcome = applied.outcome;
+    },
+  );
+  if (outcome === 'applied') ports.logger.info('bot-run intake ended by a pushed answer');
 }

@@ -89,6 +89,8 @@ export class BatonFunction extends NodejsFunction {
           afterBundling: (inputDir: string, outputDir: string) => [
             // Written by the bundling command itself, so it works for local and Docker bundling alike.
             `printf '%s' ${shellQuote(props.tenantsJson)} > ${shellQuote(path.join(outputDir, TENANTS_FILE))}`,
+            // Runs the project's tsx, so it needs local bundling (the default: esbuild is a dev
+            // dependency); in Docker, tsx's own esbuild binary would have to match the image's platform.
             `cd ${shellQuote(inputDir)} && node --import tsx ${PRUNE_SOURCE_MAP} ${shellQuote(path.join(outputDir, 'index.mjs.map'))}`,
           ],
         },

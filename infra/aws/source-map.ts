@@ -24,8 +24,9 @@ export type SourceMap = z.infer<typeof sourceMapSchema>;
 export const isDependency = (source: string): boolean => /(^|[\\/])node_modules[\\/]/.test(source);
 
 /**
- * The map without the mappings, sources and names of dependencies. A generated position that
- * mapped into a dependency maps to nothing now; every other position maps where it did.
+ * The map without the sources and names of dependencies. A segment that mapped into a dependency
+ * becomes an unmapped one (a lone column), so the code after it maps to nothing rather than to the
+ * Baton line before it; every other position maps where it did.
  */
 export function withOwnSourcesOnly(map: SourceMap): SourceMap {
   const kept = new Map<number, number>();
@@ -38,17 +39,24 @@ export function withOwnSourcesOnly(map: SourceMap): SourceMap {
     names.set(name, index);
     return index;
   };
-  const lines = decode(map.mappings).map((line) =>
-    line.flatMap((segment): SourceMapSegment[] => {
-      if (segment.length === 1) return [segment];
-      const source = kept.get(segment[1]);
-      if (source === undefined) return [];
-      if (segment.length === 4) return [[segment[0], source, segment[2], segment[3]]];
-      const name = map.names[segment[4]];
-      if (name === undefined) throw new Error(`the source map names no name ${segment[4]}`);
-      return [[segment[0], source, segment[2], segment[3], nameIndex(name)]];
-    }),
-  );
+  const renumbered = (segment: SourceMapSegment): SourceMapSegment => {
+    if (segment.length === 1) return segment;
+    const source = kept.get(segment[1]);
+    if (source === undefined) return [segment[0]];
+    if (segment.length === 4) return [segment[0], source, segment[2], segment[3]];
+    const name = map.names[segment[4]];
+    if (name === undefined) throw new Error(`the source map names no name ${segment[4]}`);
+    return [segment[0], source, segment[2], segment[3], nameIndex(name)];
+  };
+  const lines = decode(map.mappings).map((line) => {
+    const out: SourceMapSegment[] = [];
+    for (const segment of line.map(renumbered)) {
+      // One unmapped segment covers every unmapped one after it.
+      if (segment.length === 1 && (out.at(-1)?.length ?? 1) === 1) continue;
+      out.push(segment);
+    }
+    return out;
+  });
   const { sourcesContent, ...rest } = map;
   return {
     ...rest,

@@ -17,7 +17,11 @@ import {
   twoWayChatOf,
 } from './cm-router';
 import * as deskCalls from './desk-calls';
-import type { HttpCall, HttpResponse } from './http';
+import { type HttpCall, type HttpResponse, OutsideCallError } from './http';
+
+const ignoreRefusal = (error: unknown): void => {
+  if (!(error instanceof OutsideCallError) || error.retryable) throw error;
+};
 
 const answeredChatSchema = z.object({
   chat: z.object({ id: z.string().check(z.minLength(1), z.maxLength(200)) }),
@@ -126,19 +130,19 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
 
     async sessionEnded(tenant, conversation, reason) {
       if (tenant.desk.type === 'msc') {
+        const hosted = conversation.channel;
+        if (hosted.type === 'router') {
+          // A hosted chat is handed back even when the router ended the session: whether its next
+          // session starts from the default links is not documented, and the user must reach Baton.
+          if (!tenant.router) throw new Error(`tenant ${tenant.id} has no router channel`);
+          const links = hostedChatToMsc(tenant.router, tenant.desk, false);
+          const handBack = mutate(router, tenant.router, hosted.chatId, links);
+          // After the router's own end, a chat it refuses to change has nothing left to hand back.
+          return reason === 'agent' ? handBack.catch(ignoreRefusal) : handBack;
+        }
         // Ended by the router itself (its session-ended event): nothing to hand back.
         if (reason === 'agent') return;
         // The hand-back: the link to MSC disabled again (the router has no documented end-of-chat call).
-        const hosted = conversation.channel;
-        if (hosted.type === 'router') {
-          if (!tenant.router) throw new Error(`tenant ${tenant.id} has no router channel`);
-          return mutate(
-            router,
-            tenant.router,
-            hosted.chatId,
-            hostedChatToMsc(tenant.router, tenant.desk, false),
-          );
-        }
         return mutate(router, tenant.desk, chatIdOf(tenant, tenant.desk, conversation), [
           mscLink(tenant.desk, 'Disable'),
         ]);

@@ -10,8 +10,9 @@ import { type BotAnswer, botAnswerFields, type UserMessage } from '../events/sha
 import { sign } from '../http/signature';
 import { type HttpCall, OutsideCallError, parseJsonBody } from './http';
 
+/** Answers travel in the item's outbox when they cannot be sent at once: bounded, like each answer. */
 const botReplySchema = z.object({
-  answers: z._default(z.array(z.object(botAnswerFields)), []),
+  answers: z._default(z.array(z.object(botAnswerFields)).check(z.maxLength(20)), []),
 });
 
 export interface BotRequest {

@@ -8,7 +8,7 @@ import type { TenantConfig } from '../config/tenants';
 import type { Conversation } from '../domain/conversation';
 import { sendTwoWay, twoWayChatOf } from './cm-router';
 import * as deskCalls from './desk-calls';
-import type { HttpCall } from './http';
+import { type HttpCall, OutsideCallError } from './http';
 
 export interface DeskMessages {
   forwardUserMessage(
@@ -25,8 +25,15 @@ export function createDeskMessages(http: HttpCall, secrets: SecretResolver): Des
     async forwardUserMessage(tenant, conversation, message) {
       if (tenant.desk.type === 'msc') {
         // A router-hosted chat handed to MSC: the router carries the user's messages to MSC itself
-        // (the hand-over linked the channel's adapter to MSC's); none should reach Baton meanwhile.
-        if (conversation.channel.type === 'router') return;
+        // and Baton has no adapter to send one on. One that reached Baton anyway (written while the
+        // desk was asked) is refused for good: a dead letter an operator sees, not a silent drop.
+        if (conversation.channel.type === 'router')
+          throw new OutsideCallError(
+            'msc',
+            'status',
+            'the router carries this chat to MSC; Baton cannot forward a message it received',
+            409,
+          );
         // The user's message into the tenant's TwoWay adapter, from the client side.
         await sendTwoWay(router, tenant, {
           chat: twoWayChatOf(tenant, tenant.desk, conversation),

@@ -215,6 +215,16 @@ export const tenantConfigSchema = z
         path: ['intake', 'questions'],
       },
     ),
+    // The router carries a hosted chat handed to MSC: Baton sees no activity to slide the lock on,
+    // and its expiry hands the chat back. It may not come before the router's own 24 h.
+    z.refine(
+      (tenant) => !tenant.router || tenant.desk.type !== 'msc' || tenant.session.lockMinutes >= 24 * 60,
+      {
+        message:
+          'with a channel on the router and an MSC desk, the lock is at least 1440 minutes (the router session)',
+        path: ['session', 'lockMinutes'],
+      },
+    ),
   );
 
 export type TenantConfig = z.infer<typeof tenantConfigSchema>;

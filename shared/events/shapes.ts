@@ -61,8 +61,19 @@ const smallRecord = <T extends z.core.SomeType>(value: T) =>
 /** An answer's fields but its id, which a bot's reply leaves out (Baton numbers them). */
 export const botAnswerFields = {
   text: z.optional(stringUpTo(4096)),
-  // 1 KB: `customerInfo`, the slots a bot-run prechat dialog captured, is a JSON object as a string.
-  outputAdditions: z.optional(smallRecord(z.union([stringUpTo(1024), z.boolean(), z.number()]))),
+  // 256 characters a value; `customerInfo`, the slots a bot-run prechat dialog captured as a JSON
+  // object in a string, up to 1024.
+  outputAdditions: z.optional(
+    smallRecord(z.union([stringUpTo(1024), z.boolean(), z.number()])).check(
+      z.refine(
+        (additions) =>
+          Object.entries(additions).every(
+            ([key, value]) => key === 'customerInfo' || typeof value !== 'string' || value.length <= 256,
+          ),
+        'values of at most 256 characters (customerInfo: 1024)',
+      ),
+    ),
+  ),
   metadata: z.optional(smallRecord(stringUpTo(256))),
 };
 

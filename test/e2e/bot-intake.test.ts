@@ -96,6 +96,25 @@ test('a chat Baton hosts on the router: the same dialog, then the hosted hand-ov
   ]);
 });
 
+test('a bot that pushes its answers ends its dialog the same way', async () => {
+  await flow.web('demo3', 'w-bi-push', { text: 'I need an agent' });
+  const pushed = await flow.pushAnswer('demo3', {
+    conversationId: 'w-bi-push',
+    answerId: 'done-1',
+    text: 'Thanks, one moment.',
+    outputAdditions: { livechatIntakeComplete: 'true', customerInfo: JSON.stringify({ name: 'Grace' }) },
+  });
+  expect(pushed.status).toBe(200);
+  expect(await flow.state('demo3', 'w-bi-push')).toMatchObject({
+    phase: 'agent',
+    intakeAnswers: { name: 'Grace' },
+  });
+  expect((await flow.userTexts('w-bi-push')).slice(-2)).toEqual([
+    'Thanks, one moment.',
+    'An agent will be with you shortly.',
+  ]);
+});
+
 test("the bot may cancel its dialog: no handover, the user told, the bot's again", async () => {
   await flow.web('demo3', 'w-bi-cancel', { text: 'I need an agent' });
   await flow.web('demo3', 'w-bi-cancel', { text: 'never mind' });

@@ -4,7 +4,7 @@ import { isDependency, withOwnSourcesOnly } from '../../infra/aws/source-map';
 
 const sources = ['../../shared/a.ts', '../../node_modules/zod/v4/core.js', '../../functions/b/handler.ts'];
 
-test('mappings into dependencies are dropped; the rest keep their place, renumbered sources and names', () => {
+test('mappings into dependencies become unmapped; the rest keep their place, renumbered sources and names', () => {
   const map = {
     version: 3 as const,
     sources,
@@ -14,6 +14,7 @@ test('mappings into dependencies are dropped; the rest keep their place, renumbe
       [
         [0, 0, 10, 2, 1],
         [5, 1, 99, 0, 0],
+        [7, 1, 100, 0],
         [9, 2, 3, 4],
       ],
       [[0], [4, 1, 7, 7]],
@@ -28,9 +29,12 @@ test('mappings into dependencies are dropped; the rest keep their place, renumbe
   expect(decode(cut.mappings)).toEqual([
     [
       [0, 0, 10, 2, 0],
+      // Columns 5 to 8 were the dependency's: unmapped (one segment for both), not the line before's.
+      [5],
       [9, 1, 3, 4],
     ],
-    [[0]],
+    // A line of nothing but unmapped code needs no segment at all.
+    [],
     [[2, 1, 8, 1, 1]],
   ]);
   expect(cut.file).toBe('index.mjs');

@@ -1,8 +1,10 @@
 /** What the bot's answers do to an intake the bot runs: complete it with the captured slots, cancel it, or nothing. */
-import { botIntakeCommand } from '../../functions/conveyor/bot-intake';
+
+import { botAnswerPushSchema } from '../../functions/ingest/bot-answer-push';
 import { localTenants } from '../../infra/local/tenants';
 import { type Conversation, newConversation } from '../../shared/domain/conversation';
 import type { BotAnswer } from '../../shared/events/shapes';
+import { botIntakeCommand } from '../../shared/flow/bot-intake';
 
 const [demo, , demo3] = localTenants('http://127.0.0.1:9/sim');
 if (!demo || !demo3) throw new Error('demo tenants missing');
@@ -65,4 +67,12 @@ test("nothing outside an intake the bot runs: other answers, another phase, a te
     botIntakeCommand(demo3, complete, { ...inIntake, phase: 'bot', handover: undefined }, now),
   ).toBeUndefined();
   expect(botIntakeCommand(demo, complete, { ...inIntake, tenantId: 'demo' }, now)).toBeUndefined();
+});
+
+test('output additions: 256 characters a value, customerInfo up to 1024 (a JSON object in a string)', () => {
+  const push = (outputAdditions: Record<string, unknown>) =>
+    botAnswerPushSchema.safeParse({ conversationId: 'w-1', answerId: 'a-1', outputAdditions }).success;
+  expect(push({ skill: 's'.repeat(256), customerInfo: 'c'.repeat(1024) })).toBe(true);
+  expect(push({ skill: 's'.repeat(257) })).toBe(false);
+  expect(push({ customerInfo: 'c'.repeat(1025) })).toBe(false);
 });

@@ -95,6 +95,29 @@ test('the errors say what was expected', () => {
   );
 });
 
+test('a channel on the router with an MSC desk needs the router session as its lock: Baton sees no activity to slide it on', () => {
+  const router = {
+    technicalLinkId: 'link',
+    adapterId: 'host',
+    channelAdapterId: 'whatsapp',
+    productToken: { secretId: 'baton/acme' },
+  };
+  const msc = {
+    type: 'msc',
+    technicalLinkId: 'link',
+    adapterId: 'client',
+    mscAdapterId: 'msc',
+    productToken: { secretId: 'baton/acme' },
+  };
+  const short = { ...minimal, router, desk: msc, session: { lockMinutes: 60 } };
+  expect(() => parseTenants([short])).toThrow(
+    'session.lockMinutes: with a channel on the router and an MSC desk',
+  );
+  expect(parseTenants([{ ...short, session: { lockMinutes: 1440 } }])).toHaveLength(1);
+  // A generic desk keeps the chat with Baton, which slides the lock as for any channel.
+  expect(parseTenants([{ ...minimal, router, session: { lockMinutes: 60 } }])).toHaveLength(1);
+});
+
 test('two tenants with one id are refused', () => {
   expect(() => parseTenants([minimal, minimal])).toThrow('tenant ids must be unique');
 });
