@@ -24,6 +24,20 @@ beforeEach(() => flow.reset());
 const ROUTER_HEADERS = { 'x-cm-producttoken': 'demo-product-token', 'content-type': 'application/json' };
 const MUTATIONS = '/routing/mutationrequests';
 
+/** After the hand-over's mutation, exactly one more: the channel linked to Baton again, not to MSC. */
+async function expectOneHandBack(): Promise<void> {
+  const [, handBack, ...more] = (await flow.log({ system: 'msc' })).filter((entry) =>
+    entry.path.endsWith(MUTATIONS),
+  );
+  expect(more).toEqual([]);
+  expect(handBack?.body).toMatchObject({
+    Mutations: [
+      { action: 'Enable', sourceAdapterId: 'demo-whatsapp-adapter', targetAdapterId: 'demo-host-adapter' },
+      { action: 'Disable', sourceAdapterId: 'demo-whatsapp-adapter', targetAdapterId: 'demo-msc-adapter' },
+    ],
+  });
+}
+
 /** demo's user on CM.com's WhatsApp, from hello to a live MSC agent; Baton's conversation id. */
 async function toMscAgent(clientId: string): Promise<string> {
   await flow.routerUser('demo', clientId, 'I need an agent');
@@ -132,16 +146,7 @@ test('the whole flow: bot, intake, hand-over mutation, MSC and the user through 
     'The chat with the agent has ended.',
   );
   // Handed back even so: whether the router's next session starts from the default links is not documented.
-  const [, handBack, ...later] = (await flow.log({ system: 'msc' })).filter((entry) =>
-    entry.path.endsWith(MUTATIONS),
-  );
-  expect(later).toEqual([]);
-  expect(handBack?.body).toMatchObject({
-    Mutations: [
-      { action: 'Enable', sourceAdapterId: 'demo-whatsapp-adapter', targetAdapterId: 'demo-host-adapter' },
-      { action: 'Disable', sourceAdapterId: 'demo-whatsapp-adapter', targetAdapterId: 'demo-msc-adapter' },
-    ],
-  });
+  await expectOneHandBack();
   await flow.routerUser('demo', '31612340001', 'thanks');
   expect((await flow.routerView('demo', '31612340001')).toUser.at(-1)).toBe('echo: thanks');
   // No phone number in Baton's logs.
@@ -155,16 +160,7 @@ test('a live chat the agent never closes: after the lock, the hand-back links th
   await stack.runSchedules();
   await stack.settle();
   expect(await flow.state('demo', conversationId)).toMatchObject({ phase: 'bot' });
-  const [, handBack, ...more] = (await flow.log({ system: 'msc' })).filter((entry) =>
-    entry.path.endsWith(MUTATIONS),
-  );
-  expect(more).toEqual([]);
-  expect(handBack?.body).toMatchObject({
-    Mutations: [
-      { action: 'Enable', sourceAdapterId: 'demo-whatsapp-adapter', targetAdapterId: 'demo-host-adapter' },
-      { action: 'Disable', sourceAdapterId: 'demo-whatsapp-adapter', targetAdapterId: 'demo-msc-adapter' },
-    ],
-  });
+  await expectOneHandBack();
   await flow.routerUser('demo', '31612340002', 'still there?');
   expect((await flow.routerView('demo', '31612340002')).toUser.at(-1)).toBe('echo: still there?');
 });
