@@ -54,8 +54,13 @@ export function createHandler(rt: CorePorts & ReceivePorts) {
       const tenant = tenantFor(event);
       const body = await signedBody(event, tenant.whatsapp?.appSecret, 'x-hub-signature-256');
       const webhook = parseJson(whatsappWebhookSchema, body);
+      const inbounds = whatsappMessages(webhook, rt.clock.now());
+      // Replies go out through the number a message came to: it must be one of this tenant's.
+      const owned = tenant.whatsapp?.phoneNumberIds;
+      if (owned && inbounds.some((inbound) => !owned.includes(inbound.phoneNumberId)))
+        throw forbidden('phone_number_id is not a number of this tenant');
       // In order, one at a time: messages of one user keep their order.
-      for (const inbound of whatsappMessages(webhook, rt.clock.now())) {
+      for (const inbound of inbounds) {
         await receiveUserMessage(rt, {
           tenantId: tenant.id,
           conversationId: `wa:${inbound.waId}`,

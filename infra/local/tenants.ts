@@ -5,6 +5,13 @@ import '../../shared/validation/english';
 
 export const DEMO_TENANTS = ['demo', 'demo2', 'demo3'] as const;
 
+/** Each demo tenant's WhatsApp number (Meta's `phone_number_id`), as the local contract names them. */
+export const DEMO_PHONE_NUMBER_IDS: Record<(typeof DEMO_TENANTS)[number], string> = {
+  demo: '1234567890',
+  demo2: '2234567890',
+  demo3: '3234567890',
+};
+
 const secretsOf = (tenant: string) => ({
   whatsappAppSecret: { value: `${tenant}-whatsapp-secret` },
   whatsappVerifyToken: { value: `${tenant}-verify-token` },
@@ -29,7 +36,7 @@ const EMAIL = {
 } as const;
 
 export function localTenants(simBaseUrl: string): TenantConfig[] {
-  const common = (id: string, lockMinutes: number) => {
+  const common = (id: (typeof DEMO_TENANTS)[number], lockMinutes: number) => {
     const secrets = secretsOf(id);
     return {
       id,
@@ -46,6 +53,7 @@ export function localTenants(simBaseUrl: string): TenantConfig[] {
         verifyToken: secrets.whatsappVerifyToken,
         accessToken: { value: `${id}-graph-access-token` },
         timeoutMs: 2_000,
+        phoneNumberIds: [DEMO_PHONE_NUMBER_IDS[id]],
       },
       web: {
         signingSecret: secrets.webSigningSecret,

@@ -147,6 +147,12 @@ export const tenantConfigSchema = z
         verifyToken: secretRefSchema,
         accessToken: secretRefSchema,
         timeoutMs: timeoutMs(5_000),
+        /**
+         * The tenant's numbers (Meta's `phone_number_id`): a webhook naming another is refused (403)
+         * before anything reaches a bot or desk, since replies go out through that number. Left out,
+         * any number the app's signature covers is taken.
+         */
+        phoneNumberIds: z.optional(z.array(nonEmptyString()).check(z.minLength(1), z.maxLength(50))),
       }),
     ),
     web: z.optional(

@@ -13,6 +13,7 @@ import {
   postWhatsApp,
   request,
   whatsappText,
+  whatsappWebhook,
 } from '../support/http';
 import { type CapturedLine, startTestStack } from '../support/local-stack';
 
@@ -146,6 +147,30 @@ describe('WhatsApp', () => {
     expect(answer.json).toMatchObject({ error: 'unauthorized' });
     expect(await simLog()).toEqual([]);
     expect((await request(`${stack.url}/sim/state/demo/wa:31633333333`)).status).toBe(404);
+  });
+
+  test("a body naming another tenant's number → 403: it reaches no bot and no desk, and nothing changes", async () => {
+    // Signed with demo2's own secret, but to demo's number (1234567890): demo2 owns 2234567890.
+    const foreign = whatsappWebhook('31633333334', {
+      id: 'wamid.foreign',
+      type: 'text',
+      text: { body: 'hi' },
+    });
+    const answer = await postWhatsApp(stack.url, 'demo2', foreign, 'demo2-whatsapp-secret');
+    expect(answer.status).toBe(403);
+    expect(answer.json).toEqual({
+      error: 'forbidden',
+      message: 'phone_number_id is not a number of this tenant',
+    });
+    expect(await simLog()).toEqual([]);
+    expect((await request(`${stack.url}/sim/state/demo2/wa:31633333334`)).status).toBe(404);
+    // Its own number is taken.
+    const own = whatsappWebhook(
+      '31633333334',
+      { id: 'wamid.own', type: 'text', text: { body: 'hi' } },
+      '2234567890',
+    );
+    expect((await postWhatsApp(stack.url, 'demo2', own, 'demo2-whatsapp-secret')).status).toBe(200);
   });
 
   test('a signed but malformed body → 400 naming the field, and nothing changes', async () => {

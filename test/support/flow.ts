@@ -1,6 +1,7 @@
 /** A small driver for flow tests: a user on a channel, the simulators' log and the stored state. */
 import * as z from 'zod';
 import type { LocalStack } from '../../infra/local/stack';
+import { DEMO_PHONE_NUMBER_IDS } from '../../infra/local/tenants';
 import { postSigned, postWeb, postWhatsApp, request, whatsappWebhook } from './http';
 
 export const simEntrySchema = z.object({
@@ -87,7 +88,9 @@ export class Flow {
           },
         }
       : { type: 'text', text: { body: message.text ?? '' } };
-    const body = whatsappWebhook(from, { id, ...content });
+    // Sent to the tenant's own number, as Meta names it (another tenant's is refused).
+    const number = Object.entries(DEMO_PHONE_NUMBER_IDS).find(([id]) => id === tenant)?.[1];
+    const body = whatsappWebhook(from, { id, ...content }, number);
     const answer = await postWhatsApp(this.stack.url, tenant, body);
     if (answer.status !== 200) throw new Error(`whatsapp message answered ${answer.status}: ${answer.text}`);
     await this.stack.settle();

@@ -52,7 +52,11 @@ export const postWeb = (
 ) => postSigned(`${baseUrl}/v1/${tenant}/web`, JSON.stringify(message), secret);
 
 /** A WhatsApp Cloud API webhook carrying one message from `from`, shaped as test/fixtures/whatsapp/inbound-*.json. */
-export function whatsappWebhook(from: string, message: Record<string, unknown>): string {
+export function whatsappWebhook(
+  from: string,
+  message: Record<string, unknown>,
+  phoneNumberId = '1234567890',
+): string {
   return JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [
@@ -63,7 +67,7 @@ export function whatsappWebhook(from: string, message: Record<string, unknown>):
             field: 'messages',
             value: {
               messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550001111', phone_number_id: '1234567890' },
+              metadata: { display_phone_number: '15550001111', phone_number_id: phoneNumberId },
               contacts: [{ profile: { name: 'Test User' }, wa_id: from }],
               messages: [{ from, timestamp: '1732300000', ...message }],
             },
