@@ -42,19 +42,22 @@ export async function startBotIntake(
     isRetryableOutside,
     (error) => ports.logger.warn('prechat event not taken; trying again', errorFields(error)),
   );
-  const command = (current: Conversation, now: number): Command | undefined => {
-    if (gaveUp)
-      return effectivePhase(current, now) === 'intake' && current.handover?.id === handoverId
+  let command: (current: Conversation, now: number) => Command | undefined;
+  if (gaveUp) {
+    ports.logger.error('prechat event not taken; handover failed', errorFields(gaveUp.error));
+    command = (current, now) =>
+      effectivePhase(current, now) === 'intake' && current.handover?.id === handoverId
         ? { type: 'handoverFailed', handoverId, stage: 'intake:prechat' }
         : undefined;
-    return botIntakeCommand(tenant, answers, current, now, () =>
-      ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
-    );
-  };
-  if (gaveUp) ports.logger.error('prechat event not taken; handover failed', errorFields(gaveUp.error));
-  for (const answer of answers)
-    if (answer.text) await sendWithRetries(ports, state, { text: answer.text }, 'prechat answer');
-  ports.logger.info('prechat event sent to the bot', { answers: answers.length });
+  } else {
+    ports.logger.info('prechat event taken by the bot', { answers: answers.length });
+    for (const answer of answers)
+      if (answer.text) await sendWithRetries(ports, state, { text: answer.text }, 'prechat answer');
+    command = (current, now) =>
+      botIntakeCommand(tenant, answers, current, now, () =>
+        ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
+      );
+  }
   const applied = await applyCommand(ports, state.tenantId, state.conversationId, command, state);
   return applied.outcome === 'missing' ? undefined : applied.state;
 }
