@@ -44,7 +44,6 @@ export const twoWaySchema = z.object({
   ),
 });
 export type TwoWay = z.infer<typeof twoWaySchema>;
-export type TwoWayMessage = TwoWay['conversationMessages'][number];
 
 /** The router's event that a chat's session ended (its name as the router is reported to send it). */
 export const SESSION_ENDED_EVENT = 'RouterSessionEnded';
