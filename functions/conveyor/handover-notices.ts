@@ -11,7 +11,13 @@ import { safeParse } from '../../shared/validation/zod';
 
 export function noticeFor(event: OutgoingEvent, tenant: TenantConfig): OutgoingMessage | undefined {
   const { messages } = tenant;
-  if (event.detailType === SessionStarted.detailType) return { text: messages.agentJoined };
+  if (event.detailType === SessionStarted.detailType) {
+    // A chat on CM.com's router handed to MSC heard it from the hand-over, before the mutation.
+    const started = safeParse(SessionStarted.data, event.detail.data);
+    const hostedByMsc =
+      started.success && started.data.channel?.type === 'router' && tenant.desk.type === 'msc';
+    return hostedByMsc ? undefined : { text: messages.agentJoined };
+  }
   if (event.detailType !== HandoverDeclined.detailType) return undefined;
   const declined = safeParse(HandoverDeclined.data, event.detail.data);
   if (!declined.success) return undefined;

@@ -187,6 +187,10 @@ export class RouterSimulator {
       return jsonResponse(404, { message: `no chat ${chat.id}` });
     if (chat.conversationClientId !== known.chat.conversationClientId || chat.channel !== known.chat.channel)
       return jsonResponse(400, { message: 'chat does not match the chat the router sent' });
+    // The pages do not say whether a host may still send once the channel is linked elsewhere: the
+    // simulator refuses it, so Baton is not found relying on it.
+    if (!known.hosted.toBaton)
+      return jsonResponse(409, { message: "the chat's channel is not linked to this host adapter" });
     known.hosted.toUser.push(...messages.map((message) => message.text));
     return jsonResponse(201, { chat: { id: known.chat.id }, message: 'Message(s) accepted' });
   }

@@ -13,6 +13,7 @@ import {
   mscLink,
   mutate,
   OPENING_TEXT,
+  sendAsHost,
   sendTwoWay,
   twoWayChatOf,
 } from './cm-router';
@@ -77,6 +78,11 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
         if (hosted.type === 'router') {
           // The chat already lives on the router: the hand-over moves its channel's link to MSC.
           if (!tenant.router) throw new Error(`tenant ${tenant.id} has no router channel`);
+          // The user hears of the agent while the chat is still Baton's: the pages do not say whether
+          // the host may still send once the channel is linked to MSC.
+          await sendAsHost(router, tenant.router, hosted, [
+            { id: `joined:${handover.id}`, text: tenant.messages.agentJoined },
+          ]);
           await mutate(
             router,
             tenant.router,
