@@ -105,7 +105,7 @@ async function conveyConversation(ports: ConveyorPorts, records: ConversationBat
 async function act(ports: ConveyorPorts, tenant: TenantConfig, records: ConversationBatch): Promise<boolean> {
   let state: Conversation | undefined = records.newest;
   for (const event of records.events) {
-    const notice = noticeFor(event, tenant);
+    const notice = noticeFor(event, tenant, state.channel);
     if (notice) await sendWithRetries(ports, state, notice, `${event.detailType} notice`);
   }
   const started = intakeStarted(records);

@@ -5,19 +5,22 @@
  */
 import type { OutgoingMessage } from '../../shared/clients/outgoing-message';
 import type { TenantConfig } from '../../shared/config/tenants';
+import type { ChannelRef } from '../../shared/domain/conversation';
 import type { OutgoingEvent } from '../../shared/events/define';
 import { HandoverDeclined, SessionStarted } from '../../shared/events/handover-events';
 import { safeParse } from '../../shared/validation/zod';
 
-export function noticeFor(event: OutgoingEvent, tenant: TenantConfig): OutgoingMessage | undefined {
+export function noticeFor(
+  event: OutgoingEvent,
+  tenant: TenantConfig,
+  channel: ChannelRef,
+): OutgoingMessage | undefined {
   const { messages } = tenant;
-  if (event.detailType === SessionStarted.detailType) {
+  if (event.detailType === SessionStarted.detailType)
     // A chat on CM.com's router handed to MSC heard it from the hand-over, before the mutation.
-    const started = safeParse(SessionStarted.data, event.detail.data);
-    const hostedByMsc =
-      started.success && started.data.channel?.type === 'router' && tenant.desk.type === 'msc';
-    return hostedByMsc ? undefined : { text: messages.agentJoined };
-  }
+    return channel.type === 'router' && tenant.desk.type === 'msc'
+      ? undefined
+      : { text: messages.agentJoined };
   if (event.detailType !== HandoverDeclined.detailType) return undefined;
   const declined = safeParse(HandoverDeclined.data, event.detail.data);
   if (!declined.success) return undefined;

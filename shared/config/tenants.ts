@@ -226,8 +226,7 @@ export const tenantConfigSchema = z
     z.refine(
       (tenant) => !tenant.router || tenant.desk.type !== 'msc' || tenant.session.lockMinutes >= 24 * 60,
       {
-        message:
-          'with a channel on the router and an MSC desk, the lock is at least 1440 minutes (the router session)',
+        message: 'at least 1440 (the router session) with a router channel and an MSC desk',
         path: ['session', 'lockMinutes'],
       },
     ),

@@ -21,9 +21,13 @@ export function mscChannelOf(channel: Conversation['channel']): string {
   return channel.channel === 'CXWebConversations' ? 'WebChat' : channel.channel;
 }
 
+/** An output addition that says yes: `true`, or the text `true` (bots that write additions as strings). */
+export const isTrueAddition = (value: unknown): boolean =>
+  value === true || String(value).toLowerCase() === 'true';
+
 export function handoverRequestOf(answer: BotAnswer, handoverEvent: string): RequestedAdditions | undefined {
   const additions = answer.outputAdditions ?? {};
-  const livechat = additions.livechat === true || String(additions.livechat).toLowerCase() === 'true';
+  const livechat = isTrueAddition(additions.livechat);
   const triggered = answer.metadata?.triggerEvent === handoverEvent;
   if (!livechat && !triggered) return undefined;
   return additionsOf(additions);

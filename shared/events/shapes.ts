@@ -48,33 +48,26 @@ export const userMessageSchema = z.object({
 });
 export type UserMessage = z.infer<typeof userMessageSchema>;
 
-/** What a bot answered: the text for the user, and the additions that may ask for a handover. */
 /** Bounded: an answer travels in an event (256 KB), is stored with the handover and sent to the desk. */
-const smallRecord = <T extends z.core.SomeType>(value: T) =>
-  stringRecord(value).check(
-    z.refine((record) => {
-      const keys = Object.keys(record);
-      return keys.length <= 32 && keys.every((key) => key.length <= 64);
-    }, 'at most 32 entries, names of at most 64 characters'),
-  );
+const atMost32 = z.refine<Record<string, unknown>>((record) => {
+  const keys = Object.keys(record);
+  return keys.length <= 32 && keys.every((key) => key.length <= 64);
+}, 'at most 32 entries, names of at most 64 characters');
 
 /** An answer's fields but its id, which a bot's reply leaves out (Baton numbers them). */
 export const botAnswerFields = {
   text: z.optional(stringUpTo(4096)),
-  // 256 characters a value; `customerInfo`, the slots a bot-run prechat dialog captured as a JSON
-  // object in a string, up to 1024.
+  // 256 characters a value; `customerInfo`, the slots a bot-run prechat dialog captured (a JSON
+  // object in a string), up to 1024.
   outputAdditions: z.optional(
-    smallRecord(z.union([stringUpTo(1024), z.boolean(), z.number()])).check(
-      z.refine(
-        (additions) =>
-          Object.entries(additions).every(
-            ([key, value]) => key === 'customerInfo' || typeof value !== 'string' || value.length <= 256,
-          ),
-        'values of at most 256 characters (customerInfo: 1024)',
-      ),
-    ),
+    z
+      .catchall(
+        z.object({ customerInfo: z.optional(stringUpTo(1024)) }),
+        z.union([stringUpTo(256), z.boolean(), z.number()]),
+      )
+      .check(atMost32),
   ),
-  metadata: z.optional(smallRecord(stringUpTo(256))),
+  metadata: z.optional(stringRecord(stringUpTo(256)).check(atMost32)),
 };
 
 export const botAnswerSchema = z.object({ id: nonEmptyString(), ...botAnswerFields });

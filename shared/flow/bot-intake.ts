@@ -6,6 +6,7 @@
  */
 import type { TenantConfig } from '../config/tenants';
 import { type Command, type Conversation, effectivePhase } from '../domain/conversation';
+import { isTrueAddition as isTrue } from '../domain/handover-trigger';
 import type { BotAnswer } from '../events/shapes';
 import { safeParse, stringRecord, stringUpTo } from '../validation/zod';
 
@@ -13,8 +14,6 @@ export const INTAKE_COMPLETE = 'livechatIntakeComplete';
 export const INTAKE_CANCELLED = 'livechatIntakeCancelled';
 
 const customerInfoSchema = stringRecord(stringUpTo(1000));
-
-const isTrue = (value: unknown): boolean => value === true || String(value).toLowerCase() === 'true';
 
 /** Whether an answer means to end a bot-run dialog (completes or cancels it). */
 export const endsBotIntake = ({ outputAdditions: additions = {} }: BotAnswer): boolean =>

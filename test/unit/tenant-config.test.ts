@@ -111,7 +111,7 @@ test('a channel on the router with an MSC desk needs the router session as its l
   };
   const short = { ...minimal, router, desk: msc, session: { lockMinutes: 60 } };
   expect(() => parseTenants([short])).toThrow(
-    'session.lockMinutes: with a channel on the router and an MSC desk',
+    'session.lockMinutes: at least 1440 (the router session) with a router channel and an MSC desk',
   );
   expect(parseTenants([{ ...short, session: { lockMinutes: 1440 } }])).toHaveLength(1);
   // A generic desk keeps the chat with Baton, which slides the lock as for any channel.
