@@ -4,27 +4,16 @@
  * usual path, its answer with `livechatIntakeComplete` and `customerInfo`, the hand-over mutation
  * with that customer info; a cancel, a bot that cannot be reached, and a dialog that never ends.
  */
-import type { LocalStack } from '../../infra/local/stack';
-import { Flow } from '../support/flow';
-import { type CapturedLine, startTestStack } from '../support/local-stack';
+import { flowOnLocalStack } from '../support/flow';
 
-let stack: LocalStack;
-let logs: CapturedLine[];
-let flow: Flow;
-
-beforeAll(async () => {
-  ({ stack, logs } = await startTestStack());
-  flow = new Flow(stack);
-});
-afterAll(() => stack.stop());
-beforeEach(() => flow.reset());
+const local = flowOnLocalStack();
 
 const MUTATIONS = '/routing/mutationrequests';
 
 test('the bot gets the prechat event, runs its dialog, and its completing answer hands over with the customer info', async () => {
-  await flow.web('demo3', 'w-bi', { text: 'I need an agent', pageUrl: 'https://shop.example/help' });
-  expect(await flow.state('demo3', 'w-bi')).toMatchObject({ phase: 'intake', agentStatus: 'online' });
-  const [, prechat, ...more] = (await flow.log({ system: 'bot' })).map((entry) => entry.body);
+  await local.flow.web('demo3', 'w-bi', { text: 'I need an agent', pageUrl: 'https://shop.example/help' });
+  expect(await local.flow.state('demo3', 'w-bi')).toMatchObject({ phase: 'intake', agentStatus: 'online' });
+  const [, prechat, ...more] = (await local.flow.log({ system: 'bot' })).map((entry) => entry.body);
   expect(more).toEqual([]);
   expect(prechat).toEqual({
     tenantId: 'demo3',
@@ -35,22 +24,24 @@ test('the bot gets the prechat event, runs its dialog, and its completing answer
     context: { agentStatus: 'online' },
   });
   // No question of Baton's: the bot's dialog talks to the user.
-  expect(await flow.userTexts('w-bi')).toEqual([
+  expect(await local.flow.userTexts('w-bi')).toEqual([
     'echo: I need an agent',
     'Prechat: what is your email address?',
   ]);
 
-  await flow.web('demo3', 'w-bi', { text: 'ada@example.com' });
-  expect((await flow.log({ system: 'bot' })).at(-1)?.body).toMatchObject({ text: 'ada@example.com' });
-  expect(await flow.state('demo3', 'w-bi')).toMatchObject({
+  await local.flow.web('demo3', 'w-bi', { text: 'ada@example.com' });
+  expect((await local.flow.log({ system: 'bot' })).at(-1)?.body).toMatchObject({ text: 'ada@example.com' });
+  expect(await local.flow.state('demo3', 'w-bi')).toMatchObject({
     phase: 'agent',
     intakeAnswers: { email: 'ada@example.com' },
   });
-  expect((await flow.userTexts('w-bi')).slice(2)).toEqual([
+  expect((await local.flow.userTexts('w-bi')).slice(2)).toEqual([
     'Thanks, connecting you now.',
     'An agent will be with you shortly.',
   ]);
-  const [mutation] = (await flow.log({ system: 'msc' })).filter((entry) => entry.path.endsWith(MUTATIONS));
+  const [mutation] = (await local.flow.log({ system: 'msc' })).filter((entry) =>
+    entry.path.endsWith(MUTATIONS),
+  );
   expect(mutation?.body).toMatchObject({
     Context: {
       RoutingKeywords: 'support',
@@ -60,35 +51,37 @@ test('the bot gets the prechat event, runs its dialog, and its completing answer
   });
 
   // Live: the user's messages go to MSC through the router, never to the bot.
-  const botCalls = (await flow.log({ system: 'bot' })).length;
-  await flow.web('demo3', 'w-bi', { text: 'my order is late' });
-  const twoWay = (await flow.log({ system: 'msc' })).filter((entry) => entry.path.includes('/twoway/'));
+  const botCalls = (await local.flow.log({ system: 'bot' })).length;
+  await local.flow.web('demo3', 'w-bi', { text: 'my order is late' });
+  const twoWay = (await local.flow.log({ system: 'msc' })).filter((entry) => entry.path.includes('/twoway/'));
   expect(JSON.stringify(twoWay.at(-1)?.body)).toContain('my order is late');
-  expect((await flow.log({ system: 'bot' })).length).toBe(botCalls);
-  await flow.agent('demo3', 'w-bi', 'end');
-  expect(await flow.state('demo3', 'w-bi')).toMatchObject({ phase: 'bot' });
-  await flow.web('demo3', 'w-bi', { text: 'thanks' });
-  expect((await flow.userTexts('w-bi')).at(-1)).toBe('echo: thanks');
-  expect(JSON.stringify(logs)).not.toContain('ada@example.com');
+  expect((await local.flow.log({ system: 'bot' })).length).toBe(botCalls);
+  await local.flow.agent('demo3', 'w-bi', 'end');
+  expect(await local.flow.state('demo3', 'w-bi')).toMatchObject({ phase: 'bot' });
+  await local.flow.web('demo3', 'w-bi', { text: 'thanks' });
+  expect((await local.flow.userTexts('w-bi')).at(-1)).toBe('echo: thanks');
+  expect(JSON.stringify(local.logs)).not.toContain('ada@example.com');
 });
 
 test('a chat Baton hosts on the router: the same dialog, then the hosted hand-over with the customer info', async () => {
-  await flow.routerUser('demo3', '31612340009', 'I need an agent');
-  const { conversationId } = await flow.routerView('demo3', '31612340009');
-  expect((await flow.log({ system: 'bot' })).at(-1)?.body).toMatchObject({
+  await local.flow.routerUser('demo3', '31612340009', 'I need an agent');
+  const { conversationId } = await local.flow.routerView('demo3', '31612340009');
+  expect((await local.flow.log({ system: 'bot' })).at(-1)?.body).toMatchObject({
     conversationId,
     channel: 'router',
     event: 'prechat',
     context: { agentStatus: 'online' },
   });
-  await flow.routerUser('demo3', '31612340009', 'ada@example.com');
-  expect(await flow.state('demo3', conversationId)).toMatchObject({ phase: 'agent' });
-  const [mutation] = (await flow.log({ system: 'msc' })).filter((entry) => entry.path.endsWith(MUTATIONS));
+  await local.flow.routerUser('demo3', '31612340009', 'ada@example.com');
+  expect(await local.flow.state('demo3', conversationId)).toMatchObject({ phase: 'agent' });
+  const [mutation] = (await local.flow.log({ system: 'msc' })).filter((entry) =>
+    entry.path.endsWith(MUTATIONS),
+  );
   expect(mutation?.body).toMatchObject({
     Mutations: [{ targetAdapterId: 'demo3-host-adapter' }, { targetAdapterId: 'demo3-msc-adapter' }],
     Context: { CustomerInfo: JSON.stringify({ email: 'ada@example.com' }) },
   });
-  expect((await flow.routerView('demo3', '31612340009')).toUser).toEqual([
+  expect((await local.flow.routerView('demo3', '31612340009')).toUser).toEqual([
     'echo: I need an agent',
     'Prechat: what is your email address?',
     'Thanks, connecting you now.',
@@ -97,65 +90,67 @@ test('a chat Baton hosts on the router: the same dialog, then the hosted hand-ov
 });
 
 test('a bot that pushes its answers ends its dialog the same way', async () => {
-  await flow.web('demo3', 'w-bi-push', { text: 'I need an agent' });
-  const pushed = await flow.pushAnswer('demo3', {
+  await local.flow.web('demo3', 'w-bi-push', { text: 'I need an agent' });
+  const pushed = await local.flow.pushAnswer('demo3', {
     conversationId: 'w-bi-push',
     answerId: 'done-1',
     text: 'Thanks, one moment.',
     outputAdditions: { livechatIntakeComplete: 'true', customerInfo: JSON.stringify({ name: 'Grace' }) },
   });
   expect(pushed.status).toBe(200);
-  expect(await flow.state('demo3', 'w-bi-push')).toMatchObject({
+  expect(await local.flow.state('demo3', 'w-bi-push')).toMatchObject({
     phase: 'agent',
     intakeAnswers: { name: 'Grace' },
   });
-  expect((await flow.userTexts('w-bi-push')).slice(-2)).toEqual([
+  expect((await local.flow.userTexts('w-bi-push')).slice(-2)).toEqual([
     'Thanks, one moment.',
     'An agent will be with you shortly.',
   ]);
 });
 
 test("the bot may cancel its dialog: no handover, the user told, the bot's again", async () => {
-  await flow.web('demo3', 'w-bi-cancel', { text: 'I need an agent' });
-  await flow.web('demo3', 'w-bi-cancel', { text: 'never mind' });
-  expect(await flow.state('demo3', 'w-bi-cancel')).toMatchObject({ phase: 'bot' });
-  expect((await flow.userTexts('w-bi-cancel')).slice(-2)).toEqual([
+  await local.flow.web('demo3', 'w-bi-cancel', { text: 'I need an agent' });
+  await local.flow.web('demo3', 'w-bi-cancel', { text: 'never mind' });
+  expect(await local.flow.state('demo3', 'w-bi-cancel')).toMatchObject({ phase: 'bot' });
+  expect((await local.flow.userTexts('w-bi-cancel')).slice(-2)).toEqual([
     'Alright.',
     'No problem, the request for an agent is cancelled.',
   ]);
-  expect((await flow.log({ system: 'msc' })).filter((entry) => entry.path.endsWith(MUTATIONS))).toEqual([]);
+  expect((await local.flow.log({ system: 'msc' })).filter((entry) => entry.path.endsWith(MUTATIONS))).toEqual(
+    [],
+  );
 });
 
 test('a dialog that never ends is given up at the intake timeout: the user is told, the bot gets LIVECHAT_INTAKE_TIMEOUT', async () => {
-  await flow.web('demo3', 'w-bi-silent', { text: 'I need an agent' });
-  expect(await flow.state('demo3', 'w-bi-silent')).toMatchObject({ phase: 'intake' });
-  stack.clock.advance(31 * 60_000);
-  await stack.runSchedules();
-  await stack.settle();
-  expect(await flow.state('demo3', 'w-bi-silent')).toMatchObject({ phase: 'bot' });
-  expect((await flow.userTexts('w-bi-silent')).at(-1)).toBe(
+  await local.flow.web('demo3', 'w-bi-silent', { text: 'I need an agent' });
+  expect(await local.flow.state('demo3', 'w-bi-silent')).toMatchObject({ phase: 'intake' });
+  local.stack.clock.advance(31 * 60_000);
+  await local.stack.runSchedules();
+  await local.stack.settle();
+  expect(await local.flow.state('demo3', 'w-bi-silent')).toMatchObject({ phase: 'bot' });
+  expect((await local.flow.userTexts('w-bi-silent')).at(-1)).toBe(
     'Sorry, I could not reach an agent. You can keep chatting with me.',
   );
-  expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
+  expect((await local.flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
     { tenantId: 'demo3', conversationId: 'w-bi-silent', payload: 'LIVECHAT_INTAKE_TIMEOUT' },
   ]);
 });
 
 test('a bot that cannot take the prechat event fails the handover; the user is told', async () => {
-  await flow.web('demo3', 'w-bi-down', { text: 'hello' });
-  await flow.mode('bot', 'error');
+  await local.flow.web('demo3', 'w-bi-down', { text: 'hello' });
+  await local.flow.mode('bot', 'error');
   // A pushed answer asks for the handover: the bot is down by the time the prechat event goes out.
-  await flow.pushAnswer('demo3', {
+  await local.flow.pushAnswer('demo3', {
     conversationId: 'w-bi-down',
     answerId: 'a-1',
     text: 'Let me find you an agent',
     outputAdditions: { livechat: true },
   });
-  expect(await flow.state('demo3', 'w-bi-down')).toMatchObject({ phase: 'bot' });
-  expect((await flow.userTexts('w-bi-down')).slice(-2)).toEqual([
+  expect(await local.flow.state('demo3', 'w-bi-down')).toMatchObject({ phase: 'bot' });
+  expect((await local.flow.userTexts('w-bi-down')).slice(-2)).toEqual([
     'Let me find you an agent',
     'Sorry, I could not reach an agent. You can keep chatting with me.',
   ]);
   // Tried three times, then given up.
-  expect((await flow.log({ system: 'bot' })).filter((entry) => entry.outcome === 503)).toHaveLength(3);
+  expect((await local.flow.log({ system: 'bot' })).filter((entry) => entry.outcome === 503)).toHaveLength(3);
 });

@@ -5,28 +5,17 @@
  * mutation → the user's messages reach MSC and never Baton or the bot → the agent's reach the user
  * → the router ends the session → the bot has the conversation again.
  */
-import type { LocalStack } from '../../infra/local/stack';
-import { Flow } from '../support/flow';
+import { flowOnLocalStack } from '../support/flow';
 import { postWeb } from '../support/http';
-import { type CapturedLine, startTestStack } from '../support/local-stack';
 
-let stack: LocalStack;
-let logs: CapturedLine[];
-let flow: Flow;
-
-beforeAll(async () => {
-  ({ stack, logs } = await startTestStack());
-  flow = new Flow(stack);
-});
-afterAll(() => stack.stop());
-beforeEach(() => flow.reset());
+const local = flowOnLocalStack();
 
 const ROUTER_HEADERS = { 'x-cm-producttoken': 'demo-product-token', 'content-type': 'application/json' };
 const MUTATIONS = '/routing/mutationrequests';
 
 /** After the hand-over's mutation, exactly one more: the channel linked to Baton again, not to MSC. */
 async function expectOneHandBack(): Promise<void> {
-  const [, handBack, ...more] = (await flow.log({ system: 'msc' })).filter((entry) =>
+  const [, handBack, ...more] = (await local.flow.log({ system: 'msc' })).filter((entry) =>
     entry.path.endsWith(MUTATIONS),
   );
   expect(more).toEqual([]);
@@ -40,23 +29,25 @@ async function expectOneHandBack(): Promise<void> {
 
 /** demo's user on CM.com's WhatsApp, from hello to a live MSC agent; Baton's conversation id. */
 async function toMscAgent(clientId: string): Promise<string> {
-  await flow.routerUser('demo', clientId, 'I need an agent');
-  await flow.routerUser('demo', clientId, 'Ada Lovelace');
-  await flow.routerUser('demo', clientId, 'ada@example.com');
-  return (await flow.routerView('demo', clientId)).conversationId;
+  await local.flow.routerUser('demo', clientId, 'I need an agent');
+  await local.flow.routerUser('demo', clientId, 'Ada Lovelace');
+  await local.flow.routerUser('demo', clientId, 'ada@example.com');
+  return (await local.flow.routerView('demo', clientId)).conversationId;
 }
 
 test('the whole flow: bot, intake, hand-over mutation, MSC and the user through the router, the session ends, the bot again', async () => {
-  await flow.routerUser('demo', '31612340001', 'hello');
-  const view = await flow.routerView('demo', '31612340001');
+  await local.flow.routerUser('demo', '31612340001', 'hello');
+  const view = await local.flow.routerView('demo', '31612340001');
   // Named after the router's chat id, never the user's number.
   expect(view.conversationId).toBe(`cm:${view.chat.id}`);
   const conversationId = view.conversationId;
   // The bot got it like any channel's message, and its answer went out as ClientTerminated.
-  expect((await flow.log({ system: 'bot' })).map((entry) => entry.body)).toEqual([
+  expect((await local.flow.log({ system: 'bot' })).map((entry) => entry.body)).toEqual([
     expect.objectContaining({ conversationId, channel: 'router', text: 'hello' }),
   ]);
-  const answers = (await flow.log({ system: 'msc' })).filter((entry) => entry.path.includes('/twoway/'));
+  const answers = (await local.flow.log({ system: 'msc' })).filter((entry) =>
+    entry.path.includes('/twoway/'),
+  );
   expect(answers).toEqual([
     expect.objectContaining({
       path: '/sim/msc/conversational/twoway/v1/accounts/demo-technical-link/adapters/demo-host-adapter',
@@ -81,7 +72,7 @@ test('the whole flow: bot, intake, hand-over mutation, MSC and the user through 
   ]);
 
   await toMscAgent('31612340001');
-  expect((await flow.routerView('demo', '31612340001')).toUser).toEqual([
+  expect((await local.flow.routerView('demo', '31612340001')).toUser).toEqual([
     'echo: hello',
     'echo: I need an agent',
     'Before I connect you: what is your name?',
@@ -89,10 +80,12 @@ test('the whole flow: bot, intake, hand-over mutation, MSC and the user through 
     'An agent will be with you shortly.',
   ]);
   // Presence for MSC's channel of a router chat: its channel's name.
-  const [presence] = await flow.log({ system: 'presence' });
+  const [presence] = await local.flow.log({ system: 'presence' });
   expect(presence?.body).toMatchObject({ Channel: 'WhatsApp' });
   // The documented hand-over on the chat the router named: the channel's link moves from Baton's adapter to MSC's.
-  const mutations = (await flow.log({ system: 'msc' })).filter((entry) => entry.path.endsWith(MUTATIONS));
+  const mutations = (await local.flow.log({ system: 'msc' })).filter((entry) =>
+    entry.path.endsWith(MUTATIONS),
+  );
   expect(mutations).toEqual([
     expect.objectContaining({
       path: `/sim/msc/conversational/control/v1/accounts/demo-technical-link/chats/${view.chat.id}${MUTATIONS}`,
@@ -123,46 +116,46 @@ test('the whole flow: bot, intake, hand-over mutation, MSC and the user through 
       },
     }),
   ]);
-  expect(await flow.state('demo', conversationId)).toMatchObject({ phase: 'agent' });
+  expect(await local.flow.state('demo', conversationId)).toMatchObject({ phase: 'agent' });
 
   // Live: the router carries the chat between the user and MSC; Baton and the bot see none of it.
-  const botCalls = (await flow.log({ system: 'bot' })).length;
-  await flow.routerUser('demo', '31612340001', 'my order is late');
+  const botCalls = (await local.flow.log({ system: 'bot' })).length;
+  await local.flow.routerUser('demo', '31612340001', 'my order is late');
   expect(
-    (await flow.agent('demo', conversationId, 'messages', { text: 'Hello Ada, Grace here' })).status,
+    (await local.flow.agent('demo', conversationId, 'messages', { text: 'Hello Ada, Grace here' })).status,
   ).toBe(201);
-  const live = await flow.routerView('demo', '31612340001');
+  const live = await local.flow.routerView('demo', '31612340001');
   expect(live.toMsc).toEqual(['my order is late']);
   expect(live.toUser.at(-1)).toBe('Hello Ada, Grace here');
-  expect((await flow.log({ system: 'bot' })).length).toBe(botCalls);
+  expect((await local.flow.log({ system: 'bot' })).length).toBe(botCalls);
 
   // MSC closes the chat: the router's session-ended event at the hosted adapter's event endpoint.
-  expect((await flow.agent('demo', conversationId, 'end')).status).toBe(201);
-  expect(await flow.state('demo', conversationId)).toMatchObject({ phase: 'bot' });
-  expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
+  expect((await local.flow.agent('demo', conversationId, 'end')).status).toBe(201);
+  expect(await local.flow.state('demo', conversationId)).toMatchObject({ phase: 'bot' });
+  expect((await local.flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
     { tenantId: 'demo', conversationId, payload: 'LIVECHAT_SESSION_END' },
   ]);
-  expect((await flow.routerView('demo', '31612340001')).toUser.at(-1)).toBe(
+  expect((await local.flow.routerView('demo', '31612340001')).toUser.at(-1)).toBe(
     'The chat with the agent has ended.',
   );
   // Handed back even so: whether the router's next session starts from the default links is not documented.
   await expectOneHandBack();
-  await flow.routerUser('demo', '31612340001', 'thanks');
-  expect((await flow.routerView('demo', '31612340001')).toUser.at(-1)).toBe('echo: thanks');
+  await local.flow.routerUser('demo', '31612340001', 'thanks');
+  expect((await local.flow.routerView('demo', '31612340001')).toUser.at(-1)).toBe('echo: thanks');
   // No phone number in Baton's logs.
-  expect(JSON.stringify(logs)).not.toContain('31612340001');
+  expect(JSON.stringify(local.logs)).not.toContain('31612340001');
 });
 
 test('a live chat the agent never closes: after the lock, the hand-back links the channel to Baton again', async () => {
   const conversationId = await toMscAgent('31612340002');
-  expect(await flow.state('demo', conversationId)).toMatchObject({ phase: 'agent' });
-  await stack.clock.advance(25 * 3600 * 1000);
-  await stack.runSchedules();
-  await stack.settle();
-  expect(await flow.state('demo', conversationId)).toMatchObject({ phase: 'bot' });
+  expect(await local.flow.state('demo', conversationId)).toMatchObject({ phase: 'agent' });
+  await local.stack.clock.advance(25 * 3600 * 1000);
+  await local.stack.runSchedules();
+  await local.stack.settle();
+  expect(await local.flow.state('demo', conversationId)).toMatchObject({ phase: 'bot' });
   await expectOneHandBack();
-  await flow.routerUser('demo', '31612340002', 'still there?');
-  expect((await flow.routerView('demo', '31612340002')).toUser.at(-1)).toBe('echo: still there?');
+  await local.flow.routerUser('demo', '31612340002', 'still there?');
+  expect((await local.flow.routerView('demo', '31612340002')).toUser.at(-1)).toBe('echo: still there?');
 });
 
 describe("the hosted adapter's endpoints (the router's calls)", () => {
@@ -180,7 +173,7 @@ describe("the hosted adapter's endpoints (the router's calls)", () => {
     text,
   });
   const post = (path: string, body: unknown, headers: Record<string, string> = ROUTER_HEADERS) =>
-    fetch(`${stack.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    fetch(`${local.stack.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
 
   test('need the product token (401), a tenant with a router channel (404), its technical link and the documented shape (400); nothing is stored', async () => {
     const message = { chat, conversationMessages: [userText('hi')] };
@@ -213,13 +206,13 @@ describe("the hosted adapter's endpoints (the router's calls)", () => {
       401,
     );
     expect((await post('/v1/demo/router/events?token=demo-product-token', ended, jsonOnly)).status).toBe(201);
-    await stack.settle();
-    expect((await fetch(`${stack.url}/sim/state/demo/cm:${chat.id}`)).status).toBe(404);
-    expect(await flow.log({ system: 'bot' })).toEqual([]);
+    await local.stack.settle();
+    expect((await fetch(`${local.stack.url}/sim/state/demo/cm:${chat.id}`)).status).toBe(404);
+    expect(await local.flow.log({ system: 'bot' })).toEqual([]);
   });
 
   test("a web chat cannot name its conversation into the router's namespace (400)", async () => {
-    const answer = await postWeb(stack.url, 'demo', {
+    const answer = await postWeb(local.stack.url, 'demo', {
       conversationId: `cm:${chat.id}`,
       messageId: 'm-1',
       text: 'hi',
@@ -241,8 +234,8 @@ describe("the hosted adapter's endpoints (the router's calls)", () => {
     expect(await first.json()).toEqual({ accepted: 1, duplicates: 0 });
     const again = await post('/v1/demo/router/messages', message);
     expect(await again.json()).toEqual({ accepted: 0, duplicates: 1 });
-    await stack.settle();
-    expect((await flow.log({ system: 'bot' })).map((entry) => entry.body)).toEqual([
+    await local.stack.settle();
+    expect((await local.flow.log({ system: 'bot' })).map((entry) => entry.body)).toEqual([
       expect.objectContaining({ conversationId: `cm:${chat.id}`, text: 'hi' }),
     ]);
   });

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { LocalStack } from '../../infra/local/stack';
 import { DEMO_PHONE_NUMBER_IDS } from '../../infra/local/tenants';
 import { postSigned, postWeb, postWhatsApp, request, whatsappWebhook } from './http';
+import { type CapturedLine, startTestStack } from './local-stack';
 
 export const simEntrySchema = z.object({
   system: z.string(),
@@ -182,4 +183,37 @@ export class Flow {
   async systems(conversationId: string): Promise<string[]> {
     return (await this.log({ conversationId })).map((entry) => entry.system);
   }
+}
+
+/**
+ * A test file's local stack and its flow driver: started before its tests, reset before each,
+ * stopped after them. Read the fields inside tests (they are set by the hooks).
+ */
+export function flowOnLocalStack(): {
+  readonly stack: LocalStack;
+  readonly flow: Flow;
+  readonly logs: CapturedLine[];
+} {
+  let started: { stack: LocalStack; flow: Flow; logs: CapturedLine[] } | undefined;
+  const get = () => {
+    if (!started) throw new Error('the local stack starts in beforeAll');
+    return started;
+  };
+  beforeAll(async () => {
+    const { stack, logs } = await startTestStack();
+    started = { stack, logs, flow: new Flow(stack) };
+  });
+  afterAll(() => get().stack.stop());
+  beforeEach(() => get().flow.reset());
+  return {
+    get stack() {
+      return get().stack;
+    },
+    get flow() {
+      return get().flow;
+    },
+    get logs() {
+      return get().logs;
+    },
+  };
 }
