@@ -47,23 +47,8 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
   const additions = handoverRequestOf(answer, tenant.handoverEvent);
   if (!additions) return;
   // Once per answer: a redelivered answer must not start a handover that already came and went.
-  let outcome = 'duplicate';
-  await once(
-    ports.idempotency,
-    {
-      tenantId,
-      scope: 'handover-request',
-      key: `${conversationId}#${answer.id}`,
-      retentionSeconds: EVENT_DEDUPE_SECONDS,
-      inProgressSeconds: 30,
-    },
-    () => ports.clock.now(),
-    async () => {
-      const applied = await applyCommand(ports, tenantId, conversationId, (state, now) =>
-        handoverCommandFor(answer, tenant.handoverEvent, delivery.pageUrl, state, now),
-      );
-      outcome = applied.outcome;
-    },
+  const outcome = await applyOncePerAnswer(ports, delivery, 'handover-request', (state, now) =>
+    handoverCommandFor(answer, tenant.handoverEvent, delivery.pageUrl, state, now),
   );
   ports.logger.info(outcome === 'applied' ? 'handover requested' : 'handover request ignored', {
     tenantId,
@@ -72,26 +57,36 @@ export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Pro
 }
 
 /** Once per answer: one that completes or cancels a bot-run intake does so for that intake only. */
-async function endBotIntake(ports: Ports, tenant: TenantConfig, { conversationId, answer }: AnswerDelivery) {
-  let outcome: string | undefined;
+async function endBotIntake(ports: Ports, tenant: TenantConfig, delivery: AnswerDelivery) {
+  const outcome = await applyOncePerAnswer(ports, delivery, 'bot-intake-end', (state, now) =>
+    botIntakeCommand(tenant, [delivery.answer], state, now, () =>
+      ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
+    ),
+  );
+  if (outcome === 'applied') ports.logger.info('bot-run intake ended by a pushed answer');
+}
+
+/** Applies what an answer decides, once per answer and scope; `duplicate` when it was done before. */
+async function applyOncePerAnswer(
+  ports: Ports,
+  { tenantId, conversationId, answer }: AnswerDelivery,
+  scope: string,
+  decide: Parameters<typeof applyCommand>[3],
+): Promise<string> {
+  let outcome = 'duplicate';
   await once(
     ports.idempotency,
     {
-      tenantId: tenant.id,
-      scope: 'bot-intake-end',
+      tenantId,
+      scope,
       key: `${conversationId}#${answer.id}`,
       retentionSeconds: EVENT_DEDUPE_SECONDS,
       inProgressSeconds: 30,
     },
     () => ports.clock.now(),
     async () => {
-      const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) =>
-        botIntakeCommand(tenant, [answer], state, now, () =>
-          ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
-        ),
-      );
-      outcome = applied.outcome;
+      outcome = (await applyCommand(ports, tenantId, conversationId, decide)).outcome;
     },
   );
-  if (outcome === 'applied') ports.logger.info('bot-run intake ended by a pushed answer');
+  return outcome;
 }
