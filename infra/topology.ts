@@ -102,15 +102,18 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
   {
     name: 'relay',
     dir: 'functions/relay',
-    description: 'Answers a bot pushed, agent messages, and the end of a session to bot, desk and user.',
+    description:
+      "Answers a bot pushed, agent messages, the end of a session to bot, desk and user, and the bot's status events.",
     trigger: {
       kind: 'events',
       rules: [
         { detailType: 'BotAnswered' },
         { detailType: 'AgentMessaged' },
         { detailType: 'SessionEnded' },
-        // Only a bot-run prechat dialog given up at its timeout concerns the relay (the bot is told).
+        // The bot's status event for each step (the user hears of these from the conveyor).
+        { detailType: 'HandoverRequested' },
         { detailType: 'HandoverDeclined' },
+        { detailType: 'SessionStarted' },
       ],
     },
     access: { table: 'readWrite', publish: true, secrets: true },

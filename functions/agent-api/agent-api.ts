@@ -1,7 +1,7 @@
 /** (agent desk) → claim a handed-over conversation, post an agent message, or sign off. */
 import { randomUUID } from 'node:crypto';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
-import { effectivePhase } from '../../shared/domain/conversation';
+import { effectivePhase, type Release } from '../../shared/domain/conversation';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
 import { AgentMessaged } from '../../shared/events/handover-events';
 import { applyCommand } from '../../shared/flow/apply-command';
@@ -29,16 +29,20 @@ export async function claim(
   throw noLiveSession();
 }
 
-/** An agent message (or the sign-off): extends the lock, then goes to the user through relay. */
+/**
+ * An agent message (or the sign-off, with what the agent leaves for the bot): extends the lock, then
+ * goes to the user through relay.
+ */
 export async function postAgentMessage(
   ports: Ports,
   tenant: TenantConfig,
   conversationId: string,
-  message: { messageId?: string | undefined; text: string; signOff: boolean },
+  message: { messageId?: string | undefined; text: string; signOff: boolean; release?: Release | undefined },
 ): Promise<void> {
   const lockMs = lockMsOf(tenant);
+  const { release } = message;
   const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) =>
-    effectivePhase(state, now) === 'agent' ? { type: 'activity', lockMs } : undefined,
+    effectivePhase(state, now) === 'agent' ? { type: 'activity', lockMs, release } : undefined,
   );
   if (applied.outcome === 'missing') throw notFound('unknown conversation');
   if (applied.outcome !== 'applied') throw noLiveSession();

@@ -18,7 +18,7 @@ import {
   twoWaySchema,
 } from '../../shared/http/twoway-format';
 import type { CorePorts } from '../../shared/runtime/runtime';
-import { boundedString } from '../../shared/validation/zod';
+import { boundedString, stringRecord } from '../../shared/validation/zod';
 import { claim, postAgentMessage } from './agent-api';
 import { takeRouterEvents, takeRouterMessages } from './twoway';
 
@@ -30,9 +30,20 @@ const agentMessageSchema = z.object({
   text: boundedString(1, 4096),
   messageId: z.optional(externalIdSchema()),
 });
+/** `summary` and `variables` are handed to the bot with the session's end, so it resumes with context. */
 const endSchema = z.object({
   text: z.optional(boundedString(1, 1000)),
   messageId: z.optional(externalIdSchema()),
+  summary: z.optional(boundedString(1, 2000)),
+  variables: z.optional(
+    stringRecord(boundedString(0, 1000)).check(
+      z.refine((variables) => Object.keys(variables).length <= 50, 'at most 50 variables'),
+      z.refine(
+        (variables) => Object.keys(variables).every((name) => /^[A-Za-z_][\w.-]{0,63}$/.test(name)),
+        'variable names: a letter or _, then letters, digits, _, . or -, at most 64',
+      ),
+    ),
+  ),
 });
 
 export function createHandler(rt: CorePorts) {
@@ -101,6 +112,8 @@ export function createHandler(rt: CorePorts) {
         text: end.text ?? tenant.messages.signOff,
         messageId: end.messageId,
         signOff: true,
+        release:
+          end.summary || end.variables ? { summary: end.summary, variables: end.variables } : undefined,
       });
       return json(202, { accepted: true });
     },

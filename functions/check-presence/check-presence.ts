@@ -1,4 +1,8 @@
-/** HandoverRequested → ask the desk whether an agent is available → agentStatus, intake or back to the bot. */
+/**
+ * HandoverRequested → outside business hours, or when the desk has no agent available: back to the
+ * bot; otherwise the intake starts.
+ */
+import { isOpenAt } from '../../shared/domain/business-hours';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { loadConversation } from '../../shared/flow/load-conversation';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -23,6 +27,18 @@ export async function checkPresence(ports: PresenceCheckPorts, request: Presence
   const tenant = ports.tenants.get(tenantId);
   const conversation = await loadConversation(ports, tenantId, conversationId);
   if (!tenant || conversation?.phase !== 'presence' || conversation.handover?.id !== handoverId) return;
+  const intakeTimeoutMs = tenant.intake.timeoutMinutes * 60_000;
+  if (tenant.businessHours && !isOpenAt(tenant.businessHours, ports.clock.now())) {
+    ports.logger.info('closed: outside business hours');
+    await applyCommand(
+      ports,
+      tenantId,
+      conversationId,
+      () => ({ type: 'presenceChecked', handoverId, status: 'offline', closed: true }),
+      conversation,
+    );
+    return;
+  }
   const result = await ports.presence.check(tenant, {
     conversationId,
     channel: request.additions.mscChannel,
@@ -37,7 +53,7 @@ export async function checkPresence(ports: PresenceCheckPorts, request: Presence
     ports,
     tenantId,
     conversationId,
-    () => ({ type: 'presenceChecked', handoverId, status: result.status }),
+    () => ({ type: 'presenceChecked', handoverId, status: result.status, intakeTimeoutMs }),
     conversation,
   );
 }

@@ -24,10 +24,12 @@ export function noticeFor(
   if (event.detailType !== HandoverDeclined.detailType) return undefined;
   const declined = safeParse(HandoverDeclined.data, event.detail.data);
   if (!declined.success) return undefined;
+  const { reason, abandoned } = declined.data;
   const text = {
     no_agents: messages.noAgents,
-    intake_abandoned: messages.intakeCancelled,
+    closed: messages.closed,
+    intake_abandoned: abandoned === 'timeout' ? messages.intakeTimedOut : messages.intakeCancelled,
     failed: messages.handoverFailed,
-  }[declined.data.reason];
+  }[reason];
   return { text };
 }

@@ -68,6 +68,6 @@ function commandFor(step: IntakeStep, handoverId: string, messageId: string): Co
     case 'completed':
       return { type: 'intakeCompleted', handoverId, answers: step.answers };
     case 'abandoned':
-      return { type: 'intakeAbandoned', handoverId };
+      return { type: 'intakeAbandoned', handoverId, reason: step.reason };
   }
 }

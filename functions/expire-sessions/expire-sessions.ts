@@ -34,9 +34,10 @@ export async function expireSessions(ports: SweepPorts, limit = 500): Promise<Sw
         if (isLockExpired(state, now)) return { type: 'expire' };
         // A handover stuck in a step (its event lost, the user gone): back to the bot, the user told.
         const handoverId = state.handover?.id;
-        if (isStepOverdue(state, now) && handoverId)
-          return { type: 'handoverFailed', handoverId, stage: `timeout:${state.phase}` };
-        return undefined;
+        if (!isStepOverdue(state, now) || !handoverId) return undefined;
+        // The user walked away from the intake: an abandoned intake, told as such.
+        if (state.phase === 'intake') return { type: 'intakeAbandoned', handoverId, reason: 'timeout' };
+        return { type: 'handoverFailed', handoverId, stage: `timeout:${state.phase}` };
       });
       if (applied.outcome === 'applied') {
         // A change of owner is a record of its own: the conveyor delivers a waiting inbox from it.

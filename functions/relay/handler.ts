@@ -1,15 +1,21 @@
 /**
  * (EventBridge) → relay: answers a bot pushed (or the conveyor could not send), agent messages, and
- * what the bot, the desk and the user hear when a session ends, and a bot-run prechat dialog given up. The notices of a handover's course
- * before that go out from the conveyor, in order with the messages.
+ * what the bot, the desk and the user hear when a session ends, and the bot's status event for each
+ * step of a handover. What the user hears of a handover's course before its end goes out from the
+ * conveyor, in order with the messages.
  */
 import { BotAnswered } from '../../shared/events/bot-answered';
 import { createEventHandler, on } from '../../shared/events/consumer';
-import { AgentMessaged, HandoverDeclined } from '../../shared/events/handover-events';
+import {
+  AgentMessaged,
+  HandoverDeclined,
+  HandoverRequested,
+  SessionStarted,
+} from '../../shared/events/handover-events';
 import { SessionEnded } from '../../shared/events/session-ended';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { handoverAccepted, handoverDeclined, handoverRequested } from './bot-status';
 import { deliverAnswer } from './deliver-answer';
-import { handoverDeclined } from './intake-given-up';
 import { agentMessaged, sessionEnded } from './session-notices';
 
 /** What relay's use cases need between them. */
@@ -31,6 +37,8 @@ export function createHandler(rt: RelayPorts) {
     on(BotAnswered, (data, _metadata, logger) => deliverAnswer({ ...rt, logger }, data)),
     on(AgentMessaged, (data, _metadata, logger) => agentMessaged({ ...rt, logger }, data)),
     on(SessionEnded, (data, _metadata, logger) => sessionEnded({ ...rt, logger }, data)),
+    on(HandoverRequested, (data, _metadata, logger) => handoverRequested({ ...rt, logger }, data)),
     on(HandoverDeclined, (data, _metadata, logger) => handoverDeclined({ ...rt, logger }, data)),
+    on(SessionStarted, (data, _metadata, logger) => handoverAccepted({ ...rt, logger }, data)),
   ]);
 }

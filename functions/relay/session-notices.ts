@@ -1,11 +1,12 @@
 /** What the user, the bot and the desk are told in a live chat: the agent's messages, and that it ended. */
 
-import type { ChannelRef, EndReason } from '../../shared/domain/conversation';
-import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_EXPIRED } from '../../shared/domain/handover-trigger';
+import type { AgentStatus, ChannelRef, EndReason } from '../../shared/domain/conversation';
+import { LIVECHAT_SESSION_END } from '../../shared/domain/handover-trigger';
 import { loadConversation } from '../../shared/flow/load-conversation';
 import { once } from '../../shared/flow/once';
 import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { sessionEndStatus, tellBot } from './bot-status';
 
 type Ports = Pick<
   Runtime,
@@ -59,7 +60,14 @@ export async function agentMessaged(
 }
 
 /** The bot gets its session event, the desk hears the session is over, and the user is told. */
-export async function sessionEnded(ports: Ports, event: HandoverRef & { reason: EndReason }): Promise<void> {
+export async function sessionEnded(
+  ports: Ports,
+  event: HandoverRef & {
+    reason: EndReason;
+    agentStatus?: AgentStatus | undefined;
+    released?: boolean | undefined;
+  },
+): Promise<void> {
   const found = await context(ports, event);
   if (!found) return;
   const { tenant, conversation } = found;
@@ -76,8 +84,11 @@ export async function sessionEnded(ports: Ports, event: HandoverRef & { reason: 
       () => ports.clock.now(),
       work,
     );
-  const payload = event.reason === 'expired' ? LIVECHAT_SESSION_EXPIRED : LIVECHAT_SESSION_END;
-  await step('bot', () => ports.notifications.botSessionEvent(tenant, conversation.conversationId, payload));
+  const release =
+    event.released && conversation.lastRelease?.handoverId === event.handoverId
+      ? conversation.lastRelease
+      : undefined;
+  await tellBot(ports, tenant, conversation.conversationId, sessionEndStatus(event, release));
   await step('desk', () => ports.desk.sessionEnded(tenant, conversation, event.reason));
   await tellUser(ports, conversation, `ended:${event.handoverId}`, { text: tenant.messages.sessionEnded });
 }

@@ -62,6 +62,11 @@ export interface LocalStackOptions {
    * For runs that count requests: a sweep that fires in the middle would be counted with them.
    */
   scheduleTimers?: boolean;
+  /**
+   * Changes to the demo tenants, for tests of an option they do not set (business hours, a short
+   * intake timeout): per tenant id, what to merge into its configuration (objects merged key by key).
+   */
+  tenantOverrides?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 export interface LocalStack {
@@ -116,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const clock = new OffsetClock();
   const metrics = new RecordedMetrics();
-  const tenants = tenantDirectory(localTenants(`${url}/sim`));
+  const tenants = tenantDirectory(localTenants(`${url}/sim`, options.tenantOverrides));
   const conversations = new DynamoConversationStore(dynamo.doc, tableName);
   const inbox = new DynamoInboxStore(dynamo.doc, tableName, conversations);
   const sweepIndex = new DynamoSweepIndex(dynamo.doc, tableName);

@@ -35,7 +35,10 @@ const EMAIL = {
   reask: 'That does not look like an email address.',
 } as const;
 
-export function localTenants(simBaseUrl: string): TenantConfig[] {
+export function localTenants(
+  simBaseUrl: string,
+  overrides: Readonly<Record<string, Record<string, unknown>>> = {},
+): TenantConfig[] {
   const common = (id: (typeof DEMO_TENANTS)[number], lockMinutes: number) => {
     const secrets = secretsOf(id);
     return {
@@ -88,7 +91,7 @@ export function localTenants(simBaseUrl: string): TenantConfig[] {
       },
     } as const;
   };
-  return parseTenants([
+  const tenants: Array<Record<string, unknown> & { id: string }> = [
     { ...common('demo', 24 * 60), ...onCmRouter('demo'), intake: { questions: [NAME, EMAIL] } },
     {
       ...common('demo2', 60),
@@ -105,5 +108,20 @@ export function localTenants(simBaseUrl: string): TenantConfig[] {
     },
     // As demo, but the bot runs the prechat dialog, as in CM.com's own flow.
     { ...common('demo3', 24 * 60), ...onCmRouter('demo3'), intake: { by: 'bot' } },
-  ]);
+  ];
+  // Validated as merged: an override is held to the same schema as any tenant configuration.
+  return parseTenants(tenants.map((tenant) => merged(tenant, overrides[tenant.id] ?? {})));
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `over` merged into `base`, object by object; arrays and other values replace what they meet. */
+function merged(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const result = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = result[key];
+    result[key] = isPlainObject(current) && isPlainObject(value) ? merged(current, value) : value;
+  }
+  return result;
 }

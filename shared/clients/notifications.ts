@@ -7,8 +7,40 @@ import type { HttpCall } from './http';
 export interface Notifications {
   /** Tells Web Conversations a handover happened so its UI enables attachments; no-op when not configured. */
   webConversationsHandover(tenant: TenantConfig, conversationId: string): Promise<void>;
-  /** LIVECHAT_SESSION_END / LIVECHAT_SESSION_EXPIRED for the bot; no-op when the bot has no events URL. */
-  botSessionEvent(tenant: TenantConfig, conversationId: string, payload: string): Promise<void>;
+  /** A status event for the bot, signed as Baton's requests to it are; no-op without an events URL. */
+  botEvent(tenant: TenantConfig, conversationId: string, event: BotEvent): Promise<void>;
+}
+
+/** The steps of a handover the bot hears of (README, "Status events to the bot"). */
+export type BotEventName =
+  | 'handover.requested'
+  | 'handover.offline'
+  | 'handover.closed'
+  | 'intake.abandoned'
+  | 'handover.failed'
+  | 'handover.accepted'
+  | 'handover.claimed'
+  | 'handover.withdrawn'
+  | 'session.ended'
+  | 'session.expired';
+
+export interface BotEvent {
+  /** `<event>:<handover id>`: the same step of the same handover always has the same id. */
+  eventId: string;
+  event: BotEventName;
+  handoverId: string;
+  agentStatus?: 'online' | 'offline' | undefined;
+  /** CM.com's payload, for the steps its flow names (LIVECHAT_SESSION_END, ...). */
+  payload?: string | undefined;
+  /** intake.abandoned: cancelled, too_many_invalid or timeout. */
+  reason?: string | undefined;
+  /** handover.failed: where (`presence`, `desk:timeout`, `timeout:handing_over`, ...). */
+  stage?: string | undefined;
+  /** session.ended: who ended it. */
+  by?: 'agent' | 'user' | undefined;
+  /** session.ended / expired: what the agent left for the bot with its end call. */
+  summary?: string | undefined;
+  variables?: Record<string, string> | undefined;
 }
 
 export function createNotifications(http: HttpCall, secrets: SecretResolver): Notifications {
@@ -25,9 +57,9 @@ export function createNotifications(http: HttpCall, secrets: SecretResolver): No
         body: JSON.stringify({ conversationClientId: conversationId }),
       });
     },
-    async botSessionEvent(tenant, conversationId, payload) {
+    async botEvent(tenant, conversationId, event) {
       if (!tenant.bot.eventsUrl) return;
-      const body = JSON.stringify({ tenantId: tenant.id, conversationId, payload });
+      const body = JSON.stringify({ tenantId: tenant.id, conversationId, ...event });
       await http({
         system: 'bot-events',
         method: 'POST',

@@ -9,6 +9,7 @@ import {
   safeParse,
   shared,
 } from '../validation/zod';
+import { businessHoursSchema } from './business-hours';
 import { secretRefSchema } from './secrets';
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -121,6 +122,10 @@ const messagesSchema = z.strictObject({
   noAgents: textSetting('Sorry, no agents are available right now. You can keep chatting with me.'),
   handoverFailed: textSetting('Sorry, I could not reach an agent. You can keep chatting with me.'),
   intakeCancelled: textSetting('No problem, the request for an agent is cancelled.'),
+  intakeTimedOut: textSetting(
+    'I did not hear back from you, so the request for an agent is closed. You can keep chatting with me.',
+  ),
+  closed: textSetting('Our agents are not available at this hour. You can keep chatting with me.'),
   agentJoined: textSetting('An agent will be with you shortly.'),
   signOff: textSetting('The agent has ended the chat. Tap to confirm.'),
   signOffButton: z._default(boundedString(1, 20), 'End chat'),
@@ -136,8 +141,13 @@ export const tenantConfigSchema = z
       /** Signs Baton's requests to the bot and verifies answers pushed to `/answers`. */
       signingSecret: secretRefSchema,
       timeoutMs: timeoutMs(5_000),
-      /** Session events for the bot (LIVECHAT_SESSION_END, LIVECHAT_SESSION_EXPIRED), signed the same way. */
+      /**
+       * Events for the bot, signed the same way: each step of a handover (README, "Status events to
+       * the bot"), the ones of CM.com's flow carrying their payload (LIVECHAT_SESSION_END, ...).
+       */
       eventsUrl: z.optional(httpUrl()),
+      /** `false`: only the events that carry a CM.com payload, as before the status events. */
+      statusEvents: z._default(z.boolean(), true),
     }),
     whatsapp: z.optional(
       z.strictObject({
@@ -202,6 +212,8 @@ export const tenantConfigSchema = z
         questions: z._default(z.array(intakeQuestionSchema).check(z.maxLength(20)), []),
         maxInvalidAttempts: intSetting(1, 10, 3),
         cancelWords: z._default(z.array(nonEmptyString()), ['cancel', 'stop']),
+        /** Silence after which the intake is given up: the user is told, the bot gets the event. */
+        timeoutMinutes: intSetting(1, 24 * 60, 30),
       }),
       {
         by: 'baton',
@@ -209,8 +221,11 @@ export const tenantConfigSchema = z
         questions: [],
         maxInvalidAttempts: 3,
         cancelWords: ['cancel', 'stop'],
+        timeoutMinutes: 30,
       },
     ),
+    /** When agents work: outside these hours a handover takes the offline path without asking presence. */
+    businessHours: z.optional(businessHoursSchema),
     messages: z._default(messagesSchema, messagesSchema.parse({})),
   })
   .check(

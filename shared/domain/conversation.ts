@@ -67,6 +67,8 @@ export interface Conversation {
   inbox?: readonly InboxEntry[] | undefined;
   /** The last messages no owner could take, for an operator to see. */
   deadLetters?: readonly DeadLetter[] | undefined;
+  /** The release of the last session that ended, for the bot's end event to read (never on the bus). */
+  lastRelease?: (Release & { handoverId: string }) | undefined;
   /**
    * When the sweep last nudged a waiting inbox whose head nobody took (the stream's consumer gave up
    * on its record): the write is a stream record of its own, so the consumer looks again.
@@ -86,7 +88,20 @@ export interface Handover {
   /** When hand-over asked the desk to take the conversation (so it asks once), and which request marked it. */
   deskAskedAt?: number | undefined;
   deskAskedBy?: string | undefined;
+  /** The tenant's intake timeout, fixed when the intake starts (the sweep has no tenant configuration). */
+  intakeTimeoutMs?: number | undefined;
+  /** What the agent left for the bot with its end call, handed on when the session ends. */
+  release?: Release | undefined;
 }
+
+/** The agent's parting words for the bot (Switchboard's release metadata, Meta's thread metadata). */
+export interface Release {
+  summary?: string | undefined;
+  variables?: Record<string, string> | undefined;
+}
+
+/** Why an intake ended without a handover. */
+export type AbandonReason = 'cancelled' | 'too_many_invalid' | 'timeout';
 
 export type EndReason = 'agent' | 'user' | 'expired';
 
@@ -101,13 +116,20 @@ export type Command =
       additions: HandoverAdditions;
       pageUrl?: string | undefined;
     }
-  | { type: 'presenceChecked'; handoverId: string; status: AgentStatus }
+  | {
+      type: 'presenceChecked';
+      handoverId: string;
+      status: AgentStatus;
+      /** Outside the tenant's business hours: offline without asking presence. */
+      closed?: boolean | undefined;
+      intakeTimeoutMs?: number | undefined;
+    }
   | { type: 'intakeProgressed'; handoverId: string; intake: IntakeProgress }
   | { type: 'intakeCompleted'; handoverId: string; answers: Record<string, string> }
-  | { type: 'intakeAbandoned'; handoverId: string }
+  | { type: 'intakeAbandoned'; handoverId: string; reason: AbandonReason }
   | { type: 'handoverSucceeded'; handoverId: string; lockMs: number; deskChatId?: string | undefined }
   | { type: 'handoverFailed'; handoverId: string; stage: string }
-  | { type: 'activity'; lockMs: number }
+  | { type: 'activity'; lockMs: number; release?: Release | undefined }
   | { type: 'endSession'; by: 'agent' | 'user' }
   | { type: 'expire' };
 
@@ -129,12 +151,12 @@ export const COMMAND_TYPES: readonly CommandType[] = [
 export type Effect =
   | { type: 'checkPresence'; handoverId: string }
   | { type: 'startIntake'; handoverId: string }
-  | { type: 'notifyNoAgents'; handoverId: string }
+  | { type: 'notifyNoAgents'; handoverId: string; closed: boolean }
   | { type: 'handOver'; handoverId: string; answers: Record<string, string> }
   | { type: 'notifyHandoverFailed'; handoverId: string; stage: string }
   | { type: 'sessionStarted'; handoverId: string }
   | { type: 'sessionEnded'; handoverId: string; reason: EndReason }
-  | { type: 'intakeAbandoned'; handoverId: string };
+  | { type: 'intakeAbandoned'; handoverId: string; reason: AbandonReason };
 
 export interface Transition {
   state: Conversation;
@@ -190,7 +212,8 @@ export const STEP_TIMEOUT_MS = {
 export function stepDeadline(state: Conversation): number | undefined {
   const { phase } = state;
   if (phase !== 'presence' && phase !== 'intake' && phase !== 'handing_over') return undefined;
-  return state.updatedAt + STEP_TIMEOUT_MS[phase];
+  const timeoutMs = phase === 'intake' ? state.handover?.intakeTimeoutMs : undefined;
+  return state.updatedAt + (timeoutMs ?? STEP_TIMEOUT_MS[phase]);
 }
 
 export function isStepOverdue(state: Conversation, now: number): boolean {
@@ -229,7 +252,9 @@ export function transition(state: Conversation, command: Command, now: number): 
         handover && isLockExpired(state, now)
           ? [{ type: 'sessionEnded', handoverId: handover.id, reason: 'expired' }]
           : [];
-      return next({ phase: 'presence', handover: created, additions: command.additions }, [
+      // A new handover starts without the last one's release, unless that one is only ending now.
+      const lastRelease = handover && isLockExpired(state, now) ? releaseOf(handover) : undefined;
+      return next({ phase: 'presence', handover: created, additions: command.additions, lastRelease }, [
         ...endedFirst,
         { type: 'checkPresence', handoverId: command.handoverId },
       ]);
@@ -238,14 +263,19 @@ export function transition(state: Conversation, command: Command, now: number): 
       if (phase !== 'presence' || !handover) return illegal();
       if (command.status === 'offline') {
         return next({ phase: 'bot', handover: undefined, agentStatus: 'offline' }, [
-          { type: 'notifyNoAgents', handoverId: handover.id },
+          { type: 'notifyNoAgents', handoverId: handover.id, closed: command.closed === true },
         ]);
       }
+      const { intakeTimeoutMs } = command;
       return next(
         {
           phase: 'intake',
           agentStatus: 'online',
-          handover: { ...handover, intake: { step: 0, answers: {}, invalidAttempts: 0 } },
+          handover: {
+            ...handover,
+            intake: { step: 0, answers: {}, invalidAttempts: 0 },
+            ...(intakeTimeoutMs === undefined ? {} : { intakeTimeoutMs }),
+          },
         },
         [{ type: 'startIntake', handoverId: handover.id }],
       );
@@ -268,7 +298,7 @@ export function transition(state: Conversation, command: Command, now: number): 
     case 'intakeAbandoned':
       if (phase !== 'intake' || !handover) return illegal();
       return next({ phase: 'bot', handover: undefined }, [
-        { type: 'intakeAbandoned', handoverId: handover.id },
+        { type: 'intakeAbandoned', handoverId: handover.id, reason: command.reason },
       ]);
     case 'handoverSucceeded':
       if (phase !== 'handing_over' || !handover) return illegal();
@@ -288,17 +318,26 @@ export function transition(state: Conversation, command: Command, now: number): 
       ]);
     case 'activity':
       if (phase !== 'agent' || !handover) return illegal();
-      return next({ handover: { ...handover, lockExpiresAt: now + command.lockMs } });
+      return next({
+        handover: {
+          ...handover,
+          lockExpiresAt: now + command.lockMs,
+          ...(command.release ? { release: command.release } : {}),
+        },
+      });
     case 'endSession':
       if (phase !== 'agent' || !handover) return illegal();
-      return next({ phase: 'bot', handover: undefined }, [
+      return next({ phase: 'bot', handover: undefined, lastRelease: releaseOf(handover) }, [
         { type: 'sessionEnded', handoverId: handover.id, reason: command.by },
       ]);
     case 'expire':
       // Only a lock that has run out can expire; the stored phase is still `agent` until this runs.
       if (state.phase !== 'agent' || !handover || !isLockExpired(state, now)) return illegal();
-      return next({ phase: 'bot', handover: undefined }, [
+      return next({ phase: 'bot', handover: undefined, lastRelease: releaseOf(handover) }, [
         { type: 'sessionEnded', handoverId: handover.id, reason: 'expired' },
       ]);
   }
 }
+
+const releaseOf = (handover: Handover): Conversation['lastRelease'] =>
+  handover.release ? { handoverId: handover.id, ...handover.release } : undefined;

@@ -4,7 +4,12 @@ import { nonEmptyString, stringRecord } from '../validation/zod';
 import { defineEvent } from './define';
 import { channelRefSchema, conversationRefSchema } from './shapes';
 
-const handoverRef = { ...conversationRefSchema.shape, handoverId: nonEmptyString() };
+/** `agentStatus`: the last presence check's answer (the bot's context variable), absent before the first. */
+const handoverRef = {
+  ...conversationRefSchema.shape,
+  handoverId: nonEmptyString(),
+  agentStatus: z.optional(z.enum(['online', 'offline'])),
+};
 /** An event with something to tell the user names the channel, so telling needs no read (absent in earlier ones). */
 const userNoticeRef = { ...handoverRef, channel: z.optional(channelRefSchema) };
 
@@ -39,7 +44,10 @@ export const HandoverDeclined = defineEvent(
   1,
   z.object({
     ...userNoticeRef,
-    reason: z.enum(['no_agents', 'intake_abandoned', 'failed']),
+    /** `closed`: outside the tenant's business hours, presence not asked. */
+    reason: z.enum(['no_agents', 'closed', 'intake_abandoned', 'failed']),
+    /** Why the intake was abandoned (reason `intake_abandoned`). */
+    abandoned: z.optional(z.enum(['cancelled', 'too_many_invalid', 'timeout'])),
     stage: z.optional(z.string()),
   }),
 );

@@ -11,5 +11,8 @@ export const SessionEnded = defineEvent(
     ...conversationRefSchema.shape,
     handoverId: nonEmptyString(),
     reason: z.enum(['agent', 'user', 'expired']),
+    agentStatus: z.optional(z.enum(['online', 'offline'])),
+    /** The agent left a summary or variables for the bot: the conversation's `lastRelease` holds them. */
+    released: z.optional(z.boolean()),
   }),
 );

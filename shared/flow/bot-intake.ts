@@ -48,7 +48,8 @@ export function botIntakeCommand(
   const handover = current.handover;
   if (tenant.intake.by !== 'bot' || effectivePhase(current, now) !== 'intake' || !handover) return undefined;
   for (const { outputAdditions: additions = {} } of answers) {
-    if (isTrue(additions[INTAKE_CANCELLED])) return { type: 'intakeAbandoned', handoverId: handover.id };
+    if (isTrue(additions[INTAKE_CANCELLED]))
+      return { type: 'intakeAbandoned', handoverId: handover.id, reason: 'cancelled' };
     if (!isTrue(additions[INTAKE_COMPLETE])) continue;
     const info = customerInfoOf(additions.customerInfo);
     // The agent is still worth reaching without what the bot captured.

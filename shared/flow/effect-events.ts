@@ -17,7 +17,7 @@ import { SessionEnded } from '../events/session-ended';
 export function eventsFor(after: Conversation, effects: readonly Effect[], now: number): OutgoingEvent[] {
   const { tenantId, conversationId } = after;
   const meta = (id: string) => conversationEventMetadata(id, tenantId, conversationId, now);
-  const ref = { tenantId, conversationId };
+  const ref = { tenantId, conversationId, agentStatus: after.agentStatus };
   // Where the user is told, for the events that tell them something.
   const notice = { ...ref, channel: after.channel };
   return effects.flatMap((effect) => eventFor(effect) ?? []);
@@ -47,13 +47,14 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
           ...notice,
           handoverId,
-          reason: 'no_agents',
+          reason: effect.closed ? 'closed' : 'no_agents',
         });
       case 'intakeAbandoned':
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
           ...notice,
           handoverId,
           reason: 'intake_abandoned',
+          abandoned: effect.reason,
         });
       case 'notifyHandoverFailed':
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
@@ -69,6 +70,7 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
           ...ref,
           handoverId,
           reason: effect.reason,
+          ...(after.lastRelease?.handoverId === handoverId ? { released: true } : {}),
         });
     }
   }

@@ -13,6 +13,11 @@ const additionsSchema = z.object({
   mscChannel: z.string(),
 });
 
+const releaseSchema = z.object({
+  summary: z.optional(z.string()),
+  variables: z.optional(stringRecord(z.string())),
+});
+
 const handoverSchema = z.object({
   id: z.string(),
   requestedAt: z.number(),
@@ -29,6 +34,8 @@ const handoverSchema = z.object({
   deskAskedAt: z.optional(z.number()),
   deskAskedBy: z.optional(z.string()),
   pageUrl: z.optional(z.string()),
+  intakeTimeoutMs: z.optional(z.number()),
+  release: z.optional(releaseSchema),
 });
 
 export const conversationItemSchema = z.object({
@@ -54,6 +61,7 @@ export const conversationItemSchema = z.object({
       z.object({ message: userMessageSchema }),
     ),
   ),
+  lastRelease: z.optional(z.object({ ...releaseSchema.shape, handoverId: z.string() })),
   nudgedAt: z.optional(z.number()),
   deadLetters: z.optional(
     z.array(

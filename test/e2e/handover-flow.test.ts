@@ -70,7 +70,11 @@ describe('1. triggers', () => {
       phase: 'intake',
       additions: { mscChannel: 'WhatsApp' },
     });
-    expect(await flow.systems('wa:31600000001')).toEqual(['whatsapp']);
+    // The bot hears of the request (its status event), but is not asked what to answer.
+    expect(await flow.systems('wa:31600000001')).toEqual(['bot-events', 'whatsapp']);
+    expect((await flow.botEvents('wa:31600000001')).map((event) => event.event)).toEqual([
+      'handover.requested',
+    ]);
   });
 
   test('an answer pushed to /answers (async bot) goes through the same answer ingestion', async () => {
@@ -516,9 +520,18 @@ describe('7. end', () => {
     expect((await flow.state('demo2', 'wa:31600000007')).phase).toBe('agent');
     await flow.whatsapp('demo2', '31600000007', { buttonPayload: 'LIVECHAT_SESSION_END' });
     expect((await flow.state('demo2', 'wa:31600000007')).phase).toBe('bot');
-    expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
-      { tenantId: 'demo2', conversationId: 'wa:31600000007', payload: 'LIVECHAT_SESSION_END' },
+    const botEvents = await flow.botEvents('wa:31600000007');
+    expect(botEvents.map((event) => event.event)).toEqual([
+      'handover.requested',
+      'handover.accepted',
+      'session.ended',
     ]);
+    expect(botEvents.at(-1)).toMatchObject({
+      tenantId: 'demo2',
+      payload: 'LIVECHAT_SESSION_END',
+      by: 'user',
+      agentStatus: 'online',
+    });
     await flow.whatsapp('demo2', '31600000007', { text: 'thanks bot' });
     expect((await flow.userTexts('wa:31600000007')).at(-1)).toBe('echo: thanks bot');
   });
@@ -529,9 +542,12 @@ describe('7. end', () => {
     await stack.settle();
     expect((await flow.state('demo', 'w-msc-end')).phase).toBe('bot');
     expect((await flow.userTexts('w-msc-end')).at(-1)).toBe('The chat with the agent has ended.');
-    expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
-      { tenantId: 'demo', conversationId: 'w-msc-end', payload: 'LIVECHAT_SESSION_END' },
-    ]);
+    expect((await flow.botEvents('w-msc-end')).at(-1)).toMatchObject({
+      event: 'session.ended',
+      by: 'agent',
+      payload: 'LIVECHAT_SESSION_END',
+    });
+    const botEventsAtEnd = (await flow.botEvents('w-msc-end')).length;
     // The router ended it: nothing to hand back.
     expect((await flow.log({ system: 'msc' })).map((entry) => entry.path.split('/').at(-1))).toEqual([
       'demo-baton-adapter',
@@ -556,7 +572,7 @@ describe('7. end', () => {
     expect(late.status).toBe(201);
     expect(await late.json()).toEqual({ taken: 0, dropped: 1 });
     await stack.settle();
-    expect((await flow.log({ system: 'bot-events' })).length).toBe(1);
+    expect((await flow.botEvents('w-msc-end')).length).toBe(botEventsAtEnd);
     expect((await flow.userTexts('w-msc-end')).at(-1)).toBe('The chat with the agent has ended.');
     await flow.web('demo', 'w-msc-end', { text: 'hello bot' });
     expect((await flow.userTexts('w-msc-end')).at(-1)).toBe('echo: hello bot');
@@ -608,9 +624,10 @@ describe('8. expiry', () => {
     });
     await stack.settle();
     expect(await flow.state('demo2', 'w-expire')).toMatchObject({ phase: 'bot', storedPhase: 'bot' });
-    expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
-      { tenantId: 'demo2', conversationId: 'w-expire', payload: 'LIVECHAT_SESSION_EXPIRED' },
-    ]);
+    expect((await flow.botEvents('w-expire')).at(-1)).toMatchObject({
+      event: 'session.expired',
+      payload: 'LIVECHAT_SESSION_EXPIRED',
+    });
     await flow.web('demo2', 'w-expire', { text: 'hello again' });
     expect((await flow.userTexts('w-expire')).at(-1)).toBe('echo: hello again');
   });
@@ -622,8 +639,10 @@ describe('8. expiry', () => {
     const botCalls = (await flow.log({ system: 'bot' })).length;
     await flow.web('demo', 'w-unswept', { text: 'still there?' });
     expect((await flow.log({ system: 'bot' })).length).toBe(botCalls + 1);
-    expect((await flow.log({ system: 'bot-events' })).map((entry) => entry.body)).toEqual([
-      { tenantId: 'demo', conversationId: 'w-unswept', payload: 'LIVECHAT_SESSION_EXPIRED' },
+    expect((await flow.botEvents('w-unswept')).map((event) => [event.event, event.payload])).toEqual([
+      ['handover.requested', undefined],
+      ['handover.accepted', undefined],
+      ['session.expired', 'LIVECHAT_SESSION_EXPIRED'],
     ]);
   });
 });

@@ -1,6 +1,6 @@
 /** A small driver for flow tests: a user on a channel, the simulators' log and the stored state. */
 import * as z from 'zod';
-import type { LocalStack } from '../../infra/local/stack';
+import type { LocalStack, LocalStackOptions } from '../../infra/local/stack';
 import { DEMO_PHONE_NUMBER_IDS } from '../../infra/local/tenants';
 import { postSigned, postWeb, postWhatsApp, request, whatsappWebhook } from './http';
 import { type CapturedLine, startTestStack } from './local-stack';
@@ -136,7 +136,7 @@ export class Flow {
     tenant: string,
     conversationId: string,
     action: 'messages' | 'end',
-    body?: { text?: string; messageId?: string },
+    body?: { text?: string; messageId?: string; summary?: string; variables?: Record<string, string> },
   ) {
     if (body?.text) this.sent.add(body.text);
     const answer = await request(
@@ -183,13 +183,29 @@ export class Flow {
   async systems(conversationId: string): Promise<string[]> {
     return (await this.log({ conversationId })).map((entry) => entry.system);
   }
+
+  /** What the bot's events URL received about a conversation, in order. */
+  async botEvents(conversationId: string): Promise<BotEventBody[]> {
+    return (await this.log({ system: 'bot-events', conversationId })).map((entry) =>
+      botEventSchema.parse(entry.body),
+    );
+  }
 }
+
+const botEventSchema = z.looseObject({
+  tenantId: z.string(),
+  conversationId: z.string(),
+  eventId: z.string(),
+  event: z.string(),
+  handoverId: z.string(),
+});
+export type BotEventBody = z.infer<typeof botEventSchema>;
 
 /**
  * A test file's local stack and its flow driver: started before its tests, reset before each,
  * stopped after them. Read the fields inside tests (they are set by the hooks).
  */
-export function flowOnLocalStack(): {
+export function flowOnLocalStack(options: Pick<LocalStackOptions, 'tenantOverrides'> = {}): {
   readonly stack: LocalStack;
   readonly flow: Flow;
   readonly logs: CapturedLine[];
@@ -200,7 +216,7 @@ export function flowOnLocalStack(): {
     return started;
   };
   beforeAll(async () => {
-    const { stack, logs } = await startTestStack();
+    const { stack, logs } = await startTestStack(options);
     started = { stack, logs, flow: new Flow(stack) };
   });
   afterAll(() => get().stack.stop());

@@ -13,7 +13,7 @@ export interface CapturedLine {
 }
 
 export async function startTestStack(
-  options: Pick<LocalStackOptions, 'scheduleTimers'> = {},
+  options: Pick<LocalStackOptions, 'scheduleTimers' | 'tenantOverrides'> = {},
 ): Promise<{ stack: LocalStack; logs: CapturedLine[] }> {
   const logs: CapturedLine[] = [];
   const stack = await startLocalStack({

@@ -57,6 +57,7 @@ test('livechatIntakeCancelled abandons it; the first answer that decides wins', 
   expect(botIntakeCommand(demo3, [cancel, complete], inIntake, now)).toEqual({
     type: 'intakeAbandoned',
     handoverId: 'h-1',
+    reason: 'cancelled',
   });
 });
 

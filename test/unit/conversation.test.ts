@@ -14,6 +14,8 @@ import {
   newConversation,
   PHASES,
   type Phase,
+  STEP_TIMEOUT_MS,
+  stepDeadline,
   transition,
 } from '../../shared/domain/conversation';
 import type { OutgoingEvent } from '../../shared/events/define';
@@ -131,7 +133,7 @@ function commandsFor(handoverId: string): CommandOf {
     presenceChecked: { type: 'presenceChecked', handoverId, status: 'online' },
     intakeProgressed: { type: 'intakeProgressed', handoverId, intake: PROGRESS },
     intakeCompleted: { type: 'intakeCompleted', handoverId, answers: ANSWERS },
-    intakeAbandoned: { type: 'intakeAbandoned', handoverId },
+    intakeAbandoned: { type: 'intakeAbandoned', handoverId, reason: 'cancelled' },
     handoverSucceeded: { type: 'handoverSucceeded', handoverId, lockMs: LOCK_MS },
     handoverFailed: { type: 'handoverFailed', handoverId, stage: 'desk' },
     activity: { type: 'activity', lockMs: LOCK_MS },
@@ -212,7 +214,7 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     },
     intakeAbandoned: {
       phase: 'bot',
-      effects: [{ type: 'intakeAbandoned', handoverId: HANDOVER_ID }],
+      effects: [{ type: 'intakeAbandoned', handoverId: HANDOVER_ID, reason: 'cancelled' }],
       agentStatus: 'online',
     },
     handoverSucceeded: ILLEGAL,
@@ -709,7 +711,7 @@ describe('presence', () => {
 
     expect(state.phase).toBe('bot');
     expect(state.handover).toBeUndefined();
-    expect(effects).toEqual([{ type: 'notifyNoAgents', handoverId: HANDOVER_ID }]);
+    expect(effects).toEqual([{ type: 'notifyNoAgents', handoverId: HANDOVER_ID, closed: false }]);
   });
 
   test("offline: agentStatus offline at the top level, the request's additions kept", () => {
@@ -829,7 +831,7 @@ describe('intake', () => {
 
     expect(state.phase).toBe('bot');
     expect(state.handover).toBeUndefined();
-    expect(effects).toEqual([{ type: 'intakeAbandoned', handoverId: HANDOVER_ID }]);
+    expect(effects).toEqual([{ type: 'intakeAbandoned', handoverId: HANDOVER_ID, reason: 'cancelled' }]);
   });
 });
 
@@ -1012,5 +1014,67 @@ describe('commands for another handover', () => {
     // Assess
     expect(error.phase).toBe('handing_over');
     expect(error.command).toBe('handoverSucceeded');
+  });
+});
+
+describe('business hours, the intake timeout and the agent’s release (issue 16)', () => {
+  test('closed: presence is answered offline for it, and the effect says closed', () => {
+    const { state, effects } = transition(
+      stateIn('presence'),
+      { type: 'presenceChecked', handoverId: HANDOVER_ID, status: 'offline', closed: true },
+      NOW,
+    );
+    expect(state.phase).toBe('bot');
+    expect(effects).toEqual([{ type: 'notifyNoAgents', handoverId: HANDOVER_ID, closed: true }]);
+  });
+
+  test("the tenant's intake timeout is the intake step's deadline, from each write", () => {
+    const { state } = transition(
+      stateIn('presence'),
+      { type: 'presenceChecked', handoverId: HANDOVER_ID, status: 'online', intakeTimeoutMs: 5 * 60_000 },
+      NOW,
+    );
+    expect(stepDeadline(state)).toBe(NOW + 5 * 60_000);
+    const progressed = transition(
+      state,
+      { type: 'intakeProgressed', handoverId: HANDOVER_ID, intake: PROGRESS },
+      NOW + 60_000,
+    ).state;
+    expect(stepDeadline(progressed)).toBe(NOW + 6 * 60_000);
+    // Without one (an intake begun before the option existed): the default 30 minutes.
+    expect(stepDeadline(stateIn('intake'))).toBe(stateIn('intake').updatedAt + STEP_TIMEOUT_MS.intake);
+  });
+
+  test('the release the agent leaves with its end call is kept when the session ends, for that handover only', () => {
+    const release = { summary: 'refund approved', variables: { ticket: 'T-1' } };
+    const signedOff = transition(stateIn('agent'), { type: 'activity', lockMs: LOCK_MS, release }, NOW).state;
+    expect(signedOff.handover?.release).toEqual(release);
+    // Another message after the sign-off keeps it.
+    const later = transition(signedOff, { type: 'activity', lockMs: LOCK_MS }, NOW + 1).state;
+    const ended = transition(later, { type: 'endSession', by: 'user' }, NOW + 2).state;
+    expect(ended.lastRelease).toEqual({ handoverId: HANDOVER_ID, ...release });
+    const again = transition(
+      ended,
+      { type: 'requestHandover', handoverId: NEW_HANDOVER_ID, additions: ADDITIONS },
+      NOW + 3,
+    ).state;
+    expect(again.lastRelease).toBeUndefined();
+  });
+
+  test('an expired lock hands the release on too, also when a new request ends it before the sweep', () => {
+    const release = { summary: 'call back tomorrow' };
+    const signedOff = transition(stateIn('agent'), { type: 'activity', lockMs: LOCK_MS, release }, NOW).state;
+    const expiredAt = NOW + LOCK_MS;
+    expect(transition(signedOff, { type: 'expire' }, expiredAt).state.lastRelease).toEqual({
+      handoverId: HANDOVER_ID,
+      ...release,
+    });
+    const { state, effects } = transition(
+      signedOff,
+      { type: 'requestHandover', handoverId: NEW_HANDOVER_ID, additions: ADDITIONS },
+      expiredAt,
+    );
+    expect(effects[0]).toEqual({ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' });
+    expect(state.lastRelease).toEqual({ handoverId: HANDOVER_ID, ...release });
   });
 });

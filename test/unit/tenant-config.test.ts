@@ -40,7 +40,10 @@ test('defaults: 24 h lock, handover event "handover", 2 s presence timeout, 3 in
     questions: [],
     maxInvalidAttempts: 3,
     cancelWords: ['cancel', 'stop'],
+    timeoutMinutes: 30,
   });
+  expect(tenant?.bot.statusEvents).toBe(true);
+  expect(tenant?.businessHours).toBeUndefined();
   expect(tenant?.messages.noAgents).toMatch(/no agents/i);
 });
 
@@ -81,6 +84,32 @@ test.each([
   ['a lock of 0 minutes', { ...minimal, session: { lockMinutes: 0 } }, 'session.lockMinutes'],
   ['a lock of 1.5 minutes', { ...minimal, session: { lockMinutes: 1.5 } }, 'session.lockMinutes'],
   ['a bot timeout over 25 s', { ...minimal, bot: { ...minimal.bot, timeoutMs: 25_001 } }, 'bot.timeoutMs'],
+  ['an intake timeout of 0 minutes', { ...minimal, intake: { timeoutMinutes: 0 } }, 'intake.timeoutMinutes'],
+  [
+    'business hours in a time zone that does not exist',
+    { ...minimal, businessHours: { timeZone: 'Europe/Atlantis', weekly: {} } },
+    'businessHours.timeZone',
+  ],
+  [
+    'business hours that end before they start',
+    { ...minimal, businessHours: { timeZone: 'UTC', weekly: { mon: ['17:00-09:00'] } } },
+    'businessHours.weekly.mon[0]',
+  ],
+  [
+    'business hours that are not times',
+    { ...minimal, businessHours: { timeZone: 'UTC', weekly: { mon: ['9-5'] } } },
+    'businessHours.weekly.mon[0]',
+  ],
+  [
+    'a weekday that does not exist',
+    { ...minimal, businessHours: { timeZone: 'UTC', weekly: { monday: ['09:00-17:00'] } } },
+    'monday',
+  ],
+  [
+    'a holiday that is not a date',
+    { ...minimal, businessHours: { timeZone: 'UTC', weekly: {}, holidays: ['25 December'] } },
+    'businessHours.holidays[0]',
+  ],
 ])('%s is refused, naming the field', (_name, tenant, field) => {
   expect(() => parseTenants([tenant])).toThrow(ConfigError);
   expect(() => parseTenants([tenant])).toThrow(field);

@@ -104,6 +104,7 @@ test('MSC answers Offline → back to the bot with agentStatus offline, Handover
     conversationId: conversation.conversationId,
     handoverId,
     channel: conversation.channel,
+    agentStatus: 'offline',
     reason: 'no_agents',
   });
   expect(whatsappTexts()).toEqual([rig.tenant('acme').messages.noAgents]);

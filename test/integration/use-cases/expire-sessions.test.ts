@@ -53,6 +53,7 @@ test('past the lock → bot and SessionEnded(expired), published once even when 
     conversationId,
     handoverId,
     reason: 'expired',
+    agentStatus: 'online',
   });
 });
 
@@ -196,12 +197,13 @@ test('a sweep takes at most `limit` conversations; the next run takes the rest',
 });
 
 test.each([
-  ['presence', 2],
-  ['intake', 30],
-  ['handing_over', 5],
+  ['presence', 2, { reason: 'failed', stage: 'timeout:presence' }, 'handoverFailed'],
+  // A user who walked away from the intake: abandoned, and told so.
+  ['intake', 30, { reason: 'intake_abandoned', abandoned: 'timeout' }, 'intakeTimedOut'],
+  ['handing_over', 5, { reason: 'failed', stage: 'timeout:handing_over' }, 'handoverFailed'],
 ] as const)(
-  'a handover stuck in %s gives up after %i minutes without a write: bot and HandoverDeclined(failed, timeout)',
-  async (phase, minutes) => {
+  'a handover stuck in %s gives up after %i minutes without a write: bot and HandoverDeclined %o',
+  async (phase, minutes, declined, told) => {
     const stuck = await seed(rig, phase, {
       conversationId: uniqueId('web'),
       additions: { mscChannel: 'Web' },
@@ -219,12 +221,9 @@ test.each([
     expect(stored?.handover).toBeUndefined();
     await conveyor.convey();
     expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
-    expect(rig.publisher.events[0]?.detail.data).toMatchObject({
-      reason: 'failed',
-      stage: `timeout:${phase}`,
-    });
+    expect(rig.publisher.events[0]?.detail.data).toMatchObject(declined);
     // The conveyor tells the user from the same record.
-    expect(webTexts(outside, stuck.conversationId)).toContain(rig.tenant('acme').messages.handoverFailed);
+    expect(webTexts(outside, stuck.conversationId)).toContain(rig.tenant('acme').messages[told]);
     // Out of the index: the next sweep finds nothing.
     await expect(sweep()).resolves.toMatchObject({ found: 0 });
   },

@@ -122,6 +122,7 @@ test('MSC accepts → agent, lock until now + lockMinutes, SessionStarted and th
     conversationId,
     handoverId,
     channel: conversation.channel,
+    agentStatus: 'online',
   });
 });
 
@@ -235,6 +236,7 @@ test.each(deskFailures)(
       conversationId,
       handoverId,
       channel: conversation.channel,
+      agentStatus: 'online',
       reason: 'failed',
       stage,
     });

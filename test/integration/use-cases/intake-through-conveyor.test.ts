@@ -186,6 +186,7 @@ test('answers move through the questions, each taken and popped in one write; an
     tenantId: 'acme',
     conversationId,
     handoverId,
+    agentStatus: 'online',
     answers,
   });
 });
@@ -212,7 +213,9 @@ test('three invalid answers to one question abandon the intake: bot + HandoverDe
     conversationId,
     handoverId,
     channel: conversation.channel,
+    agentStatus: 'online',
     reason: 'intake_abandoned',
+    abandoned: 'too_many_invalid',
   });
   // The conversation is the bot's again: the next message is the bot's.
   await answer(conversation, 'm-5', 'hello bot');

@@ -1,0 +1,210 @@
+/**
+ * What the best handover systems do (issue 16), end to end over the local stack: a status event to
+ * the bot for every step of a handover, the agent's parting summary and variables handed on, the
+ * tenant's intake timeout, and business hours.
+ *
+ * demo2 (generic desk, live on its claim) gets a 2-minute intake timeout; demo gets business hours
+ * that are closed today and tomorrow (holidays) and open round the clock otherwise; demo3 turns the
+ * status events off.
+ */
+import { localTime } from '../../shared/domain/business-hours';
+import { flowOnLocalStack } from '../support/flow';
+
+const DAY_MS = 24 * 3600_000;
+const ZONE = 'Europe/Amsterdam';
+const today = localTime(ZONE, Date.now()).date;
+const tomorrow = localTime(ZONE, Date.now() + DAY_MS).date;
+const ALL_DAY = ['00:00-24:00'];
+
+const local = flowOnLocalStack({
+  tenantOverrides: {
+    demo: {
+      businessHours: {
+        timeZone: ZONE,
+        weekly: {
+          mon: ALL_DAY,
+          tue: ALL_DAY,
+          wed: ALL_DAY,
+          thu: ALL_DAY,
+          fri: ALL_DAY,
+          sat: ALL_DAY,
+          sun: ALL_DAY,
+        },
+        holidays: [today, tomorrow],
+      },
+    },
+    demo2: {
+      intake: {
+        questions: [{ id: 'email', type: 'email', prompt: 'Your email?', reask: 'Again?' }],
+        timeoutMinutes: 2,
+      },
+    },
+    demo3: { bot: { statusEvents: false } },
+  },
+});
+
+const names = async (conversationId: string) =>
+  (await local.flow.botEvents(conversationId)).map((event) => event.event);
+
+test('every step of a handover reaches the bot, signed, once, with the handover id and agentStatus; the end hands on the summary and variables', async () => {
+  const { flow } = local;
+  await flow.web('demo2', 'w-status', { text: 'hello' });
+  await flow.web('demo2', 'w-status', { text: 'I need an agent' });
+  await flow.web('demo2', 'w-status', { text: 'ada@example.com' });
+  expect((await flow.state('demo2', 'w-status')).phase).toBe('agent');
+  const end = await flow.agent('demo2', 'w-status', 'end', {
+    summary: 'Refund approved for order 1234',
+    variables: { orderId: '1234', resolution: 'refund' },
+  });
+  expect(end.status).toBe(202);
+  await flow.web('demo2', 'w-status', { payload: 'LIVECHAT_SESSION_END' });
+  expect((await flow.state('demo2', 'w-status')).phase).toBe('bot');
+
+  const events = await flow.botEvents('w-status');
+  const handoverId = events[0]?.handoverId;
+  expect(handoverId).toEqual(expect.any(String));
+  expect(events).toEqual([
+    {
+      tenantId: 'demo2',
+      conversationId: 'w-status',
+      eventId: `handover.requested:${handoverId}`,
+      event: 'handover.requested',
+      handoverId,
+    },
+    {
+      tenantId: 'demo2',
+      conversationId: 'w-status',
+      eventId: `handover.accepted:${handoverId}`,
+      event: 'handover.accepted',
+      handoverId,
+      agentStatus: 'online',
+    },
+    {
+      tenantId: 'demo2',
+      conversationId: 'w-status',
+      eventId: `session.ended:${handoverId}`,
+      event: 'session.ended',
+      handoverId,
+      agentStatus: 'online',
+      by: 'user',
+      payload: 'LIVECHAT_SESSION_END',
+      summary: 'Refund approved for order 1234',
+      variables: { orderId: '1234', resolution: 'refund' },
+    },
+  ]);
+  const [entry] = await flow.log({ system: 'bot-events', conversationId: 'w-status' });
+  expect(entry?.headers['x-baton-signature']).toBeDefined();
+
+  // The next handover starts without the last one's summary.
+  await flow.web('demo2', 'w-status', { text: 'agent please' });
+  await flow.web('demo2', 'w-status', { text: 'ada@example.com' });
+  await flow.web('demo2', 'w-status', { payload: 'LIVECHAT_SESSION_END' });
+  const last = (await flow.botEvents('w-status')).at(-1);
+  expect(last).toMatchObject({ event: 'session.ended', by: 'user' });
+  expect(last).not.toHaveProperty('summary');
+});
+
+test('an end call with variables that are not strings, or too many, is refused and changes nothing', async () => {
+  const { flow } = local;
+  await flow.web('demo2', 'w-bad-end', { text: 'I need an agent' });
+  await flow.web('demo2', 'w-bad-end', { text: 'ada@example.com' });
+  const sentBefore = (await flow.userTexts('w-bad-end')).length;
+  const nested = await flow.agent('demo2', 'w-bad-end', 'end', {
+    variables: { order: { id: 1 } } as unknown as Record<string, string>,
+  });
+  expect(nested.status).toBe(400);
+  const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`v${i}`, 'x']));
+  expect((await flow.agent('demo2', 'w-bad-end', 'end', { variables: many })).status).toBe(400);
+  expect((await flow.userTexts('w-bad-end')).length).toBe(sentBefore);
+  expect((await flow.state('demo2', 'w-bad-end')).phase).toBe('agent');
+});
+
+test('no agents, a cancelled intake, too many invalid answers and a desk that refuses: each is its own event', async () => {
+  const { flow } = local;
+  await flow.mode('presence', 'offline');
+  await flow.web('demo2', 'w-offline', { text: 'I need an agent' });
+  expect(await flow.botEvents('w-offline')).toMatchObject([
+    { event: 'handover.requested' },
+    { event: 'handover.offline', agentStatus: 'offline' },
+  ]);
+  await flow.mode('presence', 'online');
+  // Past the presence answer's cache (10 s).
+  local.stack.clock.advance(11_000);
+
+  await flow.web('demo2', 'w-cancel', { text: 'I need an agent' });
+  await flow.web('demo2', 'w-cancel', { text: 'cancel' });
+  expect((await flow.botEvents('w-cancel')).at(-1)).toMatchObject({
+    event: 'intake.abandoned',
+    reason: 'cancelled',
+    agentStatus: 'online',
+  });
+  expect((await flow.botEvents('w-cancel')).at(-1)).not.toHaveProperty('payload');
+
+  await flow.web('demo2', 'w-invalid', { text: 'I need an agent' });
+  for (const text of ['no', 'still no', 'nope']) await flow.web('demo2', 'w-invalid', { text });
+  expect((await flow.botEvents('w-invalid')).at(-1)).toMatchObject({
+    event: 'intake.abandoned',
+    reason: 'too_many_invalid',
+  });
+
+  await flow.mode('msc', 'reject');
+  await flow.web('demo2', 'w-refused', { text: 'I need an agent' });
+  await flow.web('demo2', 'w-refused', { text: 'ada@example.com' });
+  expect((await flow.state('demo2', 'w-refused')).phase).toBe('bot');
+  expect((await flow.botEvents('w-refused')).at(-1)).toMatchObject({
+    event: 'handover.failed',
+    stage: 'desk:status',
+    agentStatus: 'online',
+  });
+});
+
+test("the tenant's intake timeout: the user is told the intake timed out, and the bot gets the event", async () => {
+  const { flow, stack } = local;
+  await flow.web('demo2', 'w-silent', { text: 'I need an agent' });
+  expect((await flow.state('demo2', 'w-silent')).phase).toBe('intake');
+  stack.clock.advance(2 * 60_000 - 5_000);
+  await stack.runSchedules();
+  expect((await flow.state('demo2', 'w-silent')).phase).toBe('intake');
+
+  stack.clock.advance(10_000);
+  await stack.runSchedules();
+  await stack.settle();
+  expect((await flow.state('demo2', 'w-silent')).phase).toBe('bot');
+  expect((await flow.userTexts('w-silent')).at(-1)).toBe(
+    'I did not hear back from you, so the request for an agent is closed. You can keep chatting with me.',
+  );
+  // Baton ran this intake: CM.com's LIVECHAT_INTAKE_TIMEOUT is for a bot-run prechat dialog.
+  const last = (await flow.botEvents('w-silent')).at(-1);
+  expect(last).toMatchObject({ event: 'intake.abandoned', reason: 'timeout' });
+  expect(last).not.toHaveProperty('payload');
+});
+
+test('business hours: closed (a holiday), the offline path with its own message and no presence call; open the day after tomorrow', async () => {
+  const { flow, stack } = local;
+  await flow.web('demo', 'w-hours', { text: 'I need an agent' });
+  expect(await flow.state('demo', 'w-hours')).toMatchObject({ phase: 'bot', agentStatus: 'offline' });
+  expect((await flow.userTexts('w-hours')).at(-1)).toBe(
+    'Our agents are not available at this hour. You can keep chatting with me.',
+  );
+  expect(await flow.log({ system: 'presence' })).toEqual([]);
+  expect(await names('w-hours')).toEqual(['handover.requested', 'handover.closed']);
+
+  stack.clock.advance(2 * DAY_MS);
+  await flow.web('demo', 'w-hours', { text: 'I need an agent' });
+  expect((await flow.state('demo', 'w-hours')).phase).toBe('intake');
+  expect((await flow.log({ system: 'presence' })).length).toBe(1);
+});
+
+test('statusEvents false: the bot gets only the events of CM.com’s flow', async () => {
+  const { flow } = local;
+  await flow.mode('presence', 'offline');
+  await flow.web('demo3', 'w-quiet', { text: 'hello' });
+  await flow.pushAnswer('demo3', {
+    conversationId: 'w-quiet',
+    answerId: 'a-quiet',
+    text: 'Let me get you an agent.',
+    outputAdditions: { livechat: true },
+  });
+  expect((await flow.state('demo3', 'w-quiet')).agentStatus).toBe('offline');
+  expect(await flow.botEvents('w-quiet')).toEqual([]);
+});
