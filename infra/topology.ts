@@ -113,6 +113,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
         // The bot's status event for each step (the user hears of these from the conveyor).
         { detailType: 'HandoverRequested' },
         { detailType: 'HandoverDeclined' },
+        { detailType: 'HandoverAccepted' },
         { detailType: 'SessionStarted' },
       ],
     },
@@ -143,11 +144,12 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     name: 'agent-api',
     dir: 'functions/agent-api',
     description:
-      "The agent desk's callbacks (claim, agent messages, sign-off) and CM.com's router (TwoWay messages, events).",
+      "The agent desk's callbacks (claim, queue position, agent messages, sign-off) and CM.com's router (TwoWay messages, events).",
     trigger: {
       kind: 'http',
       routes: [
         'POST /v1/{tenant}/agent/conversations/{conversationId}/claim',
+        'POST /v1/{tenant}/agent/conversations/{conversationId}/queue',
         'POST /v1/{tenant}/agent/conversations/{conversationId}/messages',
         'POST /v1/{tenant}/agent/conversations/{conversationId}/end',
         'POST /v1/{tenant}/twoway/messages',

@@ -30,6 +30,28 @@ export async function claim(
 }
 
 /**
+ * The desk's report of the user's place in its queue, while the handover waits for its claim: the
+ * user hears of a change (the same place again is not told twice).
+ */
+export async function reportQueuePosition(
+  ports: Ports,
+  tenant: TenantConfig,
+  conversationId: string,
+  position: number,
+): Promise<void> {
+  let known = false;
+  const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) => {
+    const handover = state.handover;
+    if (effectivePhase(state, now) !== 'handing_over' || !handover?.awaitsClaim) return undefined;
+    known = handover.queuePosition === position;
+    return known ? undefined : { type: 'queuePositionReported', handoverId: handover.id, position };
+  });
+  if (applied.outcome === 'missing') throw notFound('unknown conversation');
+  if (applied.outcome !== 'applied' && !known)
+    throw new HttpError(409, 'not_pending', "the conversation is not waiting for the desk's claim");
+}
+
+/**
  * An agent message (or the sign-off, with what the agent leaves for the bot): extends the lock, then
  * goes to the user through relay.
  */

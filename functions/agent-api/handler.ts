@@ -18,8 +18,8 @@ import {
   twoWaySchema,
 } from '../../shared/http/twoway-format';
 import type { CorePorts } from '../../shared/runtime/runtime';
-import { boundedString, stringRecord } from '../../shared/validation/zod';
-import { claim, postAgentMessage } from './agent-api';
+import { boundedString, intBetween, stringRecord } from '../../shared/validation/zod';
+import { claim, postAgentMessage, reportQueuePosition } from './agent-api';
 import { takeRouterEvents, takeRouterMessages } from './twoway';
 
 type Event = APIGatewayProxyEventV2;
@@ -31,6 +31,8 @@ const agentMessageSchema = z.object({
   messageId: z.optional(externalIdSchema()),
 });
 /** `summary` and `variables` are handed to the bot with the session's end, so it resumes with context. */
+/** The user's place in the desk's queue: 1 is next. */
+const queueSchema = z.object({ position: intBetween(1, 100_000) });
 const endSchema = z.object({
   text: z.optional(boundedString(1, 1000)),
   messageId: z.optional(externalIdSchema()),
@@ -96,6 +98,12 @@ export function createHandler(rt: CorePorts) {
     'POST /v1/{tenant}/agent/conversations/{conversationId}/claim': async (event) => {
       const tenant = await authorized(event);
       return json(200, { status: await claim(rt, tenant, conversationIdOf(event)) });
+    },
+    'POST /v1/{tenant}/agent/conversations/{conversationId}/queue': async (event) => {
+      const tenant = await authorized(event);
+      const { position } = parseJson(queueSchema, rawBody(event));
+      await reportQueuePosition(rt, tenant, conversationIdOf(event), position);
+      return json(202, { accepted: true });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/messages': async (event) => {
       const tenant = await authorized(event);

@@ -17,6 +17,7 @@ import {
   deliveryFor,
   holdsHead,
   intakeStarted,
+  refileAfterAppend,
 } from '../../shared/domain/conveyor';
 import { deliverableHead, headOf } from '../../shared/domain/inbox';
 import type { OutgoingEvent } from '../../shared/events/define';
@@ -28,7 +29,7 @@ import { noticeFor } from './handover-notices';
 import { sendWithRetries } from './send-with-retries';
 import { askFirstQuestion } from './start-intake';
 
-export type ConveyorPorts = DeliveryPorts & Pick<Runtime, 'publisher'>;
+export type ConveyorPorts = DeliveryPorts & Pick<Runtime, 'publisher' | 'sweepIndex'>;
 
 export interface ConveyedBatch {
   /** The sequence number of the first record to be given again: none of it or after it was acted on. */
@@ -86,6 +87,16 @@ function byConversation(records: readonly Published[]) {
   return [...groups.values()];
 }
 
+/** Puts the conversation back in the sweep's index at its pending handover's next due time. */
+async function refile(ports: ConveyorPorts, state: Conversation): Promise<void> {
+  try {
+    await ports.sweepIndex.reindex(state);
+  } catch (error) {
+    // The stall check the append filed stays: the waiting notice or deadline comes late, not never.
+    ports.logger.warn('could not re-file a pending handover for the sweep', errorFields(error));
+  }
+}
+
 /** Returns whether a head was delivered (or dead-lettered). Never throws: see the module's comment. */
 async function conveyConversation(ports: ConveyorPorts, records: ConversationBatch): Promise<boolean> {
   const { tenantId, conversationId } = records.newest;
@@ -108,6 +119,7 @@ async function act(ports: ConveyorPorts, tenant: TenantConfig, records: Conversa
     const notice = noticeFor(event, tenant, state.channel);
     if (notice) await sendWithRetries(ports, state, notice, `${event.detailType} notice`);
   }
+  if (refileAfterAppend(records)) await refile(ports, state);
   const started = intakeStarted(records);
   if (started) state = await askFirstQuestion(ports, tenant, state, started);
   const delivery = deliveryFor(records);

@@ -7,7 +7,7 @@ import type { OutgoingMessage } from '../../shared/clients/outgoing-message';
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { ChannelRef } from '../../shared/domain/conversation';
 import type { OutgoingEvent } from '../../shared/events/define';
-import { HandoverDeclined, SessionStarted } from '../../shared/events/handover-events';
+import { HandoverDeclined, HandoverWaiting, SessionStarted } from '../../shared/events/handover-events';
 import { safeParse } from '../../shared/validation/zod';
 
 export function noticeFor(
@@ -21,6 +21,16 @@ export function noticeFor(
     return channel.type === 'router' && tenant.desk.type === 'msc'
       ? undefined
       : { text: messages.agentJoined };
+  if (event.detailType === HandoverWaiting.detailType) {
+    const waiting = safeParse(HandoverWaiting.data, event.detail.data);
+    const position = waiting.success ? waiting.data.position : undefined;
+    return {
+      text:
+        position === undefined
+          ? messages.waiting
+          : messages.queuePosition.replaceAll('{position}', String(position)),
+    };
+  }
   if (event.detailType !== HandoverDeclined.detailType) return undefined;
   const declined = safeParse(HandoverDeclined.data, event.detail.data);
   if (!declined.success) return undefined;
@@ -30,6 +40,7 @@ export function noticeFor(
     closed: messages.closed,
     intake_abandoned: abandoned === 'timeout' ? messages.intakeTimedOut : messages.intakeCancelled,
     failed: messages.handoverFailed,
+    withdrawn: messages.pickupTimedOut,
   }[reason];
   return { text };
 }

@@ -7,6 +7,7 @@ import { createChannelSender } from '../../shared/clients/channel-sender';
 import { createDeskMessages } from '../../shared/clients/desk-messages';
 import { fetchHttp } from '../../shared/clients/http';
 import { awsCore } from '../../shared/runtime/aws-core';
+import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createHandler } from './handler';
 
 const core = awsCore('conveyor');
@@ -16,4 +17,5 @@ export const handler = createHandler({
   channels: createChannelSender(core.tenants, core.secrets, fetchHttp),
   bot: createBotClient(fetchHttp, core.secrets),
   deskMessages: createDeskMessages(fetchHttp, core.secrets),
+  sweepIndex: new DynamoSweepIndex(core.doc, core.env.tableName),
 });

@@ -32,12 +32,22 @@ export async function expireSessions(ports: SweepPorts, limit = 500): Promise<Sw
       // Activity may have extended the lock, or the session ended, since the index was read.
       const applied = await applyCommand(ports, ref.tenantId, ref.conversationId, (state, now) => {
         if (isLockExpired(state, now)) return { type: 'expire' };
-        // A handover stuck in a step (its event lost, the user gone): back to the bot, the user told.
-        const handoverId = state.handover?.id;
-        if (!isStepOverdue(state, now) || !handoverId) return undefined;
-        // The user walked away from the intake: an abandoned intake, told as such.
-        if (state.phase === 'intake') return { type: 'intakeAbandoned', handoverId, reason: 'timeout' };
-        return { type: 'handoverFailed', handoverId, stage: `timeout:${state.phase}` };
+        const handover = state.handover;
+        if (!handover) return undefined;
+        const handoverId = handover.id;
+        if (isStepOverdue(state, now)) {
+          // The user walked away from the intake: an abandoned intake, told as such.
+          if (state.phase === 'intake') return { type: 'intakeAbandoned', handoverId, reason: 'timeout' };
+          // A desk live on its claim that did not claim: withdrawn, the desk told.
+          if (state.phase === 'handing_over' && handover.awaitsClaim)
+            return { type: 'withdrawHandover', handoverId };
+          // A handover stuck in a step (its event lost): back to the bot, the user told.
+          return { type: 'handoverFailed', handoverId, stage: `timeout:${state.phase}` };
+        }
+        const waitingAt = handover.nextWaitingAt;
+        if (state.phase === 'handing_over' && waitingAt !== undefined && waitingAt <= now)
+          return { type: 'waitingNoticeDue', handoverId };
+        return undefined;
       });
       if (applied.outcome === 'applied') {
         // A change of owner is a record of its own: the conveyor delivers a waiting inbox from it.

@@ -6,13 +6,25 @@
  */
 import { OutsideCallError } from '../../shared/clients/http';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
+import { STEP_TIMEOUT_MS } from '../../shared/domain/conversation';
+import { conversationEventMetadata, createEvent } from '../../shared/events/define';
+import { HandoverAccepted } from '../../shared/events/handover-events';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { errorFields } from '../../shared/log/logger';
+import type { DeskPickup } from '../../shared/ports/desk-asks';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 export type HandOverPorts = Pick<
   Runtime,
-  'clock' | 'tenants' | 'conversations' | 'deskAsks' | 'desk' | 'notifications' | 'logger' | 'publicApiUrl'
+  | 'clock'
+  | 'tenants'
+  | 'conversations'
+  | 'deskAsks'
+  | 'desk'
+  | 'notifications'
+  | 'publisher'
+  | 'logger'
+  | 'publicApiUrl'
 >;
 
 /** A hand-over that died while asking the desk is taken over after the desk's calls could time out, and this. */
@@ -30,6 +42,7 @@ export async function handOver(
     { tenantId, conversationId, handoverId },
     ports.clock.now(),
     deskCallsMs(tenant) + ABANDONED_AFTER_MS,
+    pickupOf(tenant),
   );
   const handover = conversation?.handover;
   if (!conversation || !handover) return;
@@ -56,6 +69,22 @@ export async function handOver(
   }
   if (goesLiveOnClaim(tenant)) {
     ports.logger.info('handed over to the agent desk; live once it claims', { desk: tenant.desk.type });
+    // No write records the acceptance (the pickup deadline was set when the desk was asked): the
+    // bot hears of it from this event, published here. A failure to publish costs that notice only.
+    try {
+      await ports.publisher.publish([
+        createEvent(
+          HandoverAccepted,
+          conversationEventMetadata(`accepted:${handoverId}`, tenantId, conversationId, ports.clock.now()),
+          { tenantId, conversationId, handoverId, agentStatus: conversation.agentStatus },
+        ),
+      ]);
+    } catch (error) {
+      ports.logger.warn(
+        'handover accepted: the event for the bot could not be published',
+        errorFields(error),
+      );
+    }
   } else {
     // The lock first: the desk's agent may write (or its router end the chat) the moment it accepted.
     const applied = await applyCommand(
@@ -78,6 +107,18 @@ export async function handOver(
       ports.logger.warn('web conversations handover notice failed', errorFields(error));
     }
   }
+}
+
+/** A desk live on its claim has the tenant's pickup time; any other, the handing-over step's 5 minutes. */
+function pickupOf(tenant: TenantConfig): DeskPickup {
+  const desk = tenant.desk;
+  if (desk.type !== 'webhook' || desk.liveWhen !== 'claimed')
+    return { pickupMs: STEP_TIMEOUT_MS.handing_over, awaitsClaim: false };
+  return {
+    pickupMs: desk.pickupMinutes * 60_000,
+    awaitsClaim: true,
+    waitingEveryMs: desk.waitingEveryMinutes === undefined ? undefined : desk.waitingEveryMinutes * 60_000,
+  };
 }
 
 /** How long asking the desk may take: MSC's hand-over is two calls to the router. */

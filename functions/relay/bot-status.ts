@@ -58,18 +58,25 @@ export async function handoverRequested(ports: Ports, event: HandoverStep): Prom
     await tellBot(ports, tenant, event.conversationId, { event: 'handover.requested', ...stepOf(event) });
 }
 
-/** The desk has the conversation (for a desk that goes live when it accepts, the live chat begins). */
-export async function handoverAccepted(ports: Ports, event: HandoverStep): Promise<void> {
+/**
+ * The desk took the handover (`accepted`: for a desk live on acceptance the live chat begins), or a
+ * desk live on its claim claimed it (`claimed`, after its `accepted`).
+ */
+export async function handoverTaken(
+  ports: Ports,
+  event: HandoverStep & { claimed?: boolean | undefined },
+): Promise<void> {
   const tenant = ports.tenants.get(event.tenantId);
-  if (tenant)
-    await tellBot(ports, tenant, event.conversationId, { event: 'handover.accepted', ...stepOf(event) });
+  if (!tenant) return;
+  const name = event.claimed ? 'handover.claimed' : 'handover.accepted';
+  await tellBot(ports, tenant, event.conversationId, { event: name, ...stepOf(event) });
 }
 
 /** No handover after all: which step ended it, and why. */
 export async function handoverDeclined(
   ports: Ports,
   event: HandoverStep & {
-    reason: 'no_agents' | 'closed' | 'intake_abandoned' | 'failed';
+    reason: 'no_agents' | 'closed' | 'intake_abandoned' | 'failed' | 'withdrawn';
     abandoned?: 'cancelled' | 'too_many_invalid' | 'timeout' | undefined;
     stage?: string | undefined;
   },
@@ -95,6 +102,8 @@ export async function handoverDeclined(
       }
       case 'failed':
         return { event: 'handover.failed', ...step, stage: event.stage };
+      case 'withdrawn':
+        return { event: 'handover.withdrawn', ...step };
     }
   })();
   await tellBot(ports, tenant, event.conversationId, status);

@@ -8,14 +8,16 @@ import { BotAnswered } from '../../shared/events/bot-answered';
 import { createEventHandler, on } from '../../shared/events/consumer';
 import {
   AgentMessaged,
+  HandoverAccepted,
   HandoverDeclined,
   HandoverRequested,
   SessionStarted,
 } from '../../shared/events/handover-events';
 import { SessionEnded } from '../../shared/events/session-ended';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { handoverAccepted, handoverDeclined, handoverRequested } from './bot-status';
+import { handoverDeclined, handoverRequested, handoverTaken } from './bot-status';
 import { deliverAnswer } from './deliver-answer';
+import { deskWithdrawn } from './desk-withdrawn';
 import { agentMessaged, sessionEnded } from './session-notices';
 
 /** What relay's use cases need between them. */
@@ -38,7 +40,12 @@ export function createHandler(rt: RelayPorts) {
     on(AgentMessaged, (data, _metadata, logger) => agentMessaged({ ...rt, logger }, data)),
     on(SessionEnded, (data, _metadata, logger) => sessionEnded({ ...rt, logger }, data)),
     on(HandoverRequested, (data, _metadata, logger) => handoverRequested({ ...rt, logger }, data)),
-    on(HandoverDeclined, (data, _metadata, logger) => handoverDeclined({ ...rt, logger }, data)),
-    on(SessionStarted, (data, _metadata, logger) => handoverAccepted({ ...rt, logger }, data)),
+    on(HandoverDeclined, async (data, _metadata, logger) => {
+      // The desk first: it must stop offering a chat whose user was told nobody took it.
+      if (data.reason === 'withdrawn') await deskWithdrawn({ ...rt, logger }, data);
+      await handoverDeclined({ ...rt, logger }, data);
+    }),
+    on(HandoverAccepted, (data, _metadata, logger) => handoverTaken({ ...rt, logger }, data)),
+    on(SessionStarted, (data, _metadata, logger) => handoverTaken({ ...rt, logger }, data)),
   ]);
 }

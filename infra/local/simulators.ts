@@ -40,10 +40,12 @@ const modeSchemas = {
   // `reject`: the desk refuses the request (422), as it would a malformed or unknown chat.
   msc: z.enum(['ok', 'error', 'timeout', 'reject']),
   presence: z.enum(['online', 'offline', 'error', 'timeout', 'garbage']),
+  // The generic desk: staffed (claims every handover at once), or nobody there to claim.
+  desk: z.enum(['claims', 'never']),
 } as const;
 type ModeName = keyof typeof modeSchemas;
 type Modes = { [K in ModeName]: z.infer<(typeof modeSchemas)[K]> };
-const DEFAULT_MODES: Modes = { channel: 'ok', bot: 'ok', msc: 'ok', presence: 'online' };
+const DEFAULT_MODES: Modes = { channel: 'ok', bot: 'ok', msc: 'ok', presence: 'online', desk: 'claims' };
 
 const SECRET_HEADERS = new Set([
   'authorization',
@@ -82,17 +84,19 @@ export class Simulators {
   }
 
   /**
-   * `POST /sim/agent/{tenant}/{conversationId}/{messages|end}`: the simulated agent writes or signs
-   * off; an MSC agent through CM.com's router (a TwoWay message, the session-ended event), any other
-   * through Baton's agent API.
+   * `POST /sim/agent/{tenant}/{conversationId}/{messages|end|claim|queue}`: the simulated agent
+   * writes or signs off; an MSC agent through CM.com's router (a TwoWay message, the session-ended
+   * event), any other through Baton's agent API, where the desk also claims and reports the queue.
    */
   async agent(
     tenant: string,
     conversationId: string,
-    action: 'messages' | 'end',
+    action: 'messages' | 'end' | 'claim' | 'queue',
     body: unknown,
   ): Promise<SimResponse> {
     if (this.router.serves(tenant)) {
+      if (action === 'claim' || action === 'queue')
+        return jsonResponse(404, { error: 'not_found', message: 'MSC claims in its own inbox' });
       if (action === 'end') return this.router.sessionEnds(tenant, conversationId);
       const message = z.object({ text: z.string().min(1) }).safeParse(body);
       if (!message.success) return jsonResponse(400, { error: 'invalid_request', field: 'text' });
@@ -240,8 +244,12 @@ export class Simulators {
     return jsonResponse(200, { agentAvailable: mode === 'online' });
   }
 
-  /** The simulated generic desk is staffed: it claims every handover at once, through Baton's claim route. */
+  /**
+   * The simulated generic desk is staffed (mode `claims`): it claims every handover at once, through
+   * Baton's claim route. In mode `never` nobody claims (a test claims late through `/sim/agent`).
+   */
   private claimIfHandover(path: string, body: unknown): void {
+    if (this.modes.desk === 'never') return;
     const handover = z.object({ event: z.literal('handover'), sessionId: z.string() }).safeParse(body);
     const tenant = /^\/sim\/agent-webhook\/([^/]+)$/.exec(path)?.[1];
     if (!handover.success || !tenant) return;

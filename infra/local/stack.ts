@@ -41,6 +41,8 @@ import { jsonResponse, type SimResponse, Simulators, send } from './simulators';
 import { LocalStreamPoller, type OnFailureRecord } from './stream-poller';
 import { localTenants } from './tenants';
 
+const AGENT_ACTIONS = ['messages', 'end', 'claim', 'queue'] as const;
+
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
@@ -322,9 +324,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         })),
       });
     }
-    const agent = /^\/sim\/agent\/([^/]+)\/([^/]+)\/(messages|end)$/.exec(pathname);
+    const agent = /^\/sim\/agent\/([^/]+)\/([^/]+)\/(messages|end|claim|queue)$/.exec(pathname);
     if (method === 'POST' && agent) {
-      const action = agent[3] === 'end' ? 'end' : 'messages';
+      const action = AGENT_ACTIONS.find((known) => known === agent[3]) ?? 'messages';
       return simulators.agent(agent[1] ?? '', decodeURIComponent(agent[2] ?? ''), action, body);
     }
     // A user of the tenant's channel on CM.com's router (its WhatsApp): writes, or what reached them.
@@ -336,7 +338,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ? simulators.routerUserView(tenantId, clientId)
         : simulators.routerUserWrites(tenantId, clientId, body);
     }
-    const mode = /^\/sim\/(channel|bot|msc|presence)$/.exec(pathname);
+    const mode = /^\/sim\/(channel|bot|msc|presence|desk)$/.exec(pathname);
     if (method === 'POST' && mode) return simulators.setMode(mode[1] ?? '', body);
     return undefined;
   };

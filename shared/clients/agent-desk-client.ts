@@ -57,6 +57,8 @@ export interface AgentDeskClient {
   /** Asks the desk to take the conversation; the desk's own id of the chat, when it has one. */
   handOver(tenant: TenantConfig, request: HandoverRequest): Promise<{ deskChatId?: string }>;
   sessionEnded(tenant: TenantConfig, conversation: Conversation, reason: string): Promise<void>;
+  /** A desk live on its claim did not claim in time: it must stop offering the chat. */
+  handoverWithdrawn(tenant: TenantConfig, conversationId: string, handoverId: string): Promise<void>;
 }
 
 export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): AgentDeskClient {
@@ -154,6 +156,16 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
         ]);
       }
       return webhookCall(tenant, { event: 'session_ended', sessionId: conversation.conversationId, reason });
+    },
+    async handoverWithdrawn(tenant, conversationId, handoverId) {
+      // Only a webhook desk waits for a claim; MSC's router takes the chat when it accepts.
+      if (tenant.desk.type !== 'webhook') return;
+      await webhookCall(tenant, {
+        event: 'handover_withdrawn',
+        sessionId: conversationId,
+        handoverId,
+        reason: 'pickup_timeout',
+      });
     },
   };
 }

@@ -85,10 +85,15 @@ const deskSchema = z.discriminatedUnion('type', [
     timeoutMs: timeoutMs(5_000),
     /**
      * When the conversation is the agent's: when the desk accepts the handover (answers 2xx), or
-     * only once it claims it through the agent API (until then messages wait; no claim within the
-     * handing-over step's 5 minutes and the user is told no agent could be reached).
+     * only once it claims it through the agent API. Until the claim the handover is pending: the
+     * user's messages wait for the agent, and without a claim by `pickupMinutes` after the desk was
+     * asked the handover is withdrawn (the desk is told, the user hears `messages.pickupTimedOut`).
      */
     liveWhen: z._default(z.enum(['accepted', 'claimed']), 'accepted'),
+    /** A desk live on its claim: how long it has to claim. */
+    pickupMinutes: intSetting(1, 60, 5),
+    /** A desk live on its claim: the user hears `messages.waiting` this often until it claims. */
+    waitingEveryMinutes: z.optional(intBetween(1, 60)),
   }),
 ]);
 
@@ -126,6 +131,11 @@ const messagesSchema = z.strictObject({
     'I did not hear back from you, so the request for an agent is closed. You can keep chatting with me.',
   ),
   closed: textSetting('Our agents are not available at this hour. You can keep chatting with me.'),
+  /** While a desk live on its claim has not claimed: every `desk.waitingEveryMinutes`. */
+  waiting: textSetting('Thanks for waiting. An agent will be with you as soon as one is free.'),
+  /** When the desk reports the user's place in its queue; `{position}` is replaced by it. */
+  queuePosition: textSetting('Thanks for waiting. You are number {position} in the queue.'),
+  pickupTimedOut: textSetting('Sorry, no agent could take your chat in time. You can keep chatting with me.'),
   agentJoined: textSetting('An agent will be with you shortly.'),
   signOff: textSetting('The agent has ended the chat. Tap to confirm.'),
   signOffButton: z._default(boundedString(1, 20), 'End chat'),

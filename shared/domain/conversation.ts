@@ -90,6 +90,15 @@ export interface Handover {
   deskAskedBy?: string | undefined;
   /** The tenant's intake timeout, fixed when the intake starts (the sweep has no tenant configuration). */
   intakeTimeoutMs?: number | undefined;
+  /** When the desk must have the conversation by (claimed, for a desk live on its claim); set when it is asked. */
+  pickupBy?: number | undefined;
+  /** The desk goes live on its claim: until then the handover is pending, and withdrawn at `pickupBy`. */
+  awaitsClaim?: boolean | undefined;
+  /** While a claim is awaited: how often the user hears the tenant's waiting message, and when next. */
+  waitingEveryMs?: number | undefined;
+  nextWaitingAt?: number | undefined;
+  /** The user's place in the desk's queue, as the desk last reported it. */
+  queuePosition?: number | undefined;
   /** What the agent left for the bot with its end call, handed on when the session ends. */
   release?: Release | undefined;
 }
@@ -131,7 +140,13 @@ export type Command =
   | { type: 'handoverFailed'; handoverId: string; stage: string }
   | { type: 'activity'; lockMs: number; release?: Release | undefined }
   | { type: 'endSession'; by: 'agent' | 'user' }
-  | { type: 'expire' };
+  | { type: 'expire' }
+  /** A pending handover's waiting message is due (the sweep). */
+  | { type: 'waitingNoticeDue'; handoverId: string }
+  /** The desk says where the user stands in its queue. */
+  | { type: 'queuePositionReported'; handoverId: string; position: number }
+  /** No claim by the pickup deadline: the desk is told, the bot has the conversation again. */
+  | { type: 'withdrawHandover'; handoverId: string };
 
 export type CommandType = Command['type'];
 export const COMMAND_TYPES: readonly CommandType[] = [
@@ -145,6 +160,9 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'activity',
   'endSession',
   'expire',
+  'waitingNoticeDue',
+  'queuePositionReported',
+  'withdrawHandover',
 ];
 
 /** What must happen outside because of a transition; the use case turns these into events or calls. */
@@ -156,7 +174,10 @@ export type Effect =
   | { type: 'notifyHandoverFailed'; handoverId: string; stage: string }
   | { type: 'sessionStarted'; handoverId: string }
   | { type: 'sessionEnded'; handoverId: string; reason: EndReason }
-  | { type: 'intakeAbandoned'; handoverId: string; reason: AbandonReason };
+  | { type: 'intakeAbandoned'; handoverId: string; reason: AbandonReason }
+  /** The user hears that they are waiting (and where they stand, when the desk said). */
+  | { type: 'waitingNotice'; handoverId: string; position?: number | undefined }
+  | { type: 'handoverWithdrawn'; handoverId: string };
 
 export interface Transition {
   state: Conversation;
@@ -208,10 +229,15 @@ export const STEP_TIMEOUT_MS = {
   handing_over: 5 * 60_000,
 } as const satisfies Partial<Record<Phase, number>>;
 
-/** When the current step of a handover under way times out; undefined outside those steps. */
+/**
+ * When the current step of a handover under way times out; undefined outside those steps. Once the
+ * desk is asked, its pickup deadline: fixed, so waiting notices and queue reports do not extend it.
+ */
 export function stepDeadline(state: Conversation): number | undefined {
   const { phase } = state;
   if (phase !== 'presence' && phase !== 'intake' && phase !== 'handing_over') return undefined;
+  const pickupBy = phase === 'handing_over' ? state.handover?.pickupBy : undefined;
+  if (pickupBy !== undefined) return pickupBy;
   const timeoutMs = phase === 'intake' ? state.handover?.intakeTimeoutMs : undefined;
   return state.updatedAt + (timeoutMs ?? STEP_TIMEOUT_MS[phase]);
 }
@@ -336,7 +362,35 @@ export function transition(state: Conversation, command: Command, now: number): 
       return next({ phase: 'bot', handover: undefined, lastRelease: releaseOf(handover) }, [
         { type: 'sessionEnded', handoverId: handover.id, reason: 'expired' },
       ]);
+    case 'waitingNoticeDue': {
+      const { nextWaitingAt, waitingEveryMs } = handover ?? {};
+      if (!pending(phase, handover) || nextWaitingAt === undefined || waitingEveryMs === undefined)
+        return illegal();
+      if (nextWaitingAt > now) return illegal();
+      return next({ handover: { ...handover, nextWaitingAt: now + waitingEveryMs } }, [
+        { type: 'waitingNotice', handoverId: handover.id, position: handover.queuePosition },
+      ]);
+    }
+    case 'queuePositionReported':
+      if (!pending(phase, handover)) return illegal();
+      // The user hears of a change; the same place again is only recorded.
+      return next(
+        { handover: { ...handover, queuePosition: command.position } },
+        command.position === handover.queuePosition
+          ? []
+          : [{ type: 'waitingNotice', handoverId: handover.id, position: command.position }],
+      );
+    case 'withdrawHandover':
+      if (!pending(phase, handover)) return illegal();
+      return next({ phase: 'bot', handover: undefined }, [
+        { type: 'handoverWithdrawn', handoverId: handover.id },
+      ]);
   }
+}
+
+/** Legal only while a handover waits for the desk's claim. */
+function pending(phase: Phase, handover: Handover | undefined): handover is Handover & { awaitsClaim: true } {
+  return phase === 'handing_over' && handover?.awaitsClaim === true;
 }
 
 const releaseOf = (handover: Handover): Conversation['lastRelease'] =>

@@ -9,8 +9,9 @@
  * finds it still there: the batch that saw it freed may have read it held.
  */
 import type { Conversation } from './conversation';
-import { deliverableHead, headOf, type InboxEntry } from './inbox';
+import { deliverableHead, headOf, INBOX_STALL_MS, type InboxEntry } from './inbox';
 import { isUnanswered } from './intake';
+import { sweepDueAt } from './sweep';
 
 /** One stream record of a conversation item: the images around one write. */
 export interface ConversationRecord {
@@ -66,4 +67,16 @@ export function intakeStarted({ before, newest }: ConversationRecords): string |
   if (newest.phase !== 'intake' || handoverId === undefined) return undefined;
   if (before?.phase === 'intake' && before.handover?.id === handoverId) return undefined;
   return isUnanswered(newest.handover?.intake) ? handoverId : undefined;
+}
+
+/**
+ * Whether the batch appended a message while a pending handover has something due sooner than the
+ * append filed the conversation for (its stall check: the append cannot read what else is due). The
+ * message waits for the desk's claim, so no pop re-files it: the consumer does.
+ */
+export function refileAfterAppend({ before, newest }: ConversationRecords): boolean {
+  if (newest.phase !== 'handing_over' || !newest.handover?.awaitsClaim) return false;
+  if ((newest.inbox?.length ?? 0) <= (before?.inbox?.length ?? 0)) return false;
+  const due = sweepDueAt(newest);
+  return due !== undefined && due < newest.updatedAt + INBOX_STALL_MS;
 }

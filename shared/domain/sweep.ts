@@ -11,6 +11,8 @@ export function sweepDueAt(conversation: Conversation): number | undefined {
   const due = [
     phase === 'agent' ? conversation.handover?.lockExpiresAt : undefined,
     stepDeadline(conversation),
+    // A pending handover's next waiting message.
+    phase === 'handing_over' ? conversation.handover?.nextWaitingAt : undefined,
     // While presence is checked or the desk asked, messages wait on purpose: the outcome's write
     // is the record that sends them on.
     deliverableHead(conversation) ? updatedAt + INBOX_STALL_MS : undefined,

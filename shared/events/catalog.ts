@@ -2,8 +2,10 @@
 import { BotAnswered } from './bot-answered';
 import {
   AgentMessaged,
+  HandoverAccepted,
   HandoverDeclined,
   HandoverRequested,
+  HandoverWaiting,
   IntakeCompleted,
   SessionStarted,
 } from './handover-events';
@@ -14,6 +16,8 @@ export const EVENT_CATALOG = [
   HandoverRequested,
   IntakeCompleted,
   HandoverDeclined,
+  HandoverAccepted,
+  HandoverWaiting,
   SessionStarted,
   AgentMessaged,
   SessionEnded,

@@ -44,16 +44,39 @@ export const HandoverDeclined = defineEvent(
   1,
   z.object({
     ...userNoticeRef,
-    /** `closed`: outside the tenant's business hours, presence not asked. */
-    reason: z.enum(['no_agents', 'closed', 'intake_abandoned', 'failed']),
+    /**
+     * `closed`: outside the tenant's business hours, presence not asked. `withdrawn`: a desk live on
+     * its claim did not claim by the pickup deadline (the desk is told).
+     */
+    reason: z.enum(['no_agents', 'closed', 'intake_abandoned', 'failed', 'withdrawn']),
     /** Why the intake was abandoned (reason `intake_abandoned`). */
     abandoned: z.optional(z.enum(['cancelled', 'too_many_invalid', 'timeout'])),
     stage: z.optional(z.string()),
   }),
 );
 
-/** hand-over / agent-api (claim) → relay: the agent holds the conversation. */
-export const SessionStarted = defineEvent('SessionStarted', 1, z.object(userNoticeRef));
+/**
+ * hand-over / agent-api (claim) → relay: the agent holds the conversation; `claimed` when a desk
+ * live on its claim claimed it (after HandoverAccepted).
+ */
+export const SessionStarted = defineEvent(
+  'SessionStarted',
+  1,
+  z.object({ ...userNoticeRef, claimed: z.optional(z.boolean()) }),
+);
+
+/** hand-over → relay: a desk live on its claim accepted the handover; the claim is awaited. */
+export const HandoverAccepted = defineEvent('HandoverAccepted', 1, z.object(handoverRef));
+
+/**
+ * (a pending handover's waiting notice, or the desk's queue report) → the conveyor tells the user
+ * they are waiting, and where they stand when the desk said. No consumer on the bus.
+ */
+export const HandoverWaiting = defineEvent(
+  'HandoverWaiting',
+  1,
+  z.object({ ...userNoticeRef, position: z.optional(z.number()) }),
+);
 
 /** agent-api → relay: an agent's message, or its sign-off (a confirm button), for the user. */
 export const AgentMessaged = defineEvent(

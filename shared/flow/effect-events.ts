@@ -9,6 +9,7 @@ import { conversationEventMetadata, createEvent, type OutgoingEvent } from '../e
 import {
   HandoverDeclined,
   HandoverRequested,
+  HandoverWaiting,
   IntakeCompleted,
   SessionStarted,
 } from '../events/handover-events';
@@ -64,7 +65,24 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
           stage: effect.stage,
         });
       case 'sessionStarted':
-        return createEvent(SessionStarted, meta(`started:${handoverId}`), { ...notice, handoverId });
+        return createEvent(SessionStarted, meta(`started:${handoverId}`), {
+          ...notice,
+          handoverId,
+          ...(after.handover?.awaitsClaim ? { claimed: true } : {}),
+        });
+      case 'waitingNotice':
+        // Several per handover: the version that wrote it names it.
+        return createEvent(HandoverWaiting, meta(`waiting:${handoverId}:${after.version}`), {
+          ...notice,
+          handoverId,
+          position: effect.position,
+        });
+      case 'handoverWithdrawn':
+        return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
+          ...notice,
+          handoverId,
+          reason: 'withdrawn',
+        });
       case 'sessionEnded':
         return createEvent(SessionEnded, meta(`ended:${handoverId}`), {
           ...ref,

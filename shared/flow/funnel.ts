@@ -31,6 +31,10 @@ export function funnelPoints(before: Conversation, effects: readonly Effect[], n
       }
       case 'sessionEnded':
         return [count(effect.reason === 'expired' ? 'SessionExpired' : 'SessionEnded')];
+      case 'handoverWithdrawn':
+        return [count('HandoverWithdrawn')];
+      case 'waitingNotice':
+        return [];
     }
   }
 }

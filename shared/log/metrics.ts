@@ -13,6 +13,8 @@ export type MetricName =
   | 'IntakeAbandoned'
   | 'HandedOver'
   | 'HandoverFailed'
+  /** A desk live on its claim did not claim by the pickup deadline. */
+  | 'HandoverWithdrawn'
   | 'SessionEnded'
   | 'SessionExpired'
   | 'TimeToAgent'
@@ -33,6 +35,7 @@ export const FUNNEL_METRICS: readonly MetricName[] = [
   'IntakeAbandoned',
   'HandedOver',
   'HandoverFailed',
+  'HandoverWithdrawn',
   'SessionEnded',
   'SessionExpired',
 ];

@@ -13,5 +13,15 @@ export interface DeskAsks {
     ref: ConversationRef & { handoverId: string },
     now: number,
     retakeAfterMs: number,
+    pickup: DeskPickup,
   ): Promise<Conversation | undefined>;
+}
+
+/** What the desk is given to take the conversation: its deadline, and whether a claim is awaited. */
+export interface DeskPickup {
+  /** From the ask to the deadline (`handover.pickupBy`). */
+  pickupMs: number;
+  awaitsClaim: boolean;
+  /** While a claim is awaited, the user's waiting message this often. */
+  waitingEveryMs?: number | undefined;
 }

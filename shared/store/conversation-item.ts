@@ -35,6 +35,11 @@ const handoverSchema = z.object({
   deskAskedBy: z.optional(z.string()),
   pageUrl: z.optional(z.string()),
   intakeTimeoutMs: z.optional(z.number()),
+  pickupBy: z.optional(z.number()),
+  awaitsClaim: z.optional(z.boolean()),
+  waitingEveryMs: z.optional(z.number()),
+  nextWaitingAt: z.optional(z.number()),
+  queuePosition: z.optional(z.number()),
   release: z.optional(releaseSchema),
 });
 

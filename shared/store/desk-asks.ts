@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
-import { type Conversation, STEP_TIMEOUT_MS } from '../domain/conversation';
+import type { Conversation } from '../domain/conversation';
 import type { ConversationRef } from '../ports/conversation-store';
-import type { DeskAsks } from '../ports/desk-asks';
+import type { DeskAsks, DeskPickup } from '../ports/desk-asks';
 import { conversationFromItem } from './conversation-repository';
 import { conversationKey, sweepShard, TTL_ATTRIBUTE } from './keys';
 
@@ -22,14 +22,26 @@ export class DynamoDeskAsks implements DeskAsks {
     ref: ConversationRef & { handoverId: string },
     now: number,
     retakeAfterMs: number,
+    pickup: DeskPickup,
   ): Promise<Conversation | undefined> {
+    const pickupBy = now + pickup.pickupMs;
+    const nextWaitingAt =
+      pickup.awaitsClaim && pickup.waitingEveryMs !== undefined ? now + pickup.waitingEveryMs : undefined;
+    const waiting =
+      nextWaitingAt === undefined ? {} : { ':every': pickup.waitingEveryMs, ':nextWaiting': nextWaitingAt };
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: conversationKey(ref.tenantId, ref.conversationId),
-          UpdateExpression:
-            'SET handover.deskAskedAt = :now, handover.deskAskedBy = :asker, updatedAt = :now, #version = #version + :one, sweepShard = :shard, lockExpiresAt = :due REMOVE outbox',
+          UpdateExpression: [
+            'SET handover.deskAskedAt = :now, handover.deskAskedBy = :asker, handover.pickupBy = :pickupBy,',
+            'handover.awaitsClaim = :awaits,',
+            nextWaitingAt === undefined
+              ? ''
+              : 'handover.waitingEveryMs = :every, handover.nextWaitingAt = :nextWaiting,',
+            'updatedAt = :now, #version = #version + :one, sweepShard = :shard, lockExpiresAt = :due REMOVE outbox',
+          ].join(' '),
           ConditionExpression: [
             '#phase = :handingOver AND handover.id = :handoverId AND #ttl > :nowSeconds',
             // Or marked by this very request: the SDK sent it again after its first answer was lost.
@@ -45,8 +57,12 @@ export class DynamoDeskAsks implements DeskAsks {
             ':nowSeconds': toEpochSeconds(now),
             ':abandonedBefore': now - retakeAfterMs,
             ':shard': sweepShard(ref.tenantId, ref.conversationId),
-            // The step's deadline starts again: the desk has until then to take the conversation.
-            ':due': now + STEP_TIMEOUT_MS.handing_over,
+            // The desk has until then to take the conversation; the sweep looks again then, or at the
+            // first waiting message.
+            ':pickupBy': pickupBy,
+            ':awaits': pickup.awaitsClaim,
+            ':due': Math.min(pickupBy, nextWaitingAt ?? pickupBy),
+            ...waiting,
           },
           ReturnValues: 'ALL_NEW',
         }),

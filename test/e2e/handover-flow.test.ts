@@ -524,6 +524,7 @@ describe('7. end', () => {
     expect(botEvents.map((event) => event.event)).toEqual([
       'handover.requested',
       'handover.accepted',
+      'handover.claimed',
       'session.ended',
     ]);
     expect(botEvents.at(-1)).toMatchObject({

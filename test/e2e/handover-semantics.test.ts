@@ -1,9 +1,11 @@
 /**
  * What the best handover systems do (issue 16), end to end over the local stack: a status event to
  * the bot for every step of a handover, the agent's parting summary and variables handed on, the
- * tenant's intake timeout, and business hours.
+ * tenant's intake timeout, business hours, and a desk that must claim: waiting messages, queue
+ * positions, a late claim, and no claim (withdrawn).
  *
- * demo2 (generic desk, live on its claim) gets a 2-minute intake timeout; demo gets business hours
+ * demo2 (generic desk, live on its claim) gets a 2-minute intake timeout, 3 minutes to claim and a
+ * waiting message every minute; demo gets business hours
  * that are closed today and tomorrow (holidays) and open round the clock otherwise; demo3 turns the
  * status events off.
  */
@@ -34,6 +36,7 @@ const local = flowOnLocalStack({
       },
     },
     demo2: {
+      desk: { pickupMinutes: 3, waitingEveryMinutes: 1 },
       intake: {
         questions: [{ id: 'email', type: 'email', prompt: 'Your email?', reask: 'Again?' }],
         timeoutMinutes: 2,
@@ -76,6 +79,14 @@ test('every step of a handover reaches the bot, signed, once, with the handover 
       conversationId: 'w-status',
       eventId: `handover.accepted:${handoverId}`,
       event: 'handover.accepted',
+      handoverId,
+      agentStatus: 'online',
+    },
+    {
+      tenantId: 'demo2',
+      conversationId: 'w-status',
+      eventId: `handover.claimed:${handoverId}`,
+      event: 'handover.claimed',
       handoverId,
       agentStatus: 'online',
     },
@@ -207,4 +218,95 @@ test('statusEvents false: the bot gets only the events of CM.com’s flow', asyn
   });
   expect((await flow.state('demo3', 'w-quiet')).agentStatus).toBe('offline');
   expect(await flow.botEvents('w-quiet')).toEqual([]);
+});
+
+const WAITING = 'Thanks for waiting. An agent will be with you as soon as one is free.';
+const PICKUP_TIMED_OUT = 'Sorry, no agent could take your chat in time. You can keep chatting with me.';
+
+/** A demo2 conversation handed to a desk that does not claim (mode never): pending. */
+async function pendingHandover(conversationId: string): Promise<void> {
+  const { flow } = local;
+  await flow.mode('desk', 'never');
+  await flow.web('demo2', conversationId, { text: 'I need an agent' });
+  await flow.web('demo2', conversationId, { text: 'ada@example.com' });
+  expect((await flow.state('demo2', conversationId)).phase).toBe('handing_over');
+  expect(await names(conversationId)).toEqual(['handover.requested', 'handover.accepted']);
+}
+
+test('no claim by the pickup deadline: waiting messages and the queue position meanwhile, then withdrawn; the desk is told and the bot has the conversation again', async () => {
+  const { flow, stack } = local;
+  await pendingHandover('w-pending');
+  const told = (await flow.userTexts('w-pending')).length;
+  // The user writes while the desk has not claimed: the message waits for whoever owns it next.
+  await flow.web('demo2', 'w-pending', { text: 'hello? anyone?' });
+  expect((await flow.log({ system: 'bot', conversationId: 'w-pending' })).length).toBe(1);
+  expect(await flow.log({ system: 'agent-webhook', conversationId: 'w-pending' })).toHaveLength(1);
+
+  stack.clock.advance(61_000);
+  await stack.runSchedules();
+  await stack.settle();
+  expect((await flow.userTexts('w-pending')).slice(told)).toEqual([WAITING]);
+
+  // The desk reports a place in its queue: told at once; the same place again is not told twice.
+  expect((await flow.agent('demo2', 'w-pending', 'queue', { position: 4 })).status).toBe(202);
+  expect((await flow.agent('demo2', 'w-pending', 'queue', { position: 4 })).status).toBe(202);
+  expect((await flow.agent('demo2', 'w-pending', 'queue', { position: 0 })).status).toBe(400);
+  stack.clock.advance(61_000);
+  await stack.runSchedules();
+  await stack.settle();
+  expect((await flow.userTexts('w-pending')).slice(told)).toEqual([
+    WAITING,
+    'Thanks for waiting. You are number 4 in the queue.',
+    'Thanks for waiting. You are number 4 in the queue.',
+  ]);
+
+  // Three minutes after the desk was asked: withdrawn.
+  stack.clock.advance(61_000);
+  await stack.runSchedules();
+  await stack.settle();
+  expect((await flow.state('demo2', 'w-pending')).phase).toBe('bot');
+  const after = (await flow.userTexts('w-pending')).slice(told + 3);
+  // The withdrawal is told first; then the waiting message reaches its owner now, the bot.
+  expect(after).toEqual([PICKUP_TIMED_OUT, 'echo: hello? anyone?']);
+  const desk = await flow.log({ system: 'agent-webhook', conversationId: 'w-pending' });
+  expect(desk.at(-1)?.body).toMatchObject({
+    event: 'handover_withdrawn',
+    sessionId: 'w-pending',
+    reason: 'pickup_timeout',
+  });
+  expect((await flow.botEvents('w-pending')).at(-1)).toMatchObject({
+    event: 'handover.withdrawn',
+    agentStatus: 'online',
+  });
+  // A claim after the withdrawal is refused: the user was told nobody took the chat.
+  expect((await flow.agent('demo2', 'w-pending', 'claim')).status).toBe(409);
+  expect((await flow.agent('demo2', 'w-pending', 'queue', { position: 1 })).status).toBe(409);
+  expect(stack.metrics.points.filter((point) => point.name === 'HandoverWithdrawn')).toHaveLength(1);
+});
+
+test('a late claim within the deadline: live from the claim, the waiting message goes to the desk, the bot hears claimed', async () => {
+  const { flow, stack } = local;
+  await pendingHandover('w-late');
+  await flow.web('demo2', 'w-late', { text: 'still waiting' });
+  stack.clock.advance(61_000);
+  await stack.runSchedules();
+  await stack.settle();
+  expect((await flow.userTexts('w-late')).at(-1)).toBe(WAITING);
+
+  const claimed = await flow.agent('demo2', 'w-late', 'claim');
+  expect(claimed.status).toBe(200);
+  expect(claimed.json).toEqual({ status: 'claimed' });
+  expect((await flow.state('demo2', 'w-late')).phase).toBe('agent');
+  expect((await flow.userTexts('w-late')).at(-1)).toBe('An agent will be with you shortly.');
+  const toDesk = await flow.log({ system: 'agent-webhook', conversationId: 'w-late' });
+  expect(toDesk.at(-1)?.body).toMatchObject({ event: 'message', message: 'still waiting' });
+  expect(await names('w-late')).toEqual(['handover.requested', 'handover.accepted', 'handover.claimed']);
+
+  // No more waiting messages once live, and no withdrawal at the old deadline.
+  const told = (await flow.userTexts('w-late')).length;
+  stack.clock.advance(5 * 60_000);
+  await stack.runSchedules();
+  await stack.settle();
+  expect((await flow.state('demo2', 'w-late')).phase).toBe('agent');
+  expect((await flow.userTexts('w-late')).length).toBe(told);
 });

@@ -49,7 +49,7 @@ export class Flow {
     await request(`${this.stack.url}/sim/reset`, { method: 'POST' });
   }
 
-  async mode(system: 'presence' | 'msc' | 'channel' | 'bot', mode: string): Promise<void> {
+  async mode(system: 'presence' | 'msc' | 'channel' | 'bot' | 'desk', mode: string): Promise<void> {
     const answer = await request(`${this.stack.url}/sim/${system}`, {
       method: 'POST',
       body: JSON.stringify({ mode }),
@@ -135,8 +135,14 @@ export class Flow {
   async agent(
     tenant: string,
     conversationId: string,
-    action: 'messages' | 'end',
-    body?: { text?: string; messageId?: string; summary?: string; variables?: Record<string, string> },
+    action: 'messages' | 'end' | 'claim' | 'queue',
+    body?: {
+      text?: string;
+      messageId?: string;
+      summary?: string;
+      variables?: Record<string, string>;
+      position?: number;
+    },
   ) {
     if (body?.text) this.sent.add(body.text);
     const answer = await request(

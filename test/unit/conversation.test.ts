@@ -18,6 +18,7 @@ import {
   stepDeadline,
   transition,
 } from '../../shared/domain/conversation';
+import { sweepDueAt } from '../../shared/domain/sweep';
 import type { OutgoingEvent } from '../../shared/events/define';
 
 // ---------------------------------------------------------------------------------------------
@@ -139,6 +140,9 @@ function commandsFor(handoverId: string): CommandOf {
     activity: { type: 'activity', lockMs: LOCK_MS },
     endSession: { type: 'endSession', by: 'agent' },
     expire: { type: 'expire' },
+    waitingNoticeDue: { type: 'waitingNoticeDue', handoverId },
+    queuePositionReported: { type: 'queuePositionReported', handoverId, position: 3 },
+    withdrawHandover: { type: 'withdrawHandover', handoverId },
   };
 }
 
@@ -156,7 +160,7 @@ function illegalError(act: () => unknown): IllegalTransitionError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The full table: 5 phases × 10 commands, written out by hand.
+// The full table: 5 phases × 13 commands, written out by hand.
 // ---------------------------------------------------------------------------------------------
 
 const ILLEGAL = 'illegal';
@@ -186,6 +190,10 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
+    // Only a handover that waits for the desk's claim has these (below).
+    waitingNoticeDue: ILLEGAL,
+    queuePositionReported: ILLEGAL,
+    withdrawHandover: ILLEGAL,
   },
   presence: {
     requestHandover: ILLEGAL,
@@ -202,6 +210,10 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
+    // Only a handover that waits for the desk's claim has these (below).
+    waitingNoticeDue: ILLEGAL,
+    queuePositionReported: ILLEGAL,
+    withdrawHandover: ILLEGAL,
   },
   intake: {
     requestHandover: ILLEGAL,
@@ -222,6 +234,10 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
+    // Only a handover that waits for the desk's claim has these (below).
+    waitingNoticeDue: ILLEGAL,
+    queuePositionReported: ILLEGAL,
+    withdrawHandover: ILLEGAL,
   },
   handing_over: {
     requestHandover: ILLEGAL,
@@ -238,6 +254,10 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
+    // Only a handover that waits for the desk's claim has these (below).
+    waitingNoticeDue: ILLEGAL,
+    queuePositionReported: ILLEGAL,
+    withdrawHandover: ILLEGAL,
   },
   // Lock still holding at NOW.
   agent: {
@@ -255,6 +275,10 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
       agentStatus: 'online',
     },
     expire: ILLEGAL,
+    // Only a handover that waits for the desk's claim has these (below).
+    waitingNoticeDue: ILLEGAL,
+    queuePositionReported: ILLEGAL,
+    withdrawHandover: ILLEGAL,
   },
 };
 
@@ -276,7 +300,7 @@ describe('transition table (every phase × every command)', () => {
   test('PHASES and COMMAND_TYPES are exactly the ones the table covers', () => {
     expect([...PHASES]).toEqual(['bot', 'presence', 'intake', 'handing_over', 'agent']);
     expect([...COMMAND_TYPES].sort()).toEqual(Object.keys(EXPECTED.bot).sort());
-    expect(LEGAL_CASES.length + ILLEGAL_CASES.length).toBe(50);
+    expect(LEGAL_CASES.length + ILLEGAL_CASES.length).toBe(65);
   });
 
   test.each(LEGAL_CASES)('%s + %s is legal', (phase, type, expected) => {
@@ -567,6 +591,9 @@ describe('lock', () => {
       effects: [{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' }],
       agentStatus: 'online',
     },
+    waitingNoticeDue: ILLEGAL,
+    queuePositionReported: ILLEGAL,
+    withdrawHandover: ILLEGAL,
   };
 
   test.each(COMMAND_TYPES.filter((type) => EXPIRED[type] === ILLEGAL))(
@@ -1076,5 +1103,79 @@ describe('business hours, the intake timeout and the agent’s release (issue 16
     );
     expect(effects[0]).toEqual({ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' });
     expect(state.lastRelease).toEqual({ handoverId: HANDOVER_ID, ...release });
+  });
+});
+
+describe('a handover pending the desk’s claim (issue 16)', () => {
+  const pendingState = (patch: Partial<Handover> = {}): Conversation => {
+    const base = stateIn('handing_over');
+    const handover = base.handover;
+    if (!handover) throw new Error('fixture without a handover');
+    return {
+      ...base,
+      handover: {
+        ...handover,
+        deskAskedAt: NOW - 60_000,
+        pickupBy: NOW + 240_000,
+        awaitsClaim: true,
+        waitingEveryMs: 60_000,
+        nextWaitingAt: NOW,
+        ...patch,
+      },
+    };
+  };
+
+  test('its deadline is the pickup deadline, whatever is written meanwhile', () => {
+    const state = pendingState();
+    expect(stepDeadline(state)).toBe(NOW + 240_000);
+    const noticed = transition(state, COMMANDS.waitingNoticeDue, NOW).state;
+    expect(stepDeadline(noticed)).toBe(NOW + 240_000);
+  });
+
+  test('a waiting notice is due at nextWaitingAt, not before, and schedules the next', () => {
+    expect(
+      illegalError(() => transition(pendingState({ nextWaitingAt: NOW + 1 }), COMMANDS.waitingNoticeDue, NOW))
+        .command,
+    ).toBe('waitingNoticeDue');
+    const { state, effects } = transition(pendingState({ queuePosition: 2 }), COMMANDS.waitingNoticeDue, NOW);
+    expect(state.phase).toBe('handing_over');
+    expect(state.handover?.nextWaitingAt).toBe(NOW + 60_000);
+    expect(effects).toEqual([{ type: 'waitingNotice', handoverId: HANDOVER_ID, position: 2 }]);
+  });
+
+  test('a queue position is told when it changes, and only recorded when it does not', () => {
+    const moved = transition(pendingState({ queuePosition: 5 }), COMMANDS.queuePositionReported, NOW);
+    expect(moved.state.handover?.queuePosition).toBe(3);
+    expect(moved.effects).toEqual([{ type: 'waitingNotice', handoverId: HANDOVER_ID, position: 3 }]);
+    expect(transition(moved.state, COMMANDS.queuePositionReported, NOW + 1).effects).toEqual([]);
+  });
+
+  test('withdrawn: back to the bot, the handover gone, the effect says withdrawn', () => {
+    const { state, effects } = transition(pendingState(), COMMANDS.withdrawHandover, NOW + 240_000);
+    expect(state.phase).toBe('bot');
+    expect(state.handover).toBeUndefined();
+    expect(effects).toEqual([{ type: 'handoverWithdrawn', handoverId: HANDOVER_ID }]);
+  });
+
+  test('the claim still makes it live; a command for another handover is illegal', () => {
+    const { state, effects } = transition(pendingState(), COMMANDS.handoverSucceeded, NOW);
+    expect(state.phase).toBe('agent');
+    expect(effects).toEqual([{ type: 'sessionStarted', handoverId: HANDOVER_ID }]);
+    const other = commandsFor('h-other');
+    expect(() => transition(pendingState(), other.withdrawHandover, NOW)).toThrow(IllegalTransitionError);
+    expect(() => transition(pendingState(), other.queuePositionReported, NOW)).toThrow(
+      IllegalTransitionError,
+    );
+  });
+
+  test('a desk that goes live on acceptance has no pending handover: the three are illegal', () => {
+    const accepting = pendingState({ awaitsClaim: false });
+    for (const type of ['waitingNoticeDue', 'queuePositionReported', 'withdrawHandover'] as const)
+      expect(() => transition(accepting, COMMANDS[type], NOW)).toThrow(IllegalTransitionError);
+  });
+
+  test('the sweep index is due at the next waiting notice when it comes before the deadline', () => {
+    expect(sweepDueAt(pendingState({ nextWaitingAt: NOW + 30_000 }))).toBe(NOW + 30_000);
+    expect(sweepDueAt(pendingState({ nextWaitingAt: undefined }))).toBe(NOW + 240_000);
   });
 });

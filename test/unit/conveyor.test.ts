@@ -10,6 +10,7 @@ import {
   deliveryFor,
   holdsHead,
   intakeStarted,
+  refileAfterAppend,
   wasNudged,
 } from '../../shared/domain/conveyor';
 import { deliverableHead, type InboxEntry } from '../../shared/domain/inbox';
@@ -389,5 +390,44 @@ describe('intakeStarted', () => {
     expect(intakeStarted({ before, newest: image({ phase: 'intake', intake: answered }) })).toBeUndefined();
     for (const phase of ['bot', 'presence', 'handing_over', 'agent'] as const)
       expect(intakeStarted({ before, newest: image({ phase, intake: UNANSWERED }) })).toBeUndefined();
+  });
+});
+
+describe('refileAfterAppend: a message appended while the desk’s claim is awaited', () => {
+  const pending = (inbox: readonly InboxEntry[], patch: Record<string, unknown> = {}): Conversation => {
+    const base = image({ phase: 'handing_over', inbox });
+    if (!base.handover) throw new Error('fixture without a handover');
+    return {
+      ...base,
+      updatedAt: T0,
+      handover: {
+        ...base.handover,
+        awaitsClaim: true,
+        pickupBy: T0 + 240_000,
+        nextWaitingAt: T0 + 30_000,
+        ...patch,
+      },
+    };
+  };
+
+  test('is re-filed when its waiting notice (or deadline) is due before the stall check the append filed', () => {
+    expect(refileAfterAppend({ before: pending([]), newest: pending([entry('m1')]) })).toBe(true);
+    expect(
+      refileAfterAppend({
+        before: pending([]),
+        newest: pending([entry('m1')], { nextWaitingAt: undefined, pickupBy: T0 + 60_000 }),
+      }),
+    ).toBe(true);
+  });
+
+  test('is not when nothing is due sooner, nothing was appended, or no claim is awaited', () => {
+    const later = { nextWaitingAt: T0 + 5 * 60_000, pickupBy: T0 + 5 * 60_000 };
+    expect(refileAfterAppend({ before: pending([]), newest: pending([entry('m1')], later) })).toBe(false);
+    expect(refileAfterAppend({ before: pending([entry('m1')]), newest: pending([entry('m1')]) })).toBe(false);
+    expect(
+      refileAfterAppend({ before: pending([]), newest: pending([entry('m1')], { awaitsClaim: false }) }),
+    ).toBe(false);
+    const live = image({ phase: 'agent', inbox: [entry('m1')] });
+    expect(refileAfterAppend({ before: image({ phase: 'agent' }), newest: live })).toBe(false);
   });
 });

@@ -311,7 +311,12 @@ test("a hand-over that died after marking the desk asked is taken over once the 
     handoverId: handoverIdOf(conversation),
   };
   // The first hand-over marked it, then died before asking the desk.
-  expect(await rig.runtime.deskAsks.markDeskAsked(ref, T0, 300 + 60_000)).toBeDefined();
+  expect(
+    await rig.runtime.deskAsks.markDeskAsked(ref, T0, 300 + 60_000, {
+      pickupMs: 300_000,
+      awaitsClaim: false,
+    }),
+  ).toBeDefined();
 
   rig.setNow(T0 + 60_599);
   await handOver(rig.runtime, eventOf(conversation));
@@ -407,8 +412,14 @@ describe('a desk that goes live on its claim (liveWhen: claimed)', () => {
     expect(await rig.state('claims', conversationId)).toMatchObject({
       phase: 'handing_over',
       version: conversation.version + 1,
+      // Pending from the ask: the desk has the tenant's pickup time (5 minutes) to claim.
+      handover: { awaitsClaim: true, pickupBy: T0 + 5 * 60_000 },
     });
     expect(webTexts(outside, conversationId)).toEqual([]);
+    // The bot hears the desk accepted: published by hand-over, as no write records the acceptance.
+    expect(rig.publisher.published()).toEqual([
+      ['HandoverAccepted', `accepted:${handoverIdOf(conversation)}`],
+    ]);
 
     expect(await claim(rig.runtime, rig.tenant('claims'), conversationId)).toBe('claimed');
     expect(await claim(rig.runtime, rig.tenant('claims'), conversationId)).toBe('already-live');
@@ -421,7 +432,7 @@ describe('a desk that goes live on its claim (liveWhen: claimed)', () => {
     expect(webTexts(outside, conversationId)).toEqual(['An agent will be with you shortly.']);
   });
 
-  test('no claim within the handing-over step: the sweep gives the conversation back and the user is told', async () => {
+  test('no claim by the pickup deadline (5 minutes by default): the sweep withdraws the handover and the user is told', async () => {
     const conversation = await claimsHandingOver();
     const { conversationId } = conversation;
     await handOver(rig.runtime, { ...eventOf(conversation), tenantId: 'claims' });
@@ -435,6 +446,8 @@ describe('a desk that goes live on its claim (liveWhen: claimed)', () => {
     await convey();
 
     expect(await rig.state('claims', conversationId)).toMatchObject({ phase: 'bot' });
-    expect(webTexts(outside, conversationId)).toEqual([rig.tenant('claims').messages.handoverFailed]);
+    expect(webTexts(outside, conversationId)).toEqual([rig.tenant('claims').messages.pickupTimedOut]);
+    const declined = rig.publisher.events.find((event) => event.detailType === 'HandoverDeclined');
+    expect(declined?.detail.data).toMatchObject({ reason: 'withdrawn' });
   });
 });
