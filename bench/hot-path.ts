@@ -12,6 +12,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHandler } from '../functions/ingest/handler';
 import { readEnvironment } from '../shared/config/environment';
 import { createAwsCore } from '../shared/runtime/aws-core';
+import { DynamoAnswerPushes } from '../shared/store/answer-pushes';
 import { createDynamo } from '../shared/store/client';
 import { DynamoInboxStore } from '../shared/store/inbox-repository';
 import { BENCH_TABLE, type BenchEnvironment } from './environment';
@@ -40,6 +41,7 @@ export async function measureHotPath(env: BenchEnvironment, webSecret: string): 
   const handler = createHandler({
     ...core,
     inbox: new DynamoInboxStore(core.doc, core.env.tableName, core.conversations),
+    answerPushes: new DynamoAnswerPushes(core.doc, core.env.tableName, core.conversations),
   });
   const raw = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
 

@@ -26,6 +26,7 @@ import type { Runtime } from '../../shared/runtime/runtime';
 import { deliverHead } from './deliver-head';
 import type { DeliveryPorts } from './deliver-user-message';
 import { noticeFor } from './handover-notices';
+import { deliverPushedAnswer, isPushedAnswer } from './pushed-answer';
 import { sendWithRetries } from './send-with-retries';
 import { askFirstQuestion } from './start-intake';
 
@@ -47,7 +48,8 @@ export async function conveyBatch(
   for (const record of records) {
     try {
       const events = eventsWritten(record);
-      if (events.length) await ports.publisher.publish(events);
+      const published = forTheBus(events);
+      if (published.length) await ports.publisher.publish(published);
       ready.push({ ...record, events });
     } catch (error) {
       // The bus refusing: the stream gives the record again (then bisects).
@@ -65,6 +67,10 @@ export async function conveyBatch(
 function eventsWritten({ before, after }: ConversationRecord): NonNullable<Conversation['outbox']> {
   return before?.version === after.version ? [] : (after.outbox ?? []);
 }
+
+/** What goes on the bus: all but pushed answers, which the conveyor delivers itself. */
+const forTheBus = (events: readonly OutgoingEvent[]): OutgoingEvent[] =>
+  events.filter((event) => !isPushedAnswer(event));
 
 /** A conversation's records in a batch: the images around them, and the events they wrote, in order. */
 type ConversationBatch = ConversationRecords & { events: OutgoingEvent[] };
@@ -116,6 +122,11 @@ async function conveyConversation(ports: ConveyorPorts, records: ConversationBat
 async function act(ports: ConveyorPorts, tenant: TenantConfig, records: ConversationBatch): Promise<boolean> {
   let state: Conversation | undefined = records.newest;
   for (const event of records.events) {
+    // A pushed answer and the notices of the records after it, in their order.
+    if (isPushedAnswer(event)) {
+      state = await deliverPushedAnswer(ports, tenant, state, event);
+      continue;
+    }
     const notice = noticeFor(event, tenant, state.channel);
     if (notice) await sendWithRetries(ports, state, notice, `${event.detailType} notice`);
   }

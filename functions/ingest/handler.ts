@@ -7,7 +7,7 @@ import { forbidden, notFound, unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
 import { hasValidSignature } from '../../shared/http/signature';
 import { checkRouterToken, hostedConversationId, twoWaySchema } from '../../shared/http/twoway-format';
-import type { CorePorts } from '../../shared/runtime/runtime';
+import type { CorePorts, Runtime } from '../../shared/runtime/runtime';
 import { boundedString, nonEmptyString } from '../../shared/validation/zod';
 import { botAnswerPushSchema } from './bot-answer-push';
 import { receiveBotAnswer } from './receive-bot-answer';
@@ -24,7 +24,7 @@ const verificationSchema = z.object({
   'hub.challenge': boundedString(1, 256),
 });
 
-export function createHandler(rt: CorePorts & ReceivePorts) {
+export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answerPushes'>) {
   const tenantFor = (event: Event) => tenantOf(rt.tenants, event);
 
   /** The signature is checked on the raw body before anything parses it. */

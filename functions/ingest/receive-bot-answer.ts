@@ -1,32 +1,32 @@
 /**
- * (bot, async) → receive bot answer → BotAnswered, the same event a synchronous bot reply becomes.
- * Refused (409) while an agent has the conversation or is being given it.
+ * (bot, async) → receive bot answer → written into the conversation (one transaction with its id's
+ * dedupe record): the stream's consumer delivers it from that write's record, so an answer pushed
+ * before a handover began reaches the user before the handover's notices. Refused (409) while an
+ * agent has the conversation or is being given it.
  */
-
-import { effectivePhase } from '../../shared/domain/conversation';
-import { botAnswered } from '../../shared/events/bot-answered';
+import { answerPushed } from '../../shared/events/bot-answered';
 import { HttpError, notFound } from '../../shared/http/errors';
 import type { Runtime } from '../../shared/runtime/runtime';
 import type { BotAnswerPush } from './bot-answer-push';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'>;
+type Ports = Pick<Runtime, 'clock' | 'answerPushes'>;
+
+/** A bot retries a push for a while; two days cover any sender's retry horizon. */
+const PUSH_DEDUPE_SECONDS = 2 * 24 * 3600;
 
 export async function receiveBotAnswer(ports: Ports, tenantId: string, push: BotAnswerPush): Promise<void> {
   const now = ports.clock.now();
-  const conversation = await ports.conversations.get(tenantId, push.conversationId, now);
-  if (!conversation) throw notFound('unknown conversation');
-  // An agent has the conversation (or is being given it): the bot may not talk into a live chat.
-  const phase = effectivePhase(conversation, now);
-  if (phase === 'agent' || phase === 'handing_over')
-    throw new HttpError(409, 'live_chat', 'an agent has this conversation: the bot cannot write into it');
+  const { conversationId } = push;
   // Pushed answer ids live in their own namespace: they can never collide with derived ones.
   const id = `push:${push.answerId}`;
-  await ports.publisher.publish([
-    botAnswered(
-      conversation,
-      { id, text: push.text, outputAdditions: push.outputAdditions, metadata: push.metadata },
-      undefined,
-      now,
-    ),
-  ]);
+  const answer = { id, text: push.text, outputAdditions: push.outputAdditions, metadata: push.metadata };
+  const recorded = await ports.answerPushes.record(
+    { tenantId, conversationId, answerId: id },
+    answerPushed({ tenantId, conversationId }, answer, now),
+    { scope: 'answer-push', retentionSeconds: PUSH_DEDUPE_SECONDS },
+    now,
+  );
+  if (recorded === 'missing') throw notFound('unknown conversation');
+  if (recorded === 'live_chat')
+    throw new HttpError(409, 'live_chat', 'an agent has this conversation: the bot cannot write into it');
 }

@@ -22,6 +22,7 @@ import { effectivePhase } from '../../shared/domain/conversation';
 import { createLogger, errorFields, type LogSink } from '../../shared/log/logger';
 import { RecordedMetrics } from '../../shared/log/metrics';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { DynamoAnswerPushes } from '../../shared/store/answer-pushes';
 import { createDynamo, type Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
 import { DynamoDeskAsks } from '../../shared/store/desk-asks';
@@ -138,6 +139,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     secrets: literalSecrets,
     conversations,
     inbox,
+    answerPushes: new DynamoAnswerPushes(dynamo.doc, tableName, conversations),
     sweepIndex,
     deskAsks: new DynamoDeskAsks(dynamo.doc, tableName),
     idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),

@@ -1,4 +1,7 @@
-/** relay (sync bot reply) or ingest (`/answers`, async bot) → relay: one answer of the bot to deliver. */
+/**
+ * conveyor (an answer it could not send itself) → relay: one answer of the bot to deliver, with
+ * retries; and the answer a bot pushed, which the conveyor delivers from its record (AnswerPushed).
+ */
 import * as z from 'zod/mini';
 import type { ChannelRef } from '../domain/conversation';
 import { conversationEventMetadata, createEvent, defineEvent, type OutgoingEvent } from './define';
@@ -35,5 +38,30 @@ export function botAnswered(
       pageUrl,
       channel,
     },
+  );
+}
+
+/**
+ * ingest (`/answers`) → the conveyor, in the conversation's own write: a pushed answer, delivered from
+ * that write's record, in order with the handover notices of the records around it. Never put on the
+ * bus (it carries the text; the conveyor delivers it).
+ */
+export const AnswerPushed = defineEvent(
+  'AnswerPushed',
+  1,
+  // The channel is the item's: the consumer delivers from it.
+  z.object({ ...conversationRefSchema.shape, answer: botAnswerSchema }),
+);
+
+export function answerPushed(
+  ref: { tenantId: string; conversationId: string },
+  answer: BotAnswer,
+  now: number,
+): OutgoingEvent {
+  const { tenantId, conversationId } = ref;
+  return createEvent(
+    AnswerPushed,
+    conversationEventMetadata(`pushed:${answer.id}`, tenantId, conversationId, now),
+    { tenantId, conversationId, answer },
   );
 }

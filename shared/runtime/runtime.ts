@@ -11,6 +11,7 @@ import type { Clock } from '../domain/clock';
 import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../log/metrics';
+import type { AnswerPushes } from '../ports/answer-pushes';
 import type { ConversationStore } from '../ports/conversation-store';
 import type { DeskAsks } from '../ports/desk-asks';
 import type { IdempotencyStore } from '../ports/idempotency-store';
@@ -22,8 +23,10 @@ export interface Runtime {
   tenants: TenantDirectory;
   secrets: SecretResolver;
   conversations: ConversationStore;
-  /** The user messages waiting on a conversation (ingest appends, relay takes). */
+  /** The user messages waiting on a conversation (ingest appends, the conveyor takes). */
   inbox: InboxStore;
+  /** Pushed bot answers, written into their conversation (ingest). */
+  answerPushes: AnswerPushes;
   /** Marks a handover's desk call (hand-over). */
   deskAsks: DeskAsks;
   /** The expiry index (expire-sessions). */

@@ -11,6 +11,7 @@
  */
 import { localTime } from '../../shared/domain/business-hours';
 import { flowOnLocalStack } from '../support/flow';
+import { postSigned, postWeb } from '../support/http';
 
 const DAY_MS = 24 * 3600_000;
 const ZONE = 'Europe/Amsterdam';
@@ -309,4 +310,55 @@ test('a late claim within the deadline: live from the claim, the waiting message
   await stack.settle();
   expect((await flow.state('demo2', 'w-late')).phase).toBe('agent');
   expect((await flow.userTexts('w-late')).length).toBe(told);
+});
+
+/** A pushed answer, signed as the bot signs it; the stack is not settled after it. */
+const push = (tenant: string, answer: Record<string, unknown>) =>
+  postSigned(`${local.stack.url}/v1/${tenant}/answers`, JSON.stringify(answer), `${tenant}-bot-secret`);
+
+test('answers pushed before a handover began reach the user before its notices, in the order pushed', async () => {
+  const { flow, stack } = local;
+  await flow.web('demo2', 'w-order', { text: 'hello' });
+  // Five answers pushed back to back, then the user asks for an agent before anything settled.
+  for (let i = 1; i <= 5; i += 1) {
+    const pushed = await push('demo2', {
+      conversationId: 'w-order',
+      answerId: `o-${i}`,
+      text: `answer ${i}`,
+    });
+    expect(pushed.status).toBe(200);
+  }
+  await postWeb(stack.url, 'demo2', {
+    conversationId: 'w-order',
+    messageId: 'w-order-start',
+    payload: 'LIVECHAT_SESSION_START',
+  });
+  await stack.settle();
+  expect((await flow.state('demo2', 'w-order')).phase).toBe('intake');
+  expect((await flow.userTexts('w-order')).slice(1)).toEqual([
+    'answer 1',
+    'answer 2',
+    'answer 3',
+    'answer 4',
+    'answer 5',
+    'Your email?',
+  ]);
+});
+
+test('a pushed answer sent again (the bot retried) reaches the user once; its handover request starts one handover', async () => {
+  const { flow, stack } = local;
+  await flow.web('demo2', 'w-push-twice', { text: 'hello' });
+  const answer = {
+    conversationId: 'w-push-twice',
+    answerId: 'twice-1',
+    text: 'Let me get you an agent',
+    outputAdditions: { livechat: true },
+  };
+  const answers = await Promise.all([push('demo2', answer), push('demo2', answer), push('demo2', answer)]);
+  expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+  await stack.settle();
+  expect((await flow.userTexts('w-push-twice')).slice(1)).toEqual(['Let me get you an agent', 'Your email?']);
+  expect(await names('w-push-twice')).toEqual(['handover.requested']);
+  // For a conversation Baton never saw: 404, nothing written.
+  expect((await push('demo2', { ...answer, conversationId: 'w-never-seen' })).status).toBe(404);
 });

@@ -30,6 +30,7 @@ import { applyCommand } from '../../../shared/flow/apply-command';
 import { createLogger, type LogFields, type LogLevel } from '../../../shared/log/logger';
 import { RecordedMetrics } from '../../../shared/log/metrics';
 import type { Runtime } from '../../../shared/runtime/runtime';
+import { DynamoAnswerPushes } from '../../../shared/store/answer-pushes';
 import type { Dynamo } from '../../../shared/store/client';
 import { DynamoConversationStore } from '../../../shared/store/conversation-repository';
 import { DynamoDeskAsks } from '../../../shared/store/desk-asks';
@@ -230,6 +231,7 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     secrets: literalSecrets,
     conversations: store,
     inbox,
+    answerPushes: new DynamoAnswerPushes(dynamo.doc, tableName, store),
     sweepIndex,
     deskAsks: new DynamoDeskAsks(dynamo.doc, tableName),
     idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),

@@ -1,0 +1,70 @@
+/**
+ * A bot's pushed answer (AnswerPushed, in its own write) → the user, from that write's record: in
+ * order with the handover notices of the records around it. Then what it asks for (a handover, the
+ * end of a bot-run intake) in one write. No once-only claim: each record is acted on once.
+ *
+ * One the channel fails to take after the tries in place goes on as a BotAnswered event: the relay
+ * delivers it with retries and applies what it asks for, as it does the conveyor's other unsent
+ * answers. One the channel refuses for good (a 4xx) is counted, and what it asks for still holds.
+ */
+import type { TenantConfig } from '../../shared/config/tenants';
+import type { Conversation } from '../../shared/domain/conversation';
+import { asksForHandover, handoverCommandFor } from '../../shared/domain/handover-trigger';
+import { AnswerPushed, botAnswered } from '../../shared/events/bot-answered';
+import type { OutgoingEvent } from '../../shared/events/define';
+import { applyCommand } from '../../shared/flow/apply-command';
+import { botIntakeCommand, endsBotIntake } from '../../shared/flow/bot-intake';
+import { sendToUser } from '../../shared/flow/tell-user';
+import { errorFields } from '../../shared/log/logger';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { safeParse } from '../../shared/validation/zod';
+import { isRetryableOutside, tryInPlace } from './try-in-place';
+
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'channels' | 'publisher' | 'logger' | 'metrics'>;
+
+export const isPushedAnswer = (event: OutgoingEvent): boolean => event.detailType === AnswerPushed.detailType;
+
+/** Returns the conversation as it stands afterwards (a handover may have started). */
+export async function deliverPushedAnswer(
+  ports: Ports,
+  tenant: TenantConfig,
+  state: Conversation,
+  event: OutgoingEvent,
+): Promise<Conversation> {
+  const parsed = safeParse(AnswerPushed.data, event.detail.data);
+  if (!parsed.success) {
+    ports.logger.error('pushed answer unreadable; dropped', { eventId: event.detail.metadata.id });
+    return state;
+  }
+  const { answer } = parsed.data;
+  if (answer.text) {
+    const text = answer.text;
+    const gaveUp = await tryInPlace(
+      () => sendToUser(ports, state, { text }),
+      isRetryableOutside,
+      () => {},
+    );
+    if (gaveUp) {
+      ports.logger.warn(
+        'pushed answer not sent by the conveyor; it goes on as an event',
+        errorFields(gaveUp.error),
+      );
+      await ports.publisher.publish([botAnswered(state, answer, undefined, ports.clock.now())]);
+      return state;
+    }
+  }
+  const ending = tenant.intake.by === 'bot' && endsBotIntake(answer);
+  if (!ending && !asksForHandover(answer, tenant.handoverEvent)) return state;
+  const applied = await applyCommand(
+    ports,
+    state.tenantId,
+    state.conversationId,
+    (current, now) =>
+      botIntakeCommand(tenant, [answer], current, now, () =>
+        ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
+      ) ?? handoverCommandFor(answer, tenant.handoverEvent, undefined, current, now),
+    state,
+  );
+  ports.logger.info('pushed answer delivered', { outcome: applied.outcome });
+  return applied.outcome === 'missing' ? state : applied.state;
+}

@@ -1,0 +1,90 @@
+/**
+ * Answers a bot pushes (`/answers`) on DynamoDB Local with the real stream conveyor: written into the
+ * conversation, delivered by the conveyor from that write's record, in order with what the records
+ * after it say; never through the bus unless the channel fails.
+ */
+import { receiveBotAnswer } from '../../../functions/ingest/receive-bot-answer';
+import { HttpError } from '../../../shared/http/errors';
+import { webTexts } from './outside-server';
+import { useRigWithOutside } from './rig-with-outside';
+import { seed, uniqueId } from './runtime';
+
+const setup = useRigWithOutside('use-pushed');
+const convey = () => setup.conveyor.convey();
+
+test('two pushed answers, the second asking for an agent: both reach the user in order, then the handover starts; nothing goes on the bus but its request', async () => {
+  const { rig, outside } = setup;
+  const { conversationId } = await seed(rig, 'bot', { conversationId: uniqueId('web') });
+
+  await receiveBotAnswer(rig.runtime, 'acme', {
+    conversationId,
+    answerId: 'a-1',
+    text: 'Your invoice is on its way.',
+  });
+  await receiveBotAnswer(rig.runtime, 'acme', {
+    conversationId,
+    answerId: 'a-2',
+    text: 'Let me get you an agent.',
+    outputAdditions: { livechat: true },
+  });
+  await convey();
+
+  expect(webTexts(outside, conversationId)).toEqual([
+    'Your invoice is on its way.',
+    'Let me get you an agent.',
+  ]);
+  expect(await rig.state('acme', conversationId)).toMatchObject({
+    phase: 'presence',
+    handover: { id: 'answer:push:a-2' },
+  });
+  expect(rig.publisher.published(conversationId)).toEqual([
+    ['HandoverRequested', 'requested:answer:push:a-2'],
+  ]);
+});
+
+test('a channel that keeps failing: the answer goes on as a BotAnswered event for the relay, and what it asks is left to it', async () => {
+  const { rig, outside } = setup;
+  const { conversationId } = await seed(rig, 'bot', { conversationId: uniqueId('web') });
+  outside.mode('web', '5xx');
+
+  await receiveBotAnswer(rig.runtime, 'acme', {
+    conversationId,
+    answerId: 'a-3',
+    text: 'Let me get you an agent.',
+    outputAdditions: { livechat: true },
+  });
+  await convey();
+
+  expect(rig.publisher.published(conversationId)).toEqual([['BotAnswered', 'answer:push:a-3']]);
+  expect(await rig.state('acme', conversationId)).toMatchObject({ phase: 'bot' });
+});
+
+test('refused while an agent has the conversation or is being given it; unknown conversations are 404', async () => {
+  const { rig } = setup;
+  for (const phase of ['agent', 'handing_over'] as const) {
+    const conversation = await seed(rig, phase, { conversationId: uniqueId('web') });
+    const refused = receiveBotAnswer(rig.runtime, 'acme', {
+      conversationId: conversation.conversationId,
+      answerId: 'a-4',
+      text: 'hi',
+    });
+    await expect(refused).rejects.toMatchObject({ statusCode: 409, code: 'live_chat' });
+    expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
+  }
+  const unknown = receiveBotAnswer(rig.runtime, 'acme', { conversationId: uniqueId('web'), answerId: 'a-5' });
+  await expect(unknown).rejects.toBeInstanceOf(HttpError);
+  await expect(unknown).rejects.toMatchObject({ statusCode: 404 });
+});
+
+test('an agent whose lock ran out no longer holds the conversation: the push is taken', async () => {
+  const { rig, outside } = setup;
+  const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web'), lockMs: 60_000 });
+  rig.setNow(rig.clock.now() + 60_001);
+  await receiveBotAnswer(rig.runtime, 'acme', {
+    conversationId: conversation.conversationId,
+    answerId: 'a-6',
+    text: 'Still there?',
+  });
+  await convey();
+  expect(webTexts(outside, conversation.conversationId)).toEqual(['Still there?']);
+});
