@@ -115,6 +115,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
         { detailType: 'HandoverDeclined' },
         { detailType: 'HandoverAccepted' },
         { detailType: 'SessionStarted' },
+        { detailType: 'HandoverTransferred' },
       ],
     },
     access: { table: 'readWrite', publish: true, secrets: true },
@@ -150,6 +151,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       routes: [
         'POST /v1/{tenant}/agent/conversations/{conversationId}/claim',
         'POST /v1/{tenant}/agent/conversations/{conversationId}/queue',
+        'POST /v1/{tenant}/agent/conversations/{conversationId}/transfer',
         'POST /v1/{tenant}/agent/conversations/{conversationId}/messages',
         'POST /v1/{tenant}/agent/conversations/{conversationId}/end',
         'POST /v1/{tenant}/twoway/messages',

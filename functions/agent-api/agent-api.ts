@@ -52,6 +52,31 @@ export async function reportQueuePosition(
 }
 
 /**
+ * The agent passes the live chat to another skill: a new handover, with the intake's answers, goes
+ * to the desk that skill routes to (hand-over, from IntakeCompleted); the old desk is told its session
+ * ended (`transferred`). Until the new desk takes it, the user's messages wait. The new handover's id.
+ */
+export async function transfer(
+  ports: Ports,
+  tenant: TenantConfig,
+  conversationId: string,
+  skill: string,
+): Promise<string> {
+  const toHandoverId = randomUUID();
+  let sameSkill = false;
+  const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) => {
+    const handover = state.handover;
+    if (effectivePhase(state, now) !== 'agent' || !handover) return undefined;
+    sameSkill = handover.additions.skill === skill;
+    return sameSkill ? undefined : { type: 'transferHandover', handoverId: handover.id, toHandoverId, skill };
+  });
+  if (applied.outcome === 'missing') throw notFound('unknown conversation');
+  if (sameSkill) throw new HttpError(409, 'same_skill', 'the conversation already has this skill');
+  if (applied.outcome !== 'applied') throw noLiveSession();
+  return toHandoverId;
+}
+
+/**
  * An agent message (or the sign-off, with what the agent leaves for the bot): extends the lock, then
  * goes to the user through relay.
  */

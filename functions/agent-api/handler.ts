@@ -19,7 +19,7 @@ import {
 } from '../../shared/http/twoway-format';
 import type { CorePorts } from '../../shared/runtime/runtime';
 import { boundedString, intBetween, stringRecord } from '../../shared/validation/zod';
-import { claim, postAgentMessage, reportQueuePosition } from './agent-api';
+import { claim, postAgentMessage, reportQueuePosition, transfer } from './agent-api';
 import { takeRouterEvents, takeRouterMessages } from './twoway';
 
 type Event = APIGatewayProxyEventV2;
@@ -33,6 +33,8 @@ const agentMessageSchema = z.object({
 /** `summary` and `variables` are handed to the bot with the session's end, so it resumes with context. */
 /** The user's place in the desk's queue: 1 is next. */
 const queueSchema = z.object({ position: intBetween(1, 100_000) });
+/** The skill the chat goes to: `skillRouting` names its desk (the default desk for any other). */
+const transferSchema = z.object({ skill: boundedString(1, 100) });
 const endSchema = z.object({
   text: z.optional(boundedString(1, 1000)),
   messageId: z.optional(externalIdSchema()),
@@ -104,6 +106,11 @@ export function createHandler(rt: CorePorts) {
       const { position } = parseJson(queueSchema, rawBody(event));
       await reportQueuePosition(rt, tenant, conversationIdOf(event), position);
       return json(202, { accepted: true });
+    },
+    'POST /v1/{tenant}/agent/conversations/{conversationId}/transfer': async (event) => {
+      const tenant = await authorized(event);
+      const { skill } = parseJson(transferSchema, rawBody(event));
+      return json(202, { handoverId: await transfer(rt, tenant, conversationIdOf(event), skill) });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/messages': async (event) => {
       const tenant = await authorized(event);

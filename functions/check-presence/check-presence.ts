@@ -2,6 +2,7 @@
  * HandoverRequested → outside business hours, or when the desk has no agent available: back to the
  * bot; otherwise the intake starts.
  */
+import { deskView } from '../../shared/config/desk-routing';
 import { isOpenAt } from '../../shared/domain/business-hours';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { loadConversation } from '../../shared/flow/load-conversation';
@@ -13,7 +14,7 @@ export interface PresenceCheck {
   tenantId: string;
   conversationId: string;
   handoverId: string;
-  additions: { mscWebstore?: string | undefined; mscChannel: string };
+  additions: { skill?: string | undefined; mscWebstore?: string | undefined; mscChannel: string };
   pageUrl?: string | undefined;
 }
 
@@ -39,12 +40,16 @@ export async function checkPresence(ports: PresenceCheckPorts, request: Presence
     );
     return;
   }
-  const result = await ports.presence.check(tenant, {
+  // The desk the handover's skill routes to is the one whose agents must be there.
+  const desk = deskView(tenant, request.additions.skill);
+  const result = await ports.presence.check(desk, {
+    desk: desk.deskName,
     conversationId,
     channel: request.additions.mscChannel,
     referrer: request.additions.mscWebstore ?? request.pageUrl,
   });
   ports.logger.info('presence checked', {
+    desk: desk.deskName,
     status: result.status,
     failure: result.failure,
     expiredMs: result.expiredMs,

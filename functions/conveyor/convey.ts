@@ -9,6 +9,7 @@
  * which nudges an inbox whose head nobody took. Only records whose events could not be published,
  * none of whose conversations were delivered to yet, go back to the stream (`failedAt`).
  */
+import { deskOfConversation } from '../../shared/config/desk-routing';
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import {
@@ -127,7 +128,7 @@ async function act(ports: ConveyorPorts, tenant: TenantConfig, records: Conversa
       state = await deliverPushedAnswer(ports, tenant, state, event);
       continue;
     }
-    const notice = noticeFor(event, tenant, state.channel);
+    const notice = noticeFor(event, deskOfConversation(tenant, state), state.channel);
     if (notice) await sendWithRetries(ports, state, notice, `${event.detailType} notice`);
   }
   if (refileAfterAppend(records)) await refile(ports, state);

@@ -4,7 +4,9 @@
  * bot's and the intake's: a session that ended since the stream's image (the agent's end, expiry)
  * sends the message to the bot instead of a desk that has let the user go.
  */
+
 import { OutsideCallError } from '../../shared/clients/http';
+import { deskOfConversation } from '../../shared/config/desk-routing';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { withDeadLetter } from '../../shared/domain/inbox';
@@ -37,7 +39,8 @@ export async function forwardToAgent(
   );
   // Gone, or popped by an earlier run of this very record (a batch given again): the desk had it then.
   if (!popped?.popped) return popped?.state;
-  await forwardTried(ports, tenant, popped.state, message);
+  // The desk the live handover's skill routed it to.
+  await forwardTried(ports, deskOfConversation(tenant, popped.state), popped.state, message);
   return popped.state;
 }
 

@@ -1,13 +1,19 @@
 /**
  * What the user is told as a handover moves, from the events a record's version wrote: no handover
- * after all (no agents, the intake abandoned, a failure) or an agent has the conversation. Sent by
- * the conveyor itself, in order with the messages around them; the record is their once-only key.
+ * after all (no agents, the intake abandoned, a failure), an agent has the conversation, they wait,
+ * or the chat moves to another team. Sent by the conveyor itself, in order with the messages around
+ * them; the record is their once-only key. `tenant` is the view of the conversation's desk.
  */
 import type { OutgoingMessage } from '../../shared/clients/outgoing-message';
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { ChannelRef } from '../../shared/domain/conversation';
 import type { OutgoingEvent } from '../../shared/events/define';
-import { HandoverDeclined, HandoverWaiting, SessionStarted } from '../../shared/events/handover-events';
+import {
+  HandoverDeclined,
+  HandoverTransferred,
+  HandoverWaiting,
+  SessionStarted,
+} from '../../shared/events/handover-events';
 import { safeParse } from '../../shared/validation/zod';
 
 export function noticeFor(
@@ -21,6 +27,7 @@ export function noticeFor(
     return channel.type === 'router' && tenant.desk.type === 'msc'
       ? undefined
       : { text: messages.agentJoined };
+  if (event.detailType === HandoverTransferred.detailType) return { text: messages.transferring };
   if (event.detailType === HandoverWaiting.detailType) {
     const waiting = safeParse(HandoverWaiting.data, event.detail.data);
     const position = waiting.success ? waiting.data.position : undefined;

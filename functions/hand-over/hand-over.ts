@@ -5,6 +5,7 @@
  * A desk failure: no handover, the user is told, the bot keeps the conversation.
  */
 import { OutsideCallError } from '../../shared/clients/http';
+import { deskView } from '../../shared/config/desk-routing';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
 import { STEP_TIMEOUT_MS } from '../../shared/domain/conversation';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
@@ -32,11 +33,19 @@ const ABANDONED_AFTER_MS = 60_000;
 
 export async function handOver(
   ports: HandOverPorts,
-  event: { tenantId: string; conversationId: string; handoverId: string; answers: Record<string, string> },
+  event: {
+    tenantId: string;
+    conversationId: string;
+    handoverId: string;
+    answers: Record<string, string>;
+    skill?: string | undefined;
+  },
 ): Promise<void> {
   const { tenantId, conversationId, handoverId } = event;
-  const tenant = ports.tenants.get(tenantId);
-  if (!tenant) return;
+  const configured = ports.tenants.get(tenantId);
+  if (!configured) return;
+  // The desk the handover's skill routes to, in the default desk's place.
+  const tenant = deskView(configured, event.skill);
   // Reads and claims in one request: a redelivered event, or one for a handover that moved on, stops here.
   const conversation = await ports.deskAsks.markDeskAsked(
     { tenantId, conversationId, handoverId },
@@ -68,7 +77,10 @@ export async function handOver(
     return;
   }
   if (goesLiveOnClaim(tenant)) {
-    ports.logger.info('handed over to the agent desk; live once it claims', { desk: tenant.desk.type });
+    ports.logger.info('handed over to the agent desk; live once it claims', {
+      desk: tenant.desk.type,
+      deskName: tenant.deskName,
+    });
     // No write records the acceptance (the pickup deadline was set when the desk was asked): the
     // bot hears of it from this event, published here. A failure to publish costs that notice only.
     try {
@@ -96,7 +108,7 @@ export async function handOver(
     );
     ports.logger.info(
       applied.outcome === 'applied' ? 'handed over to the agent desk' : 'handover already claimed',
-      { desk: tenant.desk.type },
+      { desk: tenant.desk.type, deskName: tenant.deskName },
     );
   }
   if (conversation.channel.type === 'web') {

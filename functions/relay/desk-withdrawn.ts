@@ -1,4 +1,5 @@
 /** A handover the desk did not claim by its pickup deadline: the desk is told to stop offering it, once. */
+import { deskView } from '../../shared/config/desk-routing';
 import { once } from '../../shared/flow/once';
 import { EVENT_DEDUPE_SECONDS } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -7,10 +8,12 @@ type Ports = Pick<Runtime, 'clock' | 'tenants' | 'idempotency' | 'desk' | 'logge
 
 export async function deskWithdrawn(
   ports: Ports,
-  event: { tenantId: string; conversationId: string; handoverId: string },
+  event: { tenantId: string; conversationId: string; handoverId: string; skill?: string | undefined },
 ): Promise<void> {
-  const tenant = ports.tenants.get(event.tenantId);
-  if (!tenant) return;
+  const configured = ports.tenants.get(event.tenantId);
+  if (!configured) return;
+  // The desk the handover's skill routed it to is the one that offered it.
+  const tenant = deskView(configured, event.skill);
   const result = await once(
     ports.idempotency,
     {

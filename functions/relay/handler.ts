@@ -11,6 +11,7 @@ import {
   HandoverAccepted,
   HandoverDeclined,
   HandoverRequested,
+  HandoverTransferred,
   SessionStarted,
 } from '../../shared/events/handover-events';
 import { SessionEnded } from '../../shared/events/session-ended';
@@ -18,7 +19,7 @@ import type { Runtime } from '../../shared/runtime/runtime';
 import { handoverDeclined, handoverRequested, handoverTaken } from './bot-status';
 import { deliverAnswer } from './deliver-answer';
 import { deskWithdrawn } from './desk-withdrawn';
-import { agentMessaged, sessionEnded } from './session-notices';
+import { agentMessaged, handoverTransferred, sessionEnded } from './session-notices';
 
 /** What relay's use cases need between them. */
 export type RelayPorts = Pick<
@@ -47,5 +48,6 @@ export function createHandler(rt: RelayPorts) {
     }),
     on(HandoverAccepted, (data, _metadata, logger) => handoverTaken({ ...rt, logger }, data)),
     on(SessionStarted, (data, _metadata, logger) => handoverTaken({ ...rt, logger }, data)),
+    on(HandoverTransferred, (data, _metadata, logger) => handoverTransferred({ ...rt, logger }, data)),
   ]);
 }

@@ -1,5 +1,6 @@
 /** What the user, the bot and the desk are told in a live chat: the agent's messages, and that it ended. */
 
+import { deskView } from '../../shared/config/desk-routing';
 import type { AgentStatus, ChannelRef, EndReason } from '../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END } from '../../shared/domain/handover-trigger';
 import { loadConversation } from '../../shared/flow/load-conversation';
@@ -66,11 +67,14 @@ export async function sessionEnded(
     reason: EndReason;
     agentStatus?: AgentStatus | undefined;
     released?: boolean | undefined;
+    skill?: string | undefined;
   },
 ): Promise<void> {
   const found = await context(ports, event);
   if (!found) return;
-  const { tenant, conversation } = found;
+  const { conversation } = found;
+  // The desk the session's skill routed it to is the one to tell.
+  const tenant = deskView(found.tenant, event.skill);
   const step = (name: string, work: () => Promise<void>) =>
     once(
       ports.idempotency,
@@ -91,4 +95,41 @@ export async function sessionEnded(
   await tellBot(ports, tenant, conversation.conversationId, sessionEndStatus(event, release));
   await step('desk', () => ports.desk.sessionEnded(tenant, conversation, event.reason));
   await tellUser(ports, conversation, `ended:${event.handoverId}`, { text: tenant.messages.sessionEnded });
+}
+
+/**
+ * The agent passed the live chat to another skill: the bot hears of it and the old desk is told its
+ * session is over (reason `transferred`); the user heard it from the conveyor, in order.
+ */
+export async function handoverTransferred(
+  ports: Ports,
+  event: HandoverRef & {
+    toHandoverId: string;
+    fromSkill?: string | undefined;
+    skill?: string | undefined;
+    agentStatus?: AgentStatus | undefined;
+  },
+): Promise<void> {
+  const found = await context(ports, event);
+  if (!found) return;
+  const { tenant, conversation } = found;
+  await tellBot(ports, tenant, conversation.conversationId, {
+    event: 'handover.transferred',
+    handoverId: event.handoverId,
+    agentStatus: event.agentStatus,
+    skill: event.skill,
+    toHandoverId: event.toHandoverId,
+  });
+  await once(
+    ports.idempotency,
+    {
+      tenantId: tenant.id,
+      scope: 'transferred-desk',
+      key: `${conversation.conversationId}#${event.handoverId}`,
+      retentionSeconds: EVENT_DEDUPE_SECONDS,
+      inProgressSeconds: 60,
+    },
+    () => ports.clock.now(),
+    () => ports.desk.sessionEnded(deskView(tenant, event.fromSkill), conversation, 'transferred'),
+  );
 }

@@ -84,19 +84,23 @@ export class Simulators {
   }
 
   /**
-   * `POST /sim/agent/{tenant}/{conversationId}/{messages|end|claim|queue}`: the simulated agent
-   * writes or signs off; an MSC agent through CM.com's router (a TwoWay message, the session-ended
-   * event), any other through Baton's agent API, where the desk also claims and reports the queue.
+   * `POST /sim/agent/{tenant}/{conversationId}/{messages|end|claim|queue|transfer}`: the simulated
+   * agent writes or signs off; an MSC agent through CM.com's router (a TwoWay message, the
+   * session-ended event), any other through Baton's agent API, where the desk also claims, reports
+   * the queue and transfers to another skill.
    */
   async agent(
     tenant: string,
     conversationId: string,
-    action: 'messages' | 'end' | 'claim' | 'queue',
+    action: 'messages' | 'end' | 'claim' | 'queue' | 'transfer',
     body: unknown,
   ): Promise<SimResponse> {
     if (this.router.serves(tenant)) {
-      if (action === 'claim' || action === 'queue')
-        return jsonResponse(404, { error: 'not_found', message: 'MSC claims in its own inbox' });
+      if (action === 'claim' || action === 'queue' || action === 'transfer')
+        return jsonResponse(404, {
+          error: 'not_found',
+          message: 'MSC claims and transfers in its own inbox',
+        });
       if (action === 'end') return this.router.sessionEnds(tenant, conversationId);
       const message = z.object({ text: z.string().min(1) }).safeParse(body);
       if (!message.success) return jsonResponse(400, { error: 'invalid_request', field: 'text' });
@@ -251,7 +255,8 @@ export class Simulators {
   private claimIfHandover(path: string, body: unknown): void {
     if (this.modes.desk === 'never') return;
     const handover = z.object({ event: z.literal('handover'), sessionId: z.string() }).safeParse(body);
-    const tenant = /^\/sim\/agent-webhook\/([^/]+)$/.exec(path)?.[1];
+    // A named desk of the tenant has a path of its own: /sim/agent-webhook/{tenant}/{desk}.
+    const tenant = /^\/sim\/agent-webhook\/([^/]+)(?:\/[^/]+)?$/.exec(path)?.[1];
     if (!handover.success || !tenant) return;
     const claim = this.callBaton(
       `/v1/${tenant}/agent/conversations/${encodeURIComponent(handover.data.sessionId)}/claim`,
@@ -315,7 +320,8 @@ export function botAnswer(body: unknown, runsPrechat = false): SimResponse {
   } = {
     text: `echo: ${text}`,
   };
-  if (lower.includes('agent')) answer.outputAdditions = { livechat: true, skill: 'support' };
+  if (lower.includes('agent'))
+    answer.outputAdditions = { livechat: true, skill: lower.includes('sales') ? 'sales' : 'support' };
   else if (lower.includes('webstore')) answer.outputAdditions = { livechat: true, mscWebstore: 'shop-nl' };
   if (lower.includes('handover')) answer.metadata = { triggerEvent: 'handover' };
   return jsonResponse(200, { answers: [answer] });
@@ -333,7 +339,8 @@ function acknowledgement(system: SimSystem, body: unknown): unknown {
 
 function systemFor(method: string, path: string): SimSystem | undefined {
   if (method === 'GET') {
-    if (path === '/sim/presence/api/v1' || /^\/sim\/presence\/webhook\/[^/]+$/.test(path)) return 'presence';
+    if (path === '/sim/presence/api/v1' || /^\/sim\/presence\/webhook\/[^/]+(?:\/[^/]+)?$/.test(path))
+      return 'presence';
     return undefined;
   }
   if (method !== 'POST') return undefined;
@@ -342,7 +349,7 @@ function systemFor(method: string, path: string): SimSystem | undefined {
   if (/^\/sim\/bot\/[^/]+$/.test(path)) return 'bot';
   if (RouterSimulator.handles(path)) return 'msc';
   if (/^\/sim\/webconv\/[^/]+$/.test(path)) return 'webconv';
-  if (/^\/sim\/agent-webhook\/[^/]+$/.test(path)) return 'agent-webhook';
+  if (/^\/sim\/agent-webhook\/[^/]+(?:\/[^/]+)?$/.test(path)) return 'agent-webhook';
   if (/^\/sim\/bot-events\/[^/]+$/.test(path)) return 'bot-events';
   return undefined;
 }

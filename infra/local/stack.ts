@@ -42,7 +42,7 @@ import { jsonResponse, type SimResponse, Simulators, send } from './simulators';
 import { LocalStreamPoller, type OnFailureRecord } from './stream-poller';
 import { localTenants } from './tenants';
 
-const AGENT_ACTIONS = ['messages', 'end', 'claim', 'queue'] as const;
+const AGENT_ACTIONS = ['messages', 'end', 'claim', 'queue', 'transfer'] as const;
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -326,7 +326,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         })),
       });
     }
-    const agent = /^\/sim\/agent\/([^/]+)\/([^/]+)\/(messages|end|claim|queue)$/.exec(pathname);
+    const agent = /^\/sim\/agent\/([^/]+)\/([^/]+)\/(messages|end|claim|queue|transfer)$/.exec(pathname);
     if (method === 'POST' && agent) {
       const action = AGENT_ACTIONS.find((known) => known === agent[3]) ?? 'messages';
       return simulators.agent(agent[1] ?? '', decodeURIComponent(agent[2] ?? ''), action, body);

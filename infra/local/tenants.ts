@@ -104,6 +104,20 @@ export function localTenants(
         liveWhen: 'claimed',
       },
       presence: { type: 'webhook', url: `${simBaseUrl}/presence/webhook/demo2`, timeoutMs: 2_000 },
+      // A second team: handovers with the skill `sales` go to its desk (live on acceptance), whose
+      // presence is its own.
+      desks: {
+        sales: {
+          desk: {
+            type: 'webhook',
+            url: `${simBaseUrl}/agent-webhook/demo2/sales`,
+            botId: 'demo2-bot',
+            timeoutMs: 2_000,
+          },
+          presence: { type: 'webhook', url: `${simBaseUrl}/presence/webhook/demo2/sales`, timeoutMs: 2_000 },
+        },
+      },
+      skillRouting: { sales: 'sales' },
       intake: { questions: [EMAIL] },
     },
     // As demo, but the bot runs the prechat dialog, as in CM.com's own flow.

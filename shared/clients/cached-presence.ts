@@ -41,6 +41,10 @@ export interface CachedPresenceOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Whose answers and budget: the tenant's, or a named desk's (`#` cannot be in a tenant id). */
+const presenceScope = (tenant: TenantConfig, query: PresenceQuery): string =>
+  query.desk === undefined ? tenant.id : `${tenant.id}#D#${query.desk}`;
+
 export function cachedPresence(inner: PresenceClient, options: CachedPresenceOptions): PresenceClient {
   const { store, clock } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -52,18 +56,19 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
     referrer: string,
   ): Promise<PresenceResult> => {
     const { cacheSeconds, maxCallsPerSecond } = tenant.presence;
+    const scope = presenceScope(tenant, query);
     const spacing = Math.ceil((1000 + SPACING_MARGIN_MS) / maxCallsPerSecond);
     const deadline = clock.now() + MAX_WAIT_MS;
     let last: SharedPresence | undefined;
     const lookAgain = async () => {
-      last = (await store.read(tenant.id, query.channel, referrer)) ?? last;
+      last = (await store.read(scope, query.channel, referrer)) ?? last;
       return last && last.until > clock.now() ? { status: last.status } : undefined;
     };
     while (clock.now() <= deadline) {
       const shared = await lookAgain();
       if (shared) return shared;
       const now = clock.now();
-      const startAt = await store.reserveCall(tenant.id, now, spacing, now + MAX_QUEUE_MS);
+      const startAt = await store.reserveCall(scope, now, spacing, now + MAX_QUEUE_MS);
       if (startAt !== undefined) {
         if (startAt > clock.now()) {
           await sleep(startAt - clock.now());
@@ -74,7 +79,7 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
         if (clock.now() - startAt > MAX_LATE_MS) continue;
         const result = await inner.check(tenant, query);
         const until = clock.now() + (result.failure ? FAILURE_CACHE_MS : cacheSeconds * 1000);
-        await store.write(tenant.id, query.channel, referrer, result.status, until);
+        await store.write(scope, query.channel, referrer, result.status, until);
         return result;
       }
       // The queue is full: others are asking; look again once it has moved on.
@@ -89,7 +94,7 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
     async check(tenant, query) {
       if (tenant.presence.cacheSeconds === 0) return inner.check(tenant, query);
       const referrer = query.referrer ?? '';
-      const key = `${tenant.id}\u0000${query.channel}\u0000${referrer}`;
+      const key = `${presenceScope(tenant, query)}\u0000${query.channel}\u0000${referrer}`;
       const pending = inFlight.get(key);
       if (pending) return pending;
       const lookup = lookUp(tenant, query, referrer).finally(() => inFlight.delete(key));

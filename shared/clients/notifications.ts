@@ -21,6 +21,7 @@ export type BotEventName =
   | 'handover.accepted'
   | 'handover.claimed'
   | 'handover.withdrawn'
+  | 'handover.transferred'
   | 'session.ended'
   | 'session.expired';
 
@@ -38,6 +39,9 @@ export interface BotEvent {
   stage?: string | undefined;
   /** session.ended: who ended it. */
   by?: 'agent' | 'user' | undefined;
+  /** handover.transferred: the skill the chat went to, and the handover that carries it there. */
+  skill?: string | undefined;
+  toHandoverId?: string | undefined;
   /** session.ended / expired: what the agent left for the bot with its end call. */
   summary?: string | undefined;
   variables?: Record<string, string> | undefined;

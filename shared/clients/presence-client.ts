@@ -13,6 +13,8 @@ export interface PresenceQuery {
   channel: string;
   /** The web store, or the user's page URL for URL-based routing. */
   referrer: string | undefined;
+  /** A named desk's presence (the tenant's `desks`): its answers and call budget are its own. */
+  desk?: string | undefined;
 }
 
 export interface PresenceResult {

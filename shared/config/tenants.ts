@@ -8,11 +8,13 @@ import {
   nonEmptyString,
   safeParse,
   shared,
+  stringRecord,
 } from '../validation/zod';
 import { businessHoursSchema } from './business-hours';
 import { secretRefSchema } from './secrets';
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+const DESK_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 /** An integer setting from `min` to `max`, `fallback` when left out. */
 const intSetting = shared((min: number, max: number, fallback: number) =>
@@ -136,6 +138,8 @@ const messagesSchema = z.strictObject({
   /** When the desk reports the user's place in its queue; `{position}` is replaced by it. */
   queuePosition: textSetting('Thanks for waiting. You are number {position} in the queue.'),
   pickupTimedOut: textSetting('Sorry, no agent could take your chat in time. You can keep chatting with me.'),
+  /** An agent passed the chat to another team (the agent API's transfer). */
+  transferring: textSetting('I am passing you on to a colleague who can help with this. One moment, please.'),
   agentJoined: textSetting('An agent will be with you shortly.'),
   signOff: textSetting('The agent has ended the chat. Tap to confirm.'),
   signOffButton: z._default(boundedString(1, 20), 'End chat'),
@@ -206,8 +210,22 @@ export const tenantConfigSchema = z
     ),
     /** The `triggerEvent` metadata value that asks for a handover. */
     handoverEvent: textSetting('handover'),
+    /** The default desk: every handover whose skill `skillRouting` does not send elsewhere. */
     desk: deskSchema,
     presence: presenceSchema,
+    /**
+     * More desks, by name: generic webhook desks (MSC routes by skill itself, on RoutingKeywords),
+     * each with its own presence (the tenant's when left out).
+     */
+    desks: z.optional(
+      stringRecord(z.strictObject({ desk: deskSchema, presence: z.optional(presenceSchema) })).check(
+        z.refine((desks) => Object.keys(desks).every((name) => DESK_NAME_PATTERN.test(name)), {
+          message: 'desk names: lowercase letters, digits and dashes, at most 40',
+        }),
+      ),
+    ),
+    /** The skill of a handover request (the bot's `skill` addition) → the name of the desk it goes to. */
+    skillRouting: z.optional(stringRecord(nonEmptyString())),
     /** Web Conversations' handover endpoint: told of each web chat handover so its UI enables attachments. */
     webConversations: z.optional(z.strictObject({ handoverUrl: httpUrl(), timeoutMs: timeoutMs(3_000) })),
     intake: z._default(
@@ -246,6 +264,15 @@ export const tenantConfigSchema = z
         path: ['intake', 'questions'],
       },
     ),
+    z.refine(
+      (tenant) =>
+        Object.values(tenant.skillRouting ?? {}).every((name) => tenant.desks?.[name] !== undefined),
+      { message: 'every skill must route to a desk named in desks', path: ['skillRouting'] },
+    ),
+    z.refine((tenant) => Object.values(tenant.desks ?? {}).every((entry) => entry.desk.type === 'webhook'), {
+      message: 'named desks are generic webhook desks (an MSC desk is the default desk)',
+      path: ['desks'],
+    }),
     // The router carries a hosted chat handed to MSC: Baton sees no activity to slide the lock on,
     // and its expiry hands the chat back. It may not come before the router's own 24 h.
     z.refine(

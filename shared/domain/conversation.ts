@@ -146,7 +146,12 @@ export type Command =
   /** The desk says where the user stands in its queue. */
   | { type: 'queuePositionReported'; handoverId: string; position: number }
   /** No claim by the pickup deadline: the desk is told, the bot has the conversation again. */
-  | { type: 'withdrawHandover'; handoverId: string };
+  | { type: 'withdrawHandover'; handoverId: string }
+  /**
+   * The agent passes a live chat to the desk of another skill: a new handover (`toHandoverId`) with
+   * the same intake answers goes to that desk; until it takes it, the user's messages wait for it.
+   */
+  | { type: 'transferHandover'; handoverId: string; toHandoverId: string; skill: string };
 
 export type CommandType = Command['type'];
 export const COMMAND_TYPES: readonly CommandType[] = [
@@ -163,6 +168,7 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'waitingNoticeDue',
   'queuePositionReported',
   'withdrawHandover',
+  'transferHandover',
 ];
 
 /** What must happen outside because of a transition; the use case turns these into events or calls. */
@@ -173,11 +179,13 @@ export type Effect =
   | { type: 'handOver'; handoverId: string; answers: Record<string, string> }
   | { type: 'notifyHandoverFailed'; handoverId: string; stage: string }
   | { type: 'sessionStarted'; handoverId: string }
-  | { type: 'sessionEnded'; handoverId: string; reason: EndReason }
+  | { type: 'sessionEnded'; handoverId: string; reason: EndReason; skill?: string | undefined }
   | { type: 'intakeAbandoned'; handoverId: string; reason: AbandonReason }
   /** The user hears that they are waiting (and where they stand, when the desk said). */
   | { type: 'waitingNotice'; handoverId: string; position?: number | undefined }
-  | { type: 'handoverWithdrawn'; handoverId: string };
+  | { type: 'handoverWithdrawn'; handoverId: string; skill?: string | undefined }
+  /** The live chat moved to another skill's desk: the old desk is told, the user hears of it. */
+  | { type: 'handoverTransferred'; handoverId: string; fromSkill?: string | undefined; toHandoverId: string };
 
 export interface Transition {
   state: Conversation;
@@ -276,7 +284,14 @@ export function transition(state: Conversation, command: Command, now: number): 
       // A lock that ran out but was not swept yet still ends properly: the bot hears of it first.
       const endedFirst: Effect[] =
         handover && isLockExpired(state, now)
-          ? [{ type: 'sessionEnded', handoverId: handover.id, reason: 'expired' }]
+          ? [
+              {
+                type: 'sessionEnded',
+                handoverId: handover.id,
+                reason: 'expired',
+                skill: handover.additions.skill,
+              },
+            ]
           : [];
       // A new handover starts without the last one's release, unless that one is only ending now.
       const lastRelease = handover && isLockExpired(state, now) ? releaseOf(handover) : undefined;
@@ -354,13 +369,18 @@ export function transition(state: Conversation, command: Command, now: number): 
     case 'endSession':
       if (phase !== 'agent' || !handover) return illegal();
       return next({ phase: 'bot', handover: undefined, lastRelease: releaseOf(handover) }, [
-        { type: 'sessionEnded', handoverId: handover.id, reason: command.by },
+        {
+          type: 'sessionEnded',
+          handoverId: handover.id,
+          reason: command.by,
+          skill: handover.additions.skill,
+        },
       ]);
     case 'expire':
       // Only a lock that has run out can expire; the stored phase is still `agent` until this runs.
       if (state.phase !== 'agent' || !handover || !isLockExpired(state, now)) return illegal();
       return next({ phase: 'bot', handover: undefined, lastRelease: releaseOf(handover) }, [
-        { type: 'sessionEnded', handoverId: handover.id, reason: 'expired' },
+        { type: 'sessionEnded', handoverId: handover.id, reason: 'expired', skill: handover.additions.skill },
       ]);
     case 'waitingNoticeDue': {
       const { nextWaitingAt, waitingEveryMs } = handover ?? {};
@@ -383,8 +403,30 @@ export function transition(state: Conversation, command: Command, now: number): 
     case 'withdrawHandover':
       if (!pending(phase, handover)) return illegal();
       return next({ phase: 'bot', handover: undefined }, [
-        { type: 'handoverWithdrawn', handoverId: handover.id },
+        { type: 'handoverWithdrawn', handoverId: handover.id, skill: handover.additions.skill },
       ]);
+    case 'transferHandover': {
+      if (phase !== 'agent' || !handover) return illegal();
+      const additions = { ...handover.additions, skill: command.skill };
+      const answers = handover.intake?.answers ?? {};
+      // The desk's claim, lock and release belong to the handover that ends here.
+      const moved: Handover = {
+        id: command.toHandoverId,
+        requestedAt: now,
+        additions,
+        ...(handover.pageUrl === undefined ? {} : { pageUrl: handover.pageUrl }),
+        ...(handover.intake ? { intake: handover.intake } : {}),
+      };
+      return next({ phase: 'handing_over', handover: moved, additions }, [
+        {
+          type: 'handoverTransferred',
+          handoverId: handover.id,
+          fromSkill: handover.additions.skill,
+          toHandoverId: command.toHandoverId,
+        },
+        { type: 'handOver', handoverId: command.toHandoverId, answers },
+      ]);
+    }
   }
 }
 

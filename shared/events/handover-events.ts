@@ -35,6 +35,8 @@ export const IntakeCompleted = defineEvent(
   z.object({
     ...handoverRef,
     answers: stringRecord(z.string()),
+    /** The handover's skill: which of the tenant's desks gets it. */
+    skill: z.optional(z.string()),
   }),
 );
 
@@ -52,6 +54,8 @@ export const HandoverDeclined = defineEvent(
     /** Why the intake was abandoned (reason `intake_abandoned`). */
     abandoned: z.optional(z.enum(['cancelled', 'too_many_invalid', 'timeout'])),
     stage: z.optional(z.string()),
+    /** The handover's skill (reason `withdrawn`: the desk to tell). */
+    skill: z.optional(z.string()),
   }),
 );
 
@@ -76,6 +80,22 @@ export const HandoverWaiting = defineEvent(
   'HandoverWaiting',
   1,
   z.object({ ...userNoticeRef, position: z.optional(z.number()) }),
+);
+
+/**
+ * (agent-api) → relay and the conveyor: the agent passed the live chat to another skill's desk
+ * (`toHandoverId`, asked through IntakeCompleted); the old desk's session is over, the user is told.
+ */
+export const HandoverTransferred = defineEvent(
+  'HandoverTransferred',
+  1,
+  z.object({
+    ...userNoticeRef,
+    toHandoverId: nonEmptyString(),
+    /** The skill the chat had (the desk to tell it ended), and the skill it goes to. */
+    fromSkill: z.optional(z.string()),
+    skill: z.optional(z.string()),
+  }),
 );
 
 /** agent-api → relay: an agent's message, or its sign-off (a confirm button), for the user. */

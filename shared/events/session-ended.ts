@@ -14,5 +14,7 @@ export const SessionEnded = defineEvent(
     agentStatus: z.optional(z.enum(['online', 'offline'])),
     /** The agent left a summary or variables for the bot: the conversation's `lastRelease` holds them. */
     released: z.optional(z.boolean()),
+    /** The handover's skill: which of the tenant's desks had the session. */
+    skill: z.optional(z.string()),
   }),
 );

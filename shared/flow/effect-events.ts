@@ -9,6 +9,7 @@ import { conversationEventMetadata, createEvent, type OutgoingEvent } from '../e
 import {
   HandoverDeclined,
   HandoverRequested,
+  HandoverTransferred,
   HandoverWaiting,
   IntakeCompleted,
   SessionStarted,
@@ -43,6 +44,7 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
           ...ref,
           handoverId,
           answers: effect.answers,
+          skill: after.handover?.additions.skill,
         });
       case 'notifyNoAgents':
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
@@ -82,13 +84,23 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
           ...notice,
           handoverId,
           reason: 'withdrawn',
+          skill: effect.skill,
         });
       case 'sessionEnded':
         return createEvent(SessionEnded, meta(`ended:${handoverId}`), {
           ...ref,
           handoverId,
           reason: effect.reason,
+          skill: effect.skill,
           ...(after.lastRelease?.handoverId === handoverId ? { released: true } : {}),
+        });
+      case 'handoverTransferred':
+        return createEvent(HandoverTransferred, meta(`transferred:${handoverId}`), {
+          ...notice,
+          handoverId,
+          toHandoverId: effect.toHandoverId,
+          fromSkill: effect.fromSkill,
+          skill: after.handover?.additions.skill,
         });
     }
   }

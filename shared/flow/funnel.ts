@@ -33,6 +33,8 @@ export function funnelPoints(before: Conversation, effects: readonly Effect[], n
         return [count(effect.reason === 'expired' ? 'SessionExpired' : 'SessionEnded')];
       case 'handoverWithdrawn':
         return [count('HandoverWithdrawn')];
+      case 'handoverTransferred':
+        return [count('HandoverTransferred')];
       case 'waitingNotice':
         return [];
     }

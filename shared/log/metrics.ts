@@ -15,6 +15,7 @@ export type MetricName =
   | 'HandoverFailed'
   /** A desk live on its claim did not claim by the pickup deadline. */
   | 'HandoverWithdrawn'
+  | 'HandoverTransferred'
   | 'SessionEnded'
   | 'SessionExpired'
   | 'TimeToAgent'
@@ -36,6 +37,7 @@ export const FUNNEL_METRICS: readonly MetricName[] = [
   'HandedOver',
   'HandoverFailed',
   'HandoverWithdrawn',
+  'HandoverTransferred',
   'SessionEnded',
   'SessionExpired',
 ];

@@ -7,20 +7,15 @@ export interface SharedPresence {
   until: number;
 }
 
+/** Each method's `scope` is the tenant id, or `<tenant>#D#<desk>` for a named desk's own presence. */
 export interface PresenceCacheStore {
   /** The last answer shared for this channel and referrer, fresh or not (kept a minute past `until`). */
-  read(tenantId: string, channel: string, referrer: string): Promise<SharedPresence | undefined>;
-  write(
-    tenantId: string,
-    channel: string,
-    referrer: string,
-    status: AgentStatus,
-    until: number,
-  ): Promise<void>;
+  read(scope: string, channel: string, referrer: string): Promise<SharedPresence | undefined>;
+  write(scope: string, channel: string, referrer: string, status: AgentStatus, until: number): Promise<void>;
   /**
-   * Reserves when this tenant's next presence call may start, `spacingMs` after the one reserved
+   * Reserves when this scope's next presence call may start, `spacingMs` after the one reserved
    * before it, across every container: the time to start at, or undefined when the queue already
    * reaches past `latest`.
    */
-  reserveCall(tenantId: string, now: number, spacingMs: number, latest: number): Promise<number | undefined>;
+  reserveCall(scope: string, now: number, spacingMs: number, latest: number): Promise<number | undefined>;
 }

@@ -3,8 +3,9 @@
  *
  *   conversation   pk = T#<tenant>#C#<conversationId>   sk = STATE
  *   idempotency    pk = T#<tenant>#I#<scope>#<key>      sk = IDEM
- *   presence cache pk = T#<tenant>#P#<hash of channel and referrer>  sk = PRESENCE
- *   presence rate  pk = T#<tenant>#R#<epoch second>    sk = RATE
+ *   presence cache pk = T#<scope>#P#<hash of channel and referrer>  sk = PRESENCE
+ *   presence rate  pk = T#<scope>#R    sk = RATE
+ *                  (scope: the tenant, or <tenant>#D#<desk> for a named desk's own presence)
  *   sweep index    sweepShard = LOCK#<0..n>  lockExpiresAt = epoch ms   (only while something is due: a
  *                  lock, a handover step's deadline, an inbox head that may be delivered)
  *

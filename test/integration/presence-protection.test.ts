@@ -124,6 +124,19 @@ test('a cache of 0 s turns the protection off: every check calls', async () => {
   expect(calls).toHaveLength(5);
 });
 
+test("a named desk's answers are its own: the tenant's shared answer is not taken for it, nor its for the tenant", async () => {
+  const [client] = containers(1);
+  if (!client) throw new Error('no client');
+  const config = tenant('desks', 60);
+  const query = { conversationId: 'c', channel: 'WhatsApp', referrer: 'shop' };
+  await client.check(config, query);
+  await client.check(config, { ...query, desk: 'sales' });
+  expect(calls).toHaveLength(2);
+  await client.check(config, query);
+  await client.check(config, { ...query, desk: 'sales' });
+  expect(calls).toHaveLength(2);
+});
+
 test('calls queue a fixed spacing apart across containers; one that would start more than a second ahead is refused', async () => {
   const now = Date.UTC(2026, 10, 22, 12, 0, 0) + 600;
   const spacing = 400;

@@ -135,8 +135,9 @@ export class Flow {
   async agent(
     tenant: string,
     conversationId: string,
-    action: 'messages' | 'end' | 'claim' | 'queue',
+    action: 'messages' | 'end' | 'claim' | 'queue' | 'transfer',
     body?: {
+      skill?: string;
       text?: string;
       messageId?: string;
       summary?: string;

@@ -143,6 +143,7 @@ function commandsFor(handoverId: string): CommandOf {
     waitingNoticeDue: { type: 'waitingNoticeDue', handoverId },
     queuePositionReported: { type: 'queuePositionReported', handoverId, position: 3 },
     withdrawHandover: { type: 'withdrawHandover', handoverId },
+    transferHandover: { type: 'transferHandover', handoverId, toHandoverId: NEW_HANDOVER_ID, skill: 'sales' },
   };
 }
 
@@ -194,6 +195,7 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
     withdrawHandover: ILLEGAL,
+    transferHandover: ILLEGAL,
   },
   presence: {
     requestHandover: ILLEGAL,
@@ -214,6 +216,7 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
     withdrawHandover: ILLEGAL,
+    transferHandover: ILLEGAL,
   },
   intake: {
     requestHandover: ILLEGAL,
@@ -238,6 +241,7 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
     withdrawHandover: ILLEGAL,
+    transferHandover: ILLEGAL,
   },
   handing_over: {
     requestHandover: ILLEGAL,
@@ -258,6 +262,7 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
     withdrawHandover: ILLEGAL,
+    transferHandover: ILLEGAL,
   },
   // Lock still holding at NOW.
   agent: {
@@ -271,7 +276,7 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     activity: { phase: 'agent', effects: [], agentStatus: 'online' },
     endSession: {
       phase: 'bot',
-      effects: [{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'agent' }],
+      effects: [{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'agent', skill: 'billing' }],
       agentStatus: 'online',
     },
     expire: ILLEGAL,
@@ -279,6 +284,19 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
     withdrawHandover: ILLEGAL,
+    transferHandover: {
+      phase: 'handing_over',
+      effects: [
+        {
+          type: 'handoverTransferred',
+          handoverId: HANDOVER_ID,
+          fromSkill: 'billing',
+          toHandoverId: NEW_HANDOVER_ID,
+        },
+        { type: 'handOver', handoverId: NEW_HANDOVER_ID, answers: ANSWERS },
+      ],
+      agentStatus: 'online',
+    },
   },
 };
 
@@ -300,7 +318,7 @@ describe('transition table (every phase × every command)', () => {
   test('PHASES and COMMAND_TYPES are exactly the ones the table covers', () => {
     expect([...PHASES]).toEqual(['bot', 'presence', 'intake', 'handing_over', 'agent']);
     expect([...COMMAND_TYPES].sort()).toEqual(Object.keys(EXPECTED.bot).sort());
-    expect(LEGAL_CASES.length + ILLEGAL_CASES.length).toBe(65);
+    expect(LEGAL_CASES.length + ILLEGAL_CASES.length).toBe(70);
   });
 
   test.each(LEGAL_CASES)('%s + %s is legal', (phase, type, expected) => {
@@ -330,13 +348,17 @@ describe('transition table (every phase × every command)', () => {
   );
 
   // Every fixture from presence on carries ADDITIONS, and requestHandover from bot stores them.
-  test.each(LEGAL_CASES)("%s + %s leaves the last request's additions at the top level", (phase, type) => {
-    expect(transition(stateIn(phase), COMMANDS[type], NOW).state.additions).toEqual({
-      skill: 'billing',
-      mscWebstore: 'shop-1',
-      mscChannel: 'chat',
-    });
-  });
+  // A transfer is the one that changes them: the skill the chat went to (below).
+  test.each(LEGAL_CASES.filter(([, type]) => type !== 'transferHandover'))(
+    "%s + %s leaves the last request's additions at the top level",
+    (phase, type) => {
+      expect(transition(stateIn(phase), COMMANDS[type], NOW).state.additions).toEqual({
+        skill: 'billing',
+        mscWebstore: 'shop-1',
+        mscChannel: 'chat',
+      });
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -499,7 +521,12 @@ describe('version and immutability', () => {
       'sessionStarted',
       'sessionEnded',
     ]);
-    expect(effects.at(-1)).toEqual({ type: 'sessionEnded', handoverId: NEW_HANDOVER_ID, reason: 'user' });
+    expect(effects.at(-1)).toEqual({
+      type: 'sessionEnded',
+      handoverId: NEW_HANDOVER_ID,
+      reason: 'user',
+      skill: 'billing',
+    });
   });
 });
 
@@ -565,7 +592,9 @@ describe('lock', () => {
     expect(state.phase).toBe('bot');
     expect(state.handover).toBeUndefined();
     expect(state.version).toBe(VERSION + 1);
-    expect(effects).toEqual([{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' }]);
+    expect(effects).toEqual([
+      { type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired', skill: 'billing' },
+    ]);
   });
 
   // An agent conversation whose lock ran out is effectively the bot's: hand-written expectations.
@@ -573,7 +602,7 @@ describe('lock', () => {
     requestHandover: {
       phase: 'presence',
       effects: [
-        { type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' },
+        { type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired', skill: 'billing' },
         { type: 'checkPresence', handoverId: NEW_HANDOVER_ID },
       ],
       agentStatus: 'online',
@@ -588,12 +617,13 @@ describe('lock', () => {
     endSession: ILLEGAL,
     expire: {
       phase: 'bot',
-      effects: [{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' }],
+      effects: [{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired', skill: 'billing' }],
       agentStatus: 'online',
     },
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
     withdrawHandover: ILLEGAL,
+    transferHandover: ILLEGAL,
   };
 
   test.each(COMMAND_TYPES.filter((type) => EXPIRED[type] === ILLEGAL))(
@@ -897,7 +927,9 @@ describe('guards', () => {
   test('endSession records who ended it', () => {
     const { effects } = transition(stateIn('agent'), { type: 'endSession', by: 'user' }, NOW);
 
-    expect(effects).toEqual([{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'user' }]);
+    expect(effects).toEqual([
+      { type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'user', skill: 'billing' },
+    ]);
   });
 });
 
@@ -920,6 +952,7 @@ describe('commands for another handover', () => {
     ['intake', 'handoverFailed'],
     ['handing_over', 'handoverSucceeded'],
     ['handing_over', 'handoverFailed'],
+    ['agent', 'transferHandover'],
   ];
 
   test('the named cases are every legal pair whose command names an existing handover', () => {
@@ -1101,7 +1134,12 @@ describe('business hours, the intake timeout and the agent’s release (issue 16
       { type: 'requestHandover', handoverId: NEW_HANDOVER_ID, additions: ADDITIONS },
       expiredAt,
     );
-    expect(effects[0]).toEqual({ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired' });
+    expect(effects[0]).toEqual({
+      type: 'sessionEnded',
+      handoverId: HANDOVER_ID,
+      reason: 'expired',
+      skill: 'billing',
+    });
     expect(state.lastRelease).toEqual({ handoverId: HANDOVER_ID, ...release });
   });
 });
@@ -1154,7 +1192,7 @@ describe('a handover pending the desk’s claim (issue 16)', () => {
     const { state, effects } = transition(pendingState(), COMMANDS.withdrawHandover, NOW + 240_000);
     expect(state.phase).toBe('bot');
     expect(state.handover).toBeUndefined();
-    expect(effects).toEqual([{ type: 'handoverWithdrawn', handoverId: HANDOVER_ID }]);
+    expect(effects).toEqual([{ type: 'handoverWithdrawn', handoverId: HANDOVER_ID, skill: 'billing' }]);
   });
 
   test('the claim still makes it live; a command for another handover is illegal', () => {
@@ -1177,5 +1215,42 @@ describe('a handover pending the desk’s claim (issue 16)', () => {
   test('the sweep index is due at the next waiting notice when it comes before the deadline', () => {
     expect(sweepDueAt(pendingState({ nextWaitingAt: NOW + 30_000 }))).toBe(NOW + 30_000);
     expect(sweepDueAt(pendingState({ nextWaitingAt: undefined }))).toBe(NOW + 240_000);
+  });
+});
+
+describe('a live chat transferred to another skill (issue 16)', () => {
+  const live = (): Conversation => {
+    const state = stateIn('agent');
+    const handover = state.handover;
+    if (!handover) throw new Error('the agent fixture has a handover');
+    return {
+      ...state,
+      deskChatId: 'desk-chat-1',
+      handover: { ...handover, pageUrl: 'https://shop.example/help', release: { summary: 'old desk' } },
+    };
+  };
+
+  test('a new handover for the new skill, with the intake answers and no lock, claim or release', () => {
+    const { state } = transition(live(), COMMANDS.transferHandover, NOW);
+    expect(state.phase).toBe('handing_over');
+    expect(state.handover).toEqual({
+      id: NEW_HANDOVER_ID,
+      requestedAt: NOW,
+      additions: { ...ADDITIONS, skill: 'sales' },
+      pageUrl: 'https://shop.example/help',
+      intake: { step: 2, answers: ANSWERS, invalidAttempts: 0 },
+    });
+    // The conversation's additions follow: the relay finds the new desk from them after the handover.
+    expect(state.additions?.skill).toBe('sales');
+    expect(sweepDueAt(state)).toBe(NOW + STEP_TIMEOUT_MS.handing_over);
+  });
+
+  test('illegal for another handover, and once the lock has run out', () => {
+    expect(() => transition(live(), commandsFor('h-other').transferHandover, NOW)).toThrow(
+      IllegalTransitionError,
+    );
+    expect(() => transition(stateIn('agent', NOW), COMMANDS.transferHandover, NOW)).toThrow(
+      IllegalTransitionError,
+    );
   });
 });

@@ -147,6 +147,32 @@ test('a channel on the router with an MSC desk needs the router session as its l
   expect(parseTenants([{ ...minimal, router, session: { lockMinutes: 60 } }])).toHaveLength(1);
 });
 
+test('desks by skill: every skill routes to a named desk, named desks are generic webhook desks with names fit for a path', () => {
+  const sales = { desk: { type: 'webhook', url: 'https://sales.example.com/hook' } };
+  const [tenant] = parseTenants([{ ...minimal, desks: { sales }, skillRouting: { sales: 'sales' } }]);
+  expect(tenant?.desks?.sales?.desk).toMatchObject({
+    type: 'webhook',
+    liveWhen: 'accepted',
+    timeoutMs: 5000,
+  });
+  expect(() =>
+    parseTenants([{ ...minimal, desks: { sales }, skillRouting: { billing: 'billing' } }]),
+  ).toThrow('skillRouting: every skill must route to a desk named in desks');
+  expect(() => parseTenants([{ ...minimal, desks: { 'Sales Team': sales } }])).toThrow(
+    'desk names: lowercase letters, digits and dashes, at most 40',
+  );
+  const msc = {
+    type: 'msc',
+    technicalLinkId: 'link',
+    adapterId: 'client',
+    mscAdapterId: 'msc',
+    productToken: { secretId: 'baton/acme' },
+  };
+  expect(() => parseTenants([{ ...minimal, desks: { sales: { desk: msc } } }])).toThrow(
+    'named desks are generic webhook desks',
+  );
+});
+
 test('two tenants with one id are refused', () => {
   expect(() => parseTenants([minimal, minimal])).toThrow('tenant ids must be unique');
 });
