@@ -12,8 +12,7 @@ import {
   LIVECHAT_SESSION_END,
   LIVECHAT_SESSION_EXPIRED,
 } from '../../shared/domain/livechat-payloads';
-import { once } from '../../shared/flow/once';
-import { EVENT_DEDUPE_SECONDS } from '../../shared/flow/tell-user';
+import { oncePerEvent } from '../../shared/flow/once';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<Runtime, 'clock' | 'tenants' | 'idempotency' | 'notifications' | 'logger'>;
@@ -35,16 +34,9 @@ export async function tellBot(
   if (!tenant.bot.eventsUrl) return;
   if (!tenant.bot.statusEvents && status.payload === undefined) return;
   const eventId = `${status.event}:${status.handoverId}`;
-  const result = await once(
-    ports.idempotency,
-    {
-      tenantId: tenant.id,
-      scope: 'bot-event',
-      key: `${conversationId}#${eventId}`,
-      retentionSeconds: EVENT_DEDUPE_SECONDS,
-      inProgressSeconds: 60,
-    },
-    () => ports.clock.now(),
+  const result = await oncePerEvent(
+    ports,
+    { tenantId: tenant.id, conversationId, scope: 'bot-event', key: eventId },
     () => ports.notifications.botEvent(tenant, conversationId, { eventId, ...status }),
   );
   if (result === 'claimed') ports.logger.info('bot told', { event: status.event });

@@ -10,8 +10,8 @@ import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { botIntakeCommand, endsBotIntake } from '../../shared/flow/bot-intake';
 import { loadConversation } from '../../shared/flow/load-conversation';
-import { once } from '../../shared/flow/once';
-import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
+import { oncePerEvent } from '../../shared/flow/once';
+import { tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<
@@ -74,19 +74,13 @@ async function applyOncePerAnswer(
   decide: Parameters<typeof applyCommand>[3],
 ): Promise<string> {
   let outcome = 'duplicate';
-  await once(
-    ports.idempotency,
-    {
-      tenantId,
-      scope,
-      key: `${conversationId}#${answer.id}`,
-      retentionSeconds: EVENT_DEDUPE_SECONDS,
-      inProgressSeconds: 30,
-    },
-    () => ports.clock.now(),
+  await oncePerEvent(
+    ports,
+    { tenantId, conversationId, scope, key: answer.id },
     async () => {
       outcome = (await applyCommand(ports, tenantId, conversationId, decide)).outcome;
     },
+    30,
   );
   return outcome;
 }

@@ -4,8 +4,8 @@ import { deskView } from '../../shared/config/desk-routing';
 import type { AgentStatus, ChannelRef, EndReason } from '../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END } from '../../shared/domain/handover-trigger';
 import { loadConversation } from '../../shared/flow/load-conversation';
-import { once } from '../../shared/flow/once';
-import { EVENT_DEDUPE_SECONDS, tellUser } from '../../shared/flow/tell-user';
+import { oncePerEvent } from '../../shared/flow/once';
+import { tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { sessionEndStatus, tellBot } from './bot-status';
 
@@ -75,19 +75,9 @@ export async function sessionEnded(
   const { conversation } = found;
   // The desk the session's skill routed it to is the one to tell.
   const tenant = deskView(found.tenant, event.skill);
+  const { tenantId, conversationId } = conversation;
   const step = (name: string, work: () => Promise<void>) =>
-    once(
-      ports.idempotency,
-      {
-        tenantId: tenant.id,
-        scope: `ended-${name}`,
-        key: `${conversation.conversationId}#${event.handoverId}`,
-        retentionSeconds: EVENT_DEDUPE_SECONDS,
-        inProgressSeconds: 60,
-      },
-      () => ports.clock.now(),
-      work,
-    );
+    oncePerEvent(ports, { tenantId, conversationId, scope: `ended-${name}`, key: event.handoverId }, work);
   const release =
     event.released && conversation.lastRelease?.handoverId === event.handoverId
       ? conversation.lastRelease
@@ -120,16 +110,14 @@ export async function handoverTransferred(
     skill: event.skill,
     toHandoverId: event.toHandoverId,
   });
-  await once(
-    ports.idempotency,
+  await oncePerEvent(
+    ports,
     {
       tenantId: tenant.id,
+      conversationId: conversation.conversationId,
       scope: 'transferred-desk',
-      key: `${conversation.conversationId}#${event.handoverId}`,
-      retentionSeconds: EVENT_DEDUPE_SECONDS,
-      inProgressSeconds: 60,
+      key: event.handoverId,
     },
-    () => ports.clock.now(),
     () => ports.desk.sessionEnded(deskView(tenant, event.fromSkill), conversation, 'transferred'),
   );
 }

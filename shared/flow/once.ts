@@ -1,5 +1,9 @@
 /** Runs a piece of work once per key, on the IdempotencyStore port. */
+import type { Clock } from '../domain/clock';
 import type { ClaimResult, IdempotencyClaim, IdempotencyStore } from '../ports/idempotency-store';
+
+/** EventBridge retries for up to 24 hours; a redelivery within that window must change nothing. */
+export const EVENT_DEDUPE_SECONDS = 2 * 24 * 3600;
 
 export interface OnceOptions {
   /**
@@ -30,4 +34,28 @@ export async function once(
   }
   if (!options.recordedInState) await store.complete(claim, now());
   return 'claimed';
+}
+
+/**
+ * `work` once per `key` of a conversation in `scope`, for a consumer of bus events: the key is kept
+ * as long as the bus may deliver the event again; `inProgressSeconds` outlasts the work's calls.
+ */
+export function oncePerEvent(
+  ports: { idempotency: IdempotencyStore; clock: Clock },
+  ref: { tenantId: string; conversationId: string; scope: string; key: string },
+  work: () => Promise<void>,
+  inProgressSeconds = 60,
+): Promise<ClaimResult> {
+  return once(
+    ports.idempotency,
+    {
+      tenantId: ref.tenantId,
+      scope: ref.scope,
+      key: `${ref.conversationId}#${ref.key}`,
+      retentionSeconds: EVENT_DEDUPE_SECONDS,
+      inProgressSeconds,
+    },
+    () => ports.clock.now(),
+    work,
+  );
 }

@@ -3,10 +3,7 @@ import { OutsideCallError } from '../clients/http';
 import type { OutgoingMessage, UserAddress } from '../clients/outgoing-message';
 import { conversationRef } from '../log/logger';
 import type { Runtime } from '../runtime/runtime';
-import { once } from './once';
-
-/** EventBridge retries for up to 24 hours; a redelivery within that window must change nothing. */
-export const EVENT_DEDUPE_SECONDS = 2 * 24 * 3600;
+import { oncePerEvent } from './once';
 
 type Ports = Pick<Runtime, 'clock' | 'idempotency' | 'channels' | 'logger' | 'metrics'>;
 
@@ -16,19 +13,14 @@ export async function tellUser(
   key: string,
   message: OutgoingMessage,
 ): Promise<void> {
-  await once(
-    ports.idempotency,
-    {
-      tenantId: conversation.tenantId,
-      scope: 'tell-user',
-      key: `${conversation.conversationId}#${key}`,
-      retentionSeconds: EVENT_DEDUPE_SECONDS,
-      // Longer than any function that sends may run (60 s): a live send is never taken for an abandoned one.
-      inProgressSeconds: 90,
-    },
-    () => ports.clock.now(),
+  const { tenantId, conversationId } = conversation;
+  await oncePerEvent(
+    ports,
+    { tenantId, conversationId, scope: 'tell-user', key },
     // Done with when refused for good, as far as retries go: the key is kept, so a redelivery does not ask again.
     () => sendToUser(ports, conversation, message),
+    // Longer than any function that sends may run (60 s): a live send is never taken for an abandoned one.
+    90,
   );
 }
 

@@ -18,6 +18,14 @@ const minimal = {
   presence: { type: 'webhook', url: 'https://desk.example.com/presence' },
 };
 
+const MSC_DESK = {
+  type: 'msc',
+  technicalLinkId: 'link',
+  adapterId: 'client',
+  mscAdapterId: 'msc',
+  productToken: { secretId: 'baton/acme' },
+};
+
 test('the example tenants file and the local demo tenants are valid', () => {
   expect(parseTenants(example).map((tenant) => tenant.id)).toEqual(['acme']);
   expect(
@@ -131,14 +139,7 @@ test('a channel on the router with an MSC desk needs the router session as its l
     channelAdapterId: 'whatsapp',
     productToken: { secretId: 'baton/acme' },
   };
-  const msc = {
-    type: 'msc',
-    technicalLinkId: 'link',
-    adapterId: 'client',
-    mscAdapterId: 'msc',
-    productToken: { secretId: 'baton/acme' },
-  };
-  const short = { ...minimal, router, desk: msc, session: { lockMinutes: 60 } };
+  const short = { ...minimal, router, desk: MSC_DESK, session: { lockMinutes: 60 } };
   expect(() => parseTenants([short])).toThrow(
     'session.lockMinutes: at least 1440 (the router session) with a router channel and an MSC desk',
   );
@@ -161,14 +162,7 @@ test('desks by skill: every skill routes to a named desk, named desks are generi
   expect(() => parseTenants([{ ...minimal, desks: { 'Sales Team': sales } }])).toThrow(
     'desk names: lowercase letters, digits and dashes, at most 40',
   );
-  const msc = {
-    type: 'msc',
-    technicalLinkId: 'link',
-    adapterId: 'client',
-    mscAdapterId: 'msc',
-    productToken: { secretId: 'baton/acme' },
-  };
-  expect(() => parseTenants([{ ...minimal, desks: { sales: { desk: msc } } }])).toThrow(
+  expect(() => parseTenants([{ ...minimal, desks: { sales: { desk: MSC_DESK } } }])).toThrow(
     'named desks are generic webhook desks',
   );
 });
