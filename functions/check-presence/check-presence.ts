@@ -43,7 +43,6 @@ export async function checkPresence(ports: PresenceCheckPorts, request: Presence
   // The desk the handover's skill routes to is the one whose agents must be there.
   const desk = deskView(tenant, request.additions.skill);
   const result = await ports.presence.check(desk, {
-    desk: desk.deskName,
     conversationId,
     channel: request.additions.mscChannel,
     referrer: request.additions.mscWebstore ?? request.pageUrl,

@@ -4,7 +4,6 @@
  * bot's and the intake's: a session that ended since the stream's image (the agent's end, expiry)
  * sends the message to the bot instead of a desk that has let the user go.
  */
-
 import { OutsideCallError } from '../../shared/clients/http';
 import { deskOfConversation } from '../../shared/config/desk-routing';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';

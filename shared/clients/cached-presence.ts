@@ -8,6 +8,7 @@
  * full waits for the answer another caller is fetching; who waits in vain takes the last answer
  * shared, if it is at most a minute past its time, before answering offline.
  */
+import type { DeskView } from '../config/desk-routing';
 import type { TenantConfig } from '../config/tenants';
 import type { Clock } from '../domain/clock';
 import type { PresenceCacheStore, SharedPresence } from '../ports/presence-cache-store';
@@ -42,8 +43,8 @@ export interface CachedPresenceOptions {
 }
 
 /** Whose answers and budget: the tenant's, or a named desk's (`#` cannot be in a tenant id). */
-const presenceScope = (tenant: TenantConfig, query: PresenceQuery): string =>
-  query.desk === undefined ? tenant.id : `${tenant.id}#D#${query.desk}`;
+const presenceScope = (desk: DeskView): string =>
+  desk.deskName === undefined ? desk.id : `${desk.id}#D#${desk.deskName}`;
 
 export function cachedPresence(inner: PresenceClient, options: CachedPresenceOptions): PresenceClient {
   const { store, clock } = options;
@@ -53,10 +54,10 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
   const lookUp = async (
     tenant: TenantConfig,
     query: PresenceQuery,
+    scope: string,
     referrer: string,
   ): Promise<PresenceResult> => {
     const { cacheSeconds, maxCallsPerSecond } = tenant.presence;
-    const scope = presenceScope(tenant, query);
     const spacing = Math.ceil((1000 + SPACING_MARGIN_MS) / maxCallsPerSecond);
     const deadline = clock.now() + MAX_WAIT_MS;
     let last: SharedPresence | undefined;
@@ -94,10 +95,11 @@ export function cachedPresence(inner: PresenceClient, options: CachedPresenceOpt
     async check(tenant, query) {
       if (tenant.presence.cacheSeconds === 0) return inner.check(tenant, query);
       const referrer = query.referrer ?? '';
-      const key = `${presenceScope(tenant, query)}\u0000${query.channel}\u0000${referrer}`;
+      const scope = presenceScope(tenant);
+      const key = `${scope}\u0000${query.channel}\u0000${referrer}`;
       const pending = inFlight.get(key);
       if (pending) return pending;
-      const lookup = lookUp(tenant, query, referrer).finally(() => inFlight.delete(key));
+      const lookup = lookUp(tenant, query, scope, referrer).finally(() => inFlight.delete(key));
       inFlight.set(key, lookup);
       return lookup;
     },

@@ -3,6 +3,7 @@
  * (`{"agentAvailable": bool}`). Never throws: an error, a timeout or an unreadable answer is `offline`.
  */
 import * as z from 'zod/mini';
+import type { DeskView } from '../config/desk-routing';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { AgentStatus } from '../domain/conversation';
@@ -13,8 +14,6 @@ export interface PresenceQuery {
   channel: string;
   /** The web store, or the user's page URL for URL-based routing. */
   referrer: string | undefined;
-  /** A named desk's presence (the tenant's `desks`): its answers and call budget are its own. */
-  desk?: string | undefined;
 }
 
 export interface PresenceResult {
@@ -26,7 +25,8 @@ export interface PresenceResult {
 }
 
 export interface PresenceClient {
-  check(tenant: TenantConfig, query: PresenceQuery): Promise<PresenceResult>;
+  /** `desk`: the tenant as the desk asked sees it; a named desk's answers and call budget are its own. */
+  check(desk: DeskView, query: PresenceQuery): Promise<PresenceResult>;
 }
 
 const webhookAnswer = z.object({ agentAvailable: z.boolean() });

@@ -129,11 +129,12 @@ test("a named desk's answers are its own: the tenant's shared answer is not take
   if (!client) throw new Error('no client');
   const config = tenant('desks', 60);
   const query = { conversationId: 'c', channel: 'WhatsApp', referrer: 'shop' };
+  const sales = { ...config, deskName: 'sales' };
   await client.check(config, query);
-  await client.check(config, { ...query, desk: 'sales' });
+  await client.check(sales, query);
   expect(calls).toHaveLength(2);
   await client.check(config, query);
-  await client.check(config, { ...query, desk: 'sales' });
+  await client.check(sales, query);
   expect(calls).toHaveLength(2);
 });
 
