@@ -12,7 +12,7 @@
  * Lambda runs 22.
  */
 import { execFile } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
@@ -20,6 +20,7 @@ import { FUNCTION_NODE_OPTIONS } from '../infra/aws/bundling';
 import { newConversation, transition } from '../shared/domain/conversation';
 import { EVENT_SOURCE } from '../shared/events/define';
 import { eventsFor } from '../shared/flow/effect-events';
+import { signatureHeaders } from '../shared/http/signature';
 import { conversationKey } from '../shared/store/keys';
 import { BASELINE, type Bundle } from './bundles';
 import type { BenchEnvironment } from './environment';
@@ -77,9 +78,8 @@ function firstEvent(name: string, webSecret: string, env: BenchEnvironment): Fir
         messageId: randomUUID(),
         text: 'hi',
       });
-      const signature = `sha256=${createHmac('sha256', webSecret).update(body).digest('hex')}`;
       return {
-        event: httpEvent('POST', '/v1/demo/web', body, { 'x-baton-signature': signature }),
+        event: httpEvent('POST', '/v1/demo/web', body, signatureHeaders(webSecret, body)),
         floorEvent: {
           floor: 'ingest',
           ...ingestRequests(env.variables.TABLE_NAME ?? '', `cold-floor-${randomUUID()}`, Date.now()),

@@ -4,13 +4,14 @@
  * directly: the same two-item transaction and one PutEvents. Interleaved, one op each per round.
  * A middleware on Baton's DynamoDB client counts its requests per message.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHandler } from '../functions/ingest/handler';
 import { readEnvironment } from '../shared/config/environment';
+import { signatureHeaders } from '../shared/http/signature';
 import { createAwsCore } from '../shared/runtime/aws-core';
 import { DynamoAnswerPushes } from '../shared/store/answer-pushes';
 import { createDynamo } from '../shared/store/client';
@@ -51,8 +52,7 @@ export async function measureHotPath(env: BenchEnvironment, webSecret: string): 
       messageId: randomUUID(),
       text: 'hi',
     });
-    const signature = `sha256=${createHmac('sha256', webSecret).update(body).digest('hex')}`;
-    const result = await handler(webEvent(body, signature), lambdaContext);
+    const result = await handler(webEvent(body, signatureHeaders(webSecret, body)), lambdaContext);
     if (typeof result !== 'object' || result.statusCode !== 200)
       throw new Error(`ingest answered ${JSON.stringify(result)}`);
   };
@@ -125,13 +125,13 @@ const lambdaContext = {
   succeed: () => undefined,
 };
 
-function webEvent(body: string, signature: string): APIGatewayProxyEventV2 {
+function webEvent(body: string, signed: Record<string, string>): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: 'POST /v1/{tenant}/web',
     rawPath: '/v1/demo/web',
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', 'x-baton-signature': signature },
+    headers: { 'content-type': 'application/json', ...signed },
     pathParameters: { tenant: 'demo' },
     body,
     isBase64Encoded: false,

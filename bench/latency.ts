@@ -12,7 +12,7 @@ import { existsSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as z from 'zod';
-import { sign } from '../shared/http/signature';
+import { signatureHeaders } from '../shared/http/signature';
 import { type BenchRow, median } from './report';
 
 const RATE = 60;
@@ -156,7 +156,7 @@ async function paced(url: string, runId: string, rate: number, seconds: number) 
     sends.push(
       fetch(`${url}/v1/demo2/web`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-baton-signature': sign(WEB_SECRET, body) },
+        headers: { 'content-type': 'application/json', ...signatureHeaders(WEB_SECRET, body) },
         body,
         signal: AbortSignal.timeout(10_000),
       }).then(async (response) => {

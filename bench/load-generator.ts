@@ -14,7 +14,7 @@
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import * as z from 'zod';
-import { sign } from '../shared/http/signature';
+import { signatureHeaders } from '../shared/http/signature';
 
 export const loadSchema = z.object({
   url: z.string(),
@@ -48,7 +48,7 @@ export type LoadResult = z.infer<typeof loadResultSchema>;
 /** A paced request unanswered after this long counts as an error, and its wait as its latency. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-function messages(load: Load): () => { body: string; signature: string } {
+function messages(load: Load): () => { body: string; headers: Record<string, string> } {
   let sequence = 0;
   return () => {
     sequence += 1;
@@ -57,7 +57,7 @@ function messages(load: Load): () => { body: string; signature: string } {
       messageId: `${load.runId}-${sequence}`,
       text: 'hello, where is my order?',
     });
-    return { body, signature: sign(load.secret, body) };
+    return { body, headers: signatureHeaders(load.secret, body) };
   };
 }
 
@@ -72,13 +72,9 @@ async function saturate(load: Load): Promise<LoadResult> {
         method: 'POST',
         path: load.path,
         setupRequest(req) {
-          const { body, signature } = next();
+          const { body, headers } = next();
           req.body = body;
-          req.headers = {
-            ...req.headers,
-            'content-type': 'application/json',
-            'x-baton-signature': signature,
-          };
+          req.headers = { ...req.headers, 'content-type': 'application/json', ...headers };
           return req;
         },
       },
@@ -111,7 +107,7 @@ async function paced(load: Load): Promise<LoadResult> {
   let errors = 0;
   const send = (planned: number): Promise<void> =>
     new Promise((resolve) => {
-      const { body, signature } = next();
+      const { body, headers } = next();
       const done = (status: number | undefined) => {
         latencies.push(performance.now() - planned);
         if (status === undefined) errors += 1;
@@ -122,7 +118,7 @@ async function paced(load: Load): Promise<LoadResult> {
       const req = request(url, {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'x-baton-signature': signature },
+        headers: { 'content-type': 'application/json', ...headers },
         timeout: REQUEST_TIMEOUT_MS,
       });
       req.on('response', (response) => {

@@ -70,7 +70,7 @@ function tenant(presenceUrl: string): TenantConfig {
       id: 'bench-presence',
       bot: { url: 'http://127.0.0.1:1/bot', signingSecret: { value: 's' } },
       agentApiToken: { value: 't' },
-      desk: { type: 'webhook', url: 'http://127.0.0.1:1/desk' },
+      desk: { type: 'webhook', url: 'http://127.0.0.1:1/desk', signingSecret: { value: 'd' } },
       presence: {
         type: 'msc',
         url: presenceUrl,

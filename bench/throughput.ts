@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { type LocalStack, startLocalStack } from '../infra/local/stack';
-import { hasValidSignature } from '../shared/http/signature';
+import { checkSignature } from '../shared/http/signature';
 import { createTable } from '../shared/store/table';
 import { type Load, type LoadResult, loadResultSchema } from './load-generator';
 import { listenLocal } from './local-server';
@@ -143,8 +143,16 @@ async function startFloor(dynamo: DynamoDBClient): Promise<{ url: string; stop()
   const server: Server = createServer((request, response) => {
     void (async () => {
       const body = await readBody(request);
-      const signature = request.headers['x-baton-signature'];
-      if (!hasValidSignature(SECRET, body, typeof signature === 'string' ? signature : undefined)) {
+      const header = (name: string) => {
+        const value = request.headers[name];
+        return typeof value === 'string' ? value : undefined;
+      };
+      const signed = {
+        rawBody: Buffer.from(body),
+        signature: header('x-baton-signature'),
+        timestamp: header('x-baton-timestamp'),
+      };
+      if (checkSignature(SECRET, signed, { nowMs: Date.now(), acceptUntimed: false }) !== 'valid') {
         response.writeHead(401).end();
         return;
       }

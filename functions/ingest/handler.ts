@@ -2,10 +2,18 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import type { SecretRef } from '../../shared/config/secrets';
-import { header, json, parseJson, parseWith, rawBody, text } from '../../shared/http/api';
+import type { TenantConfig } from '../../shared/config/tenants';
+import { header, json, parseJson, parseWith, rawBody, rawBytes, text } from '../../shared/http/api';
 import { forbidden, notFound, unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
-import { hasValidSignature } from '../../shared/http/signature';
+import {
+  checkSignature,
+  hasValidSignature,
+  SIGNATURE_HEADER,
+  SIGNATURE_WINDOW_SECONDS,
+  sameSecret,
+  TIMESTAMP_HEADER,
+} from '../../shared/http/signature';
 import { checkRouterToken, hostedConversationId, twoWaySchema } from '../../shared/http/twoway-format';
 import type { CorePorts, Runtime } from '../../shared/runtime/runtime';
 import { boundedString, nonEmptyString } from '../../shared/validation/zod';
@@ -14,7 +22,7 @@ import { receiveBotAnswer } from './receive-bot-answer';
 import { type ReceivePorts, receiveUserMessage } from './receive-user-message';
 import { routerUserMessages } from './router-message';
 import { webMessageSchema } from './web-message';
-import { whatsappMessages, whatsappWebhookSchema } from './whatsapp-webhook';
+import { whatsappMessages, whatsappWebhookSchema, withinRetryWindow } from './whatsapp-webhook';
 
 type Event = APIGatewayProxyEventV2;
 
@@ -27,17 +35,39 @@ const verificationSchema = z.object({
 export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answerPushes'>) {
   const tenantFor = (event: Event) => tenantOf(rt.tenants, event);
 
-  /** The signature is checked on the raw body before anything parses it. */
-  const signedBody = async (
+  /** Meta's signature, checked on the raw bytes before anything parses them. */
+  const metaSignedBody = async (event: Event, secret: SecretRef | undefined): Promise<string> => {
+    if (!secret) throw notFound('channel not configured for this tenant');
+    const bytes = rawBytes(event);
+    if (!hasValidSignature(await rt.secrets.resolve(secret), bytes, header(event, 'x-hub-signature-256')))
+      throw unauthorized();
+    return bytes.toString('utf8');
+  };
+
+  /**
+   * Baton's signature (web chat, bot): on the raw bytes and a timestamp within the window of real
+   * time, not of Baton's clock (the local stack's simulated clock moves business time only).
+   */
+  const batonSignedBody = async (
     event: Event,
+    tenant: TenantConfig,
     secret: SecretRef | undefined,
-    headerName: string,
   ): Promise<string> => {
     if (!secret) throw notFound('channel not configured for this tenant');
-    const body = rawBody(event);
-    if (!hasValidSignature(await rt.secrets.resolve(secret), body, header(event, headerName)))
-      throw unauthorized();
-    return body;
+    const bytes = rawBytes(event);
+    const check = checkSignature(
+      await rt.secrets.resolve(secret),
+      {
+        rawBody: bytes,
+        signature: header(event, SIGNATURE_HEADER),
+        timestamp: header(event, TIMESTAMP_HEADER),
+      },
+      { nowMs: Date.now(), acceptUntimed: tenant.acceptUntimedSignatures },
+    );
+    if (check === 'expired')
+      throw unauthorized(`signature timestamp more than ${SIGNATURE_WINDOW_SECONDS} s from now`);
+    if (check === 'invalid') throw unauthorized();
+    return bytes.toString('utf8');
   };
 
   return routedHandler(rt.logger, {
@@ -46,21 +76,28 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
       if (!tenant.whatsapp) throw notFound('channel not configured for this tenant');
       const query = parseWith(verificationSchema, event.queryStringParameters ?? {}, 'query');
       const expected = await rt.secrets.resolve(tenant.whatsapp.verifyToken);
-      if (query['hub.verify_token'] !== expected) throw forbidden('verify token does not match');
+      if (!sameSecret(query['hub.verify_token'], expected)) throw forbidden('verify token does not match');
       return text(200, query['hub.challenge']);
     },
 
     'POST /v1/{tenant}/whatsapp': async (event) => {
       const tenant = tenantFor(event);
-      const body = await signedBody(event, tenant.whatsapp?.appSecret, 'x-hub-signature-256');
+      const body = await metaSignedBody(event, tenant.whatsapp?.appSecret);
       const webhook = parseJson(whatsappWebhookSchema, body);
       const inbounds = whatsappMessages(webhook, rt.clock.now());
       // Replies go out through the number a message came to: it must be one of this tenant's.
       const owned = tenant.whatsapp?.phoneNumberIds;
       if (owned && inbounds.some((inbound) => !owned.includes(inbound.phoneNumberId)))
         throw forbidden('phone_number_id is not a number of this tenant');
+      // Answered 200 all the same: a replay gains nothing, and Meta would only send it again.
+      const fresh = inbounds.filter((inbound) => withinRetryWindow(inbound.sentAt, Date.now()));
+      if (fresh.length < inbounds.length) {
+        const stale = inbounds.length - fresh.length;
+        rt.logger.warn('WhatsApp messages older than Meta retries are refused as replays', { stale });
+        rt.metrics.put({ name: 'WhatsAppReplayRefused', value: stale, unit: 'Count', tenant: tenant.id });
+      }
       // In order, one at a time: messages of one user keep their order.
-      for (const inbound of inbounds) {
+      for (const inbound of fresh) {
         await receiveUserMessage(rt, {
           tenantId: tenant.id,
           conversationId: `wa:${inbound.waId}`,
@@ -73,7 +110,7 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
 
     'POST /v1/{tenant}/web': async (event) => {
       const tenant = tenantFor(event);
-      const body = await signedBody(event, tenant.web?.signingSecret, 'x-baton-signature');
+      const body = await batonSignedBody(event, tenant, tenant.web?.signingSecret);
       const message = parseJson(webMessageSchema, body);
       const result = await receiveUserMessage(rt, {
         tenantId: tenant.id,
@@ -113,7 +150,7 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
 
     'POST /v1/{tenant}/answers': async (event) => {
       const tenant = tenantFor(event);
-      const body = await signedBody(event, tenant.bot.signingSecret, 'x-baton-signature');
+      const body = await batonSignedBody(event, tenant, tenant.bot.signingSecret);
       await receiveBotAnswer(rt, tenant.id, parseJson(botAnswerPushSchema, body));
       return json(200, { ok: true });
     },

@@ -8,7 +8,7 @@ const replySchema = z.object({ id: stringUpTo(256), title: z.string() });
 const messageSchema = z.object({
   from: z.string().check(z.regex(/^\d{5,20}$/, 'a WhatsApp id of digits')),
   id: externalIdSchema(256),
-  timestamp: z.string().check(z.regex(/^\d+$/)),
+  timestamp: z.string().check(z.regex(/^\d{1,12}$/, 'Unix seconds')),
   type: nonEmptyString(),
   text: z.optional(z.object({ body: stringUpTo(4096) })),
   interactive: z.optional(
@@ -46,8 +46,22 @@ export type WhatsAppWebhook = z.infer<typeof whatsappWebhookSchema>;
 export interface InboundWhatsAppMessage {
   waId: string;
   phoneNumberId: string;
+  /** When the user sent it, by Meta (Unix seconds). */
+  sentAt: number;
   message: UserMessage;
 }
+
+/**
+ * Meta retries an unacknowledged webhook for up to 7 days. A message sent longer ago is a replay of
+ * a captured request, whose id may be forgotten already (message ids are kept 8 days).
+ */
+export const WHATSAPP_MAX_AGE_SECONDS = 7 * 24 * 3600;
+/** Meta's clock may run ahead of ours by this much. */
+const AHEAD_SECONDS = 300;
+
+/** Whether a message Meta says was sent at `sentAt` can come from Meta now (real time, not Baton's clock). */
+export const withinRetryWindow = (sentAt: number, nowMs: number): boolean =>
+  sentAt >= nowMs / 1000 - WHATSAPP_MAX_AGE_SECONDS && sentAt <= nowMs / 1000 + AHEAD_SECONDS;
 
 /** Every user message of the webhook, in the order Meta listed them. */
 export function whatsappMessages(webhook: WhatsAppWebhook, receivedAt: number): InboundWhatsAppMessage[] {
@@ -56,6 +70,7 @@ export function whatsappMessages(webhook: WhatsAppWebhook, receivedAt: number): 
       (change.value.messages ?? []).map((message) => ({
         waId: message.from,
         phoneNumberId: change.value.metadata.phone_number_id,
+        sentAt: Number(message.timestamp),
         message: toUserMessage(message, receivedAt),
       })),
     ),

@@ -2,6 +2,7 @@
  * The simulated outside systems of the local contract, under `/sim`: each records every request it
  * receives (`GET /sim/log`) and can be switched to fail (`POST /sim/<system>` with a mode).
  */
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { RouterSimulator } from './cm-router-sim';
@@ -172,7 +173,13 @@ export class Simulators {
   }
 
   /** Handles a request to a simulated system; returns false when the path is none of theirs. */
-  handle(request: IncomingMessage, response: ServerResponse, url: URL, requestBody: unknown): boolean {
+  handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    requestBody: unknown,
+    rawBody: Buffer = Buffer.alloc(0),
+  ): boolean {
     const path = url.pathname;
     const system = systemFor(request.method ?? 'GET', path);
     if (!system) return false;
@@ -183,9 +190,12 @@ export class Simulators {
             [...url.searchParams].map(([k, v]) => [k, k.toLowerCase() === 'apikey' ? '[redacted]' : v]),
           )
         : requestBody;
-    const mode = this.modeOf(system);
-    const answer =
-      mode === 'reject'
+    const secret = signingSecretOf(system, path);
+    const unsigned = secret !== undefined && !signedAsDocumented(secret, rawBody, request.headers);
+    const mode = unsigned ? 'reject' : this.modeOf(system);
+    const answer = unsigned
+      ? jsonResponse(401, { error: 'missing, wrong or stale X-Baton-Signature' })
+      : mode === 'reject'
         ? jsonResponse(422, { error: 'simulated rejection' })
         : mode === 'error'
           ? jsonResponse(503, { error: 'simulated failure' })
@@ -335,6 +345,40 @@ function acknowledgement(system: SimSystem, body: unknown): unknown {
     contacts: to.success ? [{ input: to.data.to, wa_id: to.data.to }] : [],
     messages: [{ id: `wamid.sim-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` }],
   };
+}
+
+/**
+ * The secret Baton signs its requests to a simulated system with (the demo tenants' secrets of the
+ * local contract); undefined for the systems that check other credentials (Meta's token, CM.com's).
+ */
+function signingSecretOf(system: SimSystem, path: string): string | undefined {
+  const [, , , tenant, desk] = path.split('/');
+  if (!tenant) return undefined;
+  switch (system) {
+    case 'web':
+    case 'webconv':
+      return `${tenant}-web-secret`;
+    case 'bot':
+    case 'bot-events':
+      return `${tenant}-bot-secret`;
+    case 'agent-webhook':
+      return desk ? `${tenant}-${desk}-desk-secret` : `${tenant}-desk-secret`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Baton's signature as the README documents it, checked apart from Baton's own code: HMAC-SHA256 of
+ * `<X-Baton-Timestamp>.<raw body>`, hex, `sha256=` in front, the timestamp within 5 minutes.
+ */
+function signedAsDocumented(secret: string, rawBody: Buffer, headers: IncomingMessage['headers']): boolean {
+  const timestamp = headers['x-baton-timestamp'];
+  const signature = headers['x-baton-signature'];
+  if (typeof timestamp !== 'string' || typeof signature !== 'string') return false;
+  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
+  const hmac = createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
+  return signature === `sha256=${hmac}`;
 }
 
 function systemFor(method: string, path: string): SimSystem | undefined {

@@ -352,7 +352,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (raw === undefined) return send(response, jsonResponse(413, { error: 'payload_too_large' }));
       if (requestUrl.pathname.startsWith('/sim/')) {
         const body = parseMaybeJson(raw);
-        if (simulators.handle(request, response, requestUrl, body)) return;
+        if (simulators.handle(request, response, requestUrl, body, raw)) return;
         return send(
           response,
           (await simRoutes(request, requestUrl, body)) ?? jsonResponse(404, { error: 'not_found' }),

@@ -18,6 +18,7 @@ const secretsOf = (tenant: string) => ({
   webSigningSecret: { value: `${tenant}-web-secret` },
   botSigningSecret: { value: `${tenant}-bot-secret` },
   agentApiToken: { value: `${tenant}-agent-token` },
+  deskSigningSecret: { value: `${tenant}-desk-secret` },
 });
 
 const NAME = {
@@ -65,6 +66,8 @@ export function localTenants(
       },
       webConversations: { handoverUrl: `${simBaseUrl}/webconv/${id}`, timeoutMs: 2_000 },
       agentApiToken: secrets.agentApiToken,
+      // The local contract's callers sign the body alone; timestamped signatures are taken too.
+      acceptUntimedSignatures: true,
       session: { lockMinutes },
       handoverEvent: 'handover',
     };
@@ -98,6 +101,7 @@ export function localTenants(
       desk: {
         type: 'webhook',
         url: `${simBaseUrl}/agent-webhook/demo2`,
+        signingSecret: secretsOf('demo2').deskSigningSecret,
         botId: 'demo2-bot',
         timeoutMs: 2_000,
         // The simulated desk claims every handover at once, as a staffed desk would.
@@ -111,6 +115,7 @@ export function localTenants(
           desk: {
             type: 'webhook',
             url: `${simBaseUrl}/agent-webhook/demo2/sales`,
+            signingSecret: { value: 'demo2-sales-desk-secret' },
             botId: 'demo2-bot',
             timeoutMs: 2_000,
           },

@@ -63,7 +63,7 @@ export interface AgentDeskClient {
 
 export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): AgentDeskClient {
   const router = { http, secrets };
-  const webhookCall = deskCalls.webhook(http);
+  const webhookCall = deskCalls.webhook(http, secrets);
 
   return {
     async handOver(tenant, { conversation, handover, answers, agentApiUrl }) {

@@ -7,7 +7,7 @@ import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { AgentStatus, ChannelRef } from '../domain/conversation';
 import { type BotAnswer, botAnswerFields, type UserMessage } from '../events/shapes';
-import { sign } from '../http/signature';
+import { signatureHeaders } from '../http/signature';
 import { type HttpCall, OutsideCallError, parseJsonBody } from './http';
 
 /** Answers travel in the item's outbox when they cannot be sent at once: bounded, like each answer. */
@@ -49,7 +49,7 @@ export function createBotClient(http: HttpCall, secrets: SecretResolver): BotCli
         timeoutMs: tenant.bot.timeoutMs,
         headers: {
           'content-type': 'application/json',
-          'x-baton-signature': sign(await secrets.resolve(tenant.bot.signingSecret), body),
+          ...signatureHeaders(await secrets.resolve(tenant.bot.signingSecret), body),
         },
         body,
       });

@@ -20,7 +20,7 @@ export interface DeskMessages {
 
 export function createDeskMessages(http: HttpCall, secrets: SecretResolver): DeskMessages {
   const router = { http, secrets };
-  const webhookCall = deskCalls.webhook(http);
+  const webhookCall = deskCalls.webhook(http, secrets);
   return {
     async forwardUserMessage(tenant, conversation, message) {
       if (tenant.desk.type === 'msc') {

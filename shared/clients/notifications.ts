@@ -1,7 +1,7 @@
 /** One-way notices: Web Conversations' handover endpoint, and session events for the bot. */
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
-import { sign } from '../http/signature';
+import { signatureHeaders } from '../http/signature';
 import type { HttpCall } from './http';
 
 export interface Notifications {
@@ -52,13 +52,20 @@ export function createNotifications(http: HttpCall, secrets: SecretResolver): No
     async webConversationsHandover(tenant, conversationId) {
       const endpoint = tenant.webConversations;
       if (!endpoint) return;
+      // Signed like the web chat's deliveries, unless the endpoint has a secret of its own.
+      const secret = endpoint.signingSecret ?? tenant.web?.signingSecret;
+      if (!secret) throw new Error(`tenant ${tenant.id}: webConversations has no signing secret`);
+      const body = JSON.stringify({ conversationClientId: conversationId });
       await http({
         system: 'webconv',
         method: 'POST',
         url: endpoint.handoverUrl,
         timeoutMs: endpoint.timeoutMs,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ conversationClientId: conversationId }),
+        headers: {
+          'content-type': 'application/json',
+          ...signatureHeaders(await secrets.resolve(secret), body),
+        },
+        body,
       });
     },
     async botEvent(tenant, conversationId, event) {
@@ -71,7 +78,7 @@ export function createNotifications(http: HttpCall, secrets: SecretResolver): No
         timeoutMs: tenant.bot.timeoutMs,
         headers: {
           'content-type': 'application/json',
-          'x-baton-signature': sign(await secrets.resolve(tenant.bot.signingSecret), body),
+          ...signatureHeaders(await secrets.resolve(tenant.bot.signingSecret), body),
         },
         body,
       });

@@ -1,7 +1,7 @@
 /** ChannelSender → the web chat's delivery endpoint: `{conversationId, text, buttons?}`, signed like inbound. */
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
-import { sign } from '../http/signature';
+import { signatureHeaders } from '../http/signature';
 import type { HttpCall } from './http';
 import type { OutgoingMessage } from './outgoing-message';
 
@@ -22,7 +22,7 @@ export async function sendWeb(
     timeoutMs: config.timeoutMs,
     headers: {
       'content-type': 'application/json',
-      'x-baton-signature': sign(await secrets.resolve(config.signingSecret), body),
+      ...signatureHeaders(await secrets.resolve(config.signingSecret), body),
     },
     body,
   });

@@ -83,6 +83,8 @@ const deskSchema = z.discriminatedUnion('type', [
     /** Any livechat backend reached by a webhook (Certainly-style): it claims through Baton's agent API. */
     type: z.literal('webhook'),
     url: httpUrl(),
+    /** Signs every request to the desk (`X-Baton-Timestamp`, `X-Baton-Signature`; README, "Signatures"). */
+    signingSecret: secretRefSchema,
     botId: z._default(z.string(), 'baton'),
     timeoutMs: timeoutMs(5_000),
     /**
@@ -201,6 +203,12 @@ export const tenantConfigSchema = z
       }),
     ),
     agentApiToken: secretRefSchema,
+    /**
+     * Also take web chat messages and pushed answers signed over the body alone, without
+     * `X-Baton-Timestamp` (Baton's signing before timestamps). Such a request can be replayed: only
+     * while callers move to the timestamped signature.
+     */
+    acceptUntimedSignatures: z._default(z.boolean(), false),
     session: z._default(
       z.strictObject({
         /** Inactivity after which an agent's lock on a conversation ends (CSML: 60, CM.com: 24 h). */
@@ -227,7 +235,14 @@ export const tenantConfigSchema = z
     /** The skill of a handover request (the bot's `skill` addition) → the name of the desk it goes to. */
     skillRouting: z.optional(stringRecord(nonEmptyString())),
     /** Web Conversations' handover endpoint: told of each web chat handover so its UI enables attachments. */
-    webConversations: z.optional(z.strictObject({ handoverUrl: httpUrl(), timeoutMs: timeoutMs(3_000) })),
+    webConversations: z.optional(
+      z.strictObject({
+        handoverUrl: httpUrl(),
+        /** Signs the notice; the web chat's signing secret when left out. */
+        signingSecret: z.optional(secretRefSchema),
+        timeoutMs: timeoutMs(3_000),
+      }),
+    ),
     intake: z._default(
       z.strictObject({
         /**
@@ -268,6 +283,16 @@ export const tenantConfigSchema = z
       (tenant) =>
         Object.values(tenant.skillRouting ?? {}).every((name) => tenant.desks?.[name] !== undefined),
       { message: 'every skill must route to a desk named in desks', path: ['skillRouting'] },
+    ),
+    z.refine(
+      (tenant) =>
+        !tenant.webConversations ||
+        tenant.webConversations.signingSecret !== undefined ||
+        tenant.web !== undefined,
+      {
+        message: 'a signing secret, or a web chat whose signing secret signs the notice',
+        path: ['webConversations', 'signingSecret'],
+      },
     ),
     z.refine((tenant) => Object.values(tenant.desks ?? {}).every((entry) => entry.desk.type === 'webhook'), {
       message: 'named desks are generic webhook desks (an MSC desk is the default desk)',

@@ -25,11 +25,12 @@ export async function once(
   work: () => Promise<void>,
   options: OnceOptions = {},
 ): Promise<ClaimResult> {
-  if ((await store.claim(claim, now())) === 'duplicate') return 'duplicate';
+  const held = await store.claim(claim, now());
+  if (held === 'duplicate') return 'duplicate';
   try {
     await work();
   } catch (error) {
-    await store.release(claim);
+    await store.release(claim, held);
     throw error;
   }
   if (!options.recordedInState) await store.complete(claim, now());

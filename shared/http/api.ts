@@ -8,13 +8,18 @@ import '../validation/english';
 /** Webhook bodies are small; a larger one is rejected before it is decoded or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export function rawBody(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES): string {
+/** The body's bytes exactly as sent: what signatures are computed over. */
+export function rawBytes(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES): Buffer {
   const body = event.body ?? '';
   const encodedBytes = event.isBase64Encoded
     ? Math.floor((body.length * 3) / 4)
     : Buffer.byteLength(body, 'utf8');
   if (encodedBytes > limit) throw payloadTooLarge(limit);
-  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+  return Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+export function rawBody(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES): string {
+  return rawBytes(event, limit).toString('utf8');
 }
 
 export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {

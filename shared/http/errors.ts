@@ -14,8 +14,8 @@ export class HttpError extends Error {
 
 export const badRequest = (field: string, message: string): HttpError =>
   new HttpError(400, 'invalid_request', message, field);
-export const unauthorized = (): HttpError =>
-  new HttpError(401, 'unauthorized', 'missing or invalid signature');
+export const unauthorized = (message = 'missing or invalid signature'): HttpError =>
+  new HttpError(401, 'unauthorized', message);
 export const forbidden = (message: string): HttpError => new HttpError(403, 'forbidden', message);
 export const notFound = (message: string): HttpError => new HttpError(404, 'not_found', message);
 export const payloadTooLarge = (limit: number): HttpError =>

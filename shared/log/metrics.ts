@@ -26,7 +26,9 @@ export type MetricName =
   /** A conversation the stream's consumer could not finish (the table failing): the sweep nudges it. */
   | 'ConveyorStalled'
   /** An agent's TwoWay message Baton could not deliver (the conversation not with an agent, or not text). */
-  | 'TwoWayDropped';
+  | 'TwoWayDropped'
+  /** A signed WhatsApp message older than Meta's retries: a replay, not taken. */
+  | 'WhatsAppReplayRefused';
 
 export const FUNNEL_METRICS: readonly MetricName[] = [
   'HandoverRequested',

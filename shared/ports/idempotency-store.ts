@@ -9,6 +9,11 @@
 
 export type ClaimResult = 'claimed' | 'duplicate';
 
+/** A claim taken: its id lets only its holder release it. */
+export interface HeldClaim {
+  claimId: string;
+}
+
 export interface IdempotencyClaim {
   tenantId: string;
   /** What kind of delivery: `wa-message`, `web-message`, `event:relay`, ... */
@@ -21,7 +26,12 @@ export interface IdempotencyClaim {
 }
 
 export interface IdempotencyStore {
-  claim(claim: IdempotencyClaim, now: number): Promise<ClaimResult>;
+  /** The claim taken, or 'duplicate' when the key is done or someone else's claim holds it. */
+  claim(claim: IdempotencyClaim, now: number): Promise<HeldClaim | 'duplicate'>;
   complete(claim: IdempotencyClaim, now: number): Promise<void>;
-  release(claim: IdempotencyClaim): Promise<void>;
+  /**
+   * Frees the key for a retry, if `held` still holds it: a late release (the claim expired and
+   * another took the key) must not delete the other's claim and let a third run the work too.
+   */
+  release(claim: IdempotencyClaim, held: HeldClaim): Promise<void>;
 }

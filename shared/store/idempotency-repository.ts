@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
-import type { ClaimResult, IdempotencyClaim, IdempotencyStore } from '../ports/idempotency-store';
+import type { HeldClaim, IdempotencyClaim, IdempotencyStore } from '../ports/idempotency-store';
 import { idempotencyKey, TTL_ATTRIBUTE } from './keys';
 
 export class DynamoIdempotencyStore implements IdempotencyStore {
@@ -12,7 +12,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     private readonly tableName: string,
   ) {}
 
-  async claim(claim: IdempotencyClaim, now: number): Promise<ClaimResult> {
+  async claim(claim: IdempotencyClaim, now: number): Promise<HeldClaim | 'duplicate'> {
     const nowSeconds = toEpochSeconds(now);
     // Names this claim: when the SDK sends it again (the first answer was lost on the way back), it
     // finds its own claim and is claimed, not a duplicate whose work nobody would ever do.
@@ -38,7 +38,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
           },
         }),
       );
-      return 'claimed';
+      return { claimId };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'duplicate';
       throw error;
@@ -60,12 +60,19 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     );
   }
 
-  async release(claim: IdempotencyClaim): Promise<void> {
-    await this.doc.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: idempotencyKey(claim.tenantId, claim.scope, claim.key),
-      }),
-    );
+  async release(claim: IdempotencyClaim, held: HeldClaim): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: idempotencyKey(claim.tenantId, claim.scope, claim.key),
+          ConditionExpression: 'claimId = :claimId',
+          ExpressionAttributeValues: { ':claimId': held.claimId },
+        }),
+      );
+    } catch (error) {
+      // Someone else's claim (or none) now: theirs to finish or release.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }

@@ -104,8 +104,14 @@ test('every step of a handover reaches the bot, signed, once, with the handover 
       variables: { orderId: '1234', resolution: 'refund' },
     },
   ]);
-  const [entry] = await flow.log({ system: 'bot-events', conversationId: 'w-status' });
-  expect(entry?.headers['x-baton-signature']).toBeDefined();
+  // Every request to the bot, its events URL, the web chat and the desk was signed as documented:
+  // the simulators answer 401 to a missing, wrong or stale signature.
+  const signed = ['bot', 'bot-events', 'web', 'agent-webhook'] as const;
+  for (const system of signed) {
+    const entries = await flow.log({ system, conversationId: 'w-status' });
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.filter((entry) => entry.outcome === 401)).toEqual([]);
+  }
 
   // The next handover starts without the last one's summary.
   await flow.web('demo2', 'w-status', { text: 'agent please' });

@@ -1049,14 +1049,23 @@ describe('least privilege', () => {
       id: 'globex',
       bot: { url: 'https://bot.globex.example/baton', signingSecret: { secretId: globexArn, field: 'bot' } },
       agentApiToken: { secretId: 'baton/globex-agents' },
-      desk: { type: 'webhook', url: 'https://desk.globex.example/handover' },
+      desk: {
+        type: 'webhook',
+        url: 'https://desk.globex.example/handover',
+        signingSecret: { secretId: 'baton/globex-desk' },
+      },
       presence: { type: 'webhook', url: 'https://desk.globex.example/presence' },
     };
     const synth = synthStack({}, [...z.array(z.unknown()).parse(exampleTenants), globex]);
     for (const declaration of FUNCTIONS) {
       expect(secretResources(synth, declaration)).toEqual(
         declaration.access.secrets
-          ? [globexArn, secretArnPattern('baton/acme'), secretArnPattern('baton/globex-agents')].sort(byJson)
+          ? [
+              globexArn,
+              secretArnPattern('baton/acme'),
+              secretArnPattern('baton/globex-agents'),
+              secretArnPattern('baton/globex-desk'),
+            ].sort(byJson)
           : [],
       );
     }

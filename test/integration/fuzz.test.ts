@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import * as z from 'zod';
 import { createHandler as createAgentApi } from '../../functions/agent-api/handler';
 import { createHandler as createIngest } from '../../functions/ingest/handler';
-import { sign } from '../../shared/http/signature';
+import { sign, signatureHeaders } from '../../shared/http/signature';
 import type { Dynamo } from '../../shared/store/client';
 import { freshTable } from '../support/dynamo';
 import { lambdaContext } from '../support/lambda-context';
@@ -155,6 +155,7 @@ const BROKEN: Record<string, fc.Arbitrary<string>> = {
 
 const headerName = fc.constantFrom(
   'x-baton-signature',
+  'x-baton-timestamp',
   'x-hub-signature-256',
   'authorization',
   'content-type',
@@ -178,11 +179,11 @@ const SECRET_OF: Record<(typeof INGEST_ROUTES)[number], string> = {
   'POST /v1/{tenant}/web': SECRETS.webSecret,
   'POST /v1/{tenant}/answers': SECRETS.botSecret,
 };
-const HEADER_OF: Record<(typeof INGEST_ROUTES)[number], string> = {
-  'POST /v1/{tenant}/whatsapp': 'x-hub-signature-256',
-  'POST /v1/{tenant}/web': 'x-baton-signature',
-  'POST /v1/{tenant}/answers': 'x-baton-signature',
-};
+/** How each route's caller signs: Meta over the body, Baton's callers over a timestamp and the body. */
+const signed = (routeKey: (typeof INGEST_ROUTES)[number], body: string): Record<string, string> =>
+  routeKey === 'POST /v1/{tenant}/whatsapp'
+    ? { 'x-hub-signature-256': sign(SECRET_OF[routeKey], body) }
+    : signatureHeaders(SECRET_OF[routeKey], body);
 
 test.each(INGEST_ROUTES)(
   `${RUNS} random unsigned or wrongly signed requests to %s: 4xx, nothing changes`,
@@ -210,8 +211,10 @@ test.each(INGEST_ROUTES)(
     const before = await itemCount();
     await fc.assert(
       fc.asyncProperty(fc.oneof(json, BROKEN[routeKey] ?? json), async (body) => {
-        const signed = { [HEADER_OF[routeKey]]: sign(SECRET_OF[routeKey], body) };
-        const status = await expectClear4xx(ingest, event(routeKey, { tenant: 'acme' }, signed, body));
+        const status = await expectClear4xx(
+          ingest,
+          event(routeKey, { tenant: 'acme' }, signed(routeKey, body), body),
+        );
         // A signed answer for a conversation that does not exist is a 404; everything else here is a 400.
         if (status !== 400 && !(status === 404 && routeKey === 'POST /v1/{tenant}/answers')) {
           throw new Error(`${routeKey} answered ${status} to a malformed body`);

@@ -16,6 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.raw.destroy());
 
+const claimed = { claimId: expect.any(String) };
+
 const claimOf = (key: string, tenantId = 'acme'): IdempotencyClaim => ({
   tenantId,
   scope: 'test',
@@ -69,9 +71,9 @@ test('a failed run releases the key so the retry does the work', async () => {
 });
 
 test('a claim abandoned in progress (the worker died) becomes claimable after its window', async () => {
-  await expect(store.claim(claimOf('k-dead'), T0)).resolves.toBe('claimed');
+  await expect(store.claim(claimOf('k-dead'), T0)).resolves.toEqual(claimed);
   await expect(store.claim(claimOf('k-dead'), T0 + 29_000)).resolves.toBe('duplicate');
-  await expect(store.claim(claimOf('k-dead'), T0 + 31_000)).resolves.toBe('claimed');
+  await expect(store.claim(claimOf('k-dead'), T0 + 31_000)).resolves.toEqual(claimed);
 });
 
 test('a completed key stays a duplicate for its retention, then is forgotten without waiting for TTL deletion', async () => {
@@ -82,10 +84,24 @@ test('a completed key stays a duplicate for its retention, then is forgotten wit
     async () => undefined,
   );
   await expect(store.claim(claimOf('k-done'), T0 + 3_599_000)).resolves.toBe('duplicate');
-  await expect(store.claim(claimOf('k-done'), T0 + 3_601_000)).resolves.toBe('claimed');
+  await expect(store.claim(claimOf('k-done'), T0 + 3_601_000)).resolves.toEqual(claimed);
+});
+
+test('a late release (its claim expired, another holds the key) leaves the other claim in place', async () => {
+  const take = async (at: number) => {
+    const held = await store.claim(claimOf('k-late'), at);
+    if (held === 'duplicate') throw new Error(`k-late not claimable at +${at - T0} ms`);
+    return held;
+  };
+  const late = await take(T0);
+  const fresh = await take(T0 + 31_000);
+  await store.release(claimOf('k-late'), late);
+  await expect(store.claim(claimOf('k-late'), T0 + 32_000)).resolves.toBe('duplicate');
+  await store.release(claimOf('k-late'), fresh);
+  await expect(store.claim(claimOf('k-late'), T0 + 33_000)).resolves.toEqual(claimed);
 });
 
 test('the same key under two tenants is two keys', async () => {
-  await expect(store.claim(claimOf('k-shared', 'tenant-a'), T0)).resolves.toBe('claimed');
-  await expect(store.claim(claimOf('k-shared', 'tenant-b'), T0)).resolves.toBe('claimed');
+  await expect(store.claim(claimOf('k-shared', 'tenant-a'), T0)).resolves.toEqual(claimed);
+  await expect(store.claim(claimOf('k-shared', 'tenant-b'), T0)).resolves.toEqual(claimed);
 });

@@ -8,7 +8,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { createHandler } from '../../functions/ingest/handler';
-import { sign } from '../../shared/http/signature';
+import { signatureHeaders } from '../../shared/http/signature';
 import { lambdaContext } from '../support/lambda-context';
 import type { ConveyorDriver } from './use-cases/conveyor-driver';
 import { type OutsideServer, webTexts } from './use-cases/outside-server';
@@ -35,7 +35,7 @@ function webEvent(body: string): APIGatewayProxyEventV2 {
     routeKey: 'POST /v1/{tenant}/web',
     rawPath: '/v1/acme/web',
     rawQueryString: '',
-    headers: { 'x-baton-signature': sign(SECRETS.webSecret, body) },
+    headers: signatureHeaders(SECRETS.webSecret, body),
     pathParameters: { tenant: 'acme' },
     body,
     isBase64Encoded: false,

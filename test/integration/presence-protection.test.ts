@@ -51,7 +51,7 @@ function tenant(id: string, cacheSeconds: number): TenantConfig {
       id,
       bot: { url: 'http://127.0.0.1:1/bot', signingSecret: { value: 's' } },
       agentApiToken: { value: 't' },
-      desk: { type: 'webhook', url: 'http://127.0.0.1:1/desk' },
+      desk: { type: 'webhook', url: 'http://127.0.0.1:1/desk', signingSecret: { value: 'd' } },
       presence: { type: 'msc', url: presenceUrl, apiKey: { value: 'k' }, cacheSeconds, maxCallsPerSecond: 3 },
     },
   ]);

@@ -4,6 +4,7 @@
  * when the conveyor cannot send an answer itself).
  */
 import type { LocalStack } from '../../infra/local/stack';
+import { signatureHeaders } from '../../shared/http/signature';
 import { conversationRef, idRef } from '../../shared/log/logger';
 import {
   eventually,
@@ -221,6 +222,25 @@ describe('web chat', () => {
     ]);
     expect(log[1]?.body).toEqual({ conversationId: 'web-42', text: 'echo: Hi from the web' });
     expect((await simLog('?conversationId=web-42')).length).toBe(2);
+  });
+
+  test('the simulated web chat, bot and desk check signatures as the README documents them: 401 without, with a wrong one or a stale one', async () => {
+    const body = JSON.stringify({ conversationId: 'web-sig', text: 'x' });
+    const cases: Array<[string, Record<string, string>, number]> = [
+      ['unsigned', {}, 401],
+      ['wrong secret', signatureHeaders('not-the-secret', body), 401],
+      ['stale', signatureHeaders('demo2-web-secret', body, Date.now() - 301_000), 401],
+      ['signed now', signatureHeaders('demo2-web-secret', body), 200],
+    ];
+    for (const [, headers, status] of cases) {
+      const answer = await request(`${stack.url}/sim/web/demo2`, { method: 'POST', headers, body });
+      expect(answer.status).toBe(status);
+    }
+    const desk = (path: string, secret: string) =>
+      request(`${stack.url}${path}`, { method: 'POST', headers: signatureHeaders(secret, '{}'), body: '{}' });
+    expect((await desk('/sim/agent-webhook/demo2', 'demo2-desk-secret')).status).toBe(200);
+    expect((await desk('/sim/agent-webhook/demo2/sales', 'demo2-desk-secret')).status).toBe(401);
+    expect((await desk('/sim/agent-webhook/demo2/sales', 'demo2-sales-desk-secret')).status).toBe(200);
   });
 
   test('a message with neither text nor payload → 400 naming text', async () => {

@@ -1,7 +1,7 @@
 /** Test helpers that talk to a local stack over real HTTP, the way channels and bots do. */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { sign } from '../../shared/http/signature';
+import { sign, signatureHeaders } from '../../shared/http/signature';
 
 export interface HttpAnswer {
   status: number;
@@ -24,25 +24,27 @@ export async function request(
   return { status: response.status, text, json };
 }
 
-export function postSigned(
-  url: string,
-  body: string,
-  secret: string,
-  header = 'x-baton-signature',
-): Promise<HttpAnswer> {
+/** POSTs `body` signed as Baton's callers sign it: a timestamp, and the signature over both. */
+export function postSigned(url: string, body: string, secret: string): Promise<HttpAnswer> {
   return request(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [header]: sign(secret, body) },
+    headers: { 'content-type': 'application/json', ...signatureHeaders(secret, body) },
     body,
   });
 }
 
+/** POSTs a WhatsApp webhook body signed as Meta signs it (`X-Hub-Signature-256`, over the body). */
 export const postWhatsApp = (
   baseUrl: string,
   tenant: string,
   body: string,
   secret = `${tenant}-whatsapp-secret`,
-) => postSigned(`${baseUrl}/v1/${tenant}/whatsapp`, body, secret, 'x-hub-signature-256');
+) =>
+  request(`${baseUrl}/v1/${tenant}/whatsapp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(secret, body) },
+    body,
+  });
 
 export const postWeb = (
   baseUrl: string,
@@ -69,7 +71,7 @@ export function whatsappWebhook(
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '15550001111', phone_number_id: phoneNumberId },
               contacts: [{ profile: { name: 'Test User' }, wa_id: from }],
-              messages: [{ from, timestamp: '1732300000', ...message }],
+              messages: [{ from, timestamp: nowSeconds(), ...message }],
             },
           },
         ],
@@ -83,9 +85,18 @@ export function whatsappText(from: string, messageId: string, text: string): str
   return whatsappWebhook(from, { id: messageId, type: 'text', text: { body: text } });
 }
 
-/** A file of test/fixtures/whatsapp (copied from the team's shared fixtures: real Meta shapes). */
+/** Meta's timestamps: Unix seconds, as a string. */
+const nowSeconds = (): string => String(Math.floor(Date.now() / 1000));
+
+/**
+ * A file of test/fixtures/whatsapp (copied from the team's shared fixtures: real Meta shapes), its
+ * timestamps set to now: Baton refuses a message older than Meta's retries as a replay.
+ */
 export function fixture(name: string): string {
-  return readFileSync(path.join(__dirname, '..', 'fixtures', 'whatsapp', name), 'utf8');
+  return readFileSync(path.join(__dirname, '..', 'fixtures', 'whatsapp', name), 'utf8').replace(
+    /"timestamp": "\d+"/g,
+    `"timestamp": "${nowSeconds()}"`,
+  );
 }
 
 /** Polls until `check` returns a value (not undefined) or the deadline passes. */

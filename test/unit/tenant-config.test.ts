@@ -14,7 +14,11 @@ const minimal = {
   id: 'acme',
   bot: { url: 'https://bot.example.com', signingSecret: { secretId: 'baton/acme' } },
   agentApiToken: { secretId: 'baton/acme' },
-  desk: { type: 'webhook', url: 'https://desk.example.com/hook' },
+  desk: {
+    type: 'webhook',
+    url: 'https://desk.example.com/hook',
+    signingSecret: { secretId: 'baton/acme-desk' },
+  },
   presence: { type: 'webhook', url: 'https://desk.example.com/presence' },
 };
 
@@ -149,7 +153,13 @@ test('a channel on the router with an MSC desk needs the router session as its l
 });
 
 test('desks by skill: every skill routes to a named desk, named desks are generic webhook desks with names fit for a path', () => {
-  const sales = { desk: { type: 'webhook', url: 'https://sales.example.com/hook' } };
+  const sales = {
+    desk: {
+      type: 'webhook',
+      url: 'https://sales.example.com/hook',
+      signingSecret: { value: 'sales-secret' },
+    },
+  };
   const [tenant] = parseTenants([{ ...minimal, desks: { sales }, skillRouting: { sales: 'sales' } }]);
   expect(tenant?.desks?.sales?.desk).toMatchObject({
     type: 'webhook',
@@ -223,4 +233,13 @@ test('in AWS the tenants come from the file bundled into the function package', 
       ?.id,
   ).toBe('acme');
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('the Web Conversations notice is signed: with its own secret, or the web chat’s', () => {
+  const webConversations = { handoverUrl: 'https://webconv.example/handover' };
+  expect(() => parseTenants([{ ...minimal, webConversations }])).toThrow(
+    'webConversations.signingSecret: a signing secret, or a web chat whose signing secret signs the notice',
+  );
+  const own = { ...webConversations, signingSecret: { value: 'w' } };
+  expect(parseTenants([{ ...minimal, webConversations: own }])).toHaveLength(1);
 });

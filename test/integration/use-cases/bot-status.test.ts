@@ -1,6 +1,6 @@
 /** The bot's status events on DynamoDB Local and a real HTTP bot: once per step and handover, retried after a failure. */
 import { handoverDeclined, handoverRequested } from '../../../functions/relay/bot-status';
-import { sign } from '../../../shared/http/signature';
+import { signatureOf } from '../../support/signed';
 import { useRigWithOutside } from './rig-with-outside';
 import { uniqueId } from './runtime';
 
@@ -45,7 +45,7 @@ test("signed with the bot's secret, as Baton's requests to the bot are", async (
   });
   const [request] = botEvents();
   const secret = await setup.rig.runtime.secrets.resolve(setup.rig.tenant('acme').bot.signingSecret);
-  expect(request?.headers['x-baton-signature']).toBe(sign(secret, request?.body ?? ''));
+  expect(signatureOf(secret, request)).toBe('valid');
 });
 
 test('a bot that fails: the event fails (the bus retries it) and the retry reaches the bot', async () => {

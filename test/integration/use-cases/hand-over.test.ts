@@ -8,6 +8,7 @@ import { expireSessions } from '../../../functions/expire-sessions/expire-sessio
 import { handOver } from '../../../functions/hand-over/hand-over';
 import { routerChatId } from '../../../shared/clients/cm-router';
 import { type Conversation, STEP_TIMEOUT_MS } from '../../../shared/domain/conversation';
+import { signatureOf } from '../../support/signed';
 import { jsonBody, type Mode, type OutsideServer, webTexts } from './outside-server';
 import { useRigWithOutside } from './rig-with-outside';
 import { handoverIdOf, LOCK_MS, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
@@ -173,6 +174,8 @@ test('a web chat without a web store routes on its page URL, without a skill on 
     headers: { 'content-type': 'application/json' },
   });
   expect(jsonBody(notice, webConversationsNotice)).toEqual({ conversationClientId: conversationId });
+  // Signed, as the web chat's deliveries are (the tenant's web chat secret: it has none of its own).
+  expect(signatureOf(SECRETS.webSecret, notice)).toBe('valid');
   expect(await rig.state('acme', conversationId)).toMatchObject({
     phase: 'agent',
     handover: { lockExpiresAt: T0 + LOCK_MS },
@@ -367,6 +370,8 @@ test('the webhook desk gets the handover with names split, answers, skill, refer
 
   const [request] = outside.of('desk-hook');
   expect(request).toMatchObject({ method: 'POST', path: '/desk-hook/handover' });
+  expect(signatureOf(SECRETS.deskSecret, request)).toBe('valid');
+  expect(signatureOf('another-secret', request)).toBe('invalid');
   expect(jsonBody(request, z.record(z.string(), z.unknown()))).toMatchObject({
     event: 'handover',
     botId: 'hooks-bot',

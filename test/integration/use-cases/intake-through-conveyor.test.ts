@@ -8,7 +8,7 @@
 import type { Command, Conversation } from '../../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END } from '../../../shared/domain/livechat-payloads';
 import type { UserMessage } from '../../../shared/events/shapes';
-import { sign } from '../../../shared/http/signature';
+import { signatureOf } from '../../support/signed';
 import type { ConveyorDriver } from './conveyor-driver';
 import { jsonBody, type OutsideServer, webDelivery, webTexts } from './outside-server';
 import { useDirectRig, useRigWithOutside } from './rig-with-outside';
@@ -104,7 +104,7 @@ test('the write that starts the intake has its first question asked, once, throu
     path: '/web/acme',
     headers: { 'content-type': 'application/json' },
   });
-  expect(request?.headers['x-baton-signature']).toBe(sign(SECRETS.webSecret, request?.body ?? ''));
+  expect(signatureOf(SECRETS.webSecret, request)).toBe('valid');
   expect(jsonBody(request, webDelivery)).toEqual({
     conversationId: conversation.conversationId,
     text: QUESTIONS.name.prompt,

@@ -51,6 +51,7 @@ export const SECRETS = {
   productToken: 'acme-product-token',
   webSecret: 'acme-web-secret',
   botSecret: 'acme-bot-secret',
+  deskSecret: 'desk-hook-secret',
 };
 
 export const QUESTIONS = {
@@ -115,8 +116,16 @@ export function testTenants(outside: string): TenantConfig[] {
       bot: { url: `${outside}/bot/hooks`, signingSecret: { value: 'hooks-bot-secret' }, timeoutMs },
       web: { signingSecret: { value: 'hooks-web-secret' }, deliveryUrl: `${outside}/web/hooks`, timeoutMs },
       agentApiToken: { value: 'hooks-agent-token' },
+      // Callers still on the body-only signature (before timestamps) are taken too.
+      acceptUntimedSignatures: true,
       session: { lockMinutes: 5 },
-      desk: { type: 'webhook', url: `${outside}/desk-hook/handover`, botId: 'hooks-bot', timeoutMs },
+      desk: {
+        type: 'webhook',
+        url: `${outside}/desk-hook/handover`,
+        signingSecret: { value: SECRETS.deskSecret },
+        botId: 'hooks-bot',
+        timeoutMs,
+      },
       presence: { type: 'webhook', url: `${outside}/presence-hook/available?site=hooks`, timeoutMs },
     },
     {
@@ -128,6 +137,7 @@ export function testTenants(outside: string): TenantConfig[] {
       desk: {
         type: 'webhook',
         url: `${outside}/desk-hook/handover`,
+        signingSecret: { value: SECRETS.deskSecret },
         botId: 'claims-bot',
         timeoutMs,
         liveWhen: 'claimed',
