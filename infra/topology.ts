@@ -137,9 +137,9 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     description: 'Hands the conversation to the agent desk and locks it to the agent.',
     trigger: { kind: 'events', rules: [{ detailType: 'IntakeCompleted' }] },
     access: { table: 'readWrite', publish: true, secrets: true },
-    // The desk (MSC: two router calls of up to 25 s each), then the Web Conversations notice (up to
-    // 25 s), one after the other, and the writes around them.
-    timeoutSeconds: 90,
+    // The desk (MSC: two router calls of up to 25 s each) asked up to three times when it does not
+    // answer, then the Web Conversations notice (up to 25 s), and the writes around them.
+    timeoutSeconds: 210,
   },
   {
     name: 'agent-api',

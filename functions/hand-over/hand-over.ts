@@ -4,6 +4,7 @@
  * that goes live on its claim, leave that to the claim), then tell Web Conversations for web chat.
  * A desk failure: no handover, the user is told, the bot keeps the conversation.
  */
+import type { HandoverRequest } from '../../shared/clients/agent-desk-client';
 import { OutsideCallError } from '../../shared/clients/http';
 import { deskView } from '../../shared/config/desk-routing';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
@@ -31,6 +32,13 @@ export type HandOverPorts = Pick<
 /** A hand-over that died while asking the desk is taken over after the desk's calls could time out, and this. */
 const ABANDONED_AFTER_MS = 60_000;
 
+/**
+ * A desk that does not answer may still have taken the handover: its outcome is unknown, so it is
+ * asked again with the same handover id (a desk takes one handover once), then given up.
+ */
+export const DESK_ATTEMPTS = 3;
+const PAUSE_MS = 250;
+
 export async function handOver(
   ports: HandOverPorts,
   event: {
@@ -57,14 +65,15 @@ export async function handOver(
   if (!conversation || !handover) return;
   let deskChatId: string | undefined;
   try {
-    ({ deskChatId } = await ports.desk.handOver(tenant, {
+    ({ deskChatId } = await askDesk(ports, tenant, {
       conversation,
       handover,
       answers: handover.intake?.answers ?? event.answers,
       agentApiUrl: `${ports.publicApiUrl}/v1/${tenant.id}/agent/conversations/${encodeURIComponent(conversationId)}`,
     }));
   } catch (error) {
-    // A desk that refused or did not answer in time: a defined outcome, not a retry.
+    // A desk that refused, or never answered: the user is told, and a desk that may have taken it
+    // anyway is told it is withdrawn (relay, on HandoverDeclined).
     if (!(error instanceof OutsideCallError)) throw error;
     ports.logger.warn('handover failed at the desk', errorFields(error));
     await applyCommand(
@@ -121,6 +130,28 @@ export async function handOver(
   }
 }
 
+const unanswered = (error: OutsideCallError): boolean => error.kind === 'timeout' || error.kind === 'network';
+
+async function askDesk(
+  ports: HandOverPorts,
+  tenant: TenantConfig,
+  request: HandoverRequest,
+): Promise<{ deskChatId?: string }> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await ports.desk.handOver(tenant, request);
+    } catch (error) {
+      if (!(error instanceof OutsideCallError) || !unanswered(error) || attempt === DESK_ATTEMPTS)
+        throw error;
+      ports.logger.warn('the desk did not answer the handover; asked again with the same handover id', {
+        attempt,
+        ...errorFields(error),
+      });
+      await new Promise((resolve) => setTimeout(resolve, PAUSE_MS * attempt));
+    }
+  }
+}
+
 /** A desk live on its claim has the tenant's pickup time; any other, the handing-over step's 5 minutes. */
 function pickupOf(tenant: TenantConfig): DeskPickup {
   const desk = tenant.desk;
@@ -133,9 +164,9 @@ function pickupOf(tenant: TenantConfig): DeskPickup {
   };
 }
 
-/** How long asking the desk may take: MSC's hand-over is two calls to the router. */
+/** How long asking the desk may take: MSC's hand-over is two calls to the router, each try. */
 const deskCallsMs = (tenant: TenantConfig): number =>
-  (tenant.desk.type === 'msc' ? 2 : 1) * tenant.desk.timeoutMs;
+  DESK_ATTEMPTS * ((tenant.desk.type === 'msc' ? 2 : 1) * tenant.desk.timeoutMs + PAUSE_MS);
 
 const goesLiveOnClaim = (tenant: TenantConfig): boolean =>
   tenant.desk.type === 'webhook' && tenant.desk.liveWhen === 'claimed';

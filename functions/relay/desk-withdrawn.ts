@@ -1,23 +1,38 @@
-/** A handover the desk did not claim by its pickup deadline: the desk is told to stop offering it, once. */
+/**
+ * A handover that is off though the desk may hold it, told to the desk once: one it did not claim
+ * by its pickup deadline (it must stop offering it), or one it never answered (it may have taken it).
+ */
+import type { WithdrawalReason } from '../../shared/clients/agent-desk-client';
 import { deskView } from '../../shared/config/desk-routing';
+import type { ChannelRef } from '../../shared/domain/conversation';
 import { oncePerEvent } from '../../shared/flow/once';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<Runtime, 'clock' | 'tenants' | 'idempotency' | 'desk' | 'logger'>;
 
-export async function deskWithdrawn(
-  ports: Ports,
-  event: { tenantId: string; conversationId: string; handoverId: string; skill?: string | undefined },
-): Promise<void> {
+/** A handover that failed without the desk's answer (`desk:timeout`, `desk:network`): it may hold the chat. */
+export const deskMayHoldIt = (stage: string | undefined): boolean =>
+  stage === 'desk:timeout' || stage === 'desk:network';
+
+/** What HandoverDeclined says of the withdrawn handover. */
+interface Withdrawn {
+  tenantId: string;
+  conversationId: string;
+  handoverId: string;
+  skill?: string | undefined;
+  channel?: ChannelRef | undefined;
+}
+
+export async function deskWithdrawn(ports: Ports, event: Withdrawn, reason: WithdrawalReason): Promise<void> {
   const configured = ports.tenants.get(event.tenantId);
-  if (!configured) return;
+  if (!configured || !event.channel) return;
   // The desk the handover's skill routed it to is the one that offered it.
   const tenant = deskView(configured, event.skill);
-  const { conversationId, handoverId } = event;
+  const { conversationId, handoverId, channel } = event;
   const result = await oncePerEvent(
     ports,
     { tenantId: tenant.id, conversationId, scope: 'withdrawn-desk', key: handoverId },
-    () => ports.desk.handoverWithdrawn(tenant, event.conversationId, event.handoverId),
+    () => ports.desk.handoverWithdrawn(tenant, { conversationId, channel }, handoverId, reason),
   );
-  if (result === 'claimed') ports.logger.info('desk told the handover was withdrawn');
+  if (result === 'claimed') ports.logger.info('desk told the handover was withdrawn', { reason });
 }

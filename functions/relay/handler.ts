@@ -18,7 +18,7 @@ import { SessionEnded } from '../../shared/events/session-ended';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { handoverDeclined, handoverRequested, handoverTaken } from './bot-status';
 import { deliverAnswer } from './deliver-answer';
-import { deskWithdrawn } from './desk-withdrawn';
+import { deskMayHoldIt, deskWithdrawn } from './desk-withdrawn';
 import { agentMessaged, handoverTransferred, sessionEnded } from './session-notices';
 
 /** What relay's use cases need between them. */
@@ -42,9 +42,14 @@ export function createHandler(rt: RelayPorts) {
     on(SessionEnded, (data, _metadata, logger) => sessionEnded({ ...rt, logger }, data)),
     on(HandoverRequested, (data, _metadata, logger) => handoverRequested({ ...rt, logger }, data)),
     on(HandoverDeclined, async (data, _metadata, logger) => {
+      const ports = { ...rt, logger };
       // The desk first: it must stop offering a chat whose user was told nobody took it.
-      if (data.reason === 'withdrawn') await deskWithdrawn({ ...rt, logger }, data);
-      await handoverDeclined({ ...rt, logger }, data);
+      if (data.reason === 'withdrawn') await deskWithdrawn(ports, data, 'pickup_timeout');
+      await handoverDeclined(ports, data);
+      // A desk that never answered may have taken the chat: it is told after the bot (it may be
+      // down a while yet, and the bus retries this part alone).
+      if (data.reason === 'failed' && deskMayHoldIt(data.stage))
+        await deskWithdrawn(ports, data, 'desk_unreachable');
     }),
     on(HandoverAccepted, (data, _metadata, logger) => handoverTaken({ ...rt, logger }, data)),
     on(SessionStarted, (data, _metadata, logger) => handoverTaken({ ...rt, logger }, data)),

@@ -8,6 +8,7 @@ import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation, Handover } from '../domain/conversation';
 import {
+  type ChatSource,
   chatIdOf,
   hostedChatToMsc,
   mscLink,
@@ -53,12 +54,23 @@ export interface HandoverRequest {
   agentApiUrl: string;
 }
 
+/** `desk_unreachable`: the desk never answered the handover (timeouts), so it may hold the chat. */
+export type WithdrawalReason = 'pickup_timeout' | 'desk_unreachable';
+
 export interface AgentDeskClient {
   /** Asks the desk to take the conversation; the desk's own id of the chat, when it has one. */
   handOver(tenant: TenantConfig, request: HandoverRequest): Promise<{ deskChatId?: string }>;
   sessionEnded(tenant: TenantConfig, conversation: Conversation, reason: string): Promise<void>;
-  /** A desk live on its claim did not claim in time: it must stop offering the chat. */
-  handoverWithdrawn(tenant: TenantConfig, conversationId: string, handoverId: string): Promise<void>;
+  /**
+   * The handover is off, though the desk may have taken it: a desk live on its claim did not claim
+   * in time, or the desk never answered whether it took it. It must stop offering (or end) the chat.
+   */
+  handoverWithdrawn(
+    tenant: TenantConfig,
+    conversation: ChatSource,
+    handoverId: string,
+    reason: WithdrawalReason,
+  ): Promise<void>;
 }
 
 export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): AgentDeskClient {
@@ -157,14 +169,29 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
       }
       return webhookCall(tenant, { event: 'session_ended', sessionId: conversation.conversationId, reason });
     },
-    async handoverWithdrawn(tenant, conversationId, handoverId) {
-      // Only a webhook desk waits for a claim; MSC's router takes the chat when it accepts.
-      if (tenant.desk.type !== 'webhook') return;
+    async handoverWithdrawn(tenant, conversation, handoverId, reason) {
+      if (tenant.desk.type === 'msc') {
+        // MSC's router takes a chat when the mutation goes through: undo one that may have.
+        if (reason !== 'desk_unreachable') return;
+        const hosted = conversation.channel;
+        if (hosted.type === 'router') {
+          if (!tenant.router) throw new Error(`tenant ${tenant.id} has no router channel`);
+          return mutate(
+            router,
+            tenant.router,
+            hosted.chatId,
+            hostedChatToMsc(tenant.router, tenant.desk, false),
+          );
+        }
+        return mutate(router, tenant.desk, chatIdOf(tenant, tenant.desk, conversation), [
+          mscLink(tenant.desk, 'Disable'),
+        ]);
+      }
       await webhookCall(tenant, {
         event: 'handover_withdrawn',
-        sessionId: conversationId,
+        sessionId: conversation.conversationId,
         handoverId,
-        reason: 'pickup_timeout',
+        reason,
       });
     },
   };

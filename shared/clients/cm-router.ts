@@ -50,8 +50,11 @@ export function routerChatId(clientId: string, hostId: string, channel: string):
   );
 }
 
+/** What the router's chat of a conversation is made from. */
+export type ChatSource = Pick<Conversation, 'conversationId' | 'channel' | 'deskChatId'>;
+
 /** The router's chat for a conversation: the client is the user (Baton's conversation id), the host the tenant. */
-export function twoWayChatOf(tenant: TenantConfig, desk: MscDesk, conversation: Conversation): TwoWayChat {
+export function twoWayChatOf(tenant: TenantConfig, desk: MscDesk, conversation: ChatSource): TwoWayChat {
   const channel = routerChannelOf(conversation);
   const conversationHostId = desk.hostId ?? tenant.id;
   return {
@@ -64,7 +67,7 @@ export function twoWayChatOf(tenant: TenantConfig, desk: MscDesk, conversation: 
 }
 
 /** The chat id to use for a conversation: the one the router answered at the hand-over, else Baton's. */
-export const chatIdOf = (tenant: TenantConfig, desk: MscDesk, conversation: Conversation): string =>
+export const chatIdOf = (tenant: TenantConfig, desk: MscDesk, conversation: ChatSource): string =>
   twoWayChatOf(tenant, desk, conversation).id;
 
 /**

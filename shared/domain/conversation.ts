@@ -177,7 +177,7 @@ export type Effect =
   | { type: 'startIntake'; handoverId: string }
   | { type: 'notifyNoAgents'; handoverId: string; closed: boolean }
   | { type: 'handOver'; handoverId: string; answers: Record<string, string> }
-  | { type: 'notifyHandoverFailed'; handoverId: string; stage: string }
+  | { type: 'notifyHandoverFailed'; handoverId: string; stage: string; skill?: string | undefined }
   | { type: 'sessionStarted'; handoverId: string }
   | { type: 'sessionEnded'; handoverId: string; reason: EndReason; skill?: string | undefined }
   | { type: 'intakeAbandoned'; handoverId: string; reason: AbandonReason }
@@ -355,7 +355,12 @@ export function transition(state: Conversation, command: Command, now: number): 
       if ((phase !== 'presence' && phase !== 'intake' && phase !== 'handing_over') || !handover)
         return illegal();
       return next({ phase: 'bot', handover: undefined }, [
-        { type: 'notifyHandoverFailed', handoverId: handover.id, stage: command.stage },
+        {
+          type: 'notifyHandoverFailed',
+          handoverId: handover.id,
+          stage: command.stage,
+          skill: handover.additions.skill,
+        },
       ]);
     case 'activity':
       if (phase !== 'agent' || !handover) return illegal();

@@ -54,7 +54,7 @@ export const HandoverDeclined = defineEvent(
     /** Why the intake was abandoned (reason `intake_abandoned`). */
     abandoned: z.optional(z.enum(['cancelled', 'too_many_invalid', 'timeout'])),
     stage: z.optional(z.string()),
-    /** The handover's skill (reason `withdrawn`: the desk to tell). */
+    /** The handover's skill (reasons `withdrawn` and `failed`: the desk to tell). */
     skill: z.optional(z.string()),
   }),
 );

@@ -65,6 +65,7 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
           handoverId,
           reason: 'failed',
           stage: effect.stage,
+          skill: effect.skill,
         });
       case 'sessionStarted':
         return createEvent(SessionStarted, meta(`started:${handoverId}`), {

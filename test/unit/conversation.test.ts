@@ -173,7 +173,13 @@ interface Legal {
 }
 type Outcome = typeof ILLEGAL | Legal;
 
-const failed: Effect = { type: 'notifyHandoverFailed', handoverId: HANDOVER_ID, stage: 'desk' };
+// The skill names the desk to tell when it may hold the chat (a desk that never answered).
+const failed: Effect = {
+  type: 'notifyHandoverFailed',
+  handoverId: HANDOVER_ID,
+  stage: 'desk',
+  skill: 'billing',
+};
 
 const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
   bot: {
@@ -907,7 +913,9 @@ describe('handoverFailed', () => {
     expect(state.phase).toBe('bot');
     expect(state.handover).toBeUndefined();
     expect(state.version).toBe(VERSION + 1);
-    expect(effects).toEqual([{ type: 'notifyHandoverFailed', handoverId: HANDOVER_ID, stage }]);
+    expect(effects).toEqual([
+      { type: 'notifyHandoverFailed', handoverId: HANDOVER_ID, stage, skill: 'billing' },
+    ]);
   });
 });
 

@@ -5,13 +5,23 @@
 import * as z from 'zod';
 import { claim } from '../../../functions/agent-api/agent-api';
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
-import { handOver } from '../../../functions/hand-over/hand-over';
+import { DESK_ATTEMPTS, handOver } from '../../../functions/hand-over/hand-over';
 import { routerChatId } from '../../../shared/clients/cm-router';
 import { type Conversation, STEP_TIMEOUT_MS } from '../../../shared/domain/conversation';
 import { signatureOf } from '../../support/signed';
 import { jsonBody, type Mode, type OutsideServer, webTexts } from './outside-server';
 import { useRigWithOutside } from './rig-with-outside';
-import { handoverIdOf, LOCK_MS, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
+import {
+  handoverIdOf,
+  LOCK_MS,
+  OUTSIDE_TIMEOUT_MS,
+  SECRETS,
+  seed,
+  T0,
+  type TestRig,
+  uniqueId,
+  WHATSAPP_USER,
+} from './runtime';
 
 const setup = useRigWithOutside('use-handover');
 let outside: OutsideServer;
@@ -206,13 +216,15 @@ test('Web Conversations failing does not undo the handover: agent, SessionStarte
   );
 });
 
-const deskFailures: Array<[Mode, string]> = [
-  ['5xx', 'desk:status'],
-  ['hang', 'desk:timeout'],
+// A refusal is an answer: the desk is asked once. No answer is an unknown outcome: the desk may
+// have taken it, so it is asked again with the same handover id, DESK_ATTEMPTS times in all.
+const deskFailures: Array<[Mode, string, number]> = [
+  ['5xx', 'desk:status', 1],
+  ['hang', 'desk:timeout', DESK_ATTEMPTS],
 ];
 test.each(deskFailures)(
-  'desk in mode %s → back to the bot, HandoverDeclined(failed, %s), no lock',
-  async (mode, stage) => {
+  'desk in mode %s → back to the bot, HandoverDeclined(failed, %s), no lock; the desk asked %i time(s)',
+  async (mode, stage, asked) => {
     outside.mode('msc', mode);
     const conversation = await seed(rig, 'handing_over', {
       conversationId: uniqueId('web'),
@@ -224,12 +236,14 @@ test.each(deskFailures)(
 
     const started = performance.now();
     await handOver(rig.runtime, eventOf(conversation));
-    expect(performance.now() - started).toBeLessThan(2_000);
+    // Each try is cut at the desk's timeout; the pauses between them are short.
+    expect(performance.now() - started).toBeLessThan(asked * (OUTSIDE_TIMEOUT_MS + 500) + 1_000);
     await convey();
 
-    // The desk was asked once; Web Conversations is not told of a handover that did not happen; the
-    // user is told it failed.
-    expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'web']);
+    // Web Conversations is not told of a handover that did not happen; the user is told it failed.
+    expect(outside.requests.map((request) => request.system)).toEqual([...Array(asked).fill('msc'), 'web']);
+    // Every try opened the same chat with the same message id: the router takes it once.
+    expect(new Set(outside.of('msc').map((request) => request.body)).size).toBe(1);
     expect(webTexts(outside, conversationId)).toEqual([rig.tenant('acme').messages.handoverFailed]);
     const stored = await rig.state('acme', conversationId);
     expect(stored).toMatchObject({ phase: 'bot', version: conversation.version + 2 });
@@ -253,6 +267,32 @@ test.each(deskFailures)(
     });
   },
 );
+
+test('a webhook desk that took the handover but answered too late the first time: asked again with the same handover id, the handover goes on', async () => {
+  outside.mode('desk-hook', 'hang-once');
+  const conversation = await seed(rig, 'handing_over', {
+    tenantId: 'hooks',
+    conversationId: uniqueId('web'),
+    additions: { mscChannel: 'Web' },
+    answers,
+  });
+  const { conversationId } = conversation;
+
+  await handOver(rig.runtime, { ...eventOf(conversation), tenantId: 'hooks' });
+  await convey();
+
+  const asks = outside
+    .of('desk-hook')
+    .map((request) => jsonBody(request, z.object({ handoverId: z.string() })));
+  expect(asks).toEqual(
+    [{ handoverId: handoverIdOf(conversation) }, { handoverId: handoverIdOf(conversation) }].map(
+      expect.objectContaining,
+    ),
+  );
+  expect(await rig.state('hooks', conversationId)).toMatchObject({ phase: 'agent' });
+  expect(webTexts(outside, conversationId)).toEqual([rig.tenant('hooks').messages.agentJoined]);
+  expect(rig.publisher.published().map(([type]) => type)).toEqual(['SessionStarted']);
+});
 
 test('the chat opened but the hand-over mutation refused: back to the bot, HandoverDeclined(failed, desk:status), no lock', async () => {
   outside.mode('msc mutationrequests', '5xx');
@@ -314,7 +354,7 @@ test('a redelivery long after the first calls the desk no more: the phase record
   });
 });
 
-test("a hand-over that died after marking the desk asked is taken over once the router's two calls could have timed out and a minute passed, not before", async () => {
+test("a hand-over that died after marking the desk asked is taken over once every try of the router's two calls could have timed out and a minute passed, not before", async () => {
   const conversation = await whatsappHandingOver();
   const ref = {
     tenantId: 'acme',
@@ -328,12 +368,14 @@ test("a hand-over that died after marking the desk asked is taken over once the 
       awaitsClaim: false,
     }),
   ).toBeDefined();
+  // Each try: the router's two calls of up to 300 ms, and a pause of 250 ms.
+  const takeOverAt = T0 + DESK_ATTEMPTS * (2 * OUTSIDE_TIMEOUT_MS + 250) + 60_000;
 
-  rig.setNow(T0 + 60_599);
+  rig.setNow(takeOverAt - 1);
   await handOver(rig.runtime, eventOf(conversation));
   expect(outside.of('msc')).toHaveLength(0);
 
-  rig.setNow(T0 + 60_600);
+  rig.setNow(takeOverAt);
   await handOver(rig.runtime, eventOf(conversation));
   expect(mutations()).toHaveLength(1);
   expect(await rig.state('acme', conversation.conversationId)).toMatchObject({ phase: 'agent' });

@@ -9,9 +9,10 @@ import * as z from 'zod';
 
 /**
  * ok: 200 with the system's answer; 5xx: 500; 4xx: 422 (refused for good); hang: never answers;
- * garbage: 200 with an unreadable body.
+ * hang-once: never answers the next request, then ok (a slow desk that did take it); garbage: 200
+ * with an unreadable body.
  */
-export type Mode = 'ok' | '5xx' | '4xx' | 'hang' | 'garbage';
+export type Mode = 'ok' | '5xx' | '4xx' | 'hang' | 'hang-once' | 'garbage';
 
 export interface RecordedRequest {
   system: string;
@@ -55,7 +56,10 @@ export async function startOutsideServer(): Promise<OutsideServer> {
 
   const respond = (system: string, path: string, response: ServerResponse): void => {
     // A mode for `<system> <last path segment>` (one endpoint) wins over the system's.
-    const mode = modes.get(`${system} ${path.split('/').at(-1)}`) ?? modes.get(system) ?? 'ok';
+    const endpoint = `${system} ${path.split('/').at(-1)}`;
+    const key = modes.has(endpoint) ? endpoint : system;
+    const mode = modes.get(key) ?? 'ok';
+    if (mode === 'hang-once') modes.set(key, 'ok');
     switch (mode) {
       case 'ok': {
         const body = answers.get(system) ?? DEFAULT_ANSWERS[system] ?? '{}';
@@ -73,6 +77,7 @@ export async function startOutsideServer(): Promise<OutsideServer> {
         response.writeHead(200, { 'content-type': 'text/html' }).end(GARBAGE_BODY);
         return;
       case 'hang':
+      case 'hang-once':
         // Held open until the client gives up or the server closes.
         hanging.add(response);
         response.on('close', () => hanging.delete(response));

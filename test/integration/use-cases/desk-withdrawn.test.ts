@@ -1,0 +1,114 @@
+/**
+ * The relay tells a desk that may hold a chat that the handover is off, once: after a pickup
+ * timeout, and after a handover the desk never answered (it may have taken it). The real relay
+ * handler on DynamoDB Local, the desks on 127.0.0.1.
+ */
+import { randomUUID } from 'node:crypto';
+import * as z from 'zod';
+import { createHandler } from '../../../functions/relay/handler';
+import { conversationEventMetadata, createEvent } from '../../../shared/events/define';
+import { HandoverDeclined } from '../../../shared/events/handover-events';
+import { jsonBody } from './outside-server';
+import { useRigWithOutside } from './rig-with-outside';
+import { uniqueId } from './runtime';
+
+const setup = useRigWithOutside('use-withdrawn');
+
+type Declined = Parameters<typeof createEvent<'HandoverDeclined', typeof HandoverDeclined.data>>[2];
+
+async function declined(data: Declined): Promise<void> {
+  const event = createEvent(
+    HandoverDeclined,
+    conversationEventMetadata(`declined:${data.handoverId}`, data.tenantId, data.conversationId, Date.now()),
+    data,
+  );
+  const relay = createHandler(setup.rig.runtime);
+  await relay({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': event.detailType,
+    source: 'baton',
+    account: '0',
+    time: new Date().toISOString(),
+    region: 'eu-west-1',
+    resources: [],
+    detail: event.detail,
+  });
+}
+
+const withdrawalSchema = z.object({
+  event: z.literal('handover_withdrawn'),
+  sessionId: z.string(),
+  handoverId: z.string(),
+  reason: z.string(),
+});
+
+test('a webhook desk that never answered the handover is told it is withdrawn (desk_unreachable), once however often the event comes', async () => {
+  const conversationId = uniqueId('web');
+  const event = {
+    tenantId: 'hooks',
+    conversationId,
+    handoverId: 'h-unanswered',
+    channel: { type: 'web' },
+    reason: 'failed',
+    stage: 'desk:timeout',
+  } as const;
+
+  await declined(event);
+  await declined(event);
+
+  expect(setup.outside.of('desk-hook').map((request) => jsonBody(request, withdrawalSchema))).toEqual([
+    {
+      event: 'handover_withdrawn',
+      sessionId: conversationId,
+      handoverId: 'h-unanswered',
+      reason: 'desk_unreachable',
+    },
+  ]);
+});
+
+test('an MSC desk that never answered: the link to MSC is disabled again, as at the end of a chat', async () => {
+  const event = {
+    tenantId: 'acme',
+    conversationId: uniqueId('web'),
+    handoverId: 'h-msc',
+    channel: { type: 'web' },
+    reason: 'failed',
+    stage: 'desk:network',
+  } as const;
+
+  await declined(event);
+
+  const [mutation] = setup.outside.of('msc');
+  expect(mutation?.path).toMatch(/\/routing\/mutationrequests$/);
+  expect(
+    jsonBody(mutation, z.object({ Mutations: z.array(z.object({ action: z.string() })) })).Mutations,
+  ).toEqual([expect.objectContaining({ action: 'Disable' })]);
+});
+
+test('a desk that answered (refused, or no agents) is not told anything: it never took the chat', async () => {
+  const base = { tenantId: 'hooks', channel: { type: 'web' }, reason: 'failed' } as const;
+  await declined({ ...base, conversationId: uniqueId('web'), handoverId: 'h-refused', stage: 'desk:status' });
+  await declined({ ...base, conversationId: uniqueId('web'), handoverId: 'h-offline', reason: 'no_agents' });
+
+  expect(setup.outside.of('desk-hook')).toEqual([]);
+});
+
+test('a desk still unreachable when told: the event fails, and its retry (the bus) tells the desk', async () => {
+  setup.outside.mode('desk-hook', '5xx');
+  const event = {
+    tenantId: 'hooks',
+    conversationId: uniqueId('web'),
+    handoverId: 'h-retry',
+    channel: { type: 'web' },
+    reason: 'failed',
+    stage: 'desk:timeout',
+  } as const;
+
+  await expect(declined(event)).rejects.toThrow();
+  setup.outside.mode('desk-hook', 'ok');
+  await declined(event);
+
+  const told = setup.outside.of('desk-hook').map((request) => jsonBody(request, withdrawalSchema));
+  expect(told.map((withdrawal) => withdrawal.handoverId)).toEqual(['h-retry', 'h-retry']);
+});
