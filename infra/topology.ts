@@ -72,6 +72,9 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       routes: [
         'GET /v1/{tenant}/whatsapp',
         'POST /v1/{tenant}/whatsapp',
+        // The Meta app's one callback URL: the numbers in the body say which tenant.
+        'GET /v1/whatsapp',
+        'POST /v1/whatsapp',
         'POST /v1/{tenant}/web',
         'POST /v1/{tenant}/answers',
         'POST /v1/{tenant}/router/messages',

@@ -22,7 +22,13 @@ import { receiveBotAnswer } from './receive-bot-answer';
 import { type ReceivePorts, receiveUserMessage } from './receive-user-message';
 import { routerUserMessages } from './router-message';
 import { webMessageSchema } from './web-message';
-import { whatsappMessages, whatsappWebhookSchema, withinRetryWindow } from './whatsapp-webhook';
+import {
+  type InboundWhatsAppMessage,
+  phoneNumberIdsOf,
+  whatsappMessages,
+  whatsappWebhookSchema,
+  withinRetryWindow,
+} from './whatsapp-webhook';
 
 type Event = APIGatewayProxyEventV2;
 
@@ -70,41 +76,92 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
     return bytes.toString('utf8');
   };
 
+  /** Meta's subscription handshake: the token must be the verify token of one of `tenants`. */
+  const subscribe = async (event: Event, tenants: ReadonlyArray<TenantConfig | undefined>) => {
+    const query = parseWith(verificationSchema, event.queryStringParameters ?? {}, 'query');
+    for (const tenant of tenants) {
+      if (!tenant?.whatsapp) continue;
+      const expected = await rt.secrets.resolve(tenant.whatsapp.verifyToken);
+      if (sameSecret(query['hub.verify_token'], expected)) return text(200, query['hub.challenge']);
+    }
+    throw forbidden('verify token does not match');
+  };
+
+  /** Signed WhatsApp messages, each for the tenant that owns its number, in Meta's order. */
+  const takeWhatsApp = async (
+    inbounds: ReadonlyArray<{ tenant: TenantConfig; inbound: InboundWhatsAppMessage }>,
+  ): Promise<void> => {
+    // Answered 200 all the same: a replay gains nothing, and Meta would only send it again.
+    const fresh = inbounds.filter(({ inbound }) => withinRetryWindow(inbound.sentAt, Date.now()));
+    for (const { tenant } of inbounds.filter((entry) => !fresh.includes(entry))) {
+      rt.logger.warn('a WhatsApp message older than Meta retries is refused as a replay');
+      rt.metrics.put({ name: 'WhatsAppReplayRefused', value: 1, unit: 'Count', tenant: tenant.id });
+    }
+    // In order, one at a time: messages of one user keep their order.
+    for (const { tenant, inbound } of fresh) {
+      await receiveUserMessage(rt, {
+        tenantId: tenant.id,
+        conversationId: `wa:${inbound.waId}`,
+        channel: { type: 'whatsapp', waId: inbound.waId, phoneNumberId: inbound.phoneNumberId },
+        message: inbound.message,
+      });
+    }
+  };
+
   return routedHandler(rt.logger, {
     'GET /v1/{tenant}/whatsapp': async (event) => {
       const tenant = tenantFor(event);
       if (!tenant.whatsapp) throw notFound('channel not configured for this tenant');
-      const query = parseWith(verificationSchema, event.queryStringParameters ?? {}, 'query');
-      const expected = await rt.secrets.resolve(tenant.whatsapp.verifyToken);
-      if (!sameSecret(query['hub.verify_token'], expected)) throw forbidden('verify token does not match');
-      return text(200, query['hub.challenge']);
+      return subscribe(event, [tenant]);
     },
+
+    // The Meta app's one callback URL, for every tenant whose numbers live in that app.
+    'GET /v1/whatsapp': async (event) =>
+      subscribe(
+        event,
+        rt.tenants
+          .ids()
+          .map((id) => rt.tenants.get(id))
+          .filter((tenant) => tenant?.whatsapp !== undefined),
+      ),
 
     'POST /v1/{tenant}/whatsapp': async (event) => {
       const tenant = tenantFor(event);
       const body = await metaSignedBody(event, tenant.whatsapp?.appSecret);
-      const webhook = parseJson(whatsappWebhookSchema, body);
-      const inbounds = whatsappMessages(webhook, rt.clock.now());
+      const inbounds = whatsappMessages(parseJson(whatsappWebhookSchema, body), rt.clock.now());
       // Replies go out through the number a message came to: it must be one of this tenant's.
-      const owned = tenant.whatsapp?.phoneNumberIds;
-      if (owned && inbounds.some((inbound) => !owned.includes(inbound.phoneNumberId)))
+      if (inbounds.some((inbound) => rt.tenants.ownerOfNumber(inbound.phoneNumberId) !== tenant.id))
         throw forbidden('phone_number_id is not a number of this tenant');
-      // Answered 200 all the same: a replay gains nothing, and Meta would only send it again.
-      const fresh = inbounds.filter((inbound) => withinRetryWindow(inbound.sentAt, Date.now()));
-      if (fresh.length < inbounds.length) {
-        const stale = inbounds.length - fresh.length;
-        rt.logger.warn('WhatsApp messages older than Meta retries are refused as replays', { stale });
-        rt.metrics.put({ name: 'WhatsAppReplayRefused', value: stale, unit: 'Count', tenant: tenant.id });
+      await takeWhatsApp(inbounds.map((inbound) => ({ tenant, inbound })));
+      return json(200, { ok: true });
+    },
+
+    'POST /v1/whatsapp': async (event) => {
+      // Whose body it is can only be read from it, so it is parsed first; then the app secret of
+      // every tenant it names must have signed its raw bytes.
+      const bytes = rawBytes(event);
+      const webhook = parseJson(whatsappWebhookSchema, bytes.toString('utf8'));
+      const owners = new Map<string, TenantConfig>();
+      const appSecrets = new Map<string, SecretRef>();
+      for (const number of phoneNumberIdsOf(webhook)) {
+        const owner = rt.tenants.ownerOfNumber(number);
+        const tenant = owner === undefined ? undefined : rt.tenants.get(owner);
+        if (!tenant?.whatsapp) throw forbidden('phone_number_id is not a number of any tenant');
+        owners.set(number, tenant);
+        appSecrets.set(tenant.id, tenant.whatsapp.appSecret);
       }
-      // In order, one at a time: messages of one user keep their order.
-      for (const inbound of fresh) {
-        await receiveUserMessage(rt, {
-          tenantId: tenant.id,
-          conversationId: `wa:${inbound.waId}`,
-          channel: { type: 'whatsapp', waId: inbound.waId, phoneNumberId: inbound.phoneNumberId },
-          message: inbound.message,
-        });
+      if (appSecrets.size === 0) throw unauthorized('no phone_number_id to find the app secret by');
+      for (const secret of appSecrets.values()) {
+        if (!hasValidSignature(await rt.secrets.resolve(secret), bytes, header(event, 'x-hub-signature-256')))
+          throw unauthorized();
       }
+      const inbounds = whatsappMessages(webhook, rt.clock.now());
+      await takeWhatsApp(
+        inbounds.flatMap((inbound) => {
+          const tenant = owners.get(inbound.phoneNumberId);
+          return tenant ? [{ tenant, inbound }] : [];
+        }),
+      );
       return json(200, { ok: true });
     },
 

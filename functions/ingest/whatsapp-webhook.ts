@@ -63,6 +63,14 @@ const AHEAD_SECONDS = 300;
 export const withinRetryWindow = (sentAt: number, nowMs: number): boolean =>
   sentAt >= nowMs / 1000 - WHATSAPP_MAX_AGE_SECONDS && sentAt <= nowMs / 1000 + AHEAD_SECONDS;
 
+/** Every number the webhook is about (messages and statuses alike), once each. */
+export function phoneNumberIdsOf(webhook: WhatsAppWebhook): string[] {
+  const numbers = webhook.entry.flatMap((entry) =>
+    entry.changes.map((change) => change.value.metadata.phone_number_id),
+  );
+  return [...new Set(numbers)];
+}
+
 /** Every user message of the webhook, in the order Meta listed them. */
 export function whatsappMessages(webhook: WhatsAppWebhook, receivedAt: number): InboundWhatsAppMessage[] {
   return webhook.entry.flatMap((entry) =>

@@ -174,11 +174,11 @@ export const tenantConfigSchema = z
         accessToken: secretRefSchema,
         timeoutMs: timeoutMs(5_000),
         /**
-         * The tenant's numbers (Meta's `phone_number_id`): a webhook naming another is refused (403)
-         * before anything reaches a bot or desk, since replies go out through that number. Left out,
-         * any number the app's signature covers is taken.
+         * The tenant's numbers (Meta's `phone_number_id`), each a number of one tenant only: a webhook
+         * naming another is refused (403) before anything reaches a bot or desk, since replies go out
+         * through that number with this tenant's token; the app's one callback URL routes by them.
          */
-        phoneNumberIds: z.optional(z.array(nonEmptyString()).check(z.minLength(1), z.maxLength(50))),
+        phoneNumberIds: z.array(nonEmptyString()).check(z.minLength(1), z.maxLength(50)),
       }),
     ),
     web: z.optional(
@@ -311,36 +311,65 @@ export const tenantConfigSchema = z
 
 export type TenantConfig = z.infer<typeof tenantConfigSchema>;
 
-export const tenantsSchema = z.array(tenantConfigSchema).check(
+/** What the tenant list is checked for as a whole: unique ids, and each WhatsApp number one tenant's. */
+const acrossTenants = [
   z.minLength(1),
-  z.refine(
+  z.refine<ReadonlyArray<NumbersOf & { id: string }>>(
     (tenants) => new Set(tenants.map((t) => t.id)).size === tenants.length,
     'tenant ids must be unique',
   ),
-);
+  z.refine<ReadonlyArray<NumbersOf & { id: string }>>((tenants) => {
+    const numbers = tenants.flatMap(numbersOf);
+    return new Set(numbers).size === numbers.length;
+  }, 'a WhatsApp phoneNumberId belongs to one tenant only'),
+] as const;
+
+interface NumbersOf {
+  whatsapp?: { phoneNumberIds?: readonly string[] | undefined } | undefined;
+}
+const numbersOf = (tenant: NumbersOf): readonly string[] => tenant.whatsapp?.phoneNumberIds ?? [];
+
+export const tenantsSchema = z.array(tenantConfigSchema).check(...acrossTenants);
 
 export interface TenantDirectory {
   get(tenantId: string): TenantConfig | undefined;
   ids(): string[];
+  /** The id of the tenant whose WhatsApp number this is (Meta's `phone_number_id`). */
+  ownerOfNumber(phoneNumberId: string): string | undefined;
 }
 
 export function tenantDirectory(tenants: readonly TenantConfig[]): TenantDirectory {
   const byId = new Map(tenants.map((tenant) => [tenant.id, tenant]));
-  return { get: (tenantId) => byId.get(tenantId), ids: () => [...byId.keys()] };
+  const owners = ownersOf(tenants);
+  return {
+    get: (tenantId) => byId.get(tenantId),
+    ids: () => [...byId.keys()],
+    ownerOfNumber: (number) => owners.get(number),
+  };
+}
+
+function ownersOf(tenants: ReadonlyArray<NumbersOf & { id: string }>): Map<string, string> {
+  return new Map(
+    tenants.flatMap((tenant) => numbersOf(tenant).map((number) => [number, tenant.id] as const)),
+  );
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** What finding a tenant needs: its id, unique. The rest of each entry is checked on first use. */
-const tenantEntriesSchema = z.array(z.looseObject({ id: tenantConfigSchema.shape.id })).check(
-  z.minLength(1),
-  z.refine(
-    (tenants) => new Set(tenants.map((t) => t.id)).size === tenants.length,
-    'tenant ids must be unique',
-  ),
-);
+/**
+ * What finding a tenant needs: its id, and the WhatsApp numbers it owns, each unique. The rest of
+ * each entry is checked on first use.
+ */
+const tenantEntriesSchema = z
+  .array(
+    z.looseObject({
+      id: tenantConfigSchema.shape.id,
+      whatsapp: z.optional(z.looseObject({ phoneNumberIds: z.optional(z.array(z.string())) })),
+    }),
+  )
+  .check(...acrossTenants);
 
 /**
  * The tenants of a deployed function (validated whole at synth), each checked against the full
@@ -353,7 +382,9 @@ export function lazyTenantDirectory(input: unknown): TenantDirectory {
     throw new ConfigError(`invalid tenant configuration: ${describeIssues(entries.error)}`);
   const raw = new Map(entries.data.map((entry) => [entry.id, entry]));
   const parsed = new Map<string, TenantConfig>();
+  const owners = ownersOf(entries.data);
   return {
+    ownerOfNumber: (number) => owners.get(number),
     get(tenantId) {
       const known = parsed.get(tenantId);
       if (known) return known;

@@ -1372,6 +1372,7 @@ describe('secrets stay out of the environment', () => {
           appSecret: { secretId: 'baton/acme' },
           verifyToken: { secretId: 'baton/acme' },
           accessToken: secret,
+          phoneNumberIds: ['1234567890'],
         },
         agentApiToken: { secretId: 'baton/acme' },
       }),

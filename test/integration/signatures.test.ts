@@ -13,7 +13,7 @@ import { sign, signatureHeaders } from '../../shared/http/signature';
 import type { Dynamo } from '../../shared/store/client';
 import { freshTable } from '../support/dynamo';
 import { lambdaContext } from '../support/lambda-context';
-import { buildRuntime, SECRETS, type TestRig, uniqueId } from './use-cases/runtime';
+import { buildRuntime, HOOKS_PHONE_NUMBER_ID, SECRETS, type TestRig, uniqueId } from './use-cases/runtime';
 
 let dynamo: Dynamo;
 let rig: TestRig;
@@ -223,5 +223,80 @@ describe("WhatsApp: Meta's message timestamp against its retry window", () => {
     expect((await rig.state('acme', 'wa:31600000006'))?.inbox).toHaveLength(1);
     expect((await ingest(signedByMeta(webhook('31600000009', Date.now() + 60_000)))).statusCode).toBe(200);
     expect((await rig.state('acme', 'wa:31600000009'))?.inbox).toHaveLength(1);
+  });
+});
+
+describe("one callback URL for the Meta app's numbers (POST /v1/whatsapp): the numbers say whose, the owners' app secret must have signed", () => {
+  const change = (phoneNumberId: string, from: string) => ({
+    field: 'messages',
+    value: {
+      metadata: { phone_number_id: phoneNumberId },
+      messages: [
+        {
+          from,
+          id: `wamid.${from}-${phoneNumberId}`,
+          timestamp: String(Math.floor(Date.now() / 1000)),
+          type: 'text',
+          text: { body: 'hi' },
+        },
+      ],
+    },
+  });
+  const body = (...changes: ReturnType<typeof change>[]) =>
+    JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes }] });
+  const shared = (text: string, secret = 'acme-whatsapp-secret') => ({
+    ...post('', 'whatsapp', text, { 'x-hub-signature-256': sign(secret, text) }),
+    routeKey: 'POST /v1/whatsapp',
+    rawPath: '/v1/whatsapp',
+    pathParameters: {},
+  });
+
+  test('one body with two tenants’ numbers: each message goes to the tenant that owns its number', async () => {
+    const answer = await ingest(
+      shared(body(change('1234567890', '31600000101'), change(HOOKS_PHONE_NUMBER_ID, '31600000102'))),
+    );
+    expect(answer.statusCode).toBe(200);
+    expect((await rig.state('acme', 'wa:31600000101'))?.channel).toEqual({
+      type: 'whatsapp',
+      waId: '31600000101',
+      phoneNumberId: '1234567890',
+    });
+    expect((await rig.state('hooks', 'wa:31600000102'))?.inbox).toHaveLength(1);
+    expect(await rig.state('acme', 'wa:31600000102')).toBeUndefined();
+    expect(await rig.state('hooks', 'wa:31600000101')).toBeUndefined();
+  });
+
+  test('a number no tenant owns → 403, nothing taken; a signature by another secret → 401', async () => {
+    const unknown = await ingest(
+      shared(body(change('1234567890', '31600000103'), change('999', '31600000104'))),
+    );
+    expect(unknown.statusCode).toBe(403);
+    expect(await rig.state('acme', 'wa:31600000103')).toBeUndefined();
+    const forged = await ingest(shared(body(change('1234567890', '31600000105')), 'not-the-app-secret'));
+    expect(forged.statusCode).toBe(401);
+    expect(await rig.state('acme', 'wa:31600000105')).toBeUndefined();
+  });
+
+  test('on a tenant’s own URL, another tenant’s number is refused (403) even with the shared app secret', async () => {
+    const text = body(change(HOOKS_PHONE_NUMBER_ID, '31600000106'));
+    const answer = await ingest(
+      post('acme', 'whatsapp', text, { 'x-hub-signature-256': sign('acme-whatsapp-secret', text) }),
+    );
+    expect(answer.statusCode).toBe(403);
+    expect(await rig.state('acme', 'wa:31600000106')).toBeUndefined();
+    expect(await rig.state('hooks', 'wa:31600000106')).toBeUndefined();
+  });
+
+  test("the handshake on the shared URL takes any of the app's tenants' verify tokens", async () => {
+    const verify = (token: string) =>
+      ingest({
+        ...post('', 'whatsapp', '', {}),
+        routeKey: 'GET /v1/whatsapp',
+        pathParameters: {},
+        queryStringParameters: { 'hub.mode': 'subscribe', 'hub.verify_token': token, 'hub.challenge': 'c-2' },
+      });
+    expect(await verify('hooks-verify-token')).toMatchObject({ statusCode: 200, body: 'c-2' });
+    expect(await verify('acme-verify-token')).toMatchObject({ statusCode: 200, body: 'c-2' });
+    expect((await verify('nobody-s-token')).statusCode).toBe(403);
   });
 });

@@ -4,7 +4,7 @@
  * when the conveyor cannot send an answer itself).
  */
 import type { LocalStack } from '../../infra/local/stack';
-import { signatureHeaders } from '../../shared/http/signature';
+import { sign, signatureHeaders } from '../../shared/http/signature';
 import { conversationRef, idRef } from '../../shared/log/logger';
 import {
   eventually,
@@ -172,6 +172,30 @@ describe('WhatsApp', () => {
       '2234567890',
     );
     expect((await postWhatsApp(stack.url, 'demo2', own, 'demo2-whatsapp-secret')).status).toBe(200);
+  });
+
+  test("the app's one callback URL (/v1/whatsapp) routes a body by its number, signed with that tenant's app secret", async () => {
+    const body = whatsappWebhook(
+      '31633333335',
+      { id: 'wamid.shared', type: 'text', text: { body: 'hi' } },
+      '2234567890',
+    );
+    const post = (secret: string) =>
+      request(`${stack.url}/v1/whatsapp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(secret, body) },
+        body,
+      });
+    expect((await post('demo-whatsapp-secret')).status).toBe(401);
+    expect((await post('demo2-whatsapp-secret')).status).toBe(200);
+    expect((await simLog()).map((entry) => [entry.system, entry.path])).toEqual([
+      ['bot', '/sim/bot/demo2'],
+      ['whatsapp', '/sim/whatsapp/v21.0/2234567890/messages'],
+    ]);
+    const handshake = await request(
+      `${stack.url}/v1/whatsapp?hub.mode=subscribe&hub.verify_token=demo2-verify-token&hub.challenge=7`,
+    );
+    expect(handshake).toMatchObject({ status: 200, text: '7' });
   });
 
   test('a signed but malformed body → 400 naming the field, and nothing changes', async () => {

@@ -243,3 +243,42 @@ test('the Web Conversations notice is signed: with its own secret, or the web ch
   const own = { ...webConversations, signingSecret: { value: 'w' } };
   expect(parseTenants([{ ...minimal, webConversations: own }])).toHaveLength(1);
 });
+
+describe('WhatsApp numbers: each tenant names its own, and a number is one tenant’s', () => {
+  const env = { TABLE_NAME: 'table', EVENT_BUS_NAME: 'bus', PUBLIC_API_URL: 'https://api.example.com' };
+  const whatsapp = (phoneNumberIds?: string[]) => ({
+    appSecret: { secretId: 'baton/app' },
+    verifyToken: { secretId: 'baton/app' },
+    accessToken: { secretId: 'baton/app' },
+    ...(phoneNumberIds ? { phoneNumberIds } : {}),
+  });
+
+  test('a WhatsApp channel without its numbers is refused', () => {
+    expect(() => parseTenants([{ ...minimal, whatsapp: whatsapp() }])).toThrow('whatsapp.phoneNumberIds');
+  });
+
+  test('two tenants naming one number are refused, at synth and in a function', () => {
+    const tenants = [
+      { ...minimal, whatsapp: whatsapp(['111']) },
+      { ...minimal, id: 'globex', whatsapp: whatsapp(['222', '111']) },
+    ];
+    expect(() => parseTenants(tenants)).toThrow('a WhatsApp phoneNumberId belongs to one tenant only');
+    expect(() => readEnvironment({ ...env, BATON_TENANTS: JSON.stringify(tenants) })).toThrow(
+      'a WhatsApp phoneNumberId belongs to one tenant only',
+    );
+  });
+
+  test('a function finds the owner of a number without checking every tenant first', () => {
+    const tenants = [
+      { ...minimal, whatsapp: whatsapp(['111']) },
+      { ...minimal, id: 'globex', whatsapp: whatsapp(['222', '333']) },
+    ];
+    const directory = readEnvironment({ ...env, BATON_TENANTS: JSON.stringify(tenants) }).tenants;
+    expect(['111', '222', '333', '444'].map((number) => directory.ownerOfNumber(number))).toEqual([
+      'acme',
+      'globex',
+      'globex',
+      undefined,
+    ]);
+  });
+});

@@ -82,6 +82,7 @@ export function testTenants(outside: string): TenantConfig[] {
         verifyToken: { value: 'acme-verify-token' },
         accessToken: { value: 'acme-whatsapp-token' },
         timeoutMs,
+        phoneNumberIds: [WHATSAPP_USER.phoneNumberId],
       },
       web: { signingSecret: { value: SECRETS.webSecret }, deliveryUrl: `${outside}/web/acme`, timeoutMs },
       agentApiToken: { value: 'acme-agent-token' },
@@ -115,6 +116,15 @@ export function testTenants(outside: string): TenantConfig[] {
       id: 'hooks',
       bot: { url: `${outside}/bot/hooks`, signingSecret: { value: 'hooks-bot-secret' }, timeoutMs },
       web: { signingSecret: { value: 'hooks-web-secret' }, deliveryUrl: `${outside}/web/hooks`, timeoutMs },
+      // A second number of acme's Meta app (one app secret, one callback URL), with its own token.
+      whatsapp: {
+        graphApiUrl: `${outside}/whatsapp`,
+        appSecret: { value: 'acme-whatsapp-secret' },
+        verifyToken: { value: 'hooks-verify-token' },
+        accessToken: { value: 'hooks-whatsapp-token' },
+        timeoutMs,
+        phoneNumberIds: [HOOKS_PHONE_NUMBER_ID],
+      },
       agentApiToken: { value: 'hooks-agent-token' },
       // Callers still on the body-only signature (before timestamps) are taken too.
       acceptUntimedSignatures: true,
@@ -299,6 +309,7 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 export const WHATSAPP_USER = { waId: '31612345678', phoneNumberId: '1234567890' };
+export const HOOKS_PHONE_NUMBER_ID = '2000000001';
 
 export interface SeedSpec {
   tenantId?: string;
