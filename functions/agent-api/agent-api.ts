@@ -1,29 +1,57 @@
 /** (agent desk) → claim a handed-over conversation, post an agent message, or sign off. */
 import { randomUUID } from 'node:crypto';
+import { deskOfConversation } from '../../shared/config/desk-routing';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
-import { effectivePhase, type Release } from '../../shared/domain/conversation';
+import {
+  type Command,
+  type Conversation,
+  effectivePhase,
+  type Release,
+} from '../../shared/domain/conversation';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
 import { AgentMessaged } from '../../shared/events/handover-events';
-import { applyCommand } from '../../shared/flow/apply-command';
+import { type Applied, applyCommand } from '../../shared/flow/apply-command';
 import { HttpError, notFound } from '../../shared/http/errors';
 import type { Runtime } from '../../shared/runtime/runtime';
+import type { DeskCaller } from './desk-token';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'>;
 
 const noLiveSession = () => new HttpError(409, 'no_live_session', 'the conversation is not with an agent');
 
+/**
+ * A desk's command on a conversation: `decide` as applyCommand takes it, for a conversation whose
+ * handover went to the calling desk. Another desk's conversation is as unknown to it (404) as one
+ * that does not exist.
+ */
+async function applyAsDesk(
+  ports: Ports,
+  tenant: TenantConfig,
+  caller: DeskCaller,
+  conversationId: string,
+  decide: (state: Conversation, now: number) => Command | undefined,
+): Promise<Exclude<Applied, { outcome: 'missing' }>> {
+  let foreign = false;
+  const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) => {
+    foreign = deskOfConversation(tenant, state).deskName !== caller.deskName;
+    return foreign ? undefined : decide(state, now);
+  });
+  if (foreign || applied.outcome === 'missing') throw notFound('unknown conversation');
+  return applied;
+}
+
 /** The desk takes the conversation (Certainly's listen mode): live from here, idempotent. */
 export async function claim(
   ports: Ports,
   tenant: TenantConfig,
+  caller: DeskCaller,
   conversationId: string,
 ): Promise<'claimed' | 'already-live'> {
   const lockMs = lockMsOf(tenant);
   // The desk claims whichever handover it was asked to take: the one under way.
-  const applied = await applyCommand(ports, tenant.id, conversationId, (state) =>
+  const applied = await applyAsDesk(ports, tenant, caller, conversationId, (state) =>
     state.handover ? { type: 'handoverSucceeded', handoverId: state.handover.id, lockMs } : undefined,
   );
-  if (applied.outcome === 'missing') throw notFound('unknown conversation');
   if (applied.outcome === 'applied') return 'claimed';
   if (effectivePhase(applied.state, ports.clock.now()) === 'agent') return 'already-live';
   throw noLiveSession();
@@ -36,17 +64,17 @@ export async function claim(
 export async function reportQueuePosition(
   ports: Ports,
   tenant: TenantConfig,
+  caller: DeskCaller,
   conversationId: string,
   position: number,
 ): Promise<void> {
   let known = false;
-  const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) => {
+  const applied = await applyAsDesk(ports, tenant, caller, conversationId, (state, now) => {
     const handover = state.handover;
     if (effectivePhase(state, now) !== 'handing_over' || !handover?.awaitsClaim) return undefined;
     known = handover.queuePosition === position;
     return known ? undefined : { type: 'queuePositionReported', handoverId: handover.id, position };
   });
-  if (applied.outcome === 'missing') throw notFound('unknown conversation');
   if (applied.outcome !== 'applied' && !known)
     throw new HttpError(409, 'not_pending', "the conversation is not waiting for the desk's claim");
 }
@@ -59,18 +87,18 @@ export async function reportQueuePosition(
 export async function transfer(
   ports: Ports,
   tenant: TenantConfig,
+  caller: DeskCaller,
   conversationId: string,
   skill: string,
 ): Promise<string> {
   const toHandoverId = randomUUID();
   let sameSkill = false;
-  const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) => {
+  const applied = await applyAsDesk(ports, tenant, caller, conversationId, (state, now) => {
     const handover = state.handover;
     if (effectivePhase(state, now) !== 'agent' || !handover) return undefined;
     sameSkill = handover.additions.skill === skill;
     return sameSkill ? undefined : { type: 'transferHandover', handoverId: handover.id, toHandoverId, skill };
   });
-  if (applied.outcome === 'missing') throw notFound('unknown conversation');
   if (sameSkill) throw new HttpError(409, 'same_skill', 'the conversation already has this skill');
   if (applied.outcome !== 'applied') throw noLiveSession();
   return toHandoverId;
@@ -83,15 +111,15 @@ export async function transfer(
 export async function postAgentMessage(
   ports: Ports,
   tenant: TenantConfig,
+  caller: DeskCaller,
   conversationId: string,
   message: { messageId?: string | undefined; text: string; signOff: boolean; release?: Release | undefined },
 ): Promise<void> {
   const lockMs = lockMsOf(tenant);
   const { release } = message;
-  const applied = await applyCommand(ports, tenant.id, conversationId, (state, now) =>
+  const applied = await applyAsDesk(ports, tenant, caller, conversationId, (state, now) =>
     effectivePhase(state, now) === 'agent' ? { type: 'activity', lockMs, release } : undefined,
   );
-  if (applied.outcome === 'missing') throw notFound('unknown conversation');
   if (applied.outcome !== 'applied') throw noLiveSession();
   const handoverId = applied.state.handover?.id ?? 'unknown';
   // A desk that sends its own message id makes its retries harmless; without one each call is new.

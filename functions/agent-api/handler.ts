@@ -10,7 +10,6 @@ import { conversationIdSchema, externalIdSchema } from '../../shared/events/shap
 import { header, json, parseJson, parseWith, rawBody } from '../../shared/http/api';
 import { unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
-import { sameSecret } from '../../shared/http/signature';
 import {
   checkRouterToken,
   clientSideConversationId,
@@ -20,6 +19,7 @@ import {
 import type { CorePorts } from '../../shared/runtime/runtime';
 import { boundedString, intBetween, stringRecord } from '../../shared/validation/zod';
 import { claim, postAgentMessage, reportQueuePosition, transfer } from './agent-api';
+import { type DeskCaller, deskOfBearer } from './desk-token';
 import { takeRouterEvents, takeRouterMessages } from './twoway';
 
 type Event = APIGatewayProxyEventV2;
@@ -51,11 +51,12 @@ const endSchema = z.object({
 });
 
 export function createHandler(rt: CorePorts) {
-  const authorized = async (event: Event): Promise<TenantConfig> => {
+  /** The tenant, and which of its desks the bearer token is. */
+  const authorized = async (event: Event): Promise<[TenantConfig, DeskCaller]> => {
     const tenant = tenantOf(rt.tenants, event);
-    const token = await rt.secrets.resolve(tenant.agentApiToken);
-    if (!sameSecret(header(event, 'authorization'), `Bearer ${token}`)) throw unauthorized();
-    return tenant;
+    const caller = await deskOfBearer(rt.secrets, tenant, header(event, 'authorization'));
+    if (!caller) throw unauthorized('missing or invalid bearer token');
+    return [tenant, caller];
   };
   /**
    * CM.com's router, at the adapter whose client Baton is (its own channels, MSC's desk): the
@@ -98,32 +99,32 @@ export function createHandler(rt: CorePorts) {
       return json(201, {});
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/claim': async (event) => {
-      const tenant = await authorized(event);
-      return json(200, { status: await claim(rt, tenant, conversationIdOf(event)) });
+      const [tenant, caller] = await authorized(event);
+      return json(200, { status: await claim(rt, tenant, caller, conversationIdOf(event)) });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/queue': async (event) => {
-      const tenant = await authorized(event);
+      const [tenant, caller] = await authorized(event);
       const { position } = parseJson(queueSchema, rawBody(event));
-      await reportQueuePosition(rt, tenant, conversationIdOf(event), position);
+      await reportQueuePosition(rt, tenant, caller, conversationIdOf(event), position);
       return json(202, { accepted: true });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/transfer': async (event) => {
-      const tenant = await authorized(event);
+      const [tenant, caller] = await authorized(event);
       const { skill } = parseJson(transferSchema, rawBody(event));
-      return json(202, { handoverId: await transfer(rt, tenant, conversationIdOf(event), skill) });
+      return json(202, { handoverId: await transfer(rt, tenant, caller, conversationIdOf(event), skill) });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/messages': async (event) => {
-      const tenant = await authorized(event);
+      const [tenant, caller] = await authorized(event);
       const message = parseJson(agentMessageSchema, rawBody(event));
-      await postAgentMessage(rt, tenant, conversationIdOf(event), { ...message, signOff: false });
+      await postAgentMessage(rt, tenant, caller, conversationIdOf(event), { ...message, signOff: false });
       return json(202, { accepted: true });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/end': async (event) => {
-      const tenant = await authorized(event);
+      const [tenant, caller] = await authorized(event);
       const body = rawBody(event);
       const end = body.trim() === '' ? {} : parseJson(endSchema, body);
       // As in CSML: the user gets the sign-off with a confirm button; the session ends on the confirm.
-      await postAgentMessage(rt, tenant, conversationIdOf(event), {
+      await postAgentMessage(rt, tenant, caller, conversationIdOf(event), {
         text: end.text ?? tenant.messages.signOff,
         messageId: end.messageId,
         signOff: true,

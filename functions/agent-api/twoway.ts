@@ -11,6 +11,7 @@ import { HttpError } from '../../shared/http/errors';
 import { SESSION_ENDED_EVENT, type TwoWay } from '../../shared/http/twoway-format';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { postAgentMessage } from './agent-api';
+import { DEFAULT_DESK } from './desk-token';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'logger' | 'metrics'>;
 
@@ -36,7 +37,8 @@ export async function takeRouterMessages(
       continue;
     }
     try {
-      await postAgentMessage(ports, tenant, conversationId, {
+      // MSC is always the tenant's default desk.
+      await postAgentMessage(ports, tenant, DEFAULT_DESK, conversationId, {
         // The router's id, else one from where the message sits: a batch offered again is the same messages.
         messageId: `twoway:${message.id ?? `${twoWay.chat.id}:${message.createdOn ?? ''}:${index}`}`,
         text: message.text,

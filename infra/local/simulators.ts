@@ -65,6 +65,15 @@ const botRequestSchema = z.object({
 /** How a simulator calls Baton back (the generic desk's claim, the simulated agent). */
 export type CallBaton = (path: string, token: string, body?: unknown) => Promise<SimResponse>;
 
+/**
+ * The agent API token of the desk that has a conversation (a real desk knows: Baton handed it the
+ * chat). The demo tenants' tokens: `T-agent-token` for the default desk, `T-<desk>-agent-token`.
+ */
+export type DeskTokenOf = (tenant: string, conversationId: string) => Promise<string>;
+
+export const deskToken = (tenant: string, desk: string | undefined): string =>
+  desk ? `${tenant}-${desk}-agent-token` : `${tenant}-agent-token`;
+
 export class Simulators {
   private entries: SimLogEntry[] = [];
   private modes: Modes = { ...DEFAULT_MODES };
@@ -74,6 +83,7 @@ export class Simulators {
   constructor(
     private readonly callBaton: CallBaton,
     private readonly router: RouterSimulator,
+    private readonly deskTokenOf: DeskTokenOf = async (tenant) => deskToken(tenant, undefined),
     private readonly holdMs = 30_000,
   ) {}
 
@@ -109,7 +119,7 @@ export class Simulators {
     }
     return this.callBaton(
       `/v1/${tenant}/agent/conversations/${encodeURIComponent(conversationId)}/${action}`,
-      `${tenant}-agent-token`,
+      await this.deskTokenOf(tenant, conversationId),
       body ?? {},
     );
   }
@@ -266,11 +276,11 @@ export class Simulators {
     if (this.modes.desk === 'never') return;
     const handover = z.object({ event: z.literal('handover'), sessionId: z.string() }).safeParse(body);
     // A named desk of the tenant has a path of its own: /sim/agent-webhook/{tenant}/{desk}.
-    const tenant = /^\/sim\/agent-webhook\/([^/]+)(?:\/[^/]+)?$/.exec(path)?.[1];
+    const [, tenant, desk] = /^\/sim\/agent-webhook\/([^/]+)(?:\/([^/]+))?$/.exec(path) ?? [];
     if (!handover.success || !tenant) return;
     const claim = this.callBaton(
       `/v1/${tenant}/agent/conversations/${encodeURIComponent(handover.data.sessionId)}/claim`,
-      `${tenant}-agent-token`,
+      deskToken(tenant, desk),
     ).catch(() => undefined);
     this.callbacks.add(claim);
     void claim.finally(() => this.callbacks.delete(claim));

@@ -15,6 +15,7 @@ import { createDeskMessages } from '../../shared/clients/desk-messages';
 import { fetchHttp } from '../../shared/clients/http';
 import { createNotifications } from '../../shared/clients/notifications';
 import { createPresenceClient } from '../../shared/clients/presence-client';
+import { deskOfConversation } from '../../shared/config/desk-routing';
 import { literalSecrets } from '../../shared/config/secrets';
 import { type TenantDirectory, tenantDirectory } from '../../shared/config/tenants';
 import { OffsetClock } from '../../shared/domain/clock';
@@ -38,7 +39,7 @@ import { LocalEventBus } from './event-bus';
 import { LocalGateway } from './gateway';
 import { type Invoke, loadFunctions } from './lambda-invoker';
 import { readableSink } from './readable-log';
-import { jsonResponse, type SimResponse, Simulators, send } from './simulators';
+import { deskToken, jsonResponse, type SimResponse, Simulators, send } from './simulators';
 import { LocalStreamPoller, type OnFailureRecord } from './stream-poller';
 import { localTenants } from './tenants';
 
@@ -214,6 +215,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const simulators = new Simulators(
     (path, token, body) => callBaton(path, { authorization: `Bearer ${token}` }, body),
     router,
+    async (tenantId, conversationId) => {
+      const tenant = tenants.get(tenantId);
+      const conversation = await conversations.get(tenantId, conversationId, clock.now());
+      return deskToken(
+        tenantId,
+        tenant && conversation ? deskOfConversation(tenant, conversation).deskName : undefined,
+      );
+    },
   );
   /** Waits until no event delivery, no stream record and no simulator callback is under way. */
   const settle = async (): Promise<void> => {

@@ -120,6 +120,7 @@ export function localTenants(
             timeoutMs: 2_000,
           },
           presence: { type: 'webhook', url: `${simBaseUrl}/presence/webhook/demo2/sales`, timeoutMs: 2_000 },
+          agentApiToken: { value: 'demo2-sales-agent-token' },
         },
       },
       skillRouting: { sales: 'sales' },

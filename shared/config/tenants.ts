@@ -101,6 +101,16 @@ const deskSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/**
+ * The bearer token(s) a desk calls the agent API with: one, or two while it is rotated (the new one
+ * is added, the desk moves to it, the old one is removed; both are good in between).
+ */
+const agentTokensSchema = z.union([
+  secretRefSchema,
+  z.array(secretRefSchema).check(z.minLength(1), z.maxLength(2)),
+]);
+export type AgentTokens = z.infer<typeof agentTokensSchema>;
+
 /** Presence answers are shared for a short while: MSC's presence API allows 3 calls per second. */
 const presenceProtection = {
   /** How long an answer is reused for the same channel and referrer. */
@@ -202,7 +212,8 @@ export const tenantConfigSchema = z
         channelAdapterId: nonEmptyString(),
       }),
     ),
-    agentApiToken: secretRefSchema,
+    /** The default desk's agent API token(s); each named desk has its own. */
+    agentApiToken: agentTokensSchema,
     /**
      * Also take web chat messages and pushed answers signed over the body alone, without
      * `X-Baton-Timestamp` (Baton's signing before timestamps). Such a request can be replayed: only
@@ -226,7 +237,14 @@ export const tenantConfigSchema = z
      * each with its own presence (the tenant's when left out).
      */
     desks: z.optional(
-      stringRecord(z.strictObject({ desk: deskSchema, presence: z.optional(presenceSchema) })).check(
+      stringRecord(
+        z.strictObject({
+          desk: deskSchema,
+          presence: z.optional(presenceSchema),
+          /** The desk's own agent API token(s): it reaches only the chats handed to it. */
+          agentApiToken: agentTokensSchema,
+        }),
+      ).check(
         z.refine((desks) => Object.keys(desks).every((name) => DESK_NAME_PATTERN.test(name)), {
           message: 'desk names: lowercase letters, digits and dashes, at most 40',
         }),

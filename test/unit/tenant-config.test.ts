@@ -159,6 +159,7 @@ test('desks by skill: every skill routes to a named desk, named desks are generi
       url: 'https://sales.example.com/hook',
       signingSecret: { value: 'sales-secret' },
     },
+    agentApiToken: { value: 'sales-agent-token' },
   };
   const [tenant] = parseTenants([{ ...minimal, desks: { sales }, skillRouting: { sales: 'sales' } }]);
   expect(tenant?.desks?.sales?.desk).toMatchObject({
@@ -172,9 +173,25 @@ test('desks by skill: every skill routes to a named desk, named desks are generi
   expect(() => parseTenants([{ ...minimal, desks: { 'Sales Team': sales } }])).toThrow(
     'desk names: lowercase letters, digits and dashes, at most 40',
   );
-  expect(() => parseTenants([{ ...minimal, desks: { sales: { desk: MSC_DESK } } }])).toThrow(
+  expect(() => parseTenants([{ ...minimal, desks: { sales: { ...sales, desk: MSC_DESK } } }])).toThrow(
     'named desks are generic webhook desks',
   );
+  // Each desk reaches its own chats only: a named desk has a token of its own.
+  expect(() => parseTenants([{ ...minimal, desks: { sales: { desk: sales.desk } } }])).toThrow(
+    'desks.sales.agentApiToken',
+  );
+});
+
+test('agent API tokens: one, or two while it is rotated, never more', () => {
+  const token = (n: number) => ({ secretId: `baton/acme-agents-${n}` });
+  expect(parseTenants([{ ...minimal, agentApiToken: [token(1), token(2)] }])[0]?.agentApiToken).toEqual([
+    token(1),
+    token(2),
+  ]);
+  expect(() => parseTenants([{ ...minimal, agentApiToken: [token(1), token(2), token(3)] }])).toThrow(
+    'agentApiToken',
+  );
+  expect(() => parseTenants([{ ...minimal, agentApiToken: [] }])).toThrow('agentApiToken');
 });
 
 test('two tenants with one id are refused', () => {

@@ -3,6 +3,7 @@
  * causes come out through the real conveyor (which tells the user on the outside server).
  */
 import { claim, postAgentMessage } from '../../../functions/agent-api/agent-api';
+import { DEFAULT_DESK } from '../../../functions/agent-api/desk-token';
 import { HttpError } from '../../../shared/http/errors';
 import { useRigWithOutside } from './rig-with-outside';
 import { handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
@@ -21,7 +22,9 @@ describe('claim', () => {
     const handoverId = handoverIdOf(conversation);
     rig.setNow(T0 + 5_000);
 
-    await expect(claim(rig.runtime, acme(), conversation.conversationId)).resolves.toBe('claimed');
+    await expect(claim(rig.runtime, acme(), DEFAULT_DESK, conversation.conversationId)).resolves.toBe(
+      'claimed',
+    );
     const claimed = await rig.state('acme', conversation.conversationId);
     expect(claimed).toMatchObject({
       phase: 'agent',
@@ -32,7 +35,9 @@ describe('claim', () => {
     expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverId}`]]);
 
     rig.setNow(T0 + 10_000);
-    await expect(claim(rig.runtime, acme(), conversation.conversationId)).resolves.toBe('already-live');
+    await expect(claim(rig.runtime, acme(), DEFAULT_DESK, conversation.conversationId)).resolves.toBe(
+      'already-live',
+    );
     expect(await rig.state('acme', conversation.conversationId)).toEqual(claimed);
     expect(rig.publisher.events).toHaveLength(1);
   });
@@ -41,7 +46,7 @@ describe('claim', () => {
     const conversation = await seed(rig, 'handing_over', { conversationId: uniqueId('web') });
 
     const outcomes = await Promise.all(
-      [1, 2, 3, 4].map(() => claim(rig.runtime, acme(), conversation.conversationId)),
+      [1, 2, 3, 4].map(() => claim(rig.runtime, acme(), DEFAULT_DESK, conversation.conversationId)),
     );
 
     expect([...outcomes].sort()).toEqual(['already-live', 'already-live', 'already-live', 'claimed']);
@@ -58,12 +63,14 @@ describe('claim', () => {
     const intake = await seed(rig, 'intake', { conversationId: uniqueId('web') });
 
     for (const conversation of [bot, intake]) {
-      const attempt = claim(rig.runtime, acme(), conversation.conversationId);
+      const attempt = claim(rig.runtime, acme(), DEFAULT_DESK, conversation.conversationId);
       await expect(attempt).rejects.toBeInstanceOf(HttpError);
       await expect(attempt).rejects.toMatchObject({ statusCode: 409, code: 'no_live_session' });
       expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
     }
-    await expect(claim(rig.runtime, acme(), 'never-seen')).rejects.toMatchObject({ statusCode: 404 });
+    await expect(claim(rig.runtime, acme(), DEFAULT_DESK, 'never-seen')).rejects.toMatchObject({
+      statusCode: 404,
+    });
     expect(rig.publisher.attempts).toBe(0);
   });
 
@@ -71,9 +78,11 @@ describe('claim', () => {
     const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
     rig.setNow(T0 + LOCK_MS);
 
-    await expect(claim(rig.runtime, acme(), conversation.conversationId)).rejects.toMatchObject({
-      statusCode: 409,
-    });
+    await expect(claim(rig.runtime, acme(), DEFAULT_DESK, conversation.conversationId)).rejects.toMatchObject(
+      {
+        statusCode: 409,
+      },
+    );
     expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
   });
 });
@@ -85,7 +94,7 @@ describe('postAgentMessage', () => {
     const handoverId = handoverIdOf(conversation);
     rig.setNow(T0 + 20 * 60_000);
 
-    await postAgentMessage(rig.runtime, acme(), conversationId, {
+    await postAgentMessage(rig.runtime, acme(), DEFAULT_DESK, conversationId, {
       messageId: 'desk-1',
       text: 'Hello, this is Grace.',
       signOff: false,
@@ -116,7 +125,11 @@ describe('postAgentMessage', () => {
   test('a desk retry with the same message id publishes the same event id; without an id each call is new', async () => {
     const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
     const post = (messageId: string | undefined, signOff = false) =>
-      postAgentMessage(rig.runtime, acme(), conversation.conversationId, { messageId, text: 'Bye', signOff });
+      postAgentMessage(rig.runtime, acme(), DEFAULT_DESK, conversation.conversationId, {
+        messageId,
+        text: 'Bye',
+        signOff,
+      });
 
     await post('desk-9', true);
     await post('desk-9', true);
@@ -132,7 +145,7 @@ describe('postAgentMessage', () => {
   test('on a bot conversation → HttpError 409, nothing changes, nothing is published', async () => {
     const conversation = await seed(rig, 'bot', { conversationId: uniqueId('web') });
 
-    const attempt = postAgentMessage(rig.runtime, acme(), conversation.conversationId, {
+    const attempt = postAgentMessage(rig.runtime, acme(), DEFAULT_DESK, conversation.conversationId, {
       text: 'anyone?',
       signOff: false,
     });
@@ -148,11 +161,14 @@ describe('postAgentMessage', () => {
     rig.setNow(T0 + LOCK_MS + 1);
 
     await expect(
-      postAgentMessage(rig.runtime, acme(), conversation.conversationId, { text: 'late', signOff: false }),
+      postAgentMessage(rig.runtime, acme(), DEFAULT_DESK, conversation.conversationId, {
+        text: 'late',
+        signOff: false,
+      }),
     ).rejects.toMatchObject({ statusCode: 409 });
     expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
     await expect(
-      postAgentMessage(rig.runtime, acme(), 'never-seen', { text: 'x', signOff: false }),
+      postAgentMessage(rig.runtime, acme(), DEFAULT_DESK, 'never-seen', { text: 'x', signOff: false }),
     ).rejects.toMatchObject({ statusCode: 404 });
     expect(rig.publisher.attempts).toBe(0);
   });

@@ -4,6 +4,7 @@
  * writes is published by the real conveyor from the table's stream (`conveyor.convey()`).
  */
 import { postAgentMessage } from '../../../functions/agent-api/agent-api';
+import { DEFAULT_DESK } from '../../../functions/agent-api/desk-token';
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import { receiveUserMessage } from '../../../functions/ingest/receive-user-message';
 import { type Command, type Conversation, transition } from '../../../shared/domain/conversation';
@@ -99,7 +100,7 @@ test('a conversation whose lock was extended after the index was read is not exp
   expect(staleIndex).toEqual([{ tenantId: 'acme', conversationId }]);
   // The agent writes the moment before the lock runs out.
   rig.setNow(T0 + LOCK_MS - 1);
-  await postAgentMessage(rig.runtime, rig.tenant('acme'), conversationId, {
+  await postAgentMessage(rig.runtime, rig.tenant('acme'), DEFAULT_DESK, conversationId, {
     messageId: 'desk-late',
     text: 'still here',
     signOff: false,
@@ -163,7 +164,7 @@ test('sessions that ended, and bot conversations, are not in the index', async (
   await seed(rig, 'bot', { conversationId: uniqueId('web') });
   const ended = await seed(rig, 'agent', { conversationId: uniqueId('web') });
   rig.setNow(T0 + 1_000);
-  await postAgentMessage(rig.runtime, rig.tenant('acme'), ended.conversationId, {
+  await postAgentMessage(rig.runtime, rig.tenant('acme'), DEFAULT_DESK, ended.conversationId, {
     messageId: 'bye',
     text: 'bye',
     signOff: true,

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { claim } from '../../../functions/agent-api/agent-api';
+import { DEFAULT_DESK } from '../../../functions/agent-api/desk-token';
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import { DESK_ATTEMPTS, handOver } from '../../../functions/hand-over/hand-over';
 import { routerChatId } from '../../../shared/clients/cm-router';
@@ -476,8 +477,8 @@ describe('a desk that goes live on its claim (liveWhen: claimed)', () => {
       ['HandoverAccepted', `accepted:${handoverIdOf(conversation)}`],
     ]);
 
-    expect(await claim(rig.runtime, rig.tenant('claims'), conversationId)).toBe('claimed');
-    expect(await claim(rig.runtime, rig.tenant('claims'), conversationId)).toBe('already-live');
+    expect(await claim(rig.runtime, rig.tenant('claims'), DEFAULT_DESK, conversationId)).toBe('claimed');
+    expect(await claim(rig.runtime, rig.tenant('claims'), DEFAULT_DESK, conversationId)).toBe('already-live');
     await convey();
 
     expect(await rig.state('claims', conversationId)).toMatchObject({

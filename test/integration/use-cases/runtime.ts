@@ -128,6 +128,19 @@ export function testTenants(outside: string): TenantConfig[] {
       agentApiToken: { value: 'hooks-agent-token' },
       // Callers still on the body-only signature (before timestamps) are taken too.
       acceptUntimedSignatures: true,
+      // A second team's desk, its token being rotated (both good until the old one is removed).
+      desks: {
+        billing: {
+          desk: {
+            type: 'webhook',
+            url: `${outside}/desk-hook/billing`,
+            signingSecret: { value: SECRETS.deskSecret },
+            timeoutMs,
+          },
+          agentApiToken: [{ value: 'billing-token-old' }, { value: 'billing-token-new' }],
+        },
+      },
+      skillRouting: { billing: 'billing' },
       session: { lockMinutes: 5 },
       desk: {
         type: 'webhook',
