@@ -12,6 +12,7 @@ module.exports = {
   // middy is ESM-only: transform it, and point at its entry file.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  setupFiles: ['<rootDir>/test/support/ref-key.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.cjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],

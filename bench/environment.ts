@@ -41,6 +41,8 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       LOG_LEVEL: 'warn',
+      // Inline, as the secrets are: a deployed function reads it from Secrets Manager at init.
+      BATON_REF_KEY: 'bench-reference-key-0123456789abcdef',
     },
     async stop() {
       await eventBridge.stop();

@@ -12,6 +12,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHandler } from '../functions/ingest/handler';
 import { readEnvironment } from '../shared/config/environment';
 import { signatureHeaders } from '../shared/http/signature';
+import { useRefKey } from '../shared/log/logger';
 import { createAwsCore } from '../shared/runtime/aws-core';
 import { DynamoAnswerPushes } from '../shared/store/answer-pushes';
 import { createDynamo } from '../shared/store/client';
@@ -39,6 +40,7 @@ export async function measureHotPath(env: BenchEnvironment, webSecret: string): 
   );
   // Built as the deployed ingest is (lambda.ts): the core ports and the inbox.
   const core = createAwsCore('ingest', readEnvironment(), dynamo);
+  useRefKey(await core.secrets.resolve(core.env.refKey));
   const handler = createHandler({
     ...core,
     inbox: new DynamoInboxStore(core.doc, core.env.tableName, core.conversations),

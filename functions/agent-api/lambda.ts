@@ -2,4 +2,4 @@
 import { awsCore } from '../../shared/runtime/aws-core';
 import { createHandler } from './handler';
 
-export const handler = createHandler(awsCore('agent-api'));
+export const handler = createHandler(await awsCore('agent-api'));

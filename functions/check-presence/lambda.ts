@@ -10,7 +10,7 @@ import { awsCore } from '../../shared/runtime/aws-core';
 import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repository';
 import { createHandler } from './handler';
 
-const core = awsCore('check-presence');
+const core = await awsCore('check-presence');
 
 export const handler = createHandler({
   ...core,

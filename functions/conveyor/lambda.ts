@@ -10,7 +10,7 @@ import { awsCore } from '../../shared/runtime/aws-core';
 import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createHandler } from './handler';
 
-const core = awsCore('conveyor');
+const core = await awsCore('conveyor');
 
 export const handler = createHandler({
   ...core,

@@ -3,7 +3,7 @@ import { awsCore } from '../../shared/runtime/aws-core';
 import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createHandler } from './handler';
 
-const core = awsCore('expire-sessions');
+const core = await awsCore('expire-sessions');
 
 export const handler = createHandler({
   ...core,

@@ -9,7 +9,7 @@ import { awsCore } from '../../shared/runtime/aws-core';
 import { DynamoDeskAsks } from '../../shared/store/desk-asks';
 import { createHandler } from './handler';
 
-const core = awsCore('hand-over');
+const core = await awsCore('hand-over');
 
 export const handler = createHandler({
   ...core,

@@ -7,7 +7,7 @@ import { DynamoAnswerPushes } from '../../shared/store/answer-pushes';
 import { DynamoInboxStore } from '../../shared/store/inbox-repository';
 import { createHandler } from './handler';
 
-const core = awsCore('ingest');
+const core = await awsCore('ingest');
 
 export const handler = createHandler({
   ...core,

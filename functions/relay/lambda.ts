@@ -10,7 +10,7 @@ import { awsCore } from '../../shared/runtime/aws-core';
 import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
 import { createHandler } from './handler';
 
-const core = awsCore('relay');
+const core = await awsCore('relay');
 
 export const handler = createHandler({
   ...core,

@@ -3,7 +3,7 @@
  * construct of their own, so a platform team can keep them in a stack that is deployed (and
  * protected) apart from the code.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AttributeType,
   BillingMode,
@@ -13,8 +13,10 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EXPIRY_INDEX, TTL_ATTRIBUTE } from '../../shared/store/keys';
+import { REF_KEY_ACKNOWLEDGEMENT } from './nag-acknowledgements';
 
 export interface BatonStateProps {
   /**
@@ -32,6 +34,11 @@ export class BatonState extends Construct {
   readonly table: Table;
   /** The custom bus that links the functions. */
   readonly bus: EventBus;
+  /**
+   * The key of the references that name conversations and ids in logs and events (HMAC-SHA-256),
+   * generated here once. Kept with the data it names: a new key renames every conversation.
+   */
+  readonly refKey: Secret;
   readonly removalPolicy: RemovalPolicy;
 
   constructor(scope: Construct, id: string, props: BatonStateProps = {}) {
@@ -56,5 +63,11 @@ export class BatonState extends Construct {
     });
     this.bus = new EventBus(this, 'Bus');
     this.bus.applyRemovalPolicy(this.removalPolicy);
+    this.refKey = new Secret(this, 'RefKey', {
+      description: 'Baton: the key of conversation references in logs and events (never rotated)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(this.refKey).acknowledge(REF_KEY_ACKNOWLEDGEMENT);
   }
 }

@@ -157,6 +157,7 @@ export class Baton extends Construct {
       TABLE_NAME: this.state.table.tableName,
       EVENT_BUS_NAME: this.state.bus.eventBusName,
       PUBLIC_API_URL: this.api.apiEndpoint,
+      BATON_REF_KEY_SECRET: this.state.refKey.secretArn,
     };
     const functions: Record<string, BatonFunction> = {};
     const streamConsumers: Record<string, BatonFunction> = {};
@@ -223,6 +224,13 @@ export class Baton extends Construct {
       );
     }
     if (declaration.access.publish) bus.grantPutEventsTo(fn);
+    // Every function names conversations in its logs: the reference key, read once at init.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.state.refKey.secretArn],
+      }),
+    );
     if (declaration.access.secrets && secretArns.length > 0) {
       fn.addToRolePolicy(
         new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),

@@ -1,7 +1,22 @@
 /** `npm start`: the local stack on 127.0.0.1:$PORT (default 3000); `-- --persist` keeps data under .baton/. */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { useRefKey } from '../../shared/log/logger';
 import { PROJECT_ROOT, startLocalStack } from './stack';
+
+/**
+ * The local reference key (AWS: the secret the stack generates): BATON_REF_KEY, else one kept with
+ * persisted data (its conversations keep their references), else a new one for this run.
+ */
+function localRefKey(persist: boolean): string {
+  if (process.env.BATON_REF_KEY) return process.env.BATON_REF_KEY;
+  const fresh = () => randomBytes(32).toString('hex');
+  if (!persist) return fresh();
+  const file = path.join(PROJECT_ROOT, '.baton', 'ref-key');
+  if (!existsSync(file)) writeFileSync(file, fresh(), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
 
 // Node 20 works; the SDK's notice about Node 22 is noise in a developer's terminal.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -13,6 +28,7 @@ async function main(): Promise<void> {
     throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const persistDir = persist ? path.join(PROJECT_ROOT, '.baton', 'dynamodb') : undefined;
   if (persistDir) mkdirSync(persistDir, { recursive: true });
+  useRefKey(localRefKey(persist));
   const stack = await startLocalStack({ port, ...(persistDir ? { persistDir } : {}) });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
+import { MIN_REF_KEY_LENGTH } from '../log/logger';
 import { describeIssues, httpUrl, nonEmptyString, safeParse } from '../validation/zod';
+import type { SecretRef } from './secrets';
 import { ConfigError, lazyTenantDirectory, type TenantDirectory } from './tenants';
 
 const environmentSchema = z
@@ -16,8 +18,15 @@ const environmentSchema = z
     AWS_REGION: z.optional(nonEmptyString()),
     LAMBDA_TASK_ROOT: z.optional(nonEmptyString()),
     LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),
+    /** The key of log and event references (HMAC): the secret the stack generated, or (locally) the key itself. */
+    BATON_REF_KEY_SECRET: z.optional(nonEmptyString()),
+    BATON_REF_KEY: z.optional(z.string().check(z.minLength(MIN_REF_KEY_LENGTH))),
   })
   .check(
+    z.refine((env) => env.BATON_REF_KEY !== undefined || env.BATON_REF_KEY_SECRET !== undefined, {
+      message: 'set BATON_REF_KEY_SECRET (or, outside AWS, BATON_REF_KEY)',
+      path: ['BATON_REF_KEY_SECRET'],
+    }),
     z.refine((env) => env.BATON_TENANTS !== undefined || env.BATON_TENANTS_FILE !== undefined, {
       message: 'set BATON_TENANTS or BATON_TENANTS_FILE',
       path: ['BATON_TENANTS'],
@@ -31,6 +40,8 @@ export interface Environment {
   publicApiUrl: string;
   region: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Where the reference key is: resolved once at start (shared/log/logger `useRefKey`). */
+  refKey: SecretRef;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -46,6 +57,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     publicApiUrl: data.PUBLIC_API_URL.replace(/\/+$/, ''),
     region: data.AWS_REGION,
     logLevel: data.LOG_LEVEL,
+    refKey:
+      data.BATON_REF_KEY_SECRET !== undefined
+        ? { secretId: data.BATON_REF_KEY_SECRET }
+        : { value: data.BATON_REF_KEY ?? '' },
   };
 }
 

@@ -1,9 +1,9 @@
 /**
  * Structured logs with ids only. Fields are scalars on purpose: nobody can log a whole message,
  * webhook body or conversation state by accident. Conversations are named by `conversationRef`,
- * a hash, because a WhatsApp conversation id is the user's phone number.
+ * a keyed hash, because a WhatsApp conversation id is the user's phone number.
  */
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, string | number | boolean | undefined>;
@@ -42,9 +42,25 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; fields
   };
 }
 
+/** The shortest reference key taken: 32 characters (the stack generates 64). */
+export const MIN_REF_KEY_LENGTH = 32;
+
+let refKey: string | undefined;
+
 /**
- * A stable name for a conversation, used as correlation id in logs and events. A hash, but not a
- * keyed one: whoever tries every phone number can tell a WhatsApp conversation's (see the README).
+ * The deployment's reference key, set once when the process starts (Lambda: at init, from the
+ * secret the stack generated; locally: the stack's own). Without it a reference is an unkeyed hash
+ * that whoever tries every phone number of a country could reverse in minutes.
+ */
+export function useRefKey(key: string): void {
+  if (key.length < MIN_REF_KEY_LENGTH)
+    throw new Error(`the reference key must have at least ${MIN_REF_KEY_LENGTH} characters`);
+  refKey = key;
+}
+
+/**
+ * A stable name for a conversation, used as correlation id in logs and events: HMAC-SHA-256 with
+ * the deployment's key, 128 bits of it. Only who holds the key can tell which number it names.
  */
 export function conversationRef(tenantId: string, conversationId: string): string {
   return hashRef('c', `${tenantId}\u0000${conversationId}`);
@@ -59,7 +75,8 @@ export function idRef(id: string): string {
 }
 
 function hashRef(prefix: string, text: string): string {
-  return `${prefix}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+  if (refKey === undefined) throw new Error('no reference key: set BATON_REF_KEY or BATON_REF_KEY_SECRET');
+  return `${prefix}-${createHmac('sha256', refKey).update(text).digest('hex').slice(0, 32)}`;
 }
 
 /** What of an error is safe to log: its class and message, never the input that caused it. */

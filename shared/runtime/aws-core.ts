@@ -1,7 +1,8 @@
 /**
  * The ports every function has on AWS (state, events, secrets, tenants, logs), built once per
- * container with no network call at init. Each function's lambda.ts adds only the ports it uses
- * (inbox, expiry index, outside clients), so its bundle carries nothing it would never call.
+ * container. The one network call at init reads the reference key (a secret the stack generated):
+ * every log line and event names its conversation by it. Each function's lambda.ts adds only the
+ * ports it uses (inbox, expiry index, outside clients), so its bundle carries nothing it would never call.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -10,7 +11,7 @@ import { type Environment, readEnvironment } from '../config/environment';
 import { secretsManagerResolver } from '../config/secrets-manager';
 import { systemClock } from '../domain/clock';
 import { EventBridgePublisher } from '../events/eventbridge-publisher';
-import { createLogger } from '../log/logger';
+import { createLogger, useRefKey } from '../log/logger';
 import { emfMetrics } from '../log/metrics';
 import { createDynamo, type Dynamo } from '../store/client';
 import { DynamoConversationStore } from '../store/conversation-repository';
@@ -25,11 +26,15 @@ export interface AwsCore extends CorePorts {
 
 const SDK_CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: SDK_REQUEST_HANDLER };
 
-let core: AwsCore | undefined;
+let core: Promise<AwsCore> | undefined;
 
-/** The core of a Lambda container: built on the first call, the same one after. */
-export function awsCore(functionName: string): AwsCore {
-  core ??= createAwsCore(functionName, readEnvironment());
+/** The core of a Lambda container: built on the first call (awaited at init), the same one after. */
+export function awsCore(functionName: string): Promise<AwsCore> {
+  core ??= (async () => {
+    const built = createAwsCore(functionName, readEnvironment());
+    useRefKey(await built.secrets.resolve(built.env.refKey));
+    return built;
+  })();
   return core;
 }
 

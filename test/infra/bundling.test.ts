@@ -167,6 +167,8 @@ test('the ingest bundle, loaded by Node as Lambda would, answers 404 for an unkn
         AWS_REGION: 'eu-west-1',
         LAMBDA_TASK_ROOT: ingestDir,
         BATON_TENANTS_FILE: 'tenants.json',
+        // Inline here; in AWS the secret the stack generated, read at init.
+        BATON_REF_KEY: 'bundling-test-reference-key-0123456789',
         AWS_ACCESS_KEY_ID: 'x',
         AWS_SECRET_ACCESS_KEY: 'x',
         // As in every Baton function's environment: Node 20 here would make the SDK warn.

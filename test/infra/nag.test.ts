@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { BatonStack } from '../../infra/aws/baton-stack';
-import { NAG_ACKNOWLEDGEMENTS } from '../../infra/aws/nag-acknowledgements';
+import { NAG_ACKNOWLEDGEMENTS, REF_KEY_ACKNOWLEDGEMENT } from '../../infra/aws/nag-acknowledgements';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 const tenants: unknown = JSON.parse(
@@ -27,4 +27,7 @@ test('every accepted finding says why, and only four kinds are accepted', () => 
     'AwsSolutions-SQS3',
   ]);
   for (const reason of Object.values(NAG_ACKNOWLEDGEMENTS)) expect(reason.length).toBeGreaterThan(80);
+  // And, on the reference key alone, its rotation: a new key would rename every conversation.
+  expect(REF_KEY_ACKNOWLEDGEMENT.id).toBe('AwsSolutions::AwsSolutions-SMG4');
+  expect(REF_KEY_ACKNOWLEDGEMENT.reason.length).toBeGreaterThan(80);
 });

@@ -952,7 +952,8 @@ describe('least privilege', () => {
     (_, declaration) => {
       const actions = main.allowedActionsOf(declaration);
       expect(actions.includes('events:PutEvents')).toBe(declaration.access.publish);
-      expect(actions.includes('secretsmanager:GetSecretValue')).toBe(declaration.access.secrets);
+      // Every function reads the reference key; only those declared read tenants' secrets (below).
+      expect(actions.includes('secretsmanager:GetSecretValue')).toBe(true);
       expect(actions.includes('dynamodb:GetItem')).toBe(declaration.access.table !== 'none');
       expect(actions.includes('dynamodb:PutItem')).toBe(declaration.access.table === 'readWrite');
     },
@@ -1023,10 +1024,14 @@ describe('least privilege', () => {
     ],
   });
 
+  /** Every function reads the reference key (checked below); these are the tenants' secrets. */
+  const isRefKey = (resource: unknown) => JSON.stringify(resource).includes('RefKey');
+
   function secretResources(synth: Synth, declaration: FunctionDeclaration): unknown[] {
     const statements = synth
       .statementsOf(declaration)
-      .filter((statement) => actionsOf(statement).some((action) => /^secretsmanager:/i.test(action)));
+      .filter((statement) => actionsOf(statement).some((action) => /^secretsmanager:/i.test(action)))
+      .filter((statement) => !asList(statement.Resource).every(isRefKey));
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
       expect(actionsOf(statement)).toEqual(['secretsmanager:GetSecretValue']);
@@ -1040,6 +1045,22 @@ describe('least privilege', () => {
       expect(secretResources(main, declaration)).toEqual(
         declaration.access.secrets ? [secretArnPattern('baton/acme')] : [],
       );
+    },
+  );
+
+  test.each(byName)(
+    '%s: GetSecretValue on the reference key the state generated, and the variable naming it',
+    (_, declaration) => {
+      const refKey = main
+        .statementsOf(declaration)
+        .filter((statement) => asList(statement.Resource).every(isRefKey));
+      expect(refKey.map(actionsOf)).toEqual([['secretsmanager:GetSecretValue']]);
+      expect(refKey.flatMap((statement) => asList(statement.Resource))).toEqual([
+        { Ref: expect.stringMatching(/RefKey/) },
+      ]);
+      expect(main.lambda(declaration).Environment.Variables.BATON_REF_KEY_SECRET).toEqual({
+        Ref: expect.stringMatching(/RefKey/),
+      });
     },
   );
 
@@ -1292,7 +1313,10 @@ describe('secrets stay out of the environment', () => {
       const variables = main.lambda(declaration).Environment.Variables;
       // The only variable about tenants names the bundled file.
       expect(Object.keys(variables).filter((name) => /tenant/i.test(name))).toEqual(['BATON_TENANTS_FILE']);
-      expect(Object.keys(variables).filter((name) => secretLikeName.test(name))).toEqual([]);
+      // The one secret-like name holds the ARN of the stack's reference key, never a value.
+      expect(Object.keys(variables).filter((name) => secretLikeName.test(name))).toEqual([
+        'BATON_REF_KEY_SECRET',
+      ]);
       for (const [name, value] of Object.entries(variables)) {
         if (typeof value !== 'string') {
           // Not a literal: a table name, bus name or URL resolved by CloudFormation.

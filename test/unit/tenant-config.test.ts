@@ -204,9 +204,18 @@ test('the Lambda environment fails fast, naming what is missing', () => {
     EVENT_BUS_NAME: 'bus',
     BATON_TENANTS: JSON.stringify([minimal]),
     PUBLIC_API_URL: 'https://api.example.com/',
+    BATON_REF_KEY_SECRET: 'baton/ref-key',
   };
   expect(readEnvironment(env)).toMatchObject({ tableName: 'table', publicApiUrl: 'https://api.example.com' });
   expect(() => readEnvironment({ ...env, TABLE_NAME: undefined })).toThrow('TABLE_NAME');
+  // The reference key: the stack's secret, or (outside AWS) a key of at least 32 characters.
+  expect(readEnvironment(env).refKey).toEqual({ secretId: 'baton/ref-key' });
+  expect(() => readEnvironment({ ...env, BATON_REF_KEY_SECRET: undefined })).toThrow(
+    'set BATON_REF_KEY_SECRET (or, outside AWS, BATON_REF_KEY)',
+  );
+  expect(() => readEnvironment({ ...env, BATON_REF_KEY_SECRET: undefined, BATON_REF_KEY: 'short' })).toThrow(
+    'BATON_REF_KEY',
+  );
   expect(() => readEnvironment({ ...env, BATON_TENANTS: '[{' })).toThrow('BATON_TENANTS is not valid JSON');
   expect(() => readEnvironment({ ...env, BATON_TENANTS: '[]' })).toThrow(ConfigError);
   expect(() => readEnvironment({ ...env, BATON_TENANTS: undefined })).toThrow(
@@ -221,6 +230,7 @@ test('a function finds its tenants by id at once and checks each in full when fi
     EVENT_BUS_NAME: 'bus',
     BATON_TENANTS: JSON.stringify([minimal, broken]),
     PUBLIC_API_URL: 'https://api.example.com',
+    BATON_REF_KEY_SECRET: 'baton/ref-key',
   };
   const { tenants } = readEnvironment(env);
   expect(tenants.ids()).toEqual(['acme', 'broken']);
@@ -244,7 +254,12 @@ test('a function finds its tenants by id at once and checks each in full when fi
 test('in AWS the tenants come from the file bundled into the function package', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-env-'));
   writeFileSync(path.join(dir, 'tenants.json'), JSON.stringify([minimal]));
-  const env = { TABLE_NAME: 't', EVENT_BUS_NAME: 'b', PUBLIC_API_URL: 'https://api.example.com' };
+  const env = {
+    TABLE_NAME: 't',
+    EVENT_BUS_NAME: 'b',
+    PUBLIC_API_URL: 'https://api.example.com',
+    BATON_REF_KEY_SECRET: 'baton/ref-key',
+  };
   expect(
     readEnvironment({ ...env, BATON_TENANTS_FILE: 'tenants.json', LAMBDA_TASK_ROOT: dir }).tenants.get('acme')
       ?.id,
@@ -262,7 +277,12 @@ test('the Web Conversations notice is signed: with its own secret, or the web ch
 });
 
 describe('WhatsApp numbers: each tenant names its own, and a number is one tenant’s', () => {
-  const env = { TABLE_NAME: 'table', EVENT_BUS_NAME: 'bus', PUBLIC_API_URL: 'https://api.example.com' };
+  const env = {
+    TABLE_NAME: 'table',
+    EVENT_BUS_NAME: 'bus',
+    PUBLIC_API_URL: 'https://api.example.com',
+    BATON_REF_KEY_SECRET: 'baton/ref-key',
+  };
   const whatsapp = (phoneNumberIds?: string[]) => ({
     appSecret: { secretId: 'baton/app' },
     verifyToken: { secretId: 'baton/app' },
