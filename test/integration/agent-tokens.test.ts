@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { createHandler } from '../../functions/agent-api/handler';
 import type { Dynamo } from '../../shared/store/client';
 import { freshTable } from '../support/dynamo';
+import { httpEvent } from '../support/http-event';
 import { lambdaContext } from '../support/lambda-context';
 import { buildRuntime, seed, type TestRig, uniqueId } from './use-cases/runtime';
 
@@ -26,30 +27,12 @@ beforeAll(async () => {
 afterAll(() => dynamo.raw.destroy());
 
 function call(conversationId: string, action: 'claim' | 'messages', token: string): APIGatewayProxyEventV2 {
-  const rawPath = `/v1/hooks/agent/conversations/${encodeURIComponent(conversationId)}/${action}`;
-  const routeKey = `POST /v1/{tenant}/agent/conversations/{conversationId}/${action}`;
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+  return httpEvent(`POST /v1/{tenant}/agent/conversations/{conversationId}/${action}`, {
+    rawPath: `/v1/hooks/agent/conversations/${encodeURIComponent(conversationId)}/${action}`,
     pathParameters: { tenant: 'hooks', conversationId },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: action === 'messages' ? JSON.stringify({ text: 'Hello from the desk' }) : '{}',
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '0',
-      apiId: 'test',
-      domainName: 'test',
-      domainPrefix: 'test',
-      http: { method: 'POST', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-      requestId: 'r',
-      routeKey,
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-  };
+  });
 }
 
 const handingOver = (skill?: string) =>

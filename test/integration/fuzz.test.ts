@@ -12,6 +12,7 @@ import { createHandler as createIngest } from '../../functions/ingest/handler';
 import { sign, signatureHeaders } from '../../shared/http/signature';
 import type { Dynamo } from '../../shared/store/client';
 import { freshTable } from '../support/dynamo';
+import { httpEvent } from '../support/http-event';
 import { lambdaContext } from '../support/lambda-context';
 import { buildRuntime, SECRETS, type TestRig } from './use-cases/runtime';
 
@@ -48,29 +49,7 @@ function event(
   headers: Record<string, string>,
   body: string | undefined,
 ): APIGatewayProxyEventV2 {
-  const [method = 'POST', rawPath = '/'] = routeKey.split(' ');
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath,
-    rawQueryString: '',
-    headers,
-    pathParameters,
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '0',
-      apiId: 'fuzz',
-      domainName: 'fuzz',
-      domainPrefix: 'fuzz',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'fuzz' },
-      requestId: 'fuzz',
-      routeKey,
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-  };
+  return httpEvent(routeKey, { pathParameters, headers, body });
 }
 
 /** A clear 4xx: the status is a client error and the body says what, in JSON. */

@@ -5,10 +5,10 @@
  * answers itself. The real ingest handler, the real conveyor on DynamoDB Local's stream, the bot
  * and the web chat on 127.0.0.1.
  */
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { createHandler } from '../../functions/ingest/handler';
 import { signatureHeaders } from '../../shared/http/signature';
+import { httpEvent } from '../support/http-event';
 import { lambdaContext } from '../support/lambda-context';
 import type { ConveyorDriver } from './use-cases/conveyor-driver';
 import { type OutsideServer, webTexts } from './use-cases/outside-server';
@@ -29,36 +29,13 @@ afterAll(() => stopRigWithOutside(setup));
 const resultSchema = z.object({ statusCode: z.number(), body: z.string() });
 const botRequestSchema = z.object({ conversationId: z.string(), messageId: z.string(), text: z.string() });
 
-function webEvent(body: string): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /v1/{tenant}/web',
+const webEvent = (body: string) =>
+  httpEvent('POST /v1/{tenant}/web', {
     rawPath: '/v1/acme/web',
-    rawQueryString: '',
-    headers: signatureHeaders(SECRETS.webSecret, body),
     pathParameters: { tenant: 'acme' },
+    headers: signatureHeaders(SECRETS.webSecret, body),
     body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '0',
-      apiId: 'test',
-      domainName: 'test',
-      domainPrefix: 'test',
-      http: {
-        method: 'POST',
-        path: '/v1/acme/web',
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'test',
-      },
-      requestId: 'r',
-      routeKey: 'POST /v1/{tenant}/web',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-  };
-}
+  });
 
 test('PutEvents failing on every call: the message is accepted, a retried webhook is a duplicate, the bot gets it once and its answer reaches the user', async () => {
   // Prepare: the bus refuses whatever it is given, for the whole test.

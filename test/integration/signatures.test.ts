@@ -12,6 +12,7 @@ import { WHATSAPP_MAX_AGE_SECONDS } from '../../functions/ingest/whatsapp-webhoo
 import { sign, signatureHeaders } from '../../shared/http/signature';
 import type { Dynamo } from '../../shared/store/client';
 import { freshTable } from '../support/dynamo';
+import { httpEvent } from '../support/http-event';
 import { lambdaContext } from '../support/lambda-context';
 import { buildRuntime, HOOKS_PHONE_NUMBER_ID, SECRETS, type TestRig, uniqueId } from './use-cases/runtime';
 
@@ -35,35 +36,12 @@ function post(
   body: string | Buffer,
   headers: Record<string, string>,
 ): APIGatewayProxyEventV2 {
-  const binary = typeof body !== 'string';
-  return {
-    version: '2.0',
-    routeKey: `POST /v1/{tenant}/${route}`,
+  return httpEvent(`POST /v1/{tenant}/${route}`, {
     rawPath: `/v1/${tenant}/${route}`,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...headers },
     pathParameters: { tenant },
-    body: binary ? body.toString('base64') : body,
-    isBase64Encoded: binary,
-    requestContext: {
-      accountId: '0',
-      apiId: 'test',
-      domainName: 'test',
-      domainPrefix: 'test',
-      http: {
-        method: 'POST',
-        path: `/v1/${tenant}/${route}`,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'test',
-      },
-      requestId: 'r',
-      routeKey: `POST /v1/{tenant}/${route}`,
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-  };
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 }
 
 const webMessage = (conversationId: string) =>

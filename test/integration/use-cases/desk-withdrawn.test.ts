@@ -36,6 +36,17 @@ async function declined(data: Declined): Promise<void> {
   });
 }
 
+/** A web chat's handover that failed at `stage` of `tenantId`'s default desk. */
+const failedAt = (tenantId: string, handoverId: string, stage: string) =>
+  ({
+    tenantId,
+    conversationId: uniqueId('web'),
+    handoverId,
+    channel: { type: 'web' },
+    reason: 'failed',
+    stage,
+  }) as const;
+
 const withdrawalSchema = z.object({
   event: z.literal('handover_withdrawn'),
   sessionId: z.string(),
@@ -44,15 +55,8 @@ const withdrawalSchema = z.object({
 });
 
 test('a webhook desk that never answered the handover is told it is withdrawn (desk_unreachable), once however often the event comes', async () => {
-  const conversationId = uniqueId('web');
-  const event = {
-    tenantId: 'hooks',
-    conversationId,
-    handoverId: 'h-unanswered',
-    channel: { type: 'web' },
-    reason: 'failed',
-    stage: 'desk:timeout',
-  } as const;
+  const event = failedAt('hooks', 'h-unanswered', 'desk:timeout');
+  const { conversationId } = event;
 
   await declined(event);
   await declined(event);
@@ -68,16 +72,7 @@ test('a webhook desk that never answered the handover is told it is withdrawn (d
 });
 
 test('an MSC desk that never answered: the link to MSC is disabled again, as at the end of a chat', async () => {
-  const event = {
-    tenantId: 'acme',
-    conversationId: uniqueId('web'),
-    handoverId: 'h-msc',
-    channel: { type: 'web' },
-    reason: 'failed',
-    stage: 'desk:network',
-  } as const;
-
-  await declined(event);
+  await declined(failedAt('acme', 'h-msc', 'desk:network'));
 
   const [mutation] = setup.outside.of('msc');
   expect(mutation?.path).toMatch(/\/routing\/mutationrequests$/);
@@ -87,23 +82,15 @@ test('an MSC desk that never answered: the link to MSC is disabled again, as at 
 });
 
 test('a desk that answered (refused, or no agents) is not told anything: it never took the chat', async () => {
-  const base = { tenantId: 'hooks', channel: { type: 'web' }, reason: 'failed' } as const;
-  await declined({ ...base, conversationId: uniqueId('web'), handoverId: 'h-refused', stage: 'desk:status' });
-  await declined({ ...base, conversationId: uniqueId('web'), handoverId: 'h-offline', reason: 'no_agents' });
+  await declined(failedAt('hooks', 'h-refused', 'desk:status'));
+  await declined({ ...failedAt('hooks', 'h-offline', 'presence'), reason: 'no_agents' });
 
   expect(setup.outside.of('desk-hook')).toEqual([]);
 });
 
 test('a desk still unreachable when told: the event fails, and its retry (the bus) tells the desk', async () => {
   setup.outside.mode('desk-hook', '5xx');
-  const event = {
-    tenantId: 'hooks',
-    conversationId: uniqueId('web'),
-    handoverId: 'h-retry',
-    channel: { type: 'web' },
-    reason: 'failed',
-    stage: 'desk:timeout',
-  } as const;
+  const event = failedAt('hooks', 'h-retry', 'desk:timeout');
 
   await expect(declined(event)).rejects.toThrow();
   setup.outside.mode('desk-hook', 'ok');
