@@ -51,8 +51,9 @@ export function oncePerEvent(
     ports.idempotency,
     {
       tenantId: ref.tenantId,
+      conversationId: ref.conversationId,
       scope: ref.scope,
-      key: `${ref.conversationId}#${ref.key}`,
+      key: ref.key,
       retentionSeconds: EVENT_DEDUPE_SECONDS,
       inProgressSeconds,
     },

@@ -16,8 +16,11 @@ export interface HeldClaim {
 
 export interface IdempotencyClaim {
   tenantId: string;
+  /** The conversation the delivery belongs to: its records are kept (and erased) together. */
+  conversationId: string;
   /** What kind of delivery: `wa-message`, `web-message`, `event:relay`, ... */
   scope: string;
+  /** Unique within the conversation and scope (a message id, an event id, ...). */
   key: string;
   /** How long a completed key is remembered: at least the sender's retry horizon. */
   retentionSeconds: number;
@@ -34,4 +37,6 @@ export interface IdempotencyStore {
    * another took the key) must not delete the other's claim and let a third run the work too.
    */
   release(claim: IdempotencyClaim, held: HeldClaim): Promise<void>;
+  /** Deletes every record of a conversation (erasure); how many there were. */
+  forgetConversation(tenantId: string, conversationId: string): Promise<number>;
 }

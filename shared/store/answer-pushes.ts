@@ -39,7 +39,7 @@ export class DynamoAnswerPushes implements AnswerPushes {
                 Put: {
                   TableName: this.tableName,
                   Item: {
-                    ...idempotencyKey(ref.tenantId, dedupe.scope, `${ref.conversationId}#${ref.answerId}`),
+                    ...idempotencyKey(ref.tenantId, ref.conversationId, dedupe.scope, ref.answerId),
                     status: 'completed',
                     [TTL_ATTRIBUTE]: nowSeconds + dedupe.retentionSeconds,
                   },

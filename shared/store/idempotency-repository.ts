@@ -1,10 +1,16 @@
 /** (use case) → IdempotencyStore → DynamoDB: one item per key; expiry read from stored timestamps, never trusted to DynamoDB TTL. */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import type { HeldClaim, IdempotencyClaim, IdempotencyStore } from '../ports/idempotency-store';
-import { idempotencyKey, TTL_ATTRIBUTE } from './keys';
+import { idempotencyKey, idempotencyPartition, TTL_ATTRIBUTE } from './keys';
 
 export class DynamoIdempotencyStore implements IdempotencyStore {
   constructor(
@@ -22,7 +28,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...idempotencyKey(claim.tenantId, claim.scope, claim.key),
+            ...idempotencyKey(claim.tenantId, claim.conversationId, claim.scope, claim.key),
             status: 'in_progress',
             inProgressUntil: nowSeconds + claim.inProgressSeconds,
             claimId,
@@ -49,7 +55,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: idempotencyKey(claim.tenantId, claim.scope, claim.key),
+        Key: idempotencyKey(claim.tenantId, claim.conversationId, claim.scope, claim.key),
         UpdateExpression: 'SET #status = :completed, #ttl = :ttl REMOVE inProgressUntil',
         ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
         ExpressionAttributeValues: {
@@ -65,7 +71,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       await this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: idempotencyKey(claim.tenantId, claim.scope, claim.key),
+          Key: idempotencyKey(claim.tenantId, claim.conversationId, claim.scope, claim.key),
           ConditionExpression: 'claimId = :claimId',
           ExpressionAttributeValues: { ':claimId': held.claimId },
         }),
@@ -74,5 +80,28 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       // Someone else's claim (or none) now: theirs to finish or release.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async forgetConversation(tenantId: string, conversationId: string): Promise<number> {
+    const pk = idempotencyPartition(tenantId, conversationId);
+    let forgotten = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: start,
+        }),
+      );
+      const keys = (page.Items ?? []).map((item) => ({ pk: item.pk, sk: item.sk }));
+      // One by one: erasure is rare, and DeleteItem is the one delete the functions are granted.
+      for (const Key of keys) await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key }));
+      forgotten += keys.length;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return forgotten;
   }
 }

@@ -105,7 +105,7 @@ export function appendTransaction(
         Put: {
           TableName: tableName,
           Item: {
-            ...idempotencyKey(tenantId, dedupe.scope, `${conversationId}#${message.id}`),
+            ...idempotencyKey(tenantId, conversationId, dedupe.scope, message.id),
             status: 'completed',
             [TTL_ATTRIBUTE]: nowSeconds + dedupe.retentionSeconds,
           },

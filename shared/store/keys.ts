@@ -2,7 +2,9 @@
  * Every key shape of the single table, in one place. No other module writes a key string.
  *
  *   conversation   pk = T#<tenant>#C#<conversationId>   sk = STATE
- *   idempotency    pk = T#<tenant>#I#<scope>#<key>      sk = IDEM
+ *   idempotency    pk = T#<tenant>#I#<conversation ref>  sk = <scope>#<id ref>
+ *                  (refs: keyed HMACs, shared/log/logger; a conversation's records are one partition,
+ *                  found again for erasure without a scan, and no key holds a phone number)
  *   presence cache pk = T#<scope>#P#<hash of channel and referrer>  sk = PRESENCE
  *   presence rate  pk = T#<scope>#R    sk = RATE
  *                  (scope: the tenant, or <tenant>#D#<desk> for a named desk's own presence)
@@ -12,6 +14,7 @@
  * Tenant ids cannot contain `#`, so one tenant's keys can never collide with another's.
  */
 import { createHash } from 'node:crypto';
+import { conversationRef, idRef } from '../log/logger';
 
 export const EXPIRY_INDEX = 'expiry-sweep';
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -27,10 +30,19 @@ export const conversationKey = (tenantId: string, conversationId: string): Key =
   sk: 'STATE',
 });
 
-export const idempotencyKey = (tenantId: string, scope: string, key: string): Key => ({
-  pk: `T#${tenantId}#I#${scope}#${key}`,
-  sk: 'IDEM',
+export const idempotencyKey = (
+  tenantId: string,
+  conversationId: string,
+  scope: string,
+  key: string,
+): Key => ({
+  pk: idempotencyPartition(tenantId, conversationId),
+  sk: `${scope}#${idRef(key)}`,
 });
+
+/** Where every idempotency record of one conversation is. */
+export const idempotencyPartition = (tenantId: string, conversationId: string): string =>
+  `T#${tenantId}#I#${conversationRef(tenantId, conversationId)}`;
 
 /** Spreads held locks over a few index partitions so the sweep never reads one hot partition. */
 export const sweepShard = (tenantId: string, conversationId: string): string => {

@@ -233,6 +233,7 @@ describe('DynamoDB throttling, and an answer lost', () => {
     test('a once-only claim is still claimed: the work runs, once', async () => {
       const claim = {
         tenantId: 'acme',
+        conversationId: 'c-1',
         scope: 'test',
         key: 'k-1',
         retentionSeconds: 60,

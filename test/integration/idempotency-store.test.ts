@@ -1,25 +1,30 @@
 /** IdempotencyStore and `once` on DynamoDB Local: one effect per key, retries after failures, expiry from timestamps. */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { once } from '../../shared/flow/once';
 import type { IdempotencyClaim } from '../../shared/ports/idempotency-store';
 import type { Dynamo } from '../../shared/store/client';
 import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
+import { idempotencyPartition } from '../../shared/store/keys';
 import { freshTable } from '../support/dynamo';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 let dynamo: Dynamo;
+let tableName: string;
 let store: DynamoIdempotencyStore;
 
 beforeAll(async () => {
   const table = await freshTable('idempotency');
   dynamo = table.dynamo;
-  store = new DynamoIdempotencyStore(dynamo.doc, table.tableName);
+  tableName = table.tableName;
+  store = new DynamoIdempotencyStore(dynamo.doc, tableName);
 });
 afterAll(() => dynamo.raw.destroy());
 
 const claimed = { claimId: expect.any(String) };
 
-const claimOf = (key: string, tenantId = 'acme'): IdempotencyClaim => ({
+const claimOf = (key: string, tenantId = 'acme', conversationId = 'wa:31612345678'): IdempotencyClaim => ({
   tenantId,
+  conversationId,
   scope: 'test',
   key,
   retentionSeconds: 3600,
@@ -104,4 +109,37 @@ test('a late release (its claim expired, another holds the key) leaves the other
 test('the same key under two tenants is two keys', async () => {
   await expect(store.claim(claimOf('k-shared', 'tenant-a'), T0)).resolves.toEqual(claimed);
   await expect(store.claim(claimOf('k-shared', 'tenant-b'), T0)).resolves.toEqual(claimed);
+});
+
+test("a conversation's records are found and forgotten together, by one query on its reference; no key holds its id", async () => {
+  const user = 'wa:31699999999';
+  for (const key of ['wamid.one', 'wamid.two', 'wamid.three']) {
+    await once(
+      store,
+      claimOf(key, 'acme', user),
+      () => T0,
+      async () => undefined,
+    );
+  }
+  await once(
+    store,
+    claimOf('wamid.other', 'acme', 'wa:31688888888'),
+    () => T0,
+    async () => undefined,
+  );
+  const { Items } = await dynamo.doc.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': idempotencyPartition('acme', user) },
+    }),
+  );
+  expect(Items).toHaveLength(3);
+  expect(JSON.stringify(Items)).not.toMatch(/31699999999|wamid/);
+
+  await expect(store.forgetConversation('acme', user)).resolves.toBe(3);
+  // Forgotten: the same deliveries would be taken again; the other user's stays.
+  await expect(store.claim(claimOf('wamid.one', 'acme', user), T0)).resolves.toEqual(claimed);
+  await expect(store.claim(claimOf('wamid.other', 'acme', 'wa:31688888888'), T0)).resolves.toBe('duplicate');
+  await expect(store.forgetConversation('acme', 'wa:31600000000')).resolves.toBe(0);
 });
