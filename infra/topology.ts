@@ -41,12 +41,34 @@ export type Trigger =
   | { kind: 'schedule'; everyMinutes: number }
   | StreamTrigger;
 
+/**
+ * A secret of the tenant configuration, by where it is configured. `desk.*`, `presence.*` and
+ * `agentApiToken` cover the named desks' too (`desks.<name>.…`).
+ */
+export type SecretPath =
+  | 'bot.signingSecret'
+  | 'whatsapp.appSecret'
+  | 'whatsapp.verifyToken'
+  | 'whatsapp.accessToken'
+  | 'web.signingSecret'
+  | 'webConversations.signingSecret'
+  | 'router.productToken'
+  | 'desk.productToken'
+  | 'desk.signingSecret'
+  | 'presence.apiKey'
+  | 'agentApiToken';
+
+/** Everything that talks to the user's channel: WhatsApp's token, the web chat's and the router's secrets. */
+const CHANNELS: readonly SecretPath[] = ['whatsapp.accessToken', 'web.signingSecret', 'router.productToken'];
+/** Everything that talks to a desk: MSC through the router, a webhook desk with its signature. */
+const DESKS: readonly SecretPath[] = ['desk.productToken', 'desk.signingSecret'];
+
 export interface Access {
   table: 'none' | 'read' | 'readWrite';
   /** May put events on the Baton bus. */
   publish: boolean;
-  /** May read the tenants' secrets (channel secrets, tokens, API keys). */
-  secrets: boolean;
+  /** The tenants' secrets it may read (AWS: GetSecretValue on those alone; locally, the same rule). */
+  secrets: readonly SecretPath[];
 }
 
 export interface FunctionDeclaration {
@@ -80,7 +102,18 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
         'POST /v1/{tenant}/router/messages',
       ],
     },
-    access: { table: 'readWrite', publish: true, secrets: true },
+    // Checks the signatures of what comes in: Meta's, the web chat's, the bot's; the router's token.
+    access: {
+      table: 'readWrite',
+      publish: true,
+      secrets: [
+        'whatsapp.appSecret',
+        'whatsapp.verifyToken',
+        'web.signingSecret',
+        'bot.signingSecret',
+        'router.productToken',
+      ],
+    },
     timeoutSeconds: 10,
   },
   {
@@ -97,7 +130,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       maxRetryAttempts: 5,
       maxRecordAgeSeconds: 3600,
     },
-    access: { table: 'readWrite', publish: true, secrets: true },
+    // Calls the bot, the user's channel and the desk.
+    access: { table: 'readWrite', publish: true, secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS] },
     // Each conversation of a batch in parallel, each at worst: its notices, the first question and a
     // delivery, every one 3 attempts of an outside call (≤ 25 s each) and the waits between them.
     timeoutSeconds: 300,
@@ -121,7 +155,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
         { detailType: 'HandoverTransferred' },
       ],
     },
-    access: { table: 'readWrite', publish: true, secrets: true },
+    // Tells the bot (its events), the user's channel and the desk.
+    access: { table: 'readWrite', publish: true, secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS] },
     // A session's end: the bot's event, the desk's notice and the user's, one after the other (≤ 25 s each).
     timeoutSeconds: 120,
   },
@@ -130,7 +165,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     dir: 'functions/check-presence',
     description: 'Asks the agent desk whether an agent is available (2 s timeout; any failure is offline).',
     trigger: { kind: 'events', rules: [{ detailType: 'HandoverRequested' }] },
-    access: { table: 'readWrite', publish: true, secrets: true },
+    access: { table: 'readWrite', publish: true, secrets: ['presence.apiKey'] },
     // A tenant's presence timeout may be 25 s, and waiting for the shared call budget up to 5 s more.
     timeoutSeconds: 45,
   },
@@ -139,7 +174,12 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     dir: 'functions/hand-over',
     description: 'Hands the conversation to the agent desk and locks it to the agent.',
     trigger: { kind: 'events', rules: [{ detailType: 'IntakeCompleted' }] },
-    access: { table: 'readWrite', publish: true, secrets: true },
+    // The desk (a hosted chat's through the router), then Web Conversations (the web chat's secret by default).
+    access: {
+      table: 'readWrite',
+      publish: true,
+      secrets: [...DESKS, 'router.productToken', 'webConversations.signingSecret', 'web.signingSecret'],
+    },
     // The desk (MSC: two router calls of up to 25 s each) asked up to three times when it does not
     // answer, then the Web Conversations notice (up to 25 s), and the writes around them.
     timeoutSeconds: 210,
@@ -162,7 +202,12 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
         'POST /v1/{tenant}/router/events',
       ],
     },
-    access: { table: 'readWrite', publish: true, secrets: true },
+    // The desks' bearer tokens; the router's product token on the TwoWay endpoints.
+    access: {
+      table: 'readWrite',
+      publish: true,
+      secrets: ['agentApiToken', 'desk.productToken', 'router.productToken'],
+    },
     timeoutSeconds: 10,
   },
   {
@@ -170,7 +215,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     dir: 'functions/expire-sessions',
     description: 'Releases agent locks past their expiry and tells the bot.',
     trigger: { kind: 'schedule', everyMinutes: 1 },
-    access: { table: 'readWrite', publish: true, secrets: false },
+    access: { table: 'readWrite', publish: true, secrets: [] },
     timeoutSeconds: 60,
   },
 ];

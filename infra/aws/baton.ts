@@ -34,7 +34,7 @@ import { BatonFunction } from './baton-function';
 import { BatonMonitoring } from './baton-monitoring';
 import { BatonState } from './baton-state';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
-import { secretArn, secretIdsOf } from './tenant-secrets';
+import { grantedSecretIds, secretArn, secretIdsOf } from './tenant-secrets';
 import '../../shared/validation/english';
 
 /** Requests per second a route accepts before API Gateway answers 429. */
@@ -114,7 +114,12 @@ export class Baton extends Construct {
     this.state = props.state ?? new BatonState(this, 'State', { removalPolicy: props.removalPolicy });
     const removalPolicy = props.removalPolicy ?? this.state.removalPolicy;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
-    const secretArns = secretIdsOf(tenants).map((secretId) => secretArn(Stack.of(this), secretId));
+    // Refuses literal secret values anywhere in the tenants before granting anything.
+    secretIdsOf(tenants);
+    const secretArns = (declaration: FunctionDeclaration): string[] =>
+      grantedSecretIds(tenants, declaration.access.secrets).map((secretId) =>
+        secretArn(Stack.of(this), secretId),
+      );
     const tenantsJson = JSON.stringify(tenants);
     const unknown = Object.keys(props.reservedConcurrency ?? {}).filter(
       (name) => !FUNCTIONS.some((fn) => fn.name === name),
@@ -186,7 +191,7 @@ export class Baton extends Construct {
       });
       functions[declaration.name] = fn;
       if (declaration.trigger.kind === 'stream') streamConsumers[declaration.name] = fn;
-      this.grantAccess(fn, declaration, secretArns);
+      this.grantAccess(fn, declaration, secretArns(declaration));
       this.connectTrigger(fn, declaration, id, deadLetterQueue);
     }
     this.functions = functions;
@@ -231,7 +236,7 @@ export class Baton extends Construct {
         resources: [this.state.refKey.secretArn],
       }),
     );
-    if (declaration.access.secrets && secretArns.length > 0) {
+    if (secretArns.length > 0) {
       fn.addToRolePolicy(
         new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
       );

@@ -1,7 +1,16 @@
 /** The Secrets Manager secrets the tenants' configuration refers to; literal values are refused in AWS. */
 import { Arn, ArnFormat, type Stack } from 'aws-cdk-lib';
 import type { TenantConfig } from '../../shared/config/tenants';
+import { secretRefsOf } from '../secret-grants';
+import type { SecretPath } from '../topology';
 
+/** The secret ids configured at `paths` (a function's grant), each once. */
+export function grantedSecretIds(tenants: readonly TenantConfig[], paths: readonly SecretPath[]): string[] {
+  const ids = secretRefsOf(tenants, paths).flatMap((ref) => ('secretId' in ref ? [ref.secretId] : []));
+  return [...new Set(ids)].sort();
+}
+
+/** Every secret id the tenants name; throws on a literal value anywhere (it would end up in plaintext). */
 export function secretIdsOf(tenants: readonly TenantConfig[]): string[] {
   const ids = new Set<string>();
   const visit = (value: unknown, where: string): void => {

@@ -32,7 +32,8 @@ import { DynamoInboxStore } from '../../shared/store/inbox-repository';
 import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repository';
 import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createTable } from '../../shared/store/table';
-import { FUNCTIONS, streamConsumer } from '../topology';
+import { grantedSecrets, secretRefsOf } from '../secret-grants';
+import { FUNCTIONS, type FunctionDeclaration, streamConsumer } from '../topology';
 import { type RouterAccount, RouterSimulator } from './cm-router-sim';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
@@ -134,30 +135,35 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logger: logger.child({ function: 'event-bus' }),
     retryDelaysMs: options.retryDelaysMs,
   });
-  const runtimeFor = (fn: { name: string }): Runtime => ({
-    clock,
-    tenants,
-    secrets: literalSecrets,
-    conversations,
-    inbox,
-    answerPushes: new DynamoAnswerPushes(dynamo.doc, tableName, conversations),
-    sweepIndex,
-    deskAsks: new DynamoDeskAsks(dynamo.doc, tableName),
-    idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
-    publisher: bus,
-    channels: createChannelSender(tenants, literalSecrets, fetchHttp),
-    bot: createBotClient(fetchHttp, literalSecrets),
-    presence: cachedPresence(createPresenceClient(fetchHttp, literalSecrets), {
-      store: presenceCache,
+  const tenantList = tenants.ids().flatMap((id) => tenants.get(id) ?? []);
+  const runtimeFor = (fn: FunctionDeclaration): Runtime => {
+    // What AWS grants it (GetSecretValue on the secrets at its declared paths), and nothing else.
+    const secrets = grantedSecrets(literalSecrets, secretRefsOf(tenantList, fn.access.secrets), fn.name);
+    return {
       clock,
-    }),
-    desk: createAgentDeskClient(fetchHttp, literalSecrets),
-    deskMessages: createDeskMessages(fetchHttp, literalSecrets),
-    notifications: createNotifications(fetchHttp, literalSecrets),
-    publicApiUrl: url,
-    metrics,
-    logger: logger.child({ function: fn.name }),
-  });
+      tenants,
+      secrets,
+      conversations,
+      inbox,
+      answerPushes: new DynamoAnswerPushes(dynamo.doc, tableName, conversations),
+      sweepIndex,
+      deskAsks: new DynamoDeskAsks(dynamo.doc, tableName),
+      idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
+      publisher: bus,
+      channels: createChannelSender(tenants, secrets, fetchHttp),
+      bot: createBotClient(fetchHttp, secrets),
+      presence: cachedPresence(createPresenceClient(fetchHttp, secrets), {
+        store: presenceCache,
+        clock,
+      }),
+      desk: createAgentDeskClient(fetchHttp, secrets),
+      deskMessages: createDeskMessages(fetchHttp, secrets),
+      notifications: createNotifications(fetchHttp, secrets),
+      publicApiUrl: url,
+      metrics,
+      logger: logger.child({ function: fn.name }),
+    };
+  };
   const loaded = await loadFunctions(PROJECT_ROOT, runtimeFor);
   const invokers = new Map<string, Invoke>([...loaded].map(([name, fn]) => [name, fn.invoke]));
   bus.connect(invokers);
