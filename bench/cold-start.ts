@@ -109,7 +109,7 @@ function firstEvent(name: string, webSecret: string, env: BenchEnvironment): Fir
       };
     case 'hand-over':
       return {
-        event: bus('IntakeCompleted', { handoverId: 'h', answers: {} }),
+        event: bus('IntakeCompleted', { handoverId: 'h' }),
         floorEvent: floor('mark'),
         status: null,
       };

@@ -45,7 +45,6 @@ export async function handOver(
     tenantId: string;
     conversationId: string;
     handoverId: string;
-    answers: Record<string, string>;
     skill?: string | undefined;
   },
 ): Promise<void> {
@@ -68,7 +67,8 @@ export async function handOver(
     ({ deskChatId } = await askDesk(ports, tenant, {
       conversation,
       handover,
-      answers: handover.intake?.answers ?? event.answers,
+      // Read with the handover itself, never carried on the bus.
+      answers: handover.intake?.answers ?? {},
       agentApiUrl: `${ports.publicApiUrl}/v1/${tenant.id}/agent/conversations/${encodeURIComponent(conversationId)}`,
     }));
   } catch (error) {

@@ -176,7 +176,7 @@ export type Effect =
   | { type: 'checkPresence'; handoverId: string }
   | { type: 'startIntake'; handoverId: string }
   | { type: 'notifyNoAgents'; handoverId: string; closed: boolean }
-  | { type: 'handOver'; handoverId: string; answers: Record<string, string> }
+  | { type: 'handOver'; handoverId: string }
   | { type: 'notifyHandoverFailed'; handoverId: string; stage: string; skill?: string | undefined }
   | { type: 'sessionStarted'; handoverId: string }
   | { type: 'sessionEnded'; handoverId: string; reason: EndReason; skill?: string | undefined }
@@ -334,7 +334,7 @@ export function transition(state: Conversation, command: Command, now: number): 
             intake: { step: handover.intake?.step ?? 0, answers: command.answers, invalidAttempts: 0 },
           },
         },
-        [{ type: 'handOver', handoverId: handover.id, answers: command.answers }],
+        [{ type: 'handOver', handoverId: handover.id }],
       );
     case 'intakeAbandoned':
       if (phase !== 'intake' || !handover) return illegal();
@@ -413,7 +413,6 @@ export function transition(state: Conversation, command: Command, now: number): 
     case 'transferHandover': {
       if (phase !== 'agent' || !handover) return illegal();
       const additions = { ...handover.additions, skill: command.skill };
-      const answers = handover.intake?.answers ?? {};
       // The desk's claim, lock and release belong to the handover that ends here.
       const moved: Handover = {
         id: command.toHandoverId,
@@ -429,7 +428,7 @@ export function transition(state: Conversation, command: Command, now: number): 
           fromSkill: handover.additions.skill,
           toHandoverId: command.toHandoverId,
         },
-        { type: 'handOver', handoverId: command.toHandoverId, answers },
+        { type: 'handOver', handoverId: command.toHandoverId },
       ]);
     }
   }

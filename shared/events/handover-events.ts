@@ -1,6 +1,6 @@
 /** The handover flow's events, in the order a successful handover emits them. */
 import * as z from 'zod/mini';
-import { nonEmptyString, stringRecord } from '../validation/zod';
+import { nonEmptyString } from '../validation/zod';
 import { defineEvent } from './define';
 import { channelRefSchema, conversationRefSchema } from './shapes';
 
@@ -34,7 +34,7 @@ export const IntakeCompleted = defineEvent(
   1,
   z.object({
     ...handoverRef,
-    answers: stringRecord(z.string()),
+    // No answers (a name, an email): the event names the handover, hand-over reads them from the table.
     /** The handover's skill: which of the tenant's desks gets it. */
     skill: z.optional(z.string()),
   }),

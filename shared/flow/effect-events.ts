@@ -43,7 +43,6 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
         return createEvent(IntakeCompleted, meta(`completed:${handoverId}`), {
           ...ref,
           handoverId,
-          answers: effect.answers,
           skill: after.handover?.additions.skill,
         });
       case 'notifyNoAgents':

@@ -62,11 +62,11 @@ const mutations = () => outside.of('msc').filter((request) => request.path.endsW
 const webConversationsNotice = z.object({ conversationClientId: z.string() }).strict();
 
 /** The IntakeCompleted event of a seeded conversation, as hand-over receives it. */
+// No answers in it: hand-over reads them with the handover (the seeded conversation holds them).
 const eventOf = (conversation: Conversation) => ({
   tenantId: conversation.tenantId,
   conversationId: conversation.conversationId,
   handoverId: handoverIdOf(conversation),
-  answers,
 });
 
 /** The mutation path of a conversation's chat: the id Baton builds when the router answers none. */
