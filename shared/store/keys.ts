@@ -1,7 +1,7 @@
 /**
  * Every key shape of the single table, in one place. No other module writes a key string.
  *
- *   conversation   pk = T#<tenant>#C#<conversationId>   sk = STATE
+ *   conversation   pk = T#<tenant>#C#<conversation ref>   sk = STATE   (the id itself is an attribute)
  *   idempotency    pk = T#<tenant>#I#<conversation ref>  sk = <scope>#<id ref>
  *                  (refs: keyed HMACs, shared/log/logger; a conversation's records are one partition,
  *                  found again for erasure without a scan, and no key holds a phone number)
@@ -25,8 +25,12 @@ export interface Key {
   sk: string;
 }
 
+/**
+ * By the conversation's keyed reference, not its id (a WhatsApp id is a phone number): the keys, the
+ * stream's `Keys` and anything that copies them name no one.
+ */
 export const conversationKey = (tenantId: string, conversationId: string): Key => ({
-  pk: `T#${tenantId}#C#${conversationId}`,
+  pk: `T#${tenantId}#C#${conversationRef(tenantId, conversationId)}`,
   sk: 'STATE',
 });
 

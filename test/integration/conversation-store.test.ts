@@ -36,6 +36,21 @@ test('a created conversation reads back as written', async () => {
   await expect(store.get('acme', 'c-read', T0)).resolves.toEqual(created);
 });
 
+test("a WhatsApp conversation's key names no one: the phone number is in the item, not in its key", async () => {
+  const created = newConversation(
+    'acme',
+    'wa:31612345678',
+    { type: 'whatsapp', waId: '31612345678', phoneNumberId: '1' },
+    T0,
+  );
+  await store.create(created, T0);
+  const { pk, sk } = conversationKey('acme', 'wa:31612345678');
+  expect(`${pk}${sk}`).not.toContain('31612345678');
+  expect(pk).toMatch(/^T#acme#C#c-[0-9a-f]{32}$/);
+  const { Item } = await dynamo.doc.send(new GetCommand({ TableName: tableName, Key: { pk, sk } }));
+  expect(Item?.conversationId).toBe('wa:31612345678');
+});
+
 test('creating a conversation that exists is a conflict carrying the stored one', async () => {
   const created = newConversation('acme', 'c-twice', web, T0);
   await store.create(created, T0);
