@@ -7,7 +7,7 @@ import type { IConstruct } from 'constructs';
 
 export const NAG_ACKNOWLEDGEMENTS = {
   'AwsSolutions-APIG4':
-    'Webhooks cannot use IAM or JWT authorizers: WhatsApp, web chat and bots sign each body (HMAC-SHA256, checked in constant time by ingest before parsing) and agent desks send a per-tenant bearer token checked by agent-api; unsigned requests get 401.',
+    'Webhooks cannot use IAM or JWT authorizers: WhatsApp, web chat and bots sign each body (HMAC-SHA256, checked in constant time by ingest before parsing) and agent desks send their own bearer token (one per desk, two during a rotation) checked by agent-api; unsigned requests get 401.',
   'AwsSolutions-L1':
     'Pinned to nodejs22.x on purpose: middy 7 and the bundles target Node.js 22, and a runtime change is a tested upgrade, not a drift.',
   'AwsSolutions-SQS3':
