@@ -11,6 +11,7 @@ import {
   type ChatSource,
   chatIdOf,
   hostedChatToMsc,
+  type MscDesk,
   mscLink,
   mutate,
   OPENING_TEXT,
@@ -76,6 +77,18 @@ export interface AgentDeskClient {
 export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): AgentDeskClient {
   const router = { http, secrets };
   const webhookCall = deskCalls.webhook(http, secrets);
+
+  /**
+   * The chat back from MSC: a hosted chat's channel linked to Baton's adapter again, any other's
+   * link to MSC disabled (the router has no documented end-of-chat call).
+   */
+  const handBack = (tenant: TenantConfig, desk: MscDesk, conversation: ChatSource): Promise<void> => {
+    const hosted = conversation.channel;
+    if (hosted.type !== 'router')
+      return mutate(router, desk, chatIdOf(tenant, desk, conversation), [mscLink(desk, 'Disable')]);
+    if (!tenant.router) throw new Error(`tenant ${tenant.id} has no router channel`);
+    return mutate(router, tenant.router, hosted.chatId, hostedChatToMsc(tenant.router, desk, false));
+  };
 
   return {
     async handOver(tenant, { conversation, handover, answers, agentApiUrl }) {
@@ -150,22 +163,16 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
 
     async sessionEnded(tenant, conversation, reason) {
       if (tenant.desk.type === 'msc') {
-        const hosted = conversation.channel;
-        if (hosted.type === 'router') {
-          // A hosted chat is handed back even when the router ended the session: whether its next
-          // session starts from the default links is not documented, and the user must reach Baton.
-          if (!tenant.router) throw new Error(`tenant ${tenant.id} has no router channel`);
-          const links = hostedChatToMsc(tenant.router, tenant.desk, false);
-          const handBack = mutate(router, tenant.router, hosted.chatId, links);
-          // After the router's own end, a chat it refuses to change has nothing left to hand back.
-          return reason === 'agent' ? handBack.catch(ignoreRefusal) : handBack;
-        }
+        // A hosted chat is handed back even when the router ended the session: whether its next
+        // session starts from the default links is not documented, and the user must reach Baton.
+        // After the router's own end, a chat it refuses to change has nothing left to hand back.
+        if (conversation.channel.type === 'router')
+          return reason === 'agent'
+            ? handBack(tenant, tenant.desk, conversation).catch(ignoreRefusal)
+            : handBack(tenant, tenant.desk, conversation);
         // Ended by the router itself (its session-ended event): nothing to hand back.
         if (reason === 'agent') return;
-        // The hand-back: the link to MSC disabled again (the router has no documented end-of-chat call).
-        return mutate(router, tenant.desk, chatIdOf(tenant, tenant.desk, conversation), [
-          mscLink(tenant.desk, 'Disable'),
-        ]);
+        return handBack(tenant, tenant.desk, conversation);
       }
       return webhookCall(tenant, { event: 'session_ended', sessionId: conversation.conversationId, reason });
     },
@@ -173,19 +180,7 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
       if (tenant.desk.type === 'msc') {
         // MSC's router takes a chat when the mutation goes through: undo one that may have.
         if (reason !== 'desk_unreachable') return;
-        const hosted = conversation.channel;
-        if (hosted.type === 'router') {
-          if (!tenant.router) throw new Error(`tenant ${tenant.id} has no router channel`);
-          return mutate(
-            router,
-            tenant.router,
-            hosted.chatId,
-            hostedChatToMsc(tenant.router, tenant.desk, false),
-          );
-        }
-        return mutate(router, tenant.desk, chatIdOf(tenant, tenant.desk, conversation), [
-          mscLink(tenant.desk, 'Disable'),
-        ]);
+        return handBack(tenant, tenant.desk, conversation);
       }
       await webhookCall(tenant, {
         event: 'handover_withdrawn',

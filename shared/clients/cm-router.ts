@@ -10,7 +10,7 @@ import type { TenantConfig } from '../config/tenants';
 import type { Conversation } from '../domain/conversation';
 import type { HttpCall, HttpResponse } from './http';
 
-type MscDesk = Extract<TenantConfig['desk'], { type: 'msc' }>;
+export type MscDesk = Extract<TenantConfig['desk'], { type: 'msc' }>;
 /** The tenant's channels on the router, Baton as their host. */
 export type RouterChannel = NonNullable<TenantConfig['router']>;
 /** What a call to one technical link on the router needs: the MSC desk's or the router channel's settings. */
