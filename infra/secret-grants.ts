@@ -3,6 +3,8 @@
  * names (infra/topology.ts). The AWS stack grants GetSecretValue on exactly these; the local stack
  * gives each function a resolver that refuses any other, as IAM would.
  */
+
+import { agentTokensByDesk } from '../shared/config/desk-routing';
 import { type SecretRef, type SecretResolver, SecretUnavailableError } from '../shared/config/secrets';
 import type { TenantConfig } from '../shared/config/tenants';
 import type { SecretPath } from './topology';
@@ -18,8 +20,6 @@ const presencesOf = (tenant: TenantConfig): Presence[] => [
   tenant.presence,
   ...Object.values(tenant.desks ?? {}).flatMap((entry) => (entry.presence ? [entry.presence] : [])),
 ];
-const listOf = (tokens: TenantConfig['agentApiToken']): readonly SecretRef[] =>
-  Array.isArray(tokens) ? tokens : [tokens];
 
 /** The secrets one tenant configures at `path` (none when it does not use that part). */
 export function secretRefsAt(tenant: TenantConfig, path: SecretPath): SecretRef[] {
@@ -52,10 +52,7 @@ export function secretRefsAt(tenant: TenantConfig, path: SecretPath): SecretRef[
     case 'presence.apiKey':
       return presencesOf(tenant).flatMap((presence) => (presence.type === 'msc' ? [presence.apiKey] : []));
     case 'agentApiToken':
-      return [
-        ...listOf(tenant.agentApiToken),
-        ...Object.values(tenant.desks ?? {}).flatMap((entry) => listOf(entry.agentApiToken)),
-      ];
+      return agentTokensByDesk(tenant).flatMap((desk) => desk.tokens);
   }
 }
 

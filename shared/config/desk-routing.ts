@@ -3,7 +3,8 @@
  * desk. The clients take the tenant as they always did; a desk's view of it has that desk (and its
  * presence) in the tenant's place.
  */
-import type { TenantConfig } from './tenants';
+import type { SecretRef } from './secrets';
+import type { AgentTokens, TenantConfig } from './tenants';
 
 /** A tenant as one of its desks sees it; `deskName` is absent for the default desk. */
 export type DeskView = TenantConfig & { deskName?: string | undefined };
@@ -31,3 +32,16 @@ export const deskOfConversation = (
     additions?: { skill?: string | undefined } | undefined;
   },
 ): DeskView => deskView(tenant, (conversation.handover?.additions ?? conversation.additions)?.skill);
+
+const tokenList = (tokens: AgentTokens): readonly SecretRef[] => (Array.isArray(tokens) ? tokens : [tokens]);
+
+/** Every desk's agent API tokens (two during a rotation), by desk name: undefined is the default desk. */
+export const agentTokensByDesk = (
+  tenant: TenantConfig,
+): Array<{ deskName: string | undefined; tokens: readonly SecretRef[] }> => [
+  { deskName: undefined, tokens: tokenList(tenant.agentApiToken) },
+  ...Object.entries(tenant.desks ?? {}).map(([deskName, entry]) => ({
+    deskName,
+    tokens: tokenList(entry.agentApiToken),
+  })),
+];
