@@ -34,7 +34,7 @@ import { BatonFunction } from './baton-function';
 import { BatonMonitoring } from './baton-monitoring';
 import { BatonState } from './baton-state';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
-import { grantedSecretIds, secretArn, secretIdsOf } from './tenant-secrets';
+import { grantedSecretIds, refuseLiteralSecrets, secretArn } from './tenant-secrets';
 import '../../shared/validation/english';
 
 /** Requests per second a route accepts before API Gateway answers 429. */
@@ -114,8 +114,7 @@ export class Baton extends Construct {
     this.state = props.state ?? new BatonState(this, 'State', { removalPolicy: props.removalPolicy });
     const removalPolicy = props.removalPolicy ?? this.state.removalPolicy;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
-    // Refuses literal secret values anywhere in the tenants before granting anything.
-    secretIdsOf(tenants);
+    refuseLiteralSecrets(tenants);
     const secretArns = (declaration: FunctionDeclaration): string[] =>
       grantedSecretIds(tenants, declaration.access.secrets).map((secretId) =>
         secretArn(Stack.of(this), secretId),

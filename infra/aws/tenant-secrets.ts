@@ -10,23 +10,17 @@ export function grantedSecretIds(tenants: readonly TenantConfig[], paths: readon
   return [...new Set(ids)].sort();
 }
 
-/** Every secret id the tenants name; throws on a literal value anywhere (it would end up in plaintext). */
-export function secretIdsOf(tenants: readonly TenantConfig[]): string[] {
-  const ids = new Set<string>();
+/** Refuses a literal secret value anywhere in the tenants: in AWS it would end up in plaintext. */
+export function refuseLiteralSecrets(tenants: readonly TenantConfig[]): void {
   const visit = (value: unknown, where: string): void => {
     if (typeof value !== 'object' || value === null) return;
     if ('value' in value && Object.keys(value).length === 1) {
       throw new Error(`${where}: a literal secret value would end up in plaintext; use {"secretId": ...}`);
     }
-    const secretId: unknown = Reflect.get(value, 'secretId');
-    if (typeof secretId === 'string') {
-      ids.add(secretId);
-      return;
-    }
+    if (typeof Reflect.get(value, 'secretId') === 'string') return;
     for (const [key, child] of Object.entries(value)) visit(child, `${where}.${key}`);
   };
   for (const tenant of tenants) visit(tenant, `tenant ${tenant.id}`);
-  return [...ids].sort();
 }
 
 /** A secret name becomes its ARN pattern (Secrets Manager appends six random characters). */
