@@ -7,6 +7,7 @@ import type { TenantConfig } from '../../shared/config/tenants';
 import { type Conversation, effectivePhase, isLockExpired } from '../../shared/domain/conversation';
 import {
   additionsOf,
+  handoverIdFrom,
   handoverRequestFor,
   LIVECHAT_SESSION_END,
   LIVECHAT_SESSION_START,
@@ -54,7 +55,7 @@ export async function deliverUserMessage(
   if (message.payload === LIVECHAT_SESSION_START) {
     // A request while a handover is under way or live changes nothing; it is not an intake answer.
     const written = await popAnd(ports, state, message.id, (current, now) =>
-      handoverRequestFor(`start:${message.id}`, additionsOf({}), message.pageUrl, current, now),
+      handoverRequestFor(handoverIdFrom('start', message.id), additionsOf({}), message.pageUrl, current, now),
     );
     ports.logger.info('handover asked for by the user', { phase: written?.state.phase });
     return { route: 'bot', state: written?.state };

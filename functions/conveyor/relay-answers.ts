@@ -10,7 +10,7 @@
  */
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
-import { asksForHandover, handoverCommandFor } from '../../shared/domain/handover-trigger';
+import { asksForHandover, handoverCommandFor, handoverIdFrom } from '../../shared/domain/handover-trigger';
 import { botAnswered } from '../../shared/events/bot-answered';
 import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
 import { botIntakeCommand } from '../../shared/flow/bot-intake';
@@ -53,7 +53,8 @@ export async function relayAnswers(
   );
   if (asking)
     ports.logger.info(
-      written?.state.phase === 'presence' && written.state.handover?.id === `answer:${asking.id}`
+      written?.state.phase === 'presence' &&
+        written.state.handover?.id === handoverIdFrom('answer', asking.id)
         ? 'handover requested'
         : 'handover request ignored',
       { tenantId: state.tenantId },

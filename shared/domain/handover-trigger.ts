@@ -1,5 +1,6 @@
 /** Whether a bot answer asks for a handover, and the additions it carries for presence and routing. Pure. */
 import type { BotAnswer } from '../events/shapes';
+import { idRef } from '../log/logger';
 import { type Command, type Conversation, effectivePhase, type HandoverAdditions } from './conversation';
 
 export {
@@ -48,6 +49,13 @@ export function additionsOf(additions: Record<string, string | number | boolean>
 }
 
 /**
+ * A handover's id, from what asked for it: the same cause names the same handover (a redelivery, an
+ * answer pushed and replied), and the name is keyed, since a WhatsApp message id holds the sender's
+ * number and a handover id travels on the bus and to the desk.
+ */
+export const handoverIdFrom = (cause: 'answer' | 'start', id: string): string => `${cause}:${idRef(id)}`;
+
+/**
  * The command that starts handover `handoverId`, or undefined when the bot does not own the
  * conversation (a handover is under way or live: a request then changes nothing). `pageUrl`: the
  * page of the message that asked, else the web chat's, for URL-based routing.
@@ -85,5 +93,5 @@ export function handoverCommandFor(
   now: number,
 ): Command | undefined {
   const additions = handoverRequestOf(answer, handoverEvent);
-  return additions && handoverRequestFor(`answer:${answer.id}`, additions, pageUrl, state, now);
+  return additions && handoverRequestFor(handoverIdFrom('answer', answer.id), additions, pageUrl, state, now);
 }

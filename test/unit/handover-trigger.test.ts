@@ -2,6 +2,7 @@ import { newConversation } from '../../shared/domain/conversation';
 import {
   additionsOf,
   handoverCommandFor,
+  handoverIdFrom,
   handoverRequestOf,
   LIVECHAT_SESSION_END,
   LIVECHAT_SESSION_EXPIRED,
@@ -192,5 +193,31 @@ describe('handoverRequestOf / additionsOf: the additions saved with a handover',
       mscWebstore: undefined,
       mscChannel: undefined,
     });
+  });
+});
+
+describe('handover ids', () => {
+  // A WhatsApp message id is base64 around the sender's number: 16505551234 here.
+  const wamid = `wamid.${Buffer.from('\u0018\u000b16505551234\u0015\u0002\u0000').toString('base64')}`;
+
+  test('name their cause by a keyed reference, so no message id (and no number) travels with them', () => {
+    const id = handoverIdFrom('start', wamid);
+    expect(id).toMatch(/^start:i-[0-9a-f]{32}$/);
+    expect(id).not.toContain(wamid);
+  });
+
+  test('the same cause names the same handover; another cause another one', () => {
+    expect(handoverIdFrom('answer', 'm1:0')).toBe(handoverIdFrom('answer', 'm1:0'));
+    expect(handoverIdFrom('answer', 'm1:0')).not.toBe(handoverIdFrom('answer', 'm1:1'));
+    expect(handoverIdFrom('answer', 'm1')).not.toBe(handoverIdFrom('start', 'm1'));
+    const conversation = newConversation('acme', 'wa:1', { type: 'web' }, 0);
+    const command = handoverCommandFor(
+      answer({ outputAdditions: { livechat: true } }),
+      HANDOVER_EVENT,
+      undefined,
+      conversation,
+      0,
+    );
+    expect(command).toMatchObject({ type: 'requestHandover', handoverId: handoverIdFrom('answer', 'a-1') });
   });
 });

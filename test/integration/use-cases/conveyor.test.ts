@@ -25,6 +25,7 @@ import {
   newConversation,
   type Phase,
 } from '../../../shared/domain/conversation';
+import { handoverIdFrom } from '../../../shared/domain/handover-trigger';
 import { INBOX_STALL_MS, MAX_DELIVERY_ATTEMPTS, MAX_INBOX } from '../../../shared/domain/inbox';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_START } from '../../../shared/domain/livechat-payloads';
 import type { UserMessage } from '../../../shared/events/shapes';
@@ -266,7 +267,7 @@ describe('arrival order', () => {
     const conversation = await botConversation();
     outside.answer('bot', TWO_ANSWERS);
     const { conversationId } = conversation;
-    const handoverId = 'answer:m1:1';
+    const handoverId = handoverIdFrom('answer', 'm1:1');
 
     // m1 asks for a human; the rest are typed before anybody answered.
     await appendAll(conversation, [
@@ -367,6 +368,8 @@ describe('arrival order', () => {
 });
 
 describe("the bot's answers", () => {
+  const handoverId = handoverIdFrom('answer', 'm1:1');
+
   test('go to the user from the conveyor, in order; the one asking for a handover starts it in the one write that pops the message', async () => {
     const conversation = await botConversation();
     outside.answer('bot', TWO_ANSWERS);
@@ -378,11 +381,13 @@ describe("the bot's answers", () => {
 
     expect(userSaw(conversationId)).toEqual(['One moment', 'Connecting you']);
     const stored = await stateOf(conversation);
-    expect(stored).toMatchObject({ phase: 'presence', handover: { id: 'answer:m1:1' } });
+    expect(stored).toMatchObject({ phase: 'presence', handover: { id: handoverId } });
     expect(stored?.inbox).toBeUndefined();
     expect(stored?.version).toBe(appendedVersion + 1);
     // The answers were sent, not published; the handover's event is the only one.
-    expect(rig.publisher.published(conversationId)).toEqual([['HandoverRequested', 'requested:answer:m1:1']]);
+    expect(rig.publisher.published(conversationId)).toEqual([
+      ['HandoverRequested', `requested:${handoverId}`],
+    ]);
   });
 
   test('one the channel fails on goes on as a BotAnswered event with those after it, in the outbox of the pop: the bot is asked once', async () => {
@@ -432,7 +437,9 @@ describe("the bot's answers", () => {
     expect(outside.of('web')).toHaveLength(2);
     expect(undeliverable() - before).toBe(2);
     // The handover the second answer asks for still starts; no answer went on as an event.
-    expect(rig.publisher.published(conversationId)).toEqual([['HandoverRequested', 'requested:answer:m1:1']]);
+    expect(rig.publisher.published(conversationId)).toEqual([
+      ['HandoverRequested', `requested:${handoverId}`],
+    ]);
     expect((await stateOf(conversation))?.inbox).toBeUndefined();
     const refusals = rig.logs.filter(
       (log) => log.message === 'message to the user refused by the channel; not retried',
@@ -590,10 +597,12 @@ describe('presence and handing_over hold the inbox', () => {
     const stored = await stateOf(conversation);
     expect(stored).toMatchObject({
       phase: 'presence',
-      handover: { id: 'start:s1', pageUrl: 'https://shop.example/help' },
+      handover: { id: handoverIdFrom('start', 's1'), pageUrl: 'https://shop.example/help' },
     });
     expect(stored?.inbox).toEqual([{ message: m3 }]);
-    expect(rig.publisher.published(conversationId)).toEqual([['HandoverRequested', 'requested:start:s1']]);
+    expect(rig.publisher.published(conversationId)).toEqual([
+      ['HandoverRequested', `requested:${handoverIdFrom('start', 's1')}`],
+    ]);
     expect(outside.requests).toEqual([]);
 
     await conveyor.convey();
@@ -602,7 +611,11 @@ describe('presence and handing_over hold the inbox', () => {
 
     // No agent: check-presence's write gives the conversation, and m3, back to the bot.
     outside.answer('bot', BOT_REPLY);
-    await apply(conversation, { type: 'presenceChecked', handoverId: 'start:s1', status: 'offline' });
+    await apply(conversation, {
+      type: 'presenceChecked',
+      handoverId: handoverIdFrom('start', 's1'),
+      status: 'offline',
+    });
     await conveyor.convey();
 
     expect(botSaw(conversationId)).toEqual(['m3']);

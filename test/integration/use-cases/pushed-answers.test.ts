@@ -4,6 +4,7 @@
  * after it say; never through the bus unless the channel fails.
  */
 import { receiveBotAnswer } from '../../../functions/ingest/receive-bot-answer';
+import { handoverIdFrom } from '../../../shared/domain/handover-trigger';
 import { HttpError } from '../../../shared/http/errors';
 import { webTexts } from './outside-server';
 import { useRigWithOutside } from './rig-with-outside';
@@ -35,10 +36,10 @@ test('two pushed answers, the second asking for an agent: both reach the user in
   ]);
   expect(await rig.state('acme', conversationId)).toMatchObject({
     phase: 'presence',
-    handover: { id: 'answer:push:a-2' },
+    handover: { id: handoverIdFrom('answer', 'push:a-2') },
   });
   expect(rig.publisher.published(conversationId)).toEqual([
-    ['HandoverRequested', 'requested:answer:push:a-2'],
+    ['HandoverRequested', `requested:${handoverIdFrom('answer', 'push:a-2')}`],
   ]);
 });
 
