@@ -130,7 +130,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       maxRetryAttempts: 5,
       maxRecordAgeSeconds: 3600,
     },
-    // Calls the bot, the user's channel and the desk.
+    // Calls the bot (messages and status events), the user's channel and the desk.
     access: { table: 'readWrite', publish: true, secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS] },
     // Each conversation of a batch in parallel, each at worst: its notices, the first question and a
     // delivery, every one 3 attempts of an outside call (≤ 25 s each) and the waits between them.
@@ -140,24 +140,22 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     name: 'relay',
     dir: 'functions/relay',
     description:
-      "Answers a bot pushed, agent messages, the end of a session to bot, desk and user, and the bot's status events.",
+      "Answers a bot pushed, agent messages, the end or move of a session to its desk, withdrawals, and the bot's status events the conveyor could not deliver.",
     trigger: {
       kind: 'events',
       rules: [
         { detailType: 'BotAnswered' },
         { detailType: 'AgentMessaged' },
+        // The desk hears of these (the user and the bot heard of them from the conveyor).
         { detailType: 'SessionEnded' },
-        // The bot's status event for each step (the user hears of these from the conveyor).
-        { detailType: 'HandoverRequested' },
         { detailType: 'HandoverDeclined' },
-        { detailType: 'HandoverAccepted' },
-        { detailType: 'SessionStarted' },
         { detailType: 'HandoverTransferred' },
+        { detailType: 'BotEventUnsent' },
       ],
     },
     // Tells the bot (its events), the user's channel and the desk.
     access: { table: 'readWrite', publish: true, secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS] },
-    // A session's end: the bot's event, the desk's notice and the user's, one after the other (≤ 25 s each).
+    // An answer's delivery and the handover it asks for, or one desk notice (≤ 25 s each).
     timeoutSeconds: 120,
   },
   {
@@ -178,7 +176,14 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     access: {
       table: 'readWrite',
       publish: true,
-      secrets: [...DESKS, 'router.productToken', 'webConversations.signingSecret', 'web.signingSecret'],
+      secrets: [
+        ...DESKS,
+        'router.productToken',
+        'webConversations.signingSecret',
+        'web.signingSecret',
+        // A desk live on its claim accepted: the bot hears of it from here.
+        'bot.signingSecret',
+      ],
     },
     // The desk (MSC: two router calls of up to 25 s each) asked up to three times when it does not
     // answer, then the Web Conversations notice (up to 25 s), and the writes around them.

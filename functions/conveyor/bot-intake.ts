@@ -9,10 +9,10 @@ import { type Command, type Conversation, effectivePhase } from '../../shared/do
 import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { botIntakeCommand } from '../../shared/flow/bot-intake';
+import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { sendWithRetries } from './send-with-retries';
-import { isRetryableOutside, tryInPlace } from './try-in-place';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'bot' | 'channels' | 'logger' | 'metrics'>;
 

@@ -1,8 +1,8 @@
 /**
  * (the table's stream, a batch of records) → conveyor: first the events every version wrote go to
  * EventBridge, in record order; then, per conversation and in parallel, what its records call for:
- * the handover notices they wrote, the intake's first question, then the inbox head to the owner
- * of now.
+ * the handover notices they wrote (to the user and the bot's status events), the intake's first
+ * question, then the inbox head to the owner of now.
  *
  * Delivering is never retried by replaying records (a replay would deliver again what was popped
  * after the record): a conversation the conveyor cannot finish is logged and left to the sweep,
@@ -22,6 +22,8 @@ import {
 } from '../../shared/domain/conveyor';
 import { deliverableHead, headOf } from '../../shared/domain/inbox';
 import type { OutgoingEvent } from '../../shared/events/define';
+import { botStatusOf } from '../../shared/flow/bot-status';
+import { tellBotNow } from '../../shared/flow/tell-bot';
 import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { deliverHead } from './deliver-head';
@@ -31,7 +33,7 @@ import { deliverPushedAnswer, isPushedAnswer } from './pushed-answer';
 import { sendWithRetries } from './send-with-retries';
 import { askFirstQuestion } from './start-intake';
 
-export type ConveyorPorts = DeliveryPorts & Pick<Runtime, 'publisher' | 'sweepIndex'>;
+export type ConveyorPorts = DeliveryPorts & Pick<Runtime, 'publisher' | 'sweepIndex' | 'notifications'>;
 
 export interface ConveyedBatch {
   /** The sequence number of the first record to be given again: none of it or after it was acted on. */
@@ -130,6 +132,9 @@ async function act(ports: ConveyorPorts, tenant: TenantConfig, records: Conversa
     }
     const notice = noticeFor(event, deskOfConversation(tenant, state), state.channel);
     if (notice) await sendWithRetries(ports, state, notice, `${event.detailType} notice`);
+    // The bot hears of the step here too, before the messages after it reach it.
+    const status = botStatusOf(event, tenant, state);
+    if (status) await tellBotNow(ports, tenant, state, status);
   }
   if (refileAfterAppend(records)) await refile(ports, state);
   const started = intakeStarted(records);

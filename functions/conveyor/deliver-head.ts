@@ -9,12 +9,12 @@ import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { deadLetterHead, deliverableHead, type InboxEntry } from '../../shared/domain/inbox';
 import type { Route } from '../../shared/domain/routing';
+import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { writeConversation } from '../../shared/flow/write-conversation';
 import { errorFields } from '../../shared/log/logger';
 import { reportDeadLetter } from './dead-letter';
 import { type DeliveryPorts, deliverUserMessage, routeOf } from './deliver-user-message';
 import { OwnerChangedError } from './owner-changed';
-import { isRetryableOutside, tryInPlace } from './try-in-place';
 
 /** No answer is sent by the conveyor after this: it leaves a channel's whole timeout before its own. */
 export const SEND_ANSWERS_BUDGET_MS = 25_000;

@@ -10,12 +10,12 @@ import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { withDeadLetter } from '../../shared/domain/inbox';
 import type { UserMessage } from '../../shared/events/shapes';
+import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { writeConversation } from '../../shared/flow/write-conversation';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { reportDeadLetter } from './dead-letter';
 import { popIfOwner } from './pop-and';
-import { isRetryableOutside, tryInPlace } from './try-in-place';
 import type { UserTurn } from './user-turn';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'deskMessages' | 'logger' | 'metrics'>;

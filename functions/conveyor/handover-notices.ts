@@ -1,7 +1,7 @@
 /**
  * What the user is told as a handover moves, from the events a record's version wrote: no handover
  * after all (no agents, the intake abandoned, a failure), an agent has the conversation, they wait,
- * or the chat moves to another team. Sent by the conveyor itself, in order with the messages around
+ * the chat moves to another team, or the live chat ended. Sent by the conveyor itself, in order with the messages around
  * them; the record is their once-only key. `tenant` is the view of the conversation's desk.
  */
 import type { OutgoingMessage } from '../../shared/clients/outgoing-message';
@@ -14,6 +14,7 @@ import {
   HandoverWaiting,
   SessionStarted,
 } from '../../shared/events/handover-events';
+import { SessionEnded } from '../../shared/events/session-ended';
 import { safeParse } from '../../shared/validation/zod';
 
 export function noticeFor(
@@ -28,6 +29,7 @@ export function noticeFor(
       ? undefined
       : { text: messages.agentJoined };
   if (event.detailType === HandoverTransferred.detailType) return { text: messages.transferring };
+  if (event.detailType === SessionEnded.detailType) return { text: messages.sessionEnded };
   if (event.detailType === HandoverWaiting.detailType) {
     const waiting = safeParse(HandoverWaiting.data, event.detail.data);
     const position = waiting.success ? waiting.data.position : undefined;

@@ -15,10 +15,10 @@ import type { OutgoingEvent } from '../../shared/events/define';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { botIntakeCommand, endsBotIntake } from '../../shared/flow/bot-intake';
 import { sendToUser } from '../../shared/flow/tell-user';
+import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { safeParse } from '../../shared/validation/zod';
-import { isRetryableOutside, tryInPlace } from './try-in-place';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'channels' | 'publisher' | 'logger' | 'metrics'>;
 

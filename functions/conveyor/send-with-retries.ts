@@ -4,9 +4,9 @@
  */
 import type { OutgoingMessage, UserAddress } from '../../shared/clients/outgoing-message';
 import { sendToUser } from '../../shared/flow/tell-user';
+import { tryInPlace } from '../../shared/flow/try-in-place';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { tryInPlace } from './try-in-place';
 
 type Ports = Pick<Runtime, 'channels' | 'logger' | 'metrics'>;
 

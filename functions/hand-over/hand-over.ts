@@ -9,9 +9,8 @@ import { OutsideCallError } from '../../shared/clients/http';
 import { deskView } from '../../shared/config/desk-routing';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
 import { STEP_TIMEOUT_MS } from '../../shared/domain/conversation';
-import { conversationEventMetadata, createEvent } from '../../shared/events/define';
-import { HandoverAccepted } from '../../shared/events/handover-events';
 import { applyCommand } from '../../shared/flow/apply-command';
+import { tellBotNow } from '../../shared/flow/tell-bot';
 import { errorFields } from '../../shared/log/logger';
 import type { DeskPickup } from '../../shared/ports/desk-asks';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -91,21 +90,12 @@ export async function handOver(
       deskName: tenant.deskName,
     });
     // No write records the acceptance (the pickup deadline was set when the desk was asked): the
-    // bot hears of it from this event, published here. A failure to publish costs that notice only.
-    try {
-      await ports.publisher.publish([
-        createEvent(
-          HandoverAccepted,
-          conversationEventMetadata(`accepted:${handoverId}`, tenantId, conversationId, ports.clock.now()),
-          { tenantId, conversationId, handoverId, agentStatus: conversation.agentStatus },
-        ),
-      ]);
-    } catch (error) {
-      ports.logger.warn(
-        'handover accepted: the event for the bot could not be published',
-        errorFields(error),
-      );
-    }
+    // bot hears of it from here.
+    await tellBotNow(ports, configured, conversation, {
+      event: 'handover.accepted',
+      handoverId,
+      agentStatus: conversation.agentStatus,
+    });
   } else {
     // The lock first: the desk's agent may write (or its router end the chat) the moment it accepted.
     const applied = await applyCommand(

@@ -1,13 +1,12 @@
-/** What the user, the bot and the desk are told in a live chat: the agent's messages, and that it ended. */
+/** What the user and the desk are told in a live chat: the agent's messages; that it ended or moved. */
 
 import { deskView } from '../../shared/config/desk-routing';
-import type { AgentStatus, ChannelRef, EndReason } from '../../shared/domain/conversation';
+import type { ChannelRef, EndReason } from '../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END } from '../../shared/domain/handover-trigger';
 import { loadConversation } from '../../shared/flow/load-conversation';
 import { oncePerEvent } from '../../shared/flow/once';
 import { tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { sessionEndStatus, tellBot } from './bot-status';
 
 type Ports = Pick<
   Runtime,
@@ -60,15 +59,10 @@ export async function agentMessaged(
   });
 }
 
-/** The bot gets its session event, the desk hears the session is over, and the user is told. */
+/** The desk hears the session is over (the bot and the user heard it from the conveyor, in order). */
 export async function sessionEnded(
   ports: Ports,
-  event: HandoverRef & {
-    reason: EndReason;
-    agentStatus?: AgentStatus | undefined;
-    released?: boolean | undefined;
-    skill?: string | undefined;
-  },
+  event: HandoverRef & { reason: EndReason; skill?: string | undefined },
 ): Promise<void> {
   const found = await context(ports, event);
   if (!found) return;
@@ -76,40 +70,22 @@ export async function sessionEnded(
   // The desk the session's skill routed it to is the one to tell.
   const tenant = deskView(found.tenant, event.skill);
   const { tenantId, conversationId } = conversation;
-  const step = (name: string, work: () => Promise<void>) =>
-    oncePerEvent(ports, { tenantId, conversationId, scope: `ended-${name}`, key: event.handoverId }, work);
-  const release =
-    event.released && conversation.lastRelease?.handoverId === event.handoverId
-      ? conversation.lastRelease
-      : undefined;
-  await tellBot(ports, tenant, conversation.conversationId, sessionEndStatus(event, release));
-  await step('desk', () => ports.desk.sessionEnded(tenant, conversation, event.reason));
-  await tellUser(ports, conversation, `ended:${event.handoverId}`, { text: tenant.messages.sessionEnded });
+  await oncePerEvent(ports, { tenantId, conversationId, scope: 'ended-desk', key: event.handoverId }, () =>
+    ports.desk.sessionEnded(tenant, conversation, event.reason),
+  );
 }
 
 /**
- * The agent passed the live chat to another skill: the bot hears of it and the old desk is told its
- * session is over (reason `transferred`); the user heard it from the conveyor, in order.
+ * The agent passed the live chat to another skill: the old desk is told its session is over (reason
+ * `transferred`); the user and the bot heard it from the conveyor, in order.
  */
 export async function handoverTransferred(
   ports: Ports,
-  event: HandoverRef & {
-    toHandoverId: string;
-    fromSkill?: string | undefined;
-    skill?: string | undefined;
-    agentStatus?: AgentStatus | undefined;
-  },
+  event: HandoverRef & { fromSkill?: string | undefined },
 ): Promise<void> {
   const found = await context(ports, event);
   if (!found) return;
   const { tenant, conversation } = found;
-  await tellBot(ports, tenant, conversation.conversationId, {
-    event: 'handover.transferred',
-    handoverId: event.handoverId,
-    agentStatus: event.agentStatus,
-    skill: event.skill,
-    toHandoverId: event.toHandoverId,
-  });
   await oncePerEvent(
     ports,
     {

@@ -12,18 +12,20 @@ export interface Notifications {
 }
 
 /** The steps of a handover the bot hears of (README, "Status events to the bot"). */
-export type BotEventName =
-  | 'handover.requested'
-  | 'handover.offline'
-  | 'handover.closed'
-  | 'intake.abandoned'
-  | 'handover.failed'
-  | 'handover.accepted'
-  | 'handover.claimed'
-  | 'handover.withdrawn'
-  | 'handover.transferred'
-  | 'session.ended'
-  | 'session.expired';
+export const BOT_EVENT_NAMES = [
+  'handover.requested',
+  'handover.offline',
+  'handover.closed',
+  'intake.abandoned',
+  'handover.failed',
+  'handover.accepted',
+  'handover.claimed',
+  'handover.withdrawn',
+  'handover.transferred',
+  'session.ended',
+  'session.expired',
+] as const;
+export type BotEventName = (typeof BOT_EVENT_NAMES)[number];
 
 export interface BotEvent {
   /** `<event>:<handover id>`: the same step of the same handover always has the same id. */

@@ -1,8 +1,8 @@
 /** Every event Baton publishes. The topology's rules may only name detail-types listed here. */
 import { BotAnswered } from './bot-answered';
+import { BotEventUnsent } from './bot-event-unsent';
 import {
   AgentMessaged,
-  HandoverAccepted,
   HandoverDeclined,
   HandoverRequested,
   HandoverTransferred,
@@ -17,12 +17,12 @@ export const EVENT_CATALOG = [
   HandoverRequested,
   IntakeCompleted,
   HandoverDeclined,
-  HandoverAccepted,
   HandoverWaiting,
   HandoverTransferred,
   SessionStarted,
   AgentMessaged,
   SessionEnded,
+  BotEventUnsent,
 ] as const;
 
 export type DetailType = (typeof EVENT_CATALOG)[number]['detailType'];

@@ -61,16 +61,13 @@ export const HandoverDeclined = defineEvent(
 
 /**
  * hand-over / agent-api (claim) → relay: the agent holds the conversation; `claimed` when a desk
- * live on its claim claimed it (after HandoverAccepted).
+ * live on its claim claimed it (after hand-over told the bot the desk accepted).
  */
 export const SessionStarted = defineEvent(
   'SessionStarted',
   1,
   z.object({ ...userNoticeRef, claimed: z.optional(z.boolean()) }),
 );
-
-/** hand-over → relay: a desk live on its claim accepted the handover; the claim is awaited. */
-export const HandoverAccepted = defineEvent('HandoverAccepted', 1, z.object(handoverRef));
 
 /**
  * (a pending handover's waiting notice, or the desk's queue report) → the conveyor tells the user

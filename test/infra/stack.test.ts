@@ -1089,7 +1089,7 @@ describe('least privilege', () => {
       conveyor: [acme, bot, desk],
       relay: [acme, bot, desk],
       'check-presence': [acme],
-      'hand-over': [acme, desk],
+      'hand-over': [acme, bot, desk],
       'agent-api': [acme, agents],
       'expire-sessions': [],
     };

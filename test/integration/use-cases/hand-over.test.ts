@@ -90,8 +90,8 @@ test('MSC accepts → agent, lock until now + lockMinutes, SessionStarted and th
   await handOver(rig.runtime, eventOf(conversation));
   await convey();
 
-  // The router (the chat opened, then the hand-over), then the user told on WhatsApp.
-  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'msc', 'whatsapp']);
+  // The router (the chat opened, then the hand-over), then the user told on WhatsApp and the bot.
+  expect(outside.requests.map((request) => request.system)).toEqual(['msc', 'msc', 'whatsapp', 'bot-events']);
   const [opening, request] = outside.requests;
   const routerHeaders = { 'x-cm-producttoken': SECRETS.productToken, 'content-type': 'application/json' };
   expect(opening).toMatchObject({
@@ -172,7 +172,7 @@ test('a web chat without a web store routes on its page URL, without a skill on 
   // hand-over tells Web Conversations: those two in either order.
   const systems = outside.requests.map((request) => request.system);
   expect(systems.slice(0, 2)).toEqual(['msc', 'msc']);
-  expect(systems.slice(2).sort()).toEqual(['web', 'webconv']);
+  expect(systems.slice(2).sort()).toEqual(['bot-events', 'web', 'webconv']);
   expect(webTexts(outside, conversationId)).toEqual(['An agent will be with you shortly.']);
   expect(jsonBody(mutations()[0], mscMutation).Context).toMatchObject({
     RoutingKeywords: '',
@@ -209,7 +209,7 @@ test('Web Conversations failing does not undo the handover: agent, SessionStarte
   // hand-over tells Web Conversations: those two in either order.
   const systems = outside.requests.map((request) => request.system);
   expect(systems.slice(0, 2)).toEqual(['msc', 'msc']);
-  expect(systems.slice(2).sort()).toEqual(['web', 'webconv']);
+  expect(systems.slice(2).sort()).toEqual(['bot-events', 'web', 'webconv']);
   expect(await rig.state('acme', conversation.conversationId)).toMatchObject({ phase: 'agent' });
   expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverIdOf(conversation)}`]]);
   expect(rig.logs).toContainEqual(
@@ -241,8 +241,12 @@ test.each(deskFailures)(
     expect(performance.now() - started).toBeLessThan(asked * (OUTSIDE_TIMEOUT_MS + 500) + 1_000);
     await convey();
 
-    // Web Conversations is not told of a handover that did not happen; the user is told it failed.
-    expect(outside.requests.map((request) => request.system)).toEqual([...Array(asked).fill('msc'), 'web']);
+    // Web Conversations is not told of a handover that did not happen; the user and the bot are told it failed.
+    expect(outside.requests.map((request) => request.system)).toEqual([
+      ...Array(asked).fill('msc'),
+      'web',
+      'bot-events',
+    ]);
     // Every try opened the same chat with the same message id: the router takes it once.
     expect(new Set(outside.of('msc').map((request) => request.body)).size).toBe(1);
     expect(webTexts(outside, conversationId)).toEqual([rig.tenant('acme').messages.handoverFailed]);
@@ -472,9 +476,10 @@ describe('a desk that goes live on its claim (liveWhen: claimed)', () => {
       handover: { awaitsClaim: true, pickupBy: T0 + 5 * 60_000 },
     });
     expect(webTexts(outside, conversationId)).toEqual([]);
-    // The bot hears the desk accepted: published by hand-over, as no write records the acceptance.
-    expect(rig.publisher.published()).toEqual([
-      ['HandoverAccepted', `accepted:${handoverIdOf(conversation)}`],
+    // The bot hears the desk accepted, from hand-over, as no write records the acceptance.
+    expect(rig.publisher.published()).toEqual([]);
+    expect(outside.of('bot-events').map((request) => JSON.parse(request.body))).toEqual([
+      expect.objectContaining({ event: 'handover.accepted', handoverId: handoverIdOf(conversation) }),
     ]);
 
     expect(await claim(rig.runtime, rig.tenant('claims'), DEFAULT_DESK, conversationId)).toBe('claimed');
@@ -505,10 +510,7 @@ describe('a desk that goes live on its claim (liveWhen: claimed)', () => {
     expect(webTexts(outside, conversationId)).toEqual([rig.tenant('claims').messages.pickupTimedOut]);
     // The sweep gives up other tests' stale handovers too: this conversation's events.
     const handoverId = handoverIdOf(conversation);
-    expect(rig.publisher.published(conversationId)).toEqual([
-      ['HandoverAccepted', `accepted:${handoverId}`],
-      ['HandoverDeclined', `declined:${handoverId}`],
-    ]);
+    expect(rig.publisher.published(conversationId)).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
     expect(rig.publisher.of(conversationId).at(-1)?.detail.data).toMatchObject({ reason: 'withdrawn' });
   });
 });

@@ -153,7 +153,12 @@ export function testTenants(outside: string): TenantConfig[] {
     },
     {
       id: 'claims',
-      bot: { url: `${outside}/bot/claims`, signingSecret: { value: 'claims-bot-secret' }, timeoutMs },
+      bot: {
+        url: `${outside}/bot/claims`,
+        eventsUrl: `${outside}/bot-events/claims`,
+        signingSecret: { value: 'claims-bot-secret' },
+        timeoutMs,
+      },
       web: { signingSecret: { value: 'claims-web-secret' }, deliveryUrl: `${outside}/web/claims`, timeoutMs },
       agentApiToken: { value: 'claims-agent-token' },
       session: { lockMinutes: 5 },

@@ -3,8 +3,8 @@
  * its conversation's records wait behind it anyway, and only the conversations in its lane of the
  * shard wait with it.
  */
-import { OutsideCallError } from '../../shared/clients/http';
-import { MAX_DELIVERY_ATTEMPTS } from '../../shared/domain/inbox';
+import { OutsideCallError } from '../clients/http';
+import { MAX_DELIVERY_ATTEMPTS } from '../domain/inbox';
 
 const DELAYS_MS = [500, 2_000];
 
