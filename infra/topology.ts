@@ -140,17 +140,17 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     name: 'relay',
     dir: 'functions/relay',
     description:
-      "Answers a bot pushed, agent messages, the end or move of a session to its desk, withdrawals, and the bot's status events the conveyor could not deliver.",
+      "What the conveyor could not deliver in place (messages for the user, the bot's status events), and the end, move or withdrawal of a handover to its desk.",
     trigger: {
       kind: 'events',
       rules: [
-        { detailType: 'BotAnswered' },
-        { detailType: 'AgentMessaged' },
+        // What the conveyor could not deliver in place, with the bus's retries.
+        { detailType: 'MessageUnsent' },
+        { detailType: 'BotEventUnsent' },
         // The desk hears of these (the user and the bot heard of them from the conveyor).
         { detailType: 'SessionEnded' },
         { detailType: 'HandoverDeclined' },
         { detailType: 'HandoverTransferred' },
-        { detailType: 'BotEventUnsent' },
       ],
     },
     // Tells the bot (its events), the user's channel and the desk.
@@ -210,7 +210,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     // The desks' bearer tokens; the router's product token on the TwoWay endpoints.
     access: {
       table: 'readWrite',
-      publish: true,
+      publish: false,
       secrets: ['agentApiToken', 'desk.productToken', 'router.productToken'],
     },
     timeoutSeconds: 10,

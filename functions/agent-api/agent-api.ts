@@ -8,14 +8,12 @@ import {
   effectivePhase,
   type Release,
 } from '../../shared/domain/conversation';
-import { conversationEventMetadata, createEvent } from '../../shared/events/define';
-import { AgentMessaged } from '../../shared/events/handover-events';
 import { type Applied, applyCommand } from '../../shared/flow/apply-command';
 import { HttpError, notFound } from '../../shared/http/errors';
 import type { Runtime } from '../../shared/runtime/runtime';
 import type { DeskCaller } from './desk-token';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations'>;
 
 const noLiveSession = () => new HttpError(409, 'no_live_session', 'the conversation is not with an agent');
 
@@ -105,8 +103,9 @@ export async function transfer(
 }
 
 /**
- * An agent message (or the sign-off, with what the agent leaves for the bot): extends the lock, then
- * goes to the user through relay.
+ * An agent message (or the sign-off, with what the agent leaves for the bot): slides the lock, and
+ * goes to the user from that write's record (the conveyor), in order with the notices around it. A
+ * desk's retry with the same message id changes nothing; without an id each call is a new message.
  */
 export async function postAgentMessage(
   ports: Ports,
@@ -116,28 +115,13 @@ export async function postAgentMessage(
   message: { messageId?: string | undefined; text: string; signOff: boolean; release?: Release | undefined },
 ): Promise<void> {
   const lockMs = lockMsOf(tenant);
-  const { release } = message;
-  const applied = await applyAsDesk(ports, tenant, caller, conversationId, (state, now) =>
-    effectivePhase(state, now) === 'agent' ? { type: 'activity', lockMs, release } : undefined,
-  );
-  if (applied.outcome !== 'applied') throw noLiveSession();
-  const handoverId = applied.state.handover?.id ?? 'unknown';
-  // A desk that sends its own message id makes its retries harmless; without one each call is new.
-  const messageId = message.messageId ?? randomUUID();
-  const now = ports.clock.now();
-  await ports.publisher.publish([
-    createEvent(
-      AgentMessaged,
-      conversationEventMetadata(`agent:${messageId}`, tenant.id, conversationId, now),
-      {
-        tenantId: tenant.id,
-        conversationId,
-        handoverId,
-        channel: applied.state.channel,
-        messageId,
-        text: message.text,
-        signOff: message.signOff,
-      },
-    ),
-  ]);
+  const { release, text, signOff } = message;
+  const id = message.messageId ?? randomUUID();
+  let known = false;
+  const applied = await applyAsDesk(ports, tenant, caller, conversationId, (state, now) => {
+    if (effectivePhase(state, now) !== 'agent') return undefined;
+    known = state.handover?.agentMessageIds?.includes(id) ?? false;
+    return known ? undefined : { type: 'activity', lockMs, release, message: { id, text, signOff } };
+  });
+  if (applied.outcome !== 'applied' && !known) throw noLiveSession();
 }

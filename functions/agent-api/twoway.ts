@@ -13,7 +13,7 @@ import type { Runtime } from '../../shared/runtime/runtime';
 import { postAgentMessage } from './agent-api';
 import { DEFAULT_DESK } from './desk-token';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'publisher' | 'logger' | 'metrics'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'logger' | 'metrics'>;
 
 /**
  * The agent's text messages to the user, in order. One for a conversation that is not with an agent

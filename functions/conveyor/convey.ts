@@ -26,6 +26,7 @@ import { botStatusOf } from '../../shared/flow/bot-status';
 import { tellBotNow } from '../../shared/flow/tell-bot';
 import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { deliverAgentMessage, isAgentMessage } from './agent-message';
 import { deliverHead } from './deliver-head';
 import type { DeliveryPorts } from './deliver-user-message';
 import { noticeFor } from './handover-notices';
@@ -71,9 +72,9 @@ function eventsWritten({ before, after }: ConversationRecord): NonNullable<Conve
   return before?.version === after.version ? [] : (after.outbox ?? []);
 }
 
-/** What goes on the bus: all but pushed answers, which the conveyor delivers itself. */
+/** What goes on the bus: all but the messages the conveyor delivers itself (they carry the text). */
 const forTheBus = (events: readonly OutgoingEvent[]): OutgoingEvent[] =>
-  events.filter((event) => !isPushedAnswer(event));
+  events.filter((event) => !isPushedAnswer(event) && !isAgentMessage(event));
 
 /** A conversation's records in a batch: the images around them, and the events they wrote, in order. */
 type ConversationBatch = ConversationRecords & { events: OutgoingEvent[] };
@@ -125,9 +126,13 @@ async function conveyConversation(ports: ConveyorPorts, records: ConversationBat
 async function act(ports: ConveyorPorts, tenant: TenantConfig, records: ConversationBatch): Promise<boolean> {
   let state: Conversation | undefined = records.newest;
   for (const event of records.events) {
-    // A pushed answer and the notices of the records after it, in their order.
+    // Pushed answers, agent messages and the notices of the records around them, in their order.
     if (isPushedAnswer(event)) {
       state = await deliverPushedAnswer(ports, tenant, state, event);
+      continue;
+    }
+    if (isAgentMessage(event)) {
+      state = await deliverAgentMessage(ports, tenant, state, event);
       continue;
     }
     const notice = noticeFor(event, deskOfConversation(tenant, state), state.channel);

@@ -1,11 +1,13 @@
 /** The write that ends a delivery: the head popped, and the command the delivery led to, in one request. */
 import type { Command, Conversation } from '../../shared/domain/conversation';
 import { headOf, popHead } from '../../shared/domain/inbox';
+import type { Unsent } from '../../shared/domain/unsent';
 import { applyCommand } from '../../shared/flow/apply-command';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { OwnerChangedError } from './owner-changed';
+import { parked } from './park-unsent';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'metrics'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'logger' | 'metrics'>;
 
 export interface Popped {
   /** The conversation as written, or as found when the message was no longer the head. */
@@ -15,7 +17,8 @@ export interface Popped {
 }
 
 /**
- * Pops `messageId` and applies what `decide` returns, in one write on `known` first; nothing at all
+ * Pops `messageId` and applies what `decide` returns, in one write on `known` first, with the
+ * messages for the user to `park` (unsent, for the relay); nothing at all
  * when the message is no longer the head, nor without a command when `onlyWithCommand`. Undefined
  * when the conversation is gone.
  */
@@ -24,10 +27,7 @@ export async function popAnd(
   known: Conversation,
   messageId: string,
   decide: (state: Conversation, now: number) => Command | undefined = () => undefined,
-  {
-    events = [],
-    onlyWithCommand = false,
-  }: { events?: Conversation['outbox']; onlyWithCommand?: boolean } = {},
+  { park = [], onlyWithCommand = false }: { park?: readonly Unsent[]; onlyWithCommand?: boolean } = {},
 ): Promise<Popped | undefined> {
   let popped = false;
   const applied = await applyCommand(
@@ -40,7 +40,7 @@ export async function popAnd(
       alongside: (state, now) => {
         const change = popHead(state, messageId, now);
         popped = change !== undefined;
-        return change && { ...state, ...change, ...(events.length ? { outbox: events } : {}) };
+        return change && { ...state, ...change, ...(park.length ? parked(ports, state, park, now) : {}) };
       },
       onlyWithCommand,
     },

@@ -3,14 +3,14 @@
  * order with the handover notices of the records around it. Then what it asks for (a handover, the
  * end of a bot-run intake) in one write. No once-only claim: each record is acted on once.
  *
- * One the channel fails to take after the tries in place goes on as a BotAnswered event: the relay
- * delivers it with retries and applies what it asks for, as it does the conveyor's other unsent
- * answers. One the channel refuses for good (a 4xx) is counted, and what it asks for still holds.
+ * One the channel fails to take after the tries in place waits in the item (park-unsent.ts): the
+ * relay delivers it with the bus's retries and applies what it asks for. One the channel refuses for good (a 4xx) is counted, and what it asks for still holds.
  */
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { asksForHandover, handoverCommandFor } from '../../shared/domain/handover-trigger';
-import { AnswerPushed, botAnswered } from '../../shared/events/bot-answered';
+import { unsentKey } from '../../shared/domain/unsent';
+import { AnswerPushed } from '../../shared/events/bot-answered';
 import type { OutgoingEvent } from '../../shared/events/define';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { botIntakeCommand, endsBotIntake } from '../../shared/flow/bot-intake';
@@ -19,8 +19,9 @@ import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { safeParse } from '../../shared/validation/zod';
+import { parkUnsent } from './park-unsent';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'channels' | 'publisher' | 'logger' | 'metrics'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'channels' | 'logger' | 'metrics'>;
 
 export const isPushedAnswer = (event: OutgoingEvent): boolean => event.detailType === AnswerPushed.detailType;
 
@@ -46,11 +47,10 @@ export async function deliverPushedAnswer(
     );
     if (gaveUp) {
       ports.logger.warn(
-        'pushed answer not sent by the conveyor; it goes on as an event',
+        'pushed answer not sent by the conveyor; it waits for the relay',
         errorFields(gaveUp.error),
       );
-      await ports.publisher.publish([botAnswered(state, answer, undefined, ports.clock.now())]);
-      return state;
+      return parkUnsent(ports, state, [{ kind: 'answer', key: unsentKey.answer(answer.id), answer }]);
     }
   }
   const ending = tenant.intake.by === 'bot' && endsBotIntake(answer);

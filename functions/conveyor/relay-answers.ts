@@ -3,15 +3,14 @@
  * the message and, when an answer asks for it, starts the handover. No event, no once-only claim:
  * the consumer is the only one delivering this conversation's head, and its pop is the record.
  *
- * An answer that cannot be sent here (the channel failed, or time runs short) goes on as a
- * BotAnswered event in that same write, with the answers after it; the relay delivers those with
- * retries and claims, as it does a pushing bot's. One the channel refuses for good (a 4xx) is not
- * retried at all.
+ * An answer that cannot be sent here (the channel failed, or time runs short) waits in the item,
+ * parked in that same write with the answers after it; the relay delivers those with the bus's
+ * retries and applies what they ask for. One the channel refuses for good (a 4xx) is not retried.
  */
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { asksForHandover, handoverCommandFor, handoverIdFrom } from '../../shared/domain/handover-trigger';
-import { botAnswered } from '../../shared/events/bot-answered';
+import { type Unsent, unsentKey } from '../../shared/domain/unsent';
 import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
 import { botIntakeCommand } from '../../shared/flow/bot-intake';
 import { reportRefused } from '../../shared/flow/tell-user';
@@ -35,8 +34,14 @@ export async function relayAnswers(
   sendUntil: number,
 ): Promise<Conversation | undefined> {
   const sent = await sendInOrder(ports, state, answers, sendUntil);
-  const now = ports.clock.now();
-  const unsent = answers.slice(sent).map((answer) => botAnswered(state, answer, message.pageUrl, now));
+  const unsent = answers.slice(sent).map(
+    (answer): Unsent => ({
+      kind: 'answer',
+      key: unsentKey.answer(answer.id),
+      answer,
+      pageUrl: message.pageUrl,
+    }),
+  );
   // The first answer sent that asks for a handover starts it; an unsent one asks through its event.
   const asking = answers.slice(0, sent).find((answer) => asksForHandover(answer, tenant.handoverEvent));
   const written = await popAnd(
@@ -49,7 +54,7 @@ export async function relayAnswers(
         ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
       ) ??
       (asking ? handoverCommandFor(asking, tenant.handoverEvent, message.pageUrl, current, at) : undefined),
-    { events: unsent },
+    { park: unsent },
   );
   if (asking)
     ports.logger.info(
@@ -80,8 +85,8 @@ async function sendInOrder(
         await ports.channels.send(to, { text: answer.text });
       } catch (error) {
         if (!reportRefused(ports, to, error)) {
-          // A send that timed out may have arrived: its event may send it twice, as any retry would.
-          ports.logger.warn('answer not sent by the conveyor; it goes on as an event', errorFields(error));
+          // A send that timed out may have arrived: the relay may send it twice, as any retry would.
+          ports.logger.warn('answer not sent by the conveyor; it waits for the relay', errorFields(error));
           break;
         }
       }

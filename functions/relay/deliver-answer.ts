@@ -1,8 +1,7 @@
 /**
- * BotAnswered → deliver the answer's text to the user; an answer that asks for a handover starts one.
- * The answers of a pushing bot come this way, and those the conveyor could not send itself.
+ * An answer the conveyor could not send (MessageUnsent, read from the item) → deliver its text to
+ * the user, once per answer; one that asks for a handover (or ends a bot-run intake) applies that too.
  */
-
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { ChannelRef } from '../../shared/domain/conversation';
 import { handoverCommandFor, handoverRequestOf } from '../../shared/domain/handover-trigger';

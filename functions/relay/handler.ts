@@ -1,19 +1,19 @@
 /**
- * (EventBridge) → relay: answers a bot pushed (or the conveyor could not send), agent messages, what
- * a desk hears when its session ends, moves or is withdrawn, and the bot's status events the
- * conveyor could not deliver. What the user and the bot hear of a handover's course goes out from
+ * (EventBridge) → relay: what the conveyor could not deliver in place (messages for the user, read
+ * from the table; the bot's status events), with the bus's retries, and what a desk hears when its
+ * session ends, moves or is withdrawn. What the user and the bot hear of a handover's course goes out from
  * the conveyor, in order with the messages.
  */
-import { BotAnswered } from '../../shared/events/bot-answered';
 import { BotEventUnsent } from '../../shared/events/bot-event-unsent';
 import { createEventHandler, on } from '../../shared/events/consumer';
-import { AgentMessaged, HandoverDeclined, HandoverTransferred } from '../../shared/events/handover-events';
+import { HandoverDeclined, HandoverTransferred } from '../../shared/events/handover-events';
+import { MessageUnsent } from '../../shared/events/message-unsent';
 import { SessionEnded } from '../../shared/events/session-ended';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { retryBotEvent } from './bot-event-retry';
-import { deliverAnswer } from './deliver-answer';
+import { deliverUnsent } from './deliver-unsent';
 import { deskMayHoldIt, deskWithdrawn } from './desk-withdrawn';
-import { agentMessaged, handoverTransferred, sessionEnded } from './session-notices';
+import { handoverTransferred, sessionEnded } from './session-notices';
 
 /** What relay's use cases need between them. */
 export type RelayPorts = Pick<
@@ -31,8 +31,7 @@ export type RelayPorts = Pick<
 
 export function createHandler(rt: RelayPorts) {
   return createEventHandler(rt.logger, [
-    on(BotAnswered, (data, _metadata, logger) => deliverAnswer({ ...rt, logger }, data)),
-    on(AgentMessaged, (data, _metadata, logger) => agentMessaged({ ...rt, logger }, data)),
+    on(MessageUnsent, (data, _metadata, logger) => deliverUnsent({ ...rt, logger }, data)),
     on(SessionEnded, (data, _metadata, logger) => sessionEnded({ ...rt, logger }, data)),
     on(HandoverDeclined, async (data, _metadata, logger) => {
       const ports = { ...rt, logger };

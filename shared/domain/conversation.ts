@@ -14,6 +14,7 @@
 import type { OutgoingEvent } from '../events/define';
 import type { DeadLetter, InboxEntry } from './inbox';
 import type { Phase } from './phase';
+import type { Unsent } from './unsent';
 
 export { PHASES, type Phase } from './phase';
 
@@ -67,6 +68,8 @@ export interface Conversation {
   inbox?: readonly InboxEntry[] | undefined;
   /** The last messages no owner could take, for an operator to see. */
   deadLetters?: readonly DeadLetter[] | undefined;
+  /** Messages for the user the conveyor could not send, until the relay delivers them (unsent.ts). */
+  unsent?: readonly Unsent[] | undefined;
   /** The release of the last session that ended, for the bot's end event to read (never on the bus). */
   lastRelease?: (Release & { handoverId: string }) | undefined;
   /**
@@ -101,7 +104,19 @@ export interface Handover {
   queuePosition?: number | undefined;
   /** What the agent left for the bot with its end call, handed on when the session ends. */
   release?: Release | undefined;
+  /** The ids of the agent's last messages: a desk's retry of one is not a second message. */
+  agentMessageIds?: readonly string[] | undefined;
 }
+
+/** An agent's message for the user; `signOff` carries the button that ends the session. */
+export interface AgentMessage {
+  id: string;
+  text: string;
+  signOff: boolean;
+}
+
+/** How many of the agent's message ids a handover keeps, to know a desk's retry. */
+export const AGENT_MESSAGE_IDS_KEPT = 20;
 
 /** The agent's parting words for the bot (Switchboard's release metadata, Meta's thread metadata). */
 export interface Release {
@@ -138,7 +153,8 @@ export type Command =
   | { type: 'intakeAbandoned'; handoverId: string; reason: AbandonReason }
   | { type: 'handoverSucceeded'; handoverId: string; lockMs: number; deskChatId?: string | undefined }
   | { type: 'handoverFailed'; handoverId: string; stage: string }
-  | { type: 'activity'; lockMs: number; release?: Release | undefined }
+  /** The agent wrote (with a message for the user) or is still there: the lock slides. */
+  | { type: 'activity'; lockMs: number; release?: Release | undefined; message?: AgentMessage | undefined }
   | { type: 'endSession'; by: 'agent' | 'user' }
   | { type: 'expire' }
   /** A pending handover's waiting message is due (the sweep). */
@@ -179,6 +195,8 @@ export type Effect =
   | { type: 'handOver'; handoverId: string }
   | { type: 'notifyHandoverFailed'; handoverId: string; stage: string; skill?: string | undefined }
   | { type: 'sessionStarted'; handoverId: string }
+  /** The agent's message goes to the user (from the write's record: in order with the notices). */
+  | { type: 'agentMessage'; handoverId: string; message: AgentMessage }
   | { type: 'sessionEnded'; handoverId: string; reason: EndReason; skill?: string | undefined }
   | { type: 'intakeAbandoned'; handoverId: string; reason: AbandonReason }
   /** The user hears that they are waiting (and where they stand, when the desk said). */
@@ -362,15 +380,24 @@ export function transition(state: Conversation, command: Command, now: number): 
           skill: handover.additions.skill,
         },
       ]);
-    case 'activity':
+    case 'activity': {
       if (phase !== 'agent' || !handover) return illegal();
-      return next({
-        handover: {
-          ...handover,
-          lockExpiresAt: now + command.lockMs,
-          ...(command.release ? { release: command.release } : {}),
+      const { message } = command;
+      const ids = message
+        ? [...(handover.agentMessageIds ?? []), message.id].slice(-AGENT_MESSAGE_IDS_KEPT)
+        : handover.agentMessageIds;
+      return next(
+        {
+          handover: {
+            ...handover,
+            lockExpiresAt: now + command.lockMs,
+            ...(command.release ? { release: command.release } : {}),
+            ...(ids ? { agentMessageIds: ids } : {}),
+          },
         },
-      });
+        message ? [{ type: 'agentMessage', handoverId: handover.id, message }] : [],
+      );
+    }
     case 'endSession':
       if (phase !== 'agent' || !handover) return illegal();
       return next({ phase: 'bot', handover: undefined, lastRelease: releaseOf(handover) }, [

@@ -1,8 +1,6 @@
 /** Every event Baton publishes. The topology's rules may only name detail-types listed here. */
-import { BotAnswered } from './bot-answered';
 import { BotEventUnsent } from './bot-event-unsent';
 import {
-  AgentMessaged,
   HandoverDeclined,
   HandoverRequested,
   HandoverTransferred,
@@ -10,19 +8,19 @@ import {
   IntakeCompleted,
   SessionStarted,
 } from './handover-events';
+import { MessageUnsent } from './message-unsent';
 import { SessionEnded } from './session-ended';
 
 export const EVENT_CATALOG = [
-  BotAnswered,
   HandoverRequested,
   IntakeCompleted,
   HandoverDeclined,
   HandoverWaiting,
   HandoverTransferred,
   SessionStarted,
-  AgentMessaged,
   SessionEnded,
   BotEventUnsent,
+  MessageUnsent,
 ] as const;
 
 export type DetailType = (typeof EVENT_CATALOG)[number]['detailType'];

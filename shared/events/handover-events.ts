@@ -95,12 +95,16 @@ export const HandoverTransferred = defineEvent(
   }),
 );
 
-/** agent-api → relay: an agent's message, or its sign-off (a confirm button), for the user. */
+/**
+ * agent-api → the conveyor, in the write that slides the lock: an agent's message, or its sign-off
+ * (a confirm button), for the user, delivered from that write's record in order with the notices
+ * around it. Never put on the bus (it carries the text).
+ */
 export const AgentMessaged = defineEvent(
   'AgentMessaged',
   1,
   z.object({
-    ...userNoticeRef,
+    ...handoverRef,
     messageId: nonEmptyString(),
     text: nonEmptyString(),
     signOff: z.boolean(),

@@ -7,6 +7,7 @@ import type { Conversation, Effect } from '../domain/conversation';
 import { mscChannelOf } from '../domain/handover-trigger';
 import { conversationEventMetadata, createEvent, type OutgoingEvent } from '../events/define';
 import {
+  AgentMessaged,
   HandoverDeclined,
   HandoverRequested,
   HandoverTransferred,
@@ -93,6 +94,16 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
           reason: effect.reason,
           skill: effect.skill,
           ...(after.lastRelease?.handoverId === handoverId ? { released: true } : {}),
+        });
+      case 'agentMessage':
+        // For the conveyor alone (forTheBus leaves it out): it carries the text.
+        return createEvent(AgentMessaged, meta(`agent:${effect.message.id}`), {
+          tenantId,
+          conversationId,
+          handoverId,
+          messageId: effect.message.id,
+          text: effect.message.text,
+          signOff: effect.message.signOff,
         });
       case 'handoverTransferred':
         return createEvent(HandoverTransferred, meta(`transferred:${handoverId}`), {

@@ -36,6 +36,7 @@ export function funnelPoints(before: Conversation, effects: readonly Effect[], n
       case 'handoverTransferred':
         return [count('HandoverTransferred')];
       case 'waitingNotice':
+      case 'agentMessage':
         return [];
     }
   }

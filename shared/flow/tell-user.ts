@@ -1,6 +1,8 @@
 /** Sends one message to the user, once per key: a redelivered event does not send it twice. */
 import { OutsideCallError } from '../clients/http';
 import type { OutgoingMessage, UserAddress } from '../clients/outgoing-message';
+import type { TenantConfig } from '../config/tenants';
+import { LIVECHAT_SESSION_END } from '../domain/livechat-payloads';
 import { conversationRef } from '../log/logger';
 import type { Runtime } from '../runtime/runtime';
 import { oncePerEvent } from './once';
@@ -55,4 +57,11 @@ export function reportRefused(
   });
   ports.metrics.put({ name: 'MessageUndeliverable', value: 1, unit: 'Count', tenant: to.tenantId });
   return true;
+}
+
+/** An agent's message as the user gets it: the text, and on a sign-off the button that ends the session. */
+export function agentMessageFor(tenant: TenantConfig, text: string, signOff: boolean): OutgoingMessage {
+  return signOff
+    ? { text, buttons: [{ payload: LIVECHAT_SESSION_END, title: tenant.messages.signOffButton }] }
+    : { text };
 }

@@ -4,7 +4,7 @@ import type { Conversation } from '../domain/conversation';
 import { PHASES } from '../domain/conversation';
 import { ROUTES } from '../domain/routing';
 import { metadataSchema } from '../events/define';
-import { channelRefSchema, userMessageSchema } from '../events/shapes';
+import { botAnswerSchema, channelRefSchema, userMessageSchema } from '../events/shapes';
 import { intBetween, integer, parse, stringRecord } from '../validation/zod';
 
 const additionsSchema = z.object({
@@ -41,7 +41,25 @@ const handoverSchema = z.object({
   nextWaitingAt: z.optional(z.number()),
   queuePosition: z.optional(z.number()),
   release: z.optional(releaseSchema),
+  agentMessageIds: z.optional(z.array(z.string())),
 });
+
+const unsentSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('agent'),
+    key: z.string(),
+    handoverId: z.string(),
+    messageId: z.string(),
+    text: z.string(),
+    signOff: z.boolean(),
+  }),
+  z.object({
+    kind: z.literal('answer'),
+    key: z.string(),
+    answer: botAnswerSchema,
+    pageUrl: z.optional(z.string()),
+  }),
+]);
 
 export const conversationItemSchema = z.object({
   tenantId: z.string(),
@@ -68,6 +86,7 @@ export const conversationItemSchema = z.object({
   ),
   lastRelease: z.optional(z.object({ ...releaseSchema.shape, handoverId: z.string() })),
   nudgedAt: z.optional(z.number()),
+  unsent: z.optional(z.array(unsentSchema)),
   deadLetters: z.optional(
     z.array(
       z.object({ message: userMessageSchema, route: z.enum(ROUTES), reason: z.string(), at: z.number() }),

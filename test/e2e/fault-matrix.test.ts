@@ -39,10 +39,10 @@ test('channel 5xx: the delivery is retried, then dead-lettered; the bot is asked
   const before = stack.bus.deadLetters.length;
   await flow.mode('channel', 'error');
   await flow.web('demo', 'f-channel-5xx', { text: 'hello' });
-  // The drain's own send, then the BotAnswered it became, delivered with the bus's 3 attempts.
+  // The conveyor's own send, then the relay's, from the item (MessageUnsent), with the bus's 3 attempts.
   expect((await flow.systems('f-channel-5xx')).filter((system) => system === 'web')).toHaveLength(1 + 3);
   expect((await flow.systems('f-channel-5xx')).filter((system) => system === 'bot')).toHaveLength(1);
-  expect(deadLettersSince(before)).toEqual([['relay', 'BotAnswered']]);
+  expect(deadLettersSince(before)).toEqual([['relay', 'MessageUnsent']]);
   expect((await flow.state('demo', 'f-channel-5xx')).phase).toBe('bot');
 });
 
@@ -51,7 +51,7 @@ test('channel timeout: the same, after the 2 s client timeout of each attempt', 
   await flow.mode('channel', 'timeout');
   await flow.web('demo', 'f-channel-timeout', { text: 'hello' });
   expect((await flow.systems('f-channel-timeout')).filter((system) => system === 'web')).toHaveLength(1 + 3);
-  expect(deadLettersSince(before)).toEqual([['relay', 'BotAnswered']]);
+  expect(deadLettersSince(before)).toEqual([['relay', 'MessageUnsent']]);
 }, 20_000);
 
 test('bot timeout: the message is tried 3 times, then dead-lettered on the conversation; the user hears nothing and stays with the bot', async () => {

@@ -88,7 +88,7 @@ describe('claim', () => {
 });
 
 describe('postAgentMessage', () => {
-  test('on a live session extends the lock from now and publishes AgentMessaged', async () => {
+  test('on a live session extends the lock from now; the message rides in that write for the conveyor, never on the bus', async () => {
     const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
     const { conversationId } = conversation;
     const handoverId = handoverIdOf(conversation);
@@ -104,25 +104,29 @@ describe('postAgentMessage', () => {
     expect(stored).toMatchObject({
       phase: 'agent',
       version: conversation.version + 1,
-      handover: { id: handoverId, lockExpiresAt: T0 + 20 * 60_000 + LOCK_MS },
+      handover: { id: handoverId, lockExpiresAt: T0 + 20 * 60_000 + LOCK_MS, agentMessageIds: ['desk-1'] },
     });
     // The sweep index moves with the lock.
     expect(await rig.rawItem('acme', conversationId)).toMatchObject({
       lockExpiresAt: T0 + 20 * 60_000 + LOCK_MS,
     });
-    expect(rig.publisher.published()).toEqual([['AgentMessaged', 'agent:desk-1']]);
-    expect(rig.publisher.events[0]?.detail.data).toEqual({
-      tenantId: 'acme',
-      conversationId,
-      handoverId,
-      channel: conversation.channel,
-      messageId: 'desk-1',
-      text: 'Hello, this is Grace.',
-      signOff: false,
-    });
+    expect(stored?.outbox?.map((event) => [event.detailType, event.detail.data])).toEqual([
+      [
+        'AgentMessaged',
+        {
+          tenantId: 'acme',
+          conversationId,
+          handoverId,
+          messageId: 'desk-1',
+          text: 'Hello, this is Grace.',
+          signOff: false,
+        },
+      ],
+    ]);
+    expect(rig.publisher.attempts).toBe(0);
   });
 
-  test('a desk retry with the same message id publishes the same event id; without an id each call is new', async () => {
+  test('a desk retry with the same message id changes nothing; without an id each call is a new message', async () => {
     const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web') });
     const post = (messageId: string | undefined, signOff = false) =>
       postAgentMessage(rig.runtime, acme(), DEFAULT_DESK, conversation.conversationId, {
@@ -132,14 +136,16 @@ describe('postAgentMessage', () => {
       });
 
     await post('desk-9', true);
+    const once = await rig.state('acme', conversation.conversationId);
     await post('desk-9', true);
-    await post(undefined);
-    await post(undefined);
+    expect(await rig.state('acme', conversation.conversationId)).toEqual(once);
+    expect(once?.outbox?.[0]?.detail.data).toMatchObject({ messageId: 'desk-9', signOff: true });
 
-    const ids = rig.publisher.published().map(([, id]) => id);
-    expect(ids.slice(0, 2)).toEqual(['agent:desk-9', 'agent:desk-9']);
-    expect(new Set(ids.slice(2)).size).toBe(2);
-    expect(rig.publisher.events[0]?.detail.data).toMatchObject({ signOff: true });
+    await post(undefined);
+    await post(undefined);
+    const after = await rig.state('acme', conversation.conversationId);
+    expect(after?.version).toBe((once?.version ?? 0) + 2);
+    expect(new Set(after?.handover?.agentMessageIds).size).toBe(3);
   });
 
   test('on a bot conversation → HttpError 409, nothing changes, nothing is published', async () => {

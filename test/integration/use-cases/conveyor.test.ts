@@ -390,7 +390,7 @@ describe("the bot's answers", () => {
     ]);
   });
 
-  test('one the channel fails on goes on as a BotAnswered event with those after it, in the outbox of the pop: the bot is asked once', async () => {
+  test('one the channel fails on waits in the item with those after it, parked in the pop; the bus gets a reference, no text; the bot is asked once', async () => {
     const conversation = await botConversation();
     outside.answer('bot', TWO_ANSWERS);
     outside.mode('web', '5xx');
@@ -399,25 +399,24 @@ describe("the bot's answers", () => {
 
     await conveyor.convey();
 
-    // m1's first answer failed, so both of its answers went on as events; m2's the same.
+    // m1's first answer failed, so both of its answers wait; m2's the same.
     expect(botSaw(conversationId)).toEqual(['m1', 'm2']);
     expect(outside.of('web')).toHaveLength(2);
-    expect(rig.publisher.published(conversationId)).toEqual([
-      ['BotAnswered', 'answer:m1:0'],
-      ['BotAnswered', 'answer:m1:1'],
-      ['BotAnswered', 'answer:m2:0'],
-      ['BotAnswered', 'answer:m2:1'],
-    ]);
+    const keys = ['answer:m1:0', 'answer:m1:1', 'answer:m2:0', 'answer:m2:1'];
+    expect(rig.publisher.published(conversationId)).toEqual(
+      keys.map((key) => ['MessageUnsent', `unsent:${idRef(key)}`]),
+    );
+    for (const event of rig.publisher.of(conversationId))
+      expect(JSON.stringify(event)).not.toMatch(/One moment|Connecting you/);
     const stored = await stateOf(conversation);
-    // The handover the unsent answer asks for is asked for by its event (the relay's), not here.
+    // The handover the unsent answer asks for is asked for by the relay with it, not here.
     expect(stored).toMatchObject({ phase: 'bot' });
     expect(stored?.inbox).toBeUndefined();
-    // The item keeps the last version's events only: m2's pop.
-    expect(stored?.outbox?.map((event) => event.detail.metadata.id)).toEqual(['answer:m2:0', 'answer:m2:1']);
+    expect(stored?.unsent?.map((entry) => entry.key)).toEqual(keys);
     expect(rig.logs).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        message: 'answer not sent by the conveyor; it goes on as an event',
+        message: 'answer not sent by the conveyor; it waits for the relay',
       }),
     );
   });
@@ -449,7 +448,7 @@ describe("the bot's answers", () => {
     expect(JSON.stringify(refusals)).not.toContain('One moment');
   });
 
-  test('past the send budget none is sent by the conveyor: all go on as events in the write that pops the message', async () => {
+  test('past the send budget none is sent by the conveyor: all wait in the write that pops the message', async () => {
     const conversation = await seed(direct, 'bot', { conversationId: uniqueId('web') });
     const { tenantId, conversationId } = conversation;
     await appendAll(conversation, [text('m1')], direct);
@@ -471,14 +470,15 @@ describe("the bot's answers", () => {
     );
 
     expect(webTexts(outside, conversationId)).toEqual([]);
-    // The handover is asked for by its answer's event, not here.
+    // The handover is asked for by the relay with its answer, not here.
     const stored = await stateOf(conversation, direct);
     expect(stored).toMatchObject({ phase: 'bot', version: appended.version + 1 });
     expect(stored?.inbox).toBeUndefined();
+    expect(stored?.unsent?.map((entry) => entry.key)).toEqual(['answer:m1:0', 'answer:m1:1']);
     await conveyRecords(direct.runtime, [pop]);
     expect(direct.publisher.published(conversationId)).toEqual([
-      ['BotAnswered', 'answer:m1:0'],
-      ['BotAnswered', 'answer:m1:1'],
+      ['MessageUnsent', `unsent:${idRef('answer:m1:0')}`],
+      ['MessageUnsent', `unsent:${idRef('answer:m1:1')}`],
     ]);
   });
 });

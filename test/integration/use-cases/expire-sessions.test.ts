@@ -116,7 +116,9 @@ test('a conversation whose lock was extended after the index was read is not exp
     handover: { lockExpiresAt: T0 + LOCK_MS - 1 + LOCK_MS },
   });
   await conveyor.convey();
-  expect(rig.publisher.published()).toEqual([['AgentMessaged', 'agent:desk-late']]);
+  // The agent's message went to the user from its write's record, and nothing went on the bus.
+  expect(webTexts(outside, conversationId)).toEqual(['still here']);
+  expect(rig.publisher.published(conversationId)).toEqual([]);
 });
 
 test('a session that ended and a new one that started after the index was read are left alone', async () => {

@@ -143,7 +143,13 @@ export function jsonBody<T>(request: RecordedRequest | undefined, schema: z.ZodT
 }
 
 /** What the web chat endpoint receives: one text for one conversation (web-sender's body). */
-export const webDelivery = z.object({ conversationId: z.string(), text: z.string() }).strict();
+export const webDelivery = z
+  .object({
+    conversationId: z.string(),
+    text: z.string(),
+    buttons: z.optional(z.array(z.object({ payload: z.string(), title: z.string() }).strict())),
+  })
+  .strict();
 
 /** Everything the web chat endpoint received, in order. */
 export const webDeliveries = (outside: OutsideServer): Array<z.infer<typeof webDelivery>> =>

@@ -4,8 +4,13 @@
  * after it say; never through the bus unless the channel fails.
  */
 import { receiveBotAnswer } from '../../../functions/ingest/receive-bot-answer';
+import { deliverUnsent } from '../../../functions/relay/deliver-unsent';
 import { handoverIdFrom } from '../../../shared/domain/handover-trigger';
+import { unsentKey } from '../../../shared/domain/unsent';
+import { MessageUnsent } from '../../../shared/events/message-unsent';
 import { HttpError } from '../../../shared/http/errors';
+import { idRef } from '../../../shared/log/logger';
+import { parse } from '../../../shared/validation/zod';
 import { webTexts } from './outside-server';
 import { useRigWithOutside } from './rig-with-outside';
 import { seed, uniqueId } from './runtime';
@@ -43,7 +48,7 @@ test('two pushed answers, the second asking for an agent: both reach the user in
   ]);
 });
 
-test('a channel that keeps failing: the answer goes on as a BotAnswered event for the relay, and what it asks is left to it', async () => {
+test('a channel that keeps failing: the answer waits in the item for the relay, which delivers it once and starts the handover it asks for', async () => {
   const { rig, outside } = setup;
   const { conversationId } = await seed(rig, 'bot', { conversationId: uniqueId('web') });
   outside.mode('web', '5xx');
@@ -56,8 +61,21 @@ test('a channel that keeps failing: the answer goes on as a BotAnswered event fo
   });
   await convey();
 
-  expect(rig.publisher.published(conversationId)).toEqual([['BotAnswered', 'answer:push:a-3']]);
-  expect(await rig.state('acme', conversationId)).toMatchObject({ phase: 'bot' });
+  const key = unsentKey.answer('push:a-3');
+  expect(rig.publisher.published(conversationId)).toEqual([['MessageUnsent', `unsent:${idRef(key)}`]]);
+  expect(await rig.state('acme', conversationId)).toMatchObject({ phase: 'bot', unsent: [{ key }] });
+
+  // The channel mends; the bus delivers the event, then again.
+  outside.mode('web', 'ok');
+  const before = webTexts(outside, conversationId).length;
+  const event = parse(MessageUnsent.data, rig.publisher.of(conversationId)[0]?.detail.data);
+  await deliverUnsent(rig.runtime, event);
+  await deliverUnsent(rig.runtime, event);
+
+  expect(webTexts(outside, conversationId).slice(before)).toEqual(['Let me get you an agent.']);
+  const after = await rig.state('acme', conversationId);
+  expect(after).toMatchObject({ phase: 'presence', handover: { id: handoverIdFrom('answer', 'push:a-3') } });
+  expect(after?.unsent).toBeUndefined();
 });
 
 test('refused while an agent has the conversation or is being given it; unknown conversations are 404', async () => {

@@ -1,0 +1,52 @@
+/**
+ * An agent's message (AgentMessaged, in the write that slid the lock) → the user, from that write's
+ * record: in order with the notices of the records around it. No once-only claim: each record is
+ * acted on once. One the channel fails to take after the tries in place waits in the item for the
+ * relay (park-unsent.ts); one it refuses for good (a 4xx) is counted, not retried.
+ */
+import { deskOfConversation } from '../../shared/config/desk-routing';
+import type { TenantConfig } from '../../shared/config/tenants';
+import type { Conversation } from '../../shared/domain/conversation';
+import { unsentKey } from '../../shared/domain/unsent';
+import type { OutgoingEvent } from '../../shared/events/define';
+import { AgentMessaged } from '../../shared/events/handover-events';
+import { agentMessageFor, sendToUser } from '../../shared/flow/tell-user';
+import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
+import { errorFields } from '../../shared/log/logger';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { safeParse } from '../../shared/validation/zod';
+import { parkUnsent } from './park-unsent';
+
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'channels' | 'logger' | 'metrics'>;
+
+export const isAgentMessage = (event: OutgoingEvent): boolean =>
+  event.detailType === AgentMessaged.detailType;
+
+/** Returns the conversation as it stands afterwards. */
+export async function deliverAgentMessage(
+  ports: Ports,
+  tenant: TenantConfig,
+  state: Conversation,
+  event: OutgoingEvent,
+): Promise<Conversation> {
+  const parsed = safeParse(AgentMessaged.data, event.detail.data);
+  if (!parsed.success) {
+    ports.logger.error('agent message unreadable; dropped', { eventId: event.detail.metadata.id });
+    return state;
+  }
+  const { handoverId, messageId, text, signOff } = parsed.data;
+  const message = agentMessageFor(deskOfConversation(tenant, state), text, signOff);
+  const gaveUp = await tryInPlace(
+    () => sendToUser(ports, state, message),
+    isRetryableOutside,
+    () => {},
+  );
+  if (!gaveUp) return state;
+  ports.logger.warn(
+    'agent message not sent by the conveyor; it waits for the relay',
+    errorFields(gaveUp.error),
+  );
+  return parkUnsent(ports, state, [
+    { kind: 'agent', key: unsentKey.agent(messageId), handoverId, messageId, text, signOff },
+  ]);
+}

@@ -1,0 +1,29 @@
+/**
+ * conveyor → relay: a message for the user the conveyor could not send in place waits in the
+ * conversation item (`unsent`); the relay delivers it with the bus's retries. The event names it by a
+ * keyed reference of its key: no text, no message id (a WhatsApp one holds the sender's number).
+ */
+import * as z from 'zod/mini';
+import { idRef } from '../log/logger';
+import { nonEmptyString } from '../validation/zod';
+import { conversationEventMetadata, createEvent, defineEvent, type OutgoingEvent } from './define';
+import { conversationRefSchema } from './shapes';
+
+export const MessageUnsent = defineEvent(
+  'MessageUnsent',
+  1,
+  z.object({ ...conversationRefSchema.shape, keyRef: nonEmptyString() }),
+);
+
+export function messageUnsent(
+  ref: { tenantId: string; conversationId: string },
+  key: string,
+  now: number,
+): OutgoingEvent {
+  const keyRef = idRef(key);
+  return createEvent(
+    MessageUnsent,
+    conversationEventMetadata(`unsent:${keyRef}`, ref.tenantId, ref.conversationId, now),
+    { tenantId: ref.tenantId, conversationId: ref.conversationId, keyRef },
+  );
+}
