@@ -5,18 +5,14 @@
 import { deskView } from '../../shared/config/desk-routing';
 import { isOpenAt } from '../../shared/domain/business-hours';
 import { applyCommand } from '../../shared/flow/apply-command';
-import { loadConversation } from '../../shared/flow/load-conversation';
+import { loadByRef } from '../../shared/flow/load-conversation';
+import type { ConversationByRef } from '../../shared/ports/conversation-store';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 export type PresenceCheckPorts = Pick<Runtime, 'clock' | 'tenants' | 'conversations' | 'presence' | 'logger'>;
 
-export interface PresenceCheck {
-  tenantId: string;
-  conversationId: string;
-  handoverId: string;
-  additions: { skill?: string | undefined; mscWebstore?: string | undefined; mscChannel: string };
-  pageUrl?: string | undefined;
-}
+/** The handover to check, as HandoverRequested names it: the rest is read with the conversation. */
+export type PresenceCheck = ConversationByRef & { handoverId: string };
 
 /**
  * No once-only claim: the write that records the answer leaves the phase checked here, so a
@@ -24,10 +20,13 @@ export interface PresenceCheck {
  * presence lookup the cache answers and a refused write.
  */
 export async function checkPresence(ports: PresenceCheckPorts, request: PresenceCheck): Promise<void> {
-  const { tenantId, conversationId, handoverId } = request;
+  const { tenantId, handoverId } = request;
   const tenant = ports.tenants.get(tenantId);
-  const conversation = await loadConversation(ports, tenantId, conversationId);
-  if (!tenant || conversation?.phase !== 'presence' || conversation.handover?.id !== handoverId) return;
+  const conversation = await loadByRef(ports, request);
+  const handover = conversation?.handover;
+  if (!tenant || conversation?.phase !== 'presence' || handover?.id !== handoverId) return;
+  const { conversationId } = conversation;
+  const { additions, pageUrl } = handover;
   const intakeTimeoutMs = tenant.intake.timeoutMinutes * 60_000;
   if (tenant.businessHours && !isOpenAt(tenant.businessHours, ports.clock.now())) {
     ports.logger.info('closed: outside business hours');
@@ -41,11 +40,11 @@ export async function checkPresence(ports: PresenceCheckPorts, request: Presence
     return;
   }
   // The desk the handover's skill routes to is the one whose agents must be there.
-  const desk = deskView(tenant, request.additions.skill);
+  const desk = deskView(tenant, additions.skill);
   const result = await ports.presence.check(desk, {
     conversationId,
-    channel: request.additions.mscChannel,
-    referrer: request.additions.mscWebstore ?? request.pageUrl,
+    channel: additions.mscChannel,
+    referrer: additions.mscWebstore ?? pageUrl,
   });
   ports.logger.info('presence checked', {
     desk: desk.deskName,

@@ -12,6 +12,7 @@ import { STEP_TIMEOUT_MS } from '../../shared/domain/conversation';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { tellBotNow } from '../../shared/flow/tell-bot';
 import { errorFields } from '../../shared/log/logger';
+import type { ConversationByRef } from '../../shared/ports/conversation-store';
 import type { DeskPickup } from '../../shared/ports/desk-asks';
 import type { Runtime } from '../../shared/runtime/runtime';
 
@@ -40,27 +41,23 @@ const PAUSE_MS = 250;
 
 export async function handOver(
   ports: HandOverPorts,
-  event: {
-    tenantId: string;
-    conversationId: string;
-    handoverId: string;
-    skill?: string | undefined;
-  },
+  event: ConversationByRef & { handoverId: string; skill?: string | undefined },
 ): Promise<void> {
-  const { tenantId, conversationId, handoverId } = event;
+  const { tenantId, conversationRef, handoverId } = event;
   const configured = ports.tenants.get(tenantId);
   if (!configured) return;
   // The desk the handover's skill routes to, in the default desk's place.
   const tenant = deskView(configured, event.skill);
   // Reads and claims in one request: a redelivered event, or one for a handover that moved on, stops here.
   const conversation = await ports.deskAsks.markDeskAsked(
-    { tenantId, conversationId, handoverId },
+    { tenantId, conversationRef, handoverId },
     ports.clock.now(),
     deskCallsMs(tenant) + ABANDONED_AFTER_MS,
     pickupOf(tenant),
   );
   const handover = conversation?.handover;
   if (!conversation || !handover) return;
+  const { conversationId } = conversation;
   let deskChatId: string | undefined;
   try {
     ({ deskChatId } = await askDesk(ports, tenant, {

@@ -5,8 +5,9 @@
  */
 import type { BotEvent } from '../../shared/clients/notifications';
 import type { Release } from '../../shared/domain/conversation';
-import { loadConversation } from '../../shared/flow/load-conversation';
+import { loadByRef } from '../../shared/flow/load-conversation';
 import { oncePerEvent } from '../../shared/flow/once';
+import type { ConversationByRef } from '../../shared/ports/conversation-store';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<
@@ -16,22 +17,20 @@ type Ports = Pick<
 
 export async function retryBotEvent(
   ports: Ports,
-  unsent: {
-    tenantId: string;
-    conversationId: string;
+  unsent: ConversationByRef & {
     status: Omit<BotEvent, 'eventId' | 'summary' | 'variables'>;
     released?: boolean | undefined;
   },
 ): Promise<void> {
   const tenant = ports.tenants.get(unsent.tenantId);
-  if (!tenant) return;
-  const { tenantId, conversationId, status } = unsent;
-  let release: Release | undefined;
-  if (unsent.released) {
-    const conversation = await loadConversation(ports, tenantId, conversationId);
-    const last = conversation?.lastRelease;
-    release = last?.handoverId === status.handoverId ? last : undefined;
-  }
+  // The bot is told the conversation's id, and what the agent left for it: both read by reference.
+  const conversation = tenant && (await loadByRef(ports, unsent));
+  if (!tenant || !conversation) return;
+  const { tenantId, conversationId } = conversation;
+  const { status } = unsent;
+  const last = conversation.lastRelease;
+  const release: Release | undefined =
+    unsent.released && last?.handoverId === status.handoverId ? last : undefined;
   const eventId = `${status.event}:${status.handoverId}`;
   const result = await oncePerEvent(
     ports,

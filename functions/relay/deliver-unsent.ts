@@ -6,9 +6,10 @@
 import { deskOfConversation } from '../../shared/config/desk-routing';
 import { withoutUnsent } from '../../shared/domain/unsent';
 import { applyCommand } from '../../shared/flow/apply-command';
-import { loadConversation } from '../../shared/flow/load-conversation';
+import { loadByRef } from '../../shared/flow/load-conversation';
 import { agentMessageFor, tellUser } from '../../shared/flow/tell-user';
 import { idRef } from '../../shared/log/logger';
+import type { ConversationByRef } from '../../shared/ports/conversation-store';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { deliverAnswer } from './deliver-answer';
 
@@ -19,13 +20,13 @@ type Ports = Pick<
 
 export async function deliverUnsent(
   ports: Ports,
-  event: { tenantId: string; conversationId: string; keyRef: string },
+  event: ConversationByRef & { keyRef: string },
 ): Promise<void> {
-  const { tenantId, conversationId } = event;
-  const tenant = ports.tenants.get(tenantId);
-  const conversation = await loadConversation(ports, tenantId, conversationId);
+  const tenant = ports.tenants.get(event.tenantId);
+  const conversation = await loadByRef(ports, event);
   const entry = conversation?.unsent?.find((unsent) => idRef(unsent.key) === event.keyRef);
   if (!tenant || !conversation || !entry) return;
+  const { tenantId, conversationId } = conversation;
   if (entry.kind === 'agent') {
     const message = agentMessageFor(deskOfConversation(tenant, conversation), entry.text, entry.signOff);
     await tellUser(ports, conversation, entry.key, message);

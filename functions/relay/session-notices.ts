@@ -2,8 +2,9 @@
 
 import { deskView } from '../../shared/config/desk-routing';
 import type { EndReason } from '../../shared/domain/conversation';
-import { loadConversation } from '../../shared/flow/load-conversation';
+import { loadByRef } from '../../shared/flow/load-conversation';
 import { oncePerEvent } from '../../shared/flow/once';
+import type { ConversationByRef } from '../../shared/ports/conversation-store';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<
@@ -19,15 +20,11 @@ type Ports = Pick<
   | 'metrics'
 >;
 
-interface HandoverRef {
-  tenantId: string;
-  conversationId: string;
-  handoverId: string;
-}
+type HandoverRef = ConversationByRef & { handoverId: string };
 
 async function context(ports: Ports, ref: HandoverRef) {
   const tenant = ports.tenants.get(ref.tenantId);
-  const conversation = await loadConversation(ports, ref.tenantId, ref.conversationId);
+  const conversation = await loadByRef(ports, ref);
   return tenant && conversation ? { tenant, conversation } : undefined;
 }
 

@@ -24,8 +24,13 @@ export interface LocalEventBusOptions {
   logger: Logger;
 }
 
+/** How many of the latest events the bus keeps for inspection (the soak publishes tens of thousands). */
+const KEPT_EVENTS = 5_000;
+
 export class LocalEventBus implements EventPublisher {
   readonly deadLetters: DeadLetter[] = [];
+  /** The latest events as they went on the bus (EventBridge's archive, locally): what anyone on the bus sees. */
+  readonly recent: OutgoingEvent[] = [];
   /** Deliveries started so far (for a settle that must know whether anything happened). */
   delivered = 0;
   private readonly pending = new Set<Promise<void>>();
@@ -40,6 +45,8 @@ export class LocalEventBus implements EventPublisher {
 
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
     for (const event of events) {
+      this.recent.push(structuredClone(event));
+      if (this.recent.length > KEPT_EVENTS) this.recent.shift();
       const matching = eventRules().filter(({ rule }) => rule.detailType === event.detailType);
       const busEvent = {
         version: '0',

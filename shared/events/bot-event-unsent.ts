@@ -6,15 +6,16 @@
 import * as z from 'zod/mini';
 import { BOT_EVENT_NAMES } from '../clients/notifications';
 import type { BotStatus } from '../flow/bot-status';
+import { conversationRef } from '../log/logger';
 import { nonEmptyString } from '../validation/zod';
 import { conversationEventMetadata, createEvent, defineEvent, type OutgoingEvent } from './define';
-import { conversationRefSchema } from './shapes';
+import { conversationByRefSchema } from './shapes';
 
 export const BotEventUnsent = defineEvent(
   'BotEventUnsent',
   1,
   z.object({
-    ...conversationRefSchema.shape,
+    ...conversationByRefSchema.shape,
     status: z.object({
       event: z.enum(BOT_EVENT_NAMES),
       handoverId: nonEmptyString(),
@@ -44,7 +45,7 @@ export function botEventUnsent(
     conversationEventMetadata(`bot-event:${eventId}`, ref.tenantId, ref.conversationId, now),
     {
       tenantId: ref.tenantId,
-      conversationId: ref.conversationId,
+      conversationRef: conversationRef(ref.tenantId, ref.conversationId),
       status: rest,
       ...(released ? { released } : {}),
     },

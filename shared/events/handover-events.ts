@@ -2,30 +2,21 @@
 import * as z from 'zod/mini';
 import { nonEmptyString } from '../validation/zod';
 import { defineEvent } from './define';
-import { channelRefSchema, conversationRefSchema } from './shapes';
+import { conversationByRefSchema } from './shapes';
 
 /** `agentStatus`: the last presence check's answer (the bot's context variable), absent before the first. */
 const handoverRef = {
-  ...conversationRefSchema.shape,
+  ...conversationByRefSchema.shape,
   handoverId: nonEmptyString(),
   agentStatus: z.optional(z.enum(['online', 'offline'])),
 };
-/** An event with something to tell the user names the channel, so telling needs no read (absent in earlier ones). */
-const userNoticeRef = { ...handoverRef, channel: z.optional(channelRefSchema) };
 
 /** conveyor (a bot answer or the user asked) / relay (a pushed answer) → check-presence: a handover was requested. */
 export const HandoverRequested = defineEvent(
   'HandoverRequested',
   1,
-  z.object({
-    ...handoverRef,
-    additions: z.object({
-      skill: z.optional(z.string()),
-      mscWebstore: z.optional(z.string()),
-      mscChannel: z.string(),
-    }),
-    pageUrl: z.optional(z.string()),
-  }),
+  // The request's additions and page are read with the handover (a page URL may name someone).
+  z.object(handoverRef),
 );
 
 /** conveyor (the intake's last answer) → hand-over: the intake is complete; hand the conversation to the desk. */
@@ -45,7 +36,7 @@ export const HandoverDeclined = defineEvent(
   'HandoverDeclined',
   1,
   z.object({
-    ...userNoticeRef,
+    ...handoverRef,
     /**
      * `closed`: outside the tenant's business hours, presence not asked. `withdrawn`: a desk live on
      * its claim did not claim by the pickup deadline (the desk is told).
@@ -66,7 +57,7 @@ export const HandoverDeclined = defineEvent(
 export const SessionStarted = defineEvent(
   'SessionStarted',
   1,
-  z.object({ ...userNoticeRef, claimed: z.optional(z.boolean()) }),
+  z.object({ ...handoverRef, claimed: z.optional(z.boolean()) }),
 );
 
 /**
@@ -76,7 +67,7 @@ export const SessionStarted = defineEvent(
 export const HandoverWaiting = defineEvent(
   'HandoverWaiting',
   1,
-  z.object({ ...userNoticeRef, position: z.optional(z.number()) }),
+  z.object({ ...handoverRef, position: z.optional(z.number()) }),
 );
 
 /**
@@ -87,7 +78,7 @@ export const HandoverTransferred = defineEvent(
   'HandoverTransferred',
   1,
   z.object({
-    ...userNoticeRef,
+    ...handoverRef,
     toHandoverId: nonEmptyString(),
     /** The skill the chat had (the desk to tell it ended), and the skill it goes to. */
     fromSkill: z.optional(z.string()),

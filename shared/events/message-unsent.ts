@@ -4,15 +4,15 @@
  * keyed reference of its key: no text, no message id (a WhatsApp one holds the sender's number).
  */
 import * as z from 'zod/mini';
-import { idRef } from '../log/logger';
+import { conversationRef, idRef } from '../log/logger';
 import { nonEmptyString } from '../validation/zod';
 import { conversationEventMetadata, createEvent, defineEvent, type OutgoingEvent } from './define';
-import { conversationRefSchema } from './shapes';
+import { conversationByRefSchema } from './shapes';
 
 export const MessageUnsent = defineEvent(
   'MessageUnsent',
   1,
-  z.object({ ...conversationRefSchema.shape, keyRef: nonEmptyString() }),
+  z.object({ ...conversationByRefSchema.shape, keyRef: nonEmptyString() }),
 );
 
 export function messageUnsent(
@@ -24,6 +24,6 @@ export function messageUnsent(
   return createEvent(
     MessageUnsent,
     conversationEventMetadata(`unsent:${keyRef}`, ref.tenantId, ref.conversationId, now),
-    { tenantId: ref.tenantId, conversationId: ref.conversationId, keyRef },
+    { tenantId: ref.tenantId, conversationRef: conversationRef(ref.tenantId, ref.conversationId), keyRef },
   );
 }

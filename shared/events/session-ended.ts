@@ -2,13 +2,13 @@
 import * as z from 'zod/mini';
 import { nonEmptyString } from '../validation/zod';
 import { defineEvent } from './define';
-import { conversationRefSchema } from './shapes';
+import { conversationByRefSchema } from './shapes';
 
 export const SessionEnded = defineEvent(
   'SessionEnded',
   1,
   z.object({
-    ...conversationRefSchema.shape,
+    ...conversationByRefSchema.shape,
     handoverId: nonEmptyString(),
     reason: z.enum(['agent', 'user', 'expired']),
     agentStatus: z.optional(z.enum(['online', 'offline'])),

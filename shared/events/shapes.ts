@@ -16,9 +16,19 @@ export const webConversationIdSchema = conversationIdSchema.check(
   z.refine((id) => !/^(wa|cm):/.test(id), 'wa: and cm: are reserved'),
 );
 
+/** A conversation by its id: for what stays in the conversation's own item (a pushed answer). */
 export const conversationRefSchema = z.object({
   tenantId: nonEmptyString(),
   conversationId: nonEmptyString(),
+});
+
+/**
+ * A conversation as every event on the bus names it: by its keyed reference (conversationRef), never
+ * its id (a WhatsApp id is a phone number). A consumer reads what else it needs from the table.
+ */
+export const conversationByRefSchema = z.object({
+  tenantId: nonEmptyString(),
+  conversationRef: nonEmptyString(),
 });
 
 /** Where a conversation's user is reached: the channel it came from. */

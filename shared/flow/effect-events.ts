@@ -4,7 +4,6 @@
  */
 
 import type { Conversation, Effect } from '../domain/conversation';
-import { mscChannelOf } from '../domain/handover-trigger';
 import { conversationEventMetadata, createEvent, type OutgoingEvent } from '../events/define';
 import {
   AgentMessaged,
@@ -16,27 +15,24 @@ import {
   SessionStarted,
 } from '../events/handover-events';
 import { SessionEnded } from '../events/session-ended';
+import { conversationRef } from '../log/logger';
 
 export function eventsFor(after: Conversation, effects: readonly Effect[], now: number): OutgoingEvent[] {
   const { tenantId, conversationId } = after;
   const meta = (id: string) => conversationEventMetadata(id, tenantId, conversationId, now);
-  const ref = { tenantId, conversationId, agentStatus: after.agentStatus };
-  // Where the user is told, for the events that tell them something.
-  const notice = { ...ref, channel: after.channel };
+  // Named by reference: the conveyor acts on the item, and the bus must not carry the id.
+  const ref = {
+    tenantId,
+    conversationRef: conversationRef(tenantId, conversationId),
+    agentStatus: after.agentStatus,
+  };
   return effects.flatMap((effect) => eventFor(effect) ?? []);
 
   function eventFor(effect: Effect): OutgoingEvent | undefined {
     const handoverId = effect.handoverId;
     switch (effect.type) {
-      case 'checkPresence': {
-        const handover = after.handover;
-        return createEvent(HandoverRequested, meta(`requested:${handoverId}`), {
-          ...ref,
-          handoverId,
-          additions: handover?.additions ?? { mscChannel: mscChannelOf(after.channel) },
-          pageUrl: handover?.pageUrl,
-        });
-      }
+      case 'checkPresence':
+        return createEvent(HandoverRequested, meta(`requested:${handoverId}`), { ...ref, handoverId });
       case 'startIntake':
         // The stream's consumer sees the intake start in the write itself and asks the first question.
         return undefined;
@@ -48,20 +44,20 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
         });
       case 'notifyNoAgents':
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
-          ...notice,
+          ...ref,
           handoverId,
           reason: effect.closed ? 'closed' : 'no_agents',
         });
       case 'intakeAbandoned':
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
-          ...notice,
+          ...ref,
           handoverId,
           reason: 'intake_abandoned',
           abandoned: effect.reason,
         });
       case 'notifyHandoverFailed':
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
-          ...notice,
+          ...ref,
           handoverId,
           reason: 'failed',
           stage: effect.stage,
@@ -69,20 +65,20 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
         });
       case 'sessionStarted':
         return createEvent(SessionStarted, meta(`started:${handoverId}`), {
-          ...notice,
+          ...ref,
           handoverId,
           ...(after.handover?.awaitsClaim ? { claimed: true } : {}),
         });
       case 'waitingNotice':
         // Several per handover: the version that wrote it names it.
         return createEvent(HandoverWaiting, meta(`waiting:${handoverId}:${after.version}`), {
-          ...notice,
+          ...ref,
           handoverId,
           position: effect.position,
         });
       case 'handoverWithdrawn':
         return createEvent(HandoverDeclined, meta(`declined:${handoverId}`), {
-          ...notice,
+          ...ref,
           handoverId,
           reason: 'withdrawn',
           skill: effect.skill,
@@ -98,8 +94,7 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
       case 'agentMessage':
         // For the conveyor alone (forTheBus leaves it out): it carries the text.
         return createEvent(AgentMessaged, meta(`agent:${effect.message.id}`), {
-          tenantId,
-          conversationId,
+          ...ref,
           handoverId,
           messageId: effect.message.id,
           text: effect.message.text,
@@ -107,7 +102,7 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
         });
       case 'handoverTransferred':
         return createEvent(HandoverTransferred, meta(`transferred:${handoverId}`), {
-          ...notice,
+          ...ref,
           handoverId,
           toHandoverId: effect.toHandoverId,
           fromSkill: effect.fromSkill,

@@ -1,8 +1,14 @@
 /** (use case) → the conversation as stored, read at the clock's time. */
 import type { Conversation } from '../domain/conversation';
+import type { ConversationByRef } from '../ports/conversation-store';
 import type { Runtime } from '../runtime/runtime';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations'>;
+
+/** The conversation an event names by its reference. */
+export function loadByRef(ports: Ports, ref: ConversationByRef): Promise<Conversation | undefined> {
+  return ports.conversations.getByRef(ref, ports.clock.now());
+}
 
 export function loadConversation(
   ports: Ports,

@@ -1,6 +1,6 @@
 /** The port hand-over marks a handover's desk call through (DynamoDeskAsks in shared/store). */
 import type { Conversation } from '../domain/conversation';
-import type { ConversationRef } from './conversation-store';
+import type { ConversationByRef } from './conversation-store';
 
 export interface DeskAsks {
   /**
@@ -10,7 +10,7 @@ export interface DeskAsks {
    * function's to ask (another is asking, or the handover moved on).
    */
   markDeskAsked(
-    ref: ConversationRef & { handoverId: string },
+    ref: ConversationByRef & { handoverId: string },
     now: number,
     retakeAfterMs: number,
     pickup: DeskPickup,

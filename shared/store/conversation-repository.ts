@@ -6,10 +6,11 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import type { Conversation } from '../domain/conversation';
 import { sweepDueAt } from '../domain/sweep';
-import type { ConversationStore } from '../ports/conversation-store';
+import { conversationRef } from '../log/logger';
+import type { ConversationByRef, ConversationStore } from '../ports/conversation-store';
 import { VersionConflictError } from '../ports/version-conflict';
 import { parseConversationItem } from './conversation-item';
-import { conversationKey, sweepShard, TTL_ATTRIBUTE } from './keys';
+import { conversationKey, conversationKeyByRef, sweepShard, TTL_ATTRIBUTE } from './keys';
 
 export interface ConversationRepositoryOptions {
   /** How long an untouched conversation is kept before DynamoDB TTL may delete it. */
@@ -28,15 +29,21 @@ export class DynamoConversationStore implements ConversationStore {
     },
   ) {}
 
-  async get(tenantId: string, conversationId: string, now: number): Promise<Conversation | undefined> {
+  get(tenantId: string, conversationId: string, now: number): Promise<Conversation | undefined> {
+    return this.getByRef({ tenantId, conversationRef: conversationRef(tenantId, conversationId) }, now);
+  }
+
+  async getByRef(ref: ConversationByRef, now: number): Promise<Conversation | undefined> {
     const { Item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: conversationKey(tenantId, conversationId),
+        Key: conversationKeyByRef(ref.tenantId, ref.conversationRef),
         ConsistentRead: true,
       }),
     );
-    return conversationFromItem(Item, now);
+    const found = conversationFromItem(Item, now);
+    // A reference is a keyed hash: an item of another tenant cannot answer to it.
+    return found?.tenantId === ref.tenantId ? found : undefined;
   }
 
   async create(conversation: Conversation, now: number): Promise<void> {

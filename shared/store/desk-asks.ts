@@ -7,10 +7,10 @@ import { ConditionalCheckFailedException, TransactionConflictException } from '@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
 import type { Conversation } from '../domain/conversation';
-import type { ConversationRef } from '../ports/conversation-store';
+import type { ConversationByRef } from '../ports/conversation-store';
 import type { DeskAsks, DeskPickup } from '../ports/desk-asks';
 import { conversationFromItem } from './conversation-repository';
-import { conversationKey, sweepShard, TTL_ATTRIBUTE } from './keys';
+import { conversationKeyByRef, sweepShardByRef, TTL_ATTRIBUTE } from './keys';
 
 export class DynamoDeskAsks implements DeskAsks {
   constructor(
@@ -19,7 +19,7 @@ export class DynamoDeskAsks implements DeskAsks {
   ) {}
 
   async markDeskAsked(
-    ref: ConversationRef & { handoverId: string },
+    ref: ConversationByRef & { handoverId: string },
     now: number,
     retakeAfterMs: number,
     pickup: DeskPickup,
@@ -33,7 +33,7 @@ export class DynamoDeskAsks implements DeskAsks {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: conversationKey(ref.tenantId, ref.conversationId),
+          Key: conversationKeyByRef(ref.tenantId, ref.conversationRef),
           UpdateExpression: [
             'SET handover.deskAskedAt = :now, handover.deskAskedBy = :asker, handover.pickupBy = :pickupBy,',
             'handover.awaitsClaim = :awaits,',
@@ -56,7 +56,7 @@ export class DynamoDeskAsks implements DeskAsks {
             ':asker': randomUUID(),
             ':nowSeconds': toEpochSeconds(now),
             ':abandonedBefore': now - retakeAfterMs,
-            ':shard': sweepShard(ref.tenantId, ref.conversationId),
+            ':shard': sweepShardByRef(ref.conversationRef),
             // The desk has until then to take the conversation; the sweep looks again then, or at the
             // first waiting message.
             ':pickupBy': pickupBy,

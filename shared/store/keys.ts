@@ -29,8 +29,12 @@ export interface Key {
  * By the conversation's keyed reference, not its id (a WhatsApp id is a phone number): the keys, the
  * stream's `Keys` and anything that copies them name no one.
  */
-export const conversationKey = (tenantId: string, conversationId: string): Key => ({
-  pk: `T#${tenantId}#C#${conversationRef(tenantId, conversationId)}`,
+export const conversationKey = (tenantId: string, conversationId: string): Key =>
+  conversationKeyByRef(tenantId, conversationRef(tenantId, conversationId));
+
+/** The same key from the reference alone, as the bus's events name a conversation. */
+export const conversationKeyByRef = (tenantId: string, ref: string): Key => ({
+  pk: `T#${tenantId}#C#${ref}`,
   sk: 'STATE',
 });
 
@@ -49,8 +53,12 @@ export const idempotencyPartition = (tenantId: string, conversationId: string): 
   `T#${tenantId}#I#${conversationRef(tenantId, conversationId)}`;
 
 /** Spreads held locks over a few index partitions so the sweep never reads one hot partition. */
-export const sweepShard = (tenantId: string, conversationId: string): string => {
-  const digest = createHash('sha256').update(`${tenantId}\u0000${conversationId}`).digest();
+export const sweepShard = (tenantId: string, conversationId: string): string =>
+  sweepShardByRef(conversationRef(tenantId, conversationId));
+
+/** A conversation's shard of the sweep index, from its reference (which already mixes in the tenant). */
+export const sweepShardByRef = (ref: string): string => {
+  const digest = createHash('sha256').update(ref).digest();
   return `LOCK#${(digest[0] ?? 0) % SWEEP_SHARDS}`;
 };
 

@@ -7,6 +7,7 @@ import { type Conversation, newConversation, transition } from '../../shared/dom
 import { INBOX_STALL_MS } from '../../shared/domain/inbox';
 import { conversationEventMetadata, createEvent } from '../../shared/events/define';
 import { SessionEnded } from '../../shared/events/session-ended';
+import { conversationRef } from '../../shared/log/logger';
 import { VersionConflictError } from '../../shared/ports/version-conflict';
 import type { Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
@@ -193,7 +194,7 @@ describe('nudge', () => {
       conversationEventMetadata('ended:h0', 'nudge', conversationId, T0),
       {
         tenantId: 'nudge',
-        conversationId,
+        conversationRef: conversationRef('nudge', conversationId),
         handoverId: 'h0',
         reason: 'agent',
       },

@@ -14,6 +14,7 @@ import { EventBridgePublisher } from '../../shared/events/eventbridge-publisher'
 import { PublishError } from '../../shared/events/publisher';
 import { SessionEnded } from '../../shared/events/session-ended';
 import { once } from '../../shared/flow/once';
+import { conversationRef } from '../../shared/log/logger';
 import { VersionConflictError } from '../../shared/ports/version-conflict';
 import { createDynamo, type Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
@@ -46,7 +47,7 @@ function events(count: number) {
   return Array.from({ length: count }, (_, i) =>
     createEvent(SessionEnded, conversationEventMetadata(`ended:h-${i}`, 'acme', `c-${i}`, 0), {
       tenantId: 'acme',
-      conversationId: `c-${i}`,
+      conversationRef: conversationRef('acme', `c-${i}`),
       handoverId: `h-${i}`,
       reason: 'agent',
     }),

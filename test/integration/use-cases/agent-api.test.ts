@@ -2,9 +2,11 @@
  * claim / postAgentMessage (the agent API's use cases) on DynamoDB Local; the events a claim's write
  * causes come out through the real conveyor (which tells the user on the outside server).
  */
+
 import { claim, postAgentMessage } from '../../../functions/agent-api/agent-api';
 import { DEFAULT_DESK } from '../../../functions/agent-api/desk-token';
 import { HttpError } from '../../../shared/http/errors';
+import { conversationRef } from '../../../shared/log/logger';
 import { useRigWithOutside } from './rig-with-outside';
 import { handoverIdOf, LOCK_MS, seed, T0, type TestRig, uniqueId } from './runtime';
 
@@ -115,7 +117,8 @@ describe('postAgentMessage', () => {
         'AgentMessaged',
         {
           tenantId: 'acme',
-          conversationId,
+          conversationRef: conversationRef('acme', conversationId),
+          agentStatus: 'online',
           handoverId,
           messageId: 'desk-1',
           text: 'Hello, this is Grace.',

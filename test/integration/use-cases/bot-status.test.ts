@@ -11,7 +11,7 @@ import { applyCommand } from '../../../shared/flow/apply-command';
 import { parse } from '../../../shared/validation/zod';
 import { signatureOf } from '../../support/signed';
 import { useRigWithOutside } from './rig-with-outside';
-import { handoverIdOf, LOCK_MS, seed, uniqueId } from './runtime';
+import { byRef, handoverIdOf, LOCK_MS, seed, uniqueId } from './runtime';
 
 const setup = useRigWithOutside('use-bot-status');
 
@@ -116,10 +116,9 @@ test('a bot that does not take it: tried in place, then handed to the relay, whi
 });
 
 test("the relay's retry fails while the bot is down (the bus tries again) and is not refused as a duplicate afterwards", async () => {
-  const conversationId = uniqueId('web');
+  const { conversationId } = await seed(setup.rig, 'bot', { conversationId: uniqueId('web') });
   const data = {
-    tenantId: 'acme',
-    conversationId,
+    ...byRef('acme', conversationId),
     status: { event: 'handover.requested' as const, handoverId: 'h-retry' },
   };
   setup.outside.mode('bot-events', '5xx');

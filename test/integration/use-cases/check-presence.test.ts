@@ -3,13 +3,25 @@
  * carries its events in its outbox; the real conveyor publishes them from the table's stream and
  * tells the user (`conveyor.convey()`).
  */
+
 import { checkPresence, type PresenceCheck } from '../../../functions/check-presence/check-presence';
 import type { Conversation } from '../../../shared/domain/conversation';
 import { applyCommand } from '../../../shared/flow/apply-command';
+import { conversationRef } from '../../../shared/log/logger';
 import type { ConveyorDriver } from './conveyor-driver';
 import type { Mode, OutsideServer } from './outside-server';
 import { useRigWithOutside } from './rig-with-outside';
-import { handoverIdOf, QUESTIONS, SECRETS, seed, T0, type TestRig, uniqueId, WHATSAPP_USER } from './runtime';
+import {
+  byRef,
+  handoverIdOf,
+  QUESTIONS,
+  SECRETS,
+  seed,
+  T0,
+  type TestRig,
+  uniqueId,
+  WHATSAPP_USER,
+} from './runtime';
 
 const setup = useRigWithOutside('use-presence');
 let outside: OutsideServer;
@@ -23,13 +35,7 @@ beforeAll(() => {
 function requestOf(conversation: Conversation): PresenceCheck {
   const handover = conversation.handover;
   if (!handover) throw new Error('no handover to check');
-  return {
-    tenantId: conversation.tenantId,
-    conversationId: conversation.conversationId,
-    handoverId: handover.id,
-    additions: handover.additions,
-    pageUrl: handover.pageUrl,
-  };
+  return { ...byRef(conversation.tenantId, conversation.conversationId), handoverId: handover.id };
 }
 
 const storeAdditions = { mscChannel: 'WhatsApp', mscWebstore: 'acme-store', skill: 'billing' };
@@ -101,9 +107,8 @@ test('MSC answers Offline → back to the bot with agentStatus offline, Handover
   expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
   expect(rig.publisher.events[0]?.detail.data).toEqual({
     tenantId: 'acme',
-    conversationId: conversation.conversationId,
+    conversationRef: conversationRef('acme', conversation.conversationId),
     handoverId,
-    channel: conversation.channel,
     agentStatus: 'offline',
     reason: 'no_agents',
   });
@@ -211,7 +216,7 @@ test('an event for a conversation no longer in presence changes nothing and asks
 
   await checkPresence(rig.runtime, requestOf(conversation));
   await checkPresence(rig.runtime, { ...requestOf(conversation), tenantId: 'nobody' });
-  await checkPresence(rig.runtime, { ...requestOf(conversation), conversationId: 'never-seen' });
+  await checkPresence(rig.runtime, { ...requestOf(conversation), ...byRef('acme', 'never-seen') });
 
   // (The conveyor asks the seeded intake's first question: the web chat hears of it, presence does not.)
   expect(outside.of('presence')).toEqual([]);

@@ -10,7 +10,7 @@ import { conversationEventMetadata, createEvent } from '../../../shared/events/d
 import { HandoverDeclined } from '../../../shared/events/handover-events';
 import { jsonBody } from './outside-server';
 import { useRigWithOutside } from './rig-with-outside';
-import { uniqueId } from './runtime';
+import { byRef, seed, uniqueId } from './runtime';
 
 const setup = useRigWithOutside('use-withdrawn');
 
@@ -19,7 +19,10 @@ type Declined = Parameters<typeof createEvent<'HandoverDeclined', typeof Handove
 async function declined(data: Declined): Promise<void> {
   const event = createEvent(
     HandoverDeclined,
-    conversationEventMetadata(`declined:${data.handoverId}`, data.tenantId, data.conversationId, Date.now()),
+    {
+      ...conversationEventMetadata(`declined:${data.handoverId}`, data.tenantId, 'unused', Date.now()),
+      correlationId: data.conversationRef,
+    },
     data,
   );
   const relay = createHandler(setup.rig.runtime);
@@ -36,16 +39,15 @@ async function declined(data: Declined): Promise<void> {
   });
 }
 
-/** A web chat's handover that failed at `stage` of `tenantId`'s default desk. */
-const failedAt = (tenantId: string, handoverId: string, stage: string) =>
-  ({
-    tenantId,
-    conversationId: uniqueId('web'),
-    handoverId,
-    channel: { type: 'web' },
-    reason: 'failed',
-    stage,
-  }) as const;
+/**
+ * A web chat's handover that failed at `stage` of `tenantId`'s default desk: the conversation is
+ * back with the bot, and the event names it by reference (the relay reads where it came from).
+ */
+async function failedAt(tenantId: string, handoverId: string, stage: string) {
+  const { conversationId } = await seed(setup.rig, 'bot', { tenantId, conversationId: uniqueId('web') });
+  const event = { ...byRef(tenantId, conversationId), handoverId, reason: 'failed', stage } as const;
+  return { conversationId, event };
+}
 
 const withdrawalSchema = z.object({
   event: z.literal('handover_withdrawn'),
@@ -55,8 +57,7 @@ const withdrawalSchema = z.object({
 });
 
 test('a webhook desk that never answered the handover is told it is withdrawn (desk_unreachable), once however often the event comes', async () => {
-  const event = failedAt('hooks', 'h-unanswered', 'desk:timeout');
-  const { conversationId } = event;
+  const { event, conversationId } = await failedAt('hooks', 'h-unanswered', 'desk:timeout');
 
   await declined(event);
   await declined(event);
@@ -72,7 +73,7 @@ test('a webhook desk that never answered the handover is told it is withdrawn (d
 });
 
 test('an MSC desk that never answered: the link to MSC is disabled again, as at the end of a chat', async () => {
-  await declined(failedAt('acme', 'h-msc', 'desk:network'));
+  await declined((await failedAt('acme', 'h-msc', 'desk:network')).event);
 
   const [mutation] = setup.outside.of('msc');
   expect(mutation?.path).toMatch(/\/routing\/mutationrequests$/);
@@ -82,15 +83,15 @@ test('an MSC desk that never answered: the link to MSC is disabled again, as at 
 });
 
 test('a desk that answered (refused, or no agents) is not told anything: it never took the chat', async () => {
-  await declined(failedAt('hooks', 'h-refused', 'desk:status'));
-  await declined({ ...failedAt('hooks', 'h-offline', 'presence'), reason: 'no_agents' });
+  await declined((await failedAt('hooks', 'h-refused', 'desk:status')).event);
+  await declined({ ...(await failedAt('hooks', 'h-offline', 'presence')).event, reason: 'no_agents' });
 
   expect(setup.outside.of('desk-hook')).toEqual([]);
 });
 
 test('a desk still unreachable when told: the event fails, and its retry (the bus) tells the desk', async () => {
   setup.outside.mode('desk-hook', '5xx');
-  const event = failedAt('hooks', 'h-retry', 'desk:timeout');
+  const { event } = await failedAt('hooks', 'h-retry', 'desk:timeout');
 
   await expect(declined(event)).rejects.toThrow();
   setup.outside.mode('desk-hook', 'ok');

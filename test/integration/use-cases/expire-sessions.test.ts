@@ -3,6 +3,7 @@
  * inbox. A fresh table per test, since a sweep sees every tenant's conversations. What the sweep
  * writes is published by the real conveyor from the table's stream (`conveyor.convey()`).
  */
+
 import { postAgentMessage } from '../../../functions/agent-api/agent-api';
 import { DEFAULT_DESK } from '../../../functions/agent-api/desk-token';
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
@@ -10,6 +11,7 @@ import { receiveUserMessage } from '../../../functions/ingest/receive-user-messa
 import { type Command, type Conversation, transition } from '../../../shared/domain/conversation';
 import { INBOX_STALL_MS } from '../../../shared/domain/inbox';
 import type { UserMessage } from '../../../shared/events/shapes';
+import { conversationRef } from '../../../shared/log/logger';
 import type { ConversationRef } from '../../../shared/ports/conversation-store';
 import type { SweepIndex } from '../../../shared/ports/sweep-index';
 import { type ConveyorDriver, startConveyor } from './conveyor-driver';
@@ -51,7 +53,7 @@ test('past the lock → bot and SessionEnded(expired), published once even when 
   expect(rig.publisher.published()).toEqual([['SessionEnded', `ended:${handoverId}`]]);
   expect(rig.publisher.events[0]?.detail.data).toEqual({
     tenantId: 'acme',
-    conversationId,
+    conversationRef: conversationRef('acme', conversationId),
     handoverId,
     reason: 'expired',
     agentStatus: 'online',

@@ -2,6 +2,7 @@
  * handOver on DynamoDB Local, against a real MSC / webhook desk and Web Conversations on 127.0.0.1;
  * the events its writes cause come out through the real conveyor (`convey`).
  */
+
 import * as z from 'zod';
 import { claim } from '../../../functions/agent-api/agent-api';
 import { DEFAULT_DESK } from '../../../functions/agent-api/desk-token';
@@ -9,10 +10,12 @@ import { expireSessions } from '../../../functions/expire-sessions/expire-sessio
 import { DESK_ATTEMPTS, handOver } from '../../../functions/hand-over/hand-over';
 import { routerChatId } from '../../../shared/clients/cm-router';
 import { type Conversation, STEP_TIMEOUT_MS } from '../../../shared/domain/conversation';
+import { conversationRef } from '../../../shared/log/logger';
 import { signatureOf } from '../../support/signed';
 import { jsonBody, type Mode, type OutsideServer, webTexts } from './outside-server';
 import { useRigWithOutside } from './rig-with-outside';
 import {
+  byRef,
   handoverIdOf,
   LOCK_MS,
   OUTSIDE_TIMEOUT_MS,
@@ -64,8 +67,7 @@ const webConversationsNotice = z.object({ conversationClientId: z.string() }).st
 /** The IntakeCompleted event of a seeded conversation, as hand-over receives it. */
 // No answers in it: hand-over reads them with the handover (the seeded conversation holds them).
 const eventOf = (conversation: Conversation) => ({
-  tenantId: conversation.tenantId,
-  conversationId: conversation.conversationId,
+  ...byRef(conversation.tenantId, conversation.conversationId),
   handoverId: handoverIdOf(conversation),
 });
 
@@ -131,9 +133,8 @@ test('MSC accepts → agent, lock until now + lockMinutes, SessionStarted and th
   expect(rig.publisher.published()).toEqual([['SessionStarted', `started:${handoverId}`]]);
   expect(rig.publisher.events[0]?.detail.data).toEqual({
     tenantId: 'acme',
-    conversationId,
+    conversationRef: conversationRef('acme', conversationId),
     handoverId,
-    channel: conversation.channel,
     agentStatus: 'online',
   });
 });
@@ -263,9 +264,8 @@ test.each(deskFailures)(
     expect(rig.publisher.published()).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
     expect(rig.publisher.events[0]?.detail.data).toEqual({
       tenantId: 'acme',
-      conversationId,
+      conversationRef: conversationRef('acme', conversationId),
       handoverId,
-      channel: conversation.channel,
       agentStatus: 'online',
       reason: 'failed',
       stage,
@@ -362,8 +362,7 @@ test('a redelivery long after the first calls the desk no more: the phase record
 test("a hand-over that died after marking the desk asked is taken over once every try of the router's two calls could have timed out and a minute passed, not before", async () => {
   const conversation = await whatsappHandingOver();
   const ref = {
-    tenantId: 'acme',
-    conversationId: conversation.conversationId,
+    ...byRef('acme', conversation.conversationId),
     handoverId: handoverIdOf(conversation),
   };
   // The first hand-over marked it, then died before asking the desk.

@@ -5,9 +5,11 @@
  * in one write, then the next question (or the re-ask) goes out; the intake completes, or is
  * abandoned by a cancel word, LIVECHAT_SESSION_END or too many invalid answers.
  */
+
 import type { Command, Conversation } from '../../../shared/domain/conversation';
 import { LIVECHAT_SESSION_END } from '../../../shared/domain/livechat-payloads';
 import type { UserMessage } from '../../../shared/events/shapes';
+import { conversationRef } from '../../../shared/log/logger';
 import { signatureOf } from '../../support/signed';
 import type { ConveyorDriver } from './conveyor-driver';
 import { jsonBody, type OutsideServer, webDelivery, webTexts } from './outside-server';
@@ -185,7 +187,7 @@ test('answers move through the questions, each taken and popped in one write; an
   // The event names the handover; the answers (a name, an email) stay in the table for hand-over.
   expect(rig.publisher.events[0]?.detail.data).toEqual({
     tenantId: 'acme',
-    conversationId,
+    conversationRef: conversationRef('acme', conversationId),
     handoverId,
     agentStatus: 'online',
   });
@@ -211,9 +213,8 @@ test('three invalid answers to one question abandon the intake: bot + HandoverDe
   expect(rig.publisher.published(conversationId)).toEqual([['HandoverDeclined', `declined:${handoverId}`]]);
   expect(rig.publisher.events[0]?.detail.data).toEqual({
     tenantId: 'acme',
-    conversationId,
+    conversationRef: conversationRef('acme', conversationId),
     handoverId,
-    channel: conversation.channel,
     agentStatus: 'online',
     reason: 'intake_abandoned',
     abandoned: 'too_many_invalid',

@@ -27,7 +27,7 @@ import {
 import type { OutgoingEvent } from '../../../shared/events/define';
 import { type EventPublisher, PublishError } from '../../../shared/events/publisher';
 import { applyCommand } from '../../../shared/flow/apply-command';
-import { createLogger, type LogFields, type LogLevel } from '../../../shared/log/logger';
+import { conversationRef, createLogger, type LogFields, type LogLevel } from '../../../shared/log/logger';
 import { RecordedMetrics } from '../../../shared/log/metrics';
 import type { Runtime } from '../../../shared/runtime/runtime';
 import { DynamoAnswerPushes } from '../../../shared/store/answer-pushes';
@@ -205,14 +205,13 @@ export class RecordingPublisher implements EventPublisher {
   /** The published events of one conversation (all when no id is given). */
   of(conversationId?: string): OutgoingEvent[] {
     if (conversationId === undefined) return [...this.events];
+    // Events on the bus name the conversation by its reference, the item's own ones by its id.
     return this.events.filter((event) => {
       const data = event.detail.data;
-      return (
-        typeof data === 'object' &&
-        data !== null &&
-        'conversationId' in data &&
-        data.conversationId === conversationId
-      );
+      if (typeof data !== 'object' || data === null) return false;
+      if ('conversationId' in data) return data.conversationId === conversationId;
+      const tenantId = 'tenantId' in data && typeof data.tenantId === 'string' ? data.tenantId : '';
+      return 'conversationRef' in data && data.conversationRef === conversationRef(tenantId, conversationId);
     });
   }
 
@@ -389,6 +388,12 @@ export async function appliedOn(
 }
 
 /** The handover id of a seeded conversation that has one. */
+/** A conversation as the bus's events name it: by its keyed reference. */
+export const byRef = (tenantId: string, conversationId: string) => ({
+  tenantId,
+  conversationRef: conversationRef(tenantId, conversationId),
+});
+
 export function handoverIdOf(conversation: Conversation): string {
   const id = conversation.handover?.id;
   if (id === undefined) throw new Error(`conversation ${conversation.conversationId} has no handover`);

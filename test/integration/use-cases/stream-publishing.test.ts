@@ -389,6 +389,10 @@ function countingReads(): { runtime: Runtime; reads: () => number } {
       reads += 1;
       return store.get(tenantId, conversationId, now);
     },
+    getByRef: (ref, now) => {
+      reads += 1;
+      return store.getByRef(ref, now);
+    },
     create: (conversation, now) => store.create(conversation, now),
     save: (next, now) => store.save(next, now),
   };
