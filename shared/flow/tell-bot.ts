@@ -1,8 +1,8 @@
 /**
  * A status event for the bot, told now by whoever took the step (the conveyor from the step's
- * record, in order with what it delivers to the bot; hand-over when a desk accepted). Tried in place;
- * one the bot does not take goes on as BotEventUnsent, which the relay delivers with the bus's
- * retries, once per step.
+ * record, in order with what it delivers to the bot; hand-over when a desk accepted). Tried once in
+ * place, since the conversation's next records wait behind it: one the bot does not take goes on as
+ * BotEventUnsent, which the relay delivers with the bus's retries, once per step.
  */
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation } from '../domain/conversation';
@@ -10,7 +10,6 @@ import { botEventUnsent } from '../events/bot-event-unsent';
 import { errorFields } from '../log/logger';
 import type { Runtime } from '../runtime/runtime';
 import { type BotStatus, botEventId, botHears } from './bot-status';
-import { isRetryableOutside, tryInPlace } from './try-in-place';
 
 type Ports = Pick<Runtime, 'clock' | 'notifications' | 'publisher' | 'logger'>;
 
@@ -22,18 +21,15 @@ export async function tellBotNow(
 ): Promise<void> {
   if (!botHears(tenant, status)) return;
   const eventId = botEventId(status);
-  const gaveUp = await tryInPlace(
-    () => ports.notifications.botEvent(tenant, conversation.conversationId, { eventId, ...status }),
-    isRetryableOutside,
-    () => {},
-  );
-  if (!gaveUp) {
+  try {
+    await ports.notifications.botEvent(tenant, conversation.conversationId, { eventId, ...status });
     ports.logger.info('bot told', { event: status.event });
     return;
+  } catch (error) {
+    ports.logger.warn('bot status event not taken; the relay tells it', {
+      event: status.event,
+      ...errorFields(error),
+    });
   }
-  ports.logger.warn('bot status event not taken; it goes on as an event', {
-    event: status.event,
-    ...errorFields(gaveUp.error),
-  });
   await ports.publisher.publish([botEventUnsent(conversation, status, eventId, ports.clock.now())]);
 }

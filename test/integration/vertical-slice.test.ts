@@ -1,7 +1,7 @@
 /**
  * The first vertical slice through the real handlers, over real HTTP: channel webhook → ingest →
- * the table's stream → conveyor → simulated bot → simulated channel send (or BotAnswered → relay
- * when the conveyor cannot send an answer itself).
+ * the table's stream → conveyor → simulated bot → simulated channel send (or, when the conveyor
+ * cannot send an answer itself, kept in the item and sent by the relay on MessageUnsent).
  */
 import type { LocalStack } from '../../infra/local/stack';
 import { sign, signatureHeaders } from '../../shared/http/signature';

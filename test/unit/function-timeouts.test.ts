@@ -28,9 +28,15 @@ test("hand-over: the desk (MSC: the router's two calls) asked as often as it may
   );
 });
 
-test('hand-over: a webhook desk live on its claim asked as often as it may be, the bot told it accepted (tried in place), then Web Conversations', () => {
+test('hand-over: a webhook desk live on its claim asked as often as it may be, the bot told it accepted (once), then Web Conversations', () => {
   expect(lambdaMs('hand-over')).toBeGreaterThanOrEqual(
-    (DESK_ATTEMPTS + 1) * MAX_OUTSIDE_TIMEOUT_MS + DESK_ATTEMPTS * 1_000 + ATTEMPTS_MS + AWS_CALLS_MS,
+    (DESK_ATTEMPTS + 2) * MAX_OUTSIDE_TIMEOUT_MS + DESK_ATTEMPTS * 1_000 + AWS_CALLS_MS,
+  );
+});
+
+test("conveyor: one record's notice (tried in place), the bot's status event (once), the first question and a delivery", () => {
+  expect(lambdaMs('conveyor')).toBeGreaterThanOrEqual(
+    3 * ATTEMPTS_MS + MAX_OUTSIDE_TIMEOUT_MS + AWS_CALLS_MS,
   );
 });
 
