@@ -65,7 +65,10 @@ const DESKS: readonly SecretPath[] = ['desk.productToken', 'desk.signingSecret']
 
 export interface Access {
   table: 'none' | 'read' | 'readWrite';
-  /** May put events on the Baton bus. */
+  /**
+   * May put events on the Baton bus. Only the conveyor (the outbox of every write) and hand-over (a
+   * status event the bot did not take) do: every other function's events leave through its writes.
+   */
   publish: boolean;
   /** The tenants' secrets it may read (AWS: GetSecretValue on those alone; locally, the same rule). */
   secrets: readonly SecretPath[];
@@ -105,7 +108,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     // Checks the signatures of what comes in: Meta's, the web chat's, the bot's; the router's token.
     access: {
       table: 'readWrite',
-      publish: true,
+      publish: false,
       secrets: [
         'whatsapp.appSecret',
         'whatsapp.verifyToken',
@@ -154,7 +157,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       ],
     },
     // Tells the bot (its events), the user's channel and the desk.
-    access: { table: 'readWrite', publish: true, secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS] },
+    access: { table: 'readWrite', publish: false, secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS] },
     // An answer's delivery and the handover it asks for, or one desk notice (≤ 25 s each).
     timeoutSeconds: 120,
   },
@@ -163,7 +166,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     dir: 'functions/check-presence',
     description: 'Asks the agent desk whether an agent is available (2 s timeout; any failure is offline).',
     trigger: { kind: 'events', rules: [{ detailType: 'HandoverRequested' }] },
-    access: { table: 'readWrite', publish: true, secrets: ['presence.apiKey'] },
+    access: { table: 'readWrite', publish: false, secrets: ['presence.apiKey'] },
     // A tenant's presence timeout may be 25 s, and waiting for the shared call budget up to 5 s more.
     timeoutSeconds: 45,
   },
@@ -186,7 +189,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       ],
     },
     // The desk (MSC: two router calls of up to 25 s each) asked up to three times when it does not
-    // answer, then the Web Conversations notice (up to 25 s), and the writes around them.
+    // answer, the bot told a desk live on its claim accepted (once), then the Web Conversations
+    // notice (up to 25 s), and the writes around them.
     timeoutSeconds: 210,
   },
   {
@@ -220,7 +224,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     dir: 'functions/expire-sessions',
     description: 'Releases agent locks past their expiry and tells the bot.',
     trigger: { kind: 'schedule', everyMinutes: 1 },
-    access: { table: 'readWrite', publish: true, secrets: [] },
+    access: { table: 'readWrite', publish: false, secrets: [] },
     timeoutSeconds: 60,
   },
 ];

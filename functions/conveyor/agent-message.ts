@@ -7,12 +7,12 @@
 import { deskOfConversation } from '../../shared/config/desk-routing';
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
-import { unsentKey } from '../../shared/domain/unsent';
+import { type Unsent, unsentKey } from '../../shared/domain/unsent';
 import type { OutgoingEvent } from '../../shared/events/define';
 import { AgentMessaged } from '../../shared/events/handover-events';
 import { agentMessageFor, sendToUser } from '../../shared/flow/tell-user';
 import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
-import { errorFields } from '../../shared/log/logger';
+import { errorFields, idRef } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { safeParse } from '../../shared/validation/zod';
 import { parkUnsent } from './park-unsent';
@@ -31,10 +31,20 @@ export async function deliverAgentMessage(
 ): Promise<Conversation> {
   const parsed = safeParse(AgentMessaged.data, event.detail.data);
   if (!parsed.success) {
-    ports.logger.error('agent message unreadable; dropped', { eventId: event.detail.metadata.id });
+    ports.logger.error('agent message unreadable; dropped', { eventId: idRef(event.detail.metadata.id) });
     return state;
   }
   const { handoverId, messageId, text, signOff } = parsed.data;
+  const entry: Unsent = {
+    kind: 'agent',
+    key: unsentKey.agent(messageId),
+    handoverId,
+    messageId,
+    text,
+    signOff,
+  };
+  // Behind messages already waiting for the relay: it waits too, so the user gets them in order.
+  if (state.unsent?.length) return parkUnsent(ports, state, [entry]);
   const message = agentMessageFor(deskOfConversation(tenant, state), text, signOff);
   const gaveUp = await tryInPlace(
     () => sendToUser(ports, state, message),
@@ -46,7 +56,5 @@ export async function deliverAgentMessage(
     'agent message not sent by the conveyor; it waits for the relay',
     errorFields(gaveUp.error),
   );
-  return parkUnsent(ports, state, [
-    { kind: 'agent', key: unsentKey.agent(messageId), handoverId, messageId, text, signOff },
-  ]);
+  return parkUnsent(ports, state, [entry]);
 }

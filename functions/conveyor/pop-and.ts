@@ -5,7 +5,7 @@ import type { Unsent } from '../../shared/domain/unsent';
 import { applyCommand } from '../../shared/flow/apply-command';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { OwnerChangedError } from './owner-changed';
-import { parked } from './park-unsent';
+import { parked, reportDropped } from './park-unsent';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'logger' | 'metrics'>;
 
@@ -30,6 +30,7 @@ export async function popAnd(
   { park = [], onlyWithCommand = false }: { park?: readonly Unsent[]; onlyWithCommand?: boolean } = {},
 ): Promise<Popped | undefined> {
   let popped = false;
+  let dropped = 0;
   const applied = await applyCommand(
     ports,
     known.tenantId,
@@ -40,12 +41,16 @@ export async function popAnd(
       alongside: (state, now) => {
         const change = popHead(state, messageId, now);
         popped = change !== undefined;
-        return change && { ...state, ...change, ...(park.length ? parked(ports, state, park, now) : {}) };
+        if (!change) return undefined;
+        const parking = park.length ? parked(state, park, now) : undefined;
+        dropped = parking?.dropped ?? 0;
+        return { ...state, ...change, ...parking?.change };
       },
       onlyWithCommand,
     },
   );
   if (applied.outcome === 'missing') return undefined;
+  if (applied.outcome === 'applied') reportDropped(ports, known.tenantId, dropped);
   return { state: applied.state, popped: applied.outcome === 'applied' && popped };
 }
 

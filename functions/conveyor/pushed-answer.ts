@@ -9,14 +9,14 @@
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { asksForHandover, handoverCommandFor } from '../../shared/domain/handover-trigger';
-import { unsentKey } from '../../shared/domain/unsent';
+import { type Unsent, unsentKey } from '../../shared/domain/unsent';
 import { AnswerPushed } from '../../shared/events/bot-answered';
 import type { OutgoingEvent } from '../../shared/events/define';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { botIntakeCommand, endsBotIntake } from '../../shared/flow/bot-intake';
 import { sendToUser } from '../../shared/flow/tell-user';
 import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
-import { errorFields } from '../../shared/log/logger';
+import { errorFields, idRef } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { safeParse } from '../../shared/validation/zod';
 import { parkUnsent } from './park-unsent';
@@ -34,10 +34,13 @@ export async function deliverPushedAnswer(
 ): Promise<Conversation> {
   const parsed = safeParse(AnswerPushed.data, event.detail.data);
   if (!parsed.success) {
-    ports.logger.error('pushed answer unreadable; dropped', { eventId: event.detail.metadata.id });
+    ports.logger.error('pushed answer unreadable; dropped', { eventId: idRef(event.detail.metadata.id) });
     return state;
   }
   const { answer } = parsed.data;
+  const entry: Unsent = { kind: 'answer', key: unsentKey.answer(answer.id), answer };
+  // Behind messages already waiting for the relay: it waits too (and what it asks goes with it).
+  if (state.unsent?.length) return parkUnsent(ports, state, [entry]);
   if (answer.text) {
     const text = answer.text;
     const gaveUp = await tryInPlace(
@@ -50,7 +53,7 @@ export async function deliverPushedAnswer(
         'pushed answer not sent by the conveyor; it waits for the relay',
         errorFields(gaveUp.error),
       );
-      return parkUnsent(ports, state, [{ kind: 'answer', key: unsentKey.answer(answer.id), answer }]);
+      return parkUnsent(ports, state, [entry]);
     }
   }
   const ending = tenant.intake.by === 'bot' && endsBotIntake(answer);

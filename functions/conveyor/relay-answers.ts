@@ -78,6 +78,8 @@ async function sendInOrder(
   sendUntil: number,
 ): Promise<number> {
   let done = 0;
+  // Behind messages already waiting for the relay, these wait too: the user gets them in order.
+  if (to.unsent?.length) return done;
   for (const answer of answers) {
     if (answer.text) {
       if (performance.now() > sendUntil) break;

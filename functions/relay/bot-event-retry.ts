@@ -5,6 +5,7 @@
  */
 import type { BotEvent } from '../../shared/clients/notifications';
 import type { Release } from '../../shared/domain/conversation';
+import { botEventId } from '../../shared/flow/bot-status';
 import { loadByRef } from '../../shared/flow/load-conversation';
 import { oncePerEvent } from '../../shared/flow/once';
 import type { ConversationByRef } from '../../shared/ports/conversation-store';
@@ -31,7 +32,7 @@ export async function retryBotEvent(
   const last = conversation.lastRelease;
   const release: Release | undefined =
     unsent.released && last?.handoverId === status.handoverId ? last : undefined;
-  const eventId = `${status.event}:${status.handoverId}`;
+  const eventId = botEventId(status);
   const result = await oncePerEvent(
     ports,
     { tenantId, conversationId, scope: 'bot-event', key: eventId },

@@ -1,16 +1,10 @@
-/**
- * An answer the conveyor could not send (MessageUnsent, read from the item) → deliver its text to
- * the user, once per answer; one that asks for a handover (or ends a bot-run intake) applies that too.
- */
+/** What an answer the relay delivered asks for (a handover, the end of a bot-run intake), applied once. */
 import type { TenantConfig } from '../../shared/config/tenants';
-import type { ChannelRef } from '../../shared/domain/conversation';
 import { handoverCommandFor, handoverRequestOf } from '../../shared/domain/handover-trigger';
 import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { botIntakeCommand, endsBotIntake } from '../../shared/flow/bot-intake';
-import { loadConversation } from '../../shared/flow/load-conversation';
 import { oncePerEvent } from '../../shared/flow/once';
-import { tellUser } from '../../shared/flow/tell-user';
 import type { Runtime } from '../../shared/runtime/runtime';
 
 type Ports = Pick<
@@ -23,34 +17,27 @@ export interface AnswerDelivery {
   conversationId: string;
   answer: BotAnswer;
   pageUrl?: string | undefined;
-  channel?: ChannelRef | undefined;
 }
 
-export async function deliverAnswer(ports: Ports, delivery: AnswerDelivery): Promise<void> {
-  const { tenantId, conversationId, answer } = delivery;
-  const tenant = ports.tenants.get(tenantId);
-  // The event names the channel (the hot path reads nothing); an older one without it is looked up.
-  const channel = delivery.channel ?? (await loadConversation(ports, tenantId, conversationId))?.channel;
-  if (!tenant || !channel) {
-    ports.logger.warn('answer for an unknown tenant or conversation dropped', { tenantId });
-    return;
-  }
-  // The answer's text is delivered first, whether or not it also asks for a handover.
-  if (answer.text)
-    await tellUser(ports, { tenantId, conversationId, channel }, `answer:${answer.id}`, {
-      text: answer.text,
-    });
-
+/**
+ * What an answer the user got asks for: the end of a bot-run intake, or a handover. Once per answer
+ * and kind: a redelivered answer must not start a handover that already came and went.
+ */
+export async function applyWhatAnswerAsks(
+  ports: Ports,
+  tenant: TenantConfig,
+  delivery: AnswerDelivery,
+): Promise<void> {
+  const { answer } = delivery;
   // A pushing bot ends its own prechat dialog the same way a replying one does.
   if (tenant.intake.by === 'bot' && endsBotIntake(answer)) await endBotIntake(ports, tenant, delivery);
   const additions = handoverRequestOf(answer, tenant.handoverEvent);
   if (!additions) return;
-  // Once per answer: a redelivered answer must not start a handover that already came and went.
   const outcome = await applyOncePerAnswer(ports, delivery, 'handover-request', (state, now) =>
     handoverCommandFor(answer, tenant.handoverEvent, delivery.pageUrl, state, now),
   );
   ports.logger.info(outcome === 'applied' ? 'handover requested' : 'handover request ignored', {
-    tenantId,
+    tenantId: tenant.id,
     skill: additions.skill !== undefined,
   });
 }

@@ -7,18 +7,7 @@ import { oncePerEvent } from '../../shared/flow/once';
 import type { ConversationByRef } from '../../shared/ports/conversation-store';
 import type { Runtime } from '../../shared/runtime/runtime';
 
-type Ports = Pick<
-  Runtime,
-  | 'clock'
-  | 'tenants'
-  | 'conversations'
-  | 'idempotency'
-  | 'channels'
-  | 'desk'
-  | 'notifications'
-  | 'logger'
-  | 'metrics'
->;
+type Ports = Pick<Runtime, 'clock' | 'tenants' | 'conversations' | 'idempotency' | 'desk' | 'logger'>;
 
 type HandoverRef = ConversationByRef & { handoverId: string };
 

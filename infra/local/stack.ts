@@ -20,6 +20,7 @@ import { literalSecrets } from '../../shared/config/secrets';
 import { type TenantDirectory, tenantDirectory } from '../../shared/config/tenants';
 import { OffsetClock } from '../../shared/domain/clock';
 import { effectivePhase } from '../../shared/domain/conversation';
+import type { EventPublisher } from '../../shared/events/publisher';
 import { createLogger, errorFields, type LogSink } from '../../shared/log/logger';
 import { RecordedMetrics } from '../../shared/log/metrics';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -136,6 +137,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     retryDelaysMs: options.retryDelaysMs,
   });
   const tenantList = tenants.ids().flatMap((id) => tenants.get(id) ?? []);
+  const refusingPublisher = (name: string): EventPublisher => ({
+    publish: () => Promise.reject(new Error(`${name} may not put events on the bus (access.publish)`)),
+  });
   const runtimeFor = (fn: FunctionDeclaration): Runtime => {
     // What AWS grants it (GetSecretValue on the secrets at its declared paths), and nothing else.
     const secrets = grantedSecrets(literalSecrets, secretRefsOf(tenantList, fn.access.secrets), fn.name);
@@ -149,7 +153,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sweepIndex,
       deskAsks: new DynamoDeskAsks(dynamo.doc, tableName),
       idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
-      publisher: bus,
+      // As in AWS, only a function granted PutEvents may publish.
+      publisher: fn.access.publish ? bus : refusingPublisher(fn.name),
       channels: createChannelSender(tenants, secrets, fetchHttp),
       bot: createBotClient(fetchHttp, secrets),
       presence: cachedPresence(createPresenceClient(fetchHttp, secrets), {

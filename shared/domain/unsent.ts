@@ -11,8 +11,14 @@ export type Unsent =
   /** A bot's answer, and what it asks for (a handover, the end of a bot-run intake) with it. */
   | { kind: 'answer'; key: string; answer: BotAnswer; pageUrl?: string | undefined };
 
-/** More than this waiting at once: the channel has been down a while; the oldest are given up. */
+/**
+ * More than this waiting at once (by count, or by size: the item holds the inbox too, and DynamoDB
+ * takes at most 400 KB): the channel has been down a while; the oldest are given up.
+ */
 export const MAX_UNSENT = 20;
+export const MAX_UNSENT_BYTES = 100_000;
+
+const sizeOf = (entries: readonly Unsent[]): number => Buffer.byteLength(JSON.stringify(entries));
 
 /** The once-only key of an unsent message: the key its delivery would have had. */
 export const unsentKey = {
@@ -34,18 +40,19 @@ export function withUnsent(
   const kept = state.unsent ?? [];
   const fresh = entries.filter((entry) => !kept.some((known) => known.key === entry.key));
   const all = [...kept, ...fresh];
-  const over = Math.max(0, all.length - MAX_UNSENT);
+  let over = Math.max(0, all.length - MAX_UNSENT);
+  while (over < all.length - 1 && sizeOf(all.slice(over)) > MAX_UNSENT_BYTES) over += 1;
   return { unsent: all.slice(over), dropped: all.slice(0, over) };
 }
 
-/** The state without the entry `key`, or undefined when it is not there (delivered and removed before). */
+/** The state without the entries `keys`, or undefined when none is there (sent and taken out before). */
 export function withoutUnsent<State extends UnsentState>(
   state: State,
-  key: string,
+  keys: readonly string[],
   now: number,
 ): State | undefined {
   const kept = state.unsent ?? [];
-  if (!kept.some((entry) => entry.key === key)) return undefined;
-  const rest = kept.filter((entry) => entry.key !== key);
+  const rest = kept.filter((entry) => !keys.includes(entry.key));
+  if (rest.length === kept.length) return undefined;
   return { ...state, unsent: rest.length ? rest : undefined, version: state.version + 1, updatedAt: now };
 }

@@ -1,7 +1,7 @@
 /**
- * conveyor → relay: a status event the bot did not take when the conveyor told it in order (its
- * tries in place failed): the relay tells it again with the bus's retries, once per step. The
- * status carries no personal data; what the agent left for the bot is read from the table.
+ * conveyor / hand-over → relay: a status event the bot did not take when told in place (one try):
+ * the relay tells it again with the bus's retries, once per step. The status carries no personal
+ * data; what the agent left for the bot, and the conversation's id, are read from the table.
  */
 import * as z from 'zod/mini';
 import { BOT_EVENT_NAMES } from '../clients/notifications';

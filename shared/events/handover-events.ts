@@ -11,7 +11,7 @@ const handoverRef = {
   agentStatus: z.optional(z.enum(['online', 'offline'])),
 };
 
-/** conveyor (a bot answer or the user asked) / relay (a pushed answer) → check-presence: a handover was requested. */
+/** conveyor (an answer or the user asked) / relay (an answer it sent for the conveyor) → check-presence: a handover was requested. */
 export const HandoverRequested = defineEvent(
   'HandoverRequested',
   1,
@@ -31,7 +31,7 @@ export const IntakeCompleted = defineEvent(
   }),
 );
 
-/** (any stage) → relay: no handover after all; the bot keeps the conversation and the user is told why. */
+/** (any stage) → relay (a desk that may hold it is told): no handover after all; the bot keeps the conversation. */
 export const HandoverDeclined = defineEvent(
   'HandoverDeclined',
   1,
@@ -51,7 +51,7 @@ export const HandoverDeclined = defineEvent(
 );
 
 /**
- * hand-over / agent-api (claim) → relay: the agent holds the conversation; `claimed` when a desk
+ * hand-over / agent-api (claim): the agent holds the conversation (no consumer on the bus); `claimed` when a desk
  * live on its claim claimed it (after hand-over told the bot the desk accepted).
  */
 export const SessionStarted = defineEvent(
@@ -71,7 +71,7 @@ export const HandoverWaiting = defineEvent(
 );
 
 /**
- * (agent-api) → relay and the conveyor: the agent passed the live chat to another skill's desk
+ * (agent-api) → relay (the old desk is told): the agent passed the live chat to another skill's desk
  * (`toHandoverId`, asked through IntakeCompleted); the old desk's session is over, the user is told.
  */
 export const HandoverTransferred = defineEvent(

@@ -31,5 +31,13 @@ export async function tellBotNow(
       ...errorFields(error),
     });
   }
-  await ports.publisher.publish([botEventUnsent(conversation, status, eventId, ports.clock.now())]);
+  try {
+    await ports.publisher.publish([botEventUnsent(conversation, status, eventId, ports.clock.now())]);
+  } catch (error) {
+    // The bot and the bus both failing: this notice is lost, and the caller's work goes on.
+    ports.logger.error('bot status event lost: the bus refused it too', {
+      event: status.event,
+      ...errorFields(error),
+    });
+  }
 }

@@ -102,3 +102,29 @@ test('the relay fails while the channel is still down: the message stays for the
   expect(webTexts(setup.outside, conversationId).at(-1)).toBe('One more thing');
   expect((await setup.rig.state('acme', conversationId))?.unsent).toBeUndefined();
 });
+
+test('behind a message waiting for the relay, the next ones wait too: the user gets them in their order', async () => {
+  const { conversationId } = await seed(setup.rig, 'agent', { conversationId: uniqueId('web') });
+  setup.outside.mode('web', '5xx');
+  await post(conversationId, 'desk-6', 'First');
+  await setup.conveyor.convey();
+  setup.outside.mode('web', 'ok');
+  setup.outside.reset();
+
+  // The channel is back, but "Second" is not sent ahead of "First".
+  await post(conversationId, 'desk-7', 'Second');
+  await setup.conveyor.convey();
+  expect(webTexts(setup.outside, conversationId)).toEqual([]);
+  const waiting = await setup.rig.state('acme', conversationId);
+  expect(waiting?.unsent?.map((entry) => entry.key)).toEqual([
+    unsentKey.agent('desk-6'),
+    unsentKey.agent('desk-7'),
+  ]);
+
+  // The bus delivers the second's event first: the first still goes first.
+  const events = setup.rig.publisher
+    .of(conversationId)
+    .map((event) => parse(MessageUnsent.data, event.detail.data));
+  for (const event of [...events].reverse()) await deliverUnsent(setup.rig.runtime, event);
+  expect(webTexts(setup.outside, conversationId)).toEqual(['First', 'Second']);
+});
