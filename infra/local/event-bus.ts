@@ -30,7 +30,9 @@ const KEPT_EVENTS = 5_000;
 export class LocalEventBus implements EventPublisher {
   readonly deadLetters: DeadLetter[] = [];
   /** The latest events as they went on the bus (EventBridge's archive, locally): what anyone on the bus sees. */
-  readonly recent: OutgoingEvent[] = [];
+  private readonly recent: OutgoingEvent[] = [];
+  /** Events published so far, the first kept in `recent` being number `published - recent.length`. */
+  published = 0;
   /** Deliveries started so far (for a settle that must know whether anything happened). */
   delivered = 0;
   private readonly pending = new Set<Promise<void>>();
@@ -46,6 +48,7 @@ export class LocalEventBus implements EventPublisher {
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
     for (const event of events) {
       this.recent.push(structuredClone(event));
+      this.published += 1;
       if (this.recent.length > KEPT_EVENTS) this.recent.shift();
       const matching = eventRules().filter(({ rule }) => rule.detailType === event.detailType);
       const busEvent = {
@@ -70,6 +73,13 @@ export class LocalEventBus implements EventPublisher {
         this.track(this.deliver(fn.name, invoke, busEvent, event));
       }
     }
+  }
+
+  /** The events published since the count `from` (as `published` read then), as far as they are kept. */
+  since(from: number): OutgoingEvent[] {
+    const first = this.published - this.recent.length;
+    if (from < first) throw new Error(`events since ${from} are no longer kept (the first kept is ${first})`);
+    return this.recent.slice(from - first);
   }
 
   /** Resolves when every delivery under way, and every one those caused, has finished. */

@@ -134,6 +134,18 @@ test("one tenant never reads another tenant's conversation of the same id", asyn
   await expect(store.get('tenant-a', 'shared-id', T0)).resolves.toMatchObject({ tenantId: 'tenant-a' });
 });
 
+test("found by its reference, as the bus names it: by that tenant's alone, another tenant's reference finds nothing", async () => {
+  const created = newConversation('tenant-a', 'wa:31600000042', web, T0);
+  await store.create(created, T0);
+  const ref = conversationRef('tenant-a', 'wa:31600000042');
+  await expect(store.getByRef({ tenantId: 'tenant-a', conversationRef: ref }, T0)).resolves.toEqual(created);
+  await expect(store.getByRef({ tenantId: 'tenant-b', conversationRef: ref }, T0)).resolves.toBeUndefined();
+  const otherRef = conversationRef('tenant-b', 'wa:31600000042');
+  await expect(
+    store.getByRef({ tenantId: 'tenant-a', conversationRef: otherRef }, T0),
+  ).resolves.toBeUndefined();
+});
+
 test('an item past its TTL reads as absent even though DynamoDB has not deleted it, and can be created again', async () => {
   await store.create(newConversation('acme', 'c-ttl', web, T0), T0);
   const afterRetention = T0 + 3601 * 1000;

@@ -1,4 +1,5 @@
 import {
+  AGENT_MESSAGE_IDS_KEPT,
   type AgentStatus,
   COMMAND_TYPES,
   type Command,
@@ -1111,6 +1112,30 @@ describe('business hours, the intake timeout and the agent’s release (issue 16
     expect(stepDeadline(progressed)).toBe(NOW + 6 * 60_000);
     // Without one (an intake begun before the option existed): the default 30 minutes.
     expect(stepDeadline(stateIn('intake'))).toBe(stateIn('intake').updatedAt + STEP_TIMEOUT_MS.intake);
+  });
+
+  test("an agent's message rides in the activity as an effect, its id kept (the last 20) so a desk's retry is known", () => {
+    const message = { id: 'desk-1', text: 'Hi', signOff: false };
+    const { state, effects } = transition(
+      stateIn('agent'),
+      { type: 'activity', lockMs: LOCK_MS, message },
+      NOW,
+    );
+    expect(effects).toEqual([{ type: 'agentMessage', handoverId: HANDOVER_ID, message }]);
+    expect(state.handover?.agentMessageIds).toEqual(['desk-1']);
+    let many = state;
+    for (let i = 2; i <= AGENT_MESSAGE_IDS_KEPT + 1; i += 1)
+      many = transition(
+        many,
+        { type: 'activity', lockMs: LOCK_MS, message: { ...message, id: `desk-${i}` } },
+        NOW,
+      ).state;
+    expect(many.handover?.agentMessageIds).toHaveLength(AGENT_MESSAGE_IDS_KEPT);
+    expect(many.handover?.agentMessageIds?.[0]).toBe('desk-2');
+    // Activity without a message (a claim's heartbeat) keeps the ids and has no effect.
+    const quiet = transition(many, { type: 'activity', lockMs: LOCK_MS }, NOW);
+    expect(quiet.effects).toEqual([]);
+    expect(quiet.state.handover?.agentMessageIds).toEqual(many.handover?.agentMessageIds);
   });
 
   test('the release the agent leaves with its end call is kept when the session ends, for that handover only', () => {

@@ -492,6 +492,28 @@ describe('a desk that goes live on its claim (liveWhen: claimed)', () => {
     expect(webTexts(outside, conversationId)).toEqual(['An agent will be with you shortly.']);
   });
 
+  test('a bot that does not take the acceptance: tried once, then BotEventUnsent for the relay; the bus refusing too loses that notice only', async () => {
+    const conversation = await claimsHandingOver();
+    outside.mode('bot-events', '5xx');
+    await handOver(rig.runtime, { ...eventOf(conversation), tenantId: 'claims' });
+    expect(outside.of('bot-events')).toHaveLength(1);
+    expect(rig.publisher.published()).toEqual([
+      ['BotEventUnsent', `bot-event:handover.accepted:${handoverIdOf(conversation)}`],
+    ]);
+
+    const again = await claimsHandingOver();
+    const refusing = { publish: () => Promise.reject(new Error('bus down')) };
+    await handOver({ ...rig.runtime, publisher: refusing }, { ...eventOf(again), tenantId: 'claims' });
+    // The handover itself went on: pending its claim, the desk asked once.
+    expect(await rig.state('claims', again.conversationId)).toMatchObject({
+      phase: 'handing_over',
+      handover: { awaitsClaim: true },
+    });
+    expect(rig.logs).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'bot status event lost: the bus refused it too' }),
+    );
+  });
+
   test('no claim by the pickup deadline (5 minutes by default): the sweep withdraws the handover and the user is told', async () => {
     const conversation = await claimsHandingOver();
     const { conversationId } = conversation;
