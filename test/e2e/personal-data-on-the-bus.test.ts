@@ -4,19 +4,10 @@
  * holds no phone number, no message id, no name or email, no text the user, the bot or the agent
  * wrote. A channel that fails makes the relay's retries run (and dead-letter) too.
  */
-import type { LocalStack } from '../../infra/local/stack';
 import { conversationRef } from '../../shared/log/logger';
-import { Flow } from '../support/flow';
-import { startTestStack } from '../support/local-stack';
+import { flowOnLocalStack } from '../support/flow';
 
-let stack: LocalStack;
-let flow: Flow;
-
-beforeAll(async () => {
-  ({ stack } = await startTestStack());
-  flow = new Flow(stack);
-});
-afterAll(() => stack.stop());
+const local = flowOnLocalStack();
 
 const NUMBER = '31655501234';
 const CONVERSATION = `wa:${NUMBER}`;
@@ -32,6 +23,7 @@ const PERSONAL = [
 ];
 
 test('a whole handover on WhatsApp puts no personal data on the bus, dead letters included', async () => {
+  const { stack, flow } = local;
   const firstEvent = stack.bus.published;
   await flow.whatsapp('demo', NUMBER, { text: 'my order 7781 never came' });
   await flow.whatsapp('demo', NUMBER, { text: 'I need an agent' });
