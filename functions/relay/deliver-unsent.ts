@@ -72,6 +72,10 @@ export async function deliverUnsent(
 
 /** One message, and what an answer asks for; a 4xx of the channel is reported and done with. */
 async function send(ports: Ports, tenant: TenantConfig, conversation: Conversation, entry: Unsent) {
+  if (entry.kind === 'notice') {
+    await sendToUser(ports, conversation, { text: entry.text });
+    return;
+  }
   if (entry.kind === 'agent') {
     const desk = deskOfConversation(tenant, conversation);
     await sendToUser(ports, conversation, agentMessageFor(desk, entry.text, entry.signOff));

@@ -9,7 +9,9 @@ export type Unsent =
   /** An agent's message (or sign-off, with its confirm button). */
   | { kind: 'agent'; key: string; handoverId: string; messageId: string; text: string; signOff: boolean }
   /** A bot's answer, and what it asks for (a handover, the end of a bot-run intake) with it. */
-  | { kind: 'answer'; key: string; answer: BotAnswer; pageUrl?: string | undefined };
+  | { kind: 'answer'; key: string; answer: BotAnswer; pageUrl?: string | undefined }
+  /** A handover notice ("an agent joined", "the chat ended") that came while others waited. */
+  | { kind: 'notice'; key: string; text: string };
 
 /**
  * More than this waiting at once (by count, or by size: the item holds the inbox too, and DynamoDB
@@ -24,6 +26,8 @@ const sizeOf = (entries: readonly Unsent[]): number => Buffer.byteLength(JSON.st
 export const unsentKey = {
   agent: (messageId: string): string => `agent:${messageId}`,
   answer: (answerId: string): string => `answer:${answerId}`,
+  /** By the id of the event that called for it: one notice per step. */
+  notice: (eventId: string): string => `notice:${eventId}`,
 };
 
 interface UnsentState {

@@ -59,6 +59,7 @@ const unsentSchema = z.discriminatedUnion('kind', [
     answer: botAnswerSchema,
     pageUrl: z.optional(z.string()),
   }),
+  z.object({ kind: z.literal('notice'), key: z.string(), text: z.string() }),
 ]);
 
 export const conversationItemSchema = z.object({

@@ -128,3 +128,29 @@ test('behind a message waiting for the relay, the next ones wait too: the user g
   for (const event of [...events].reverse()) await deliverUnsent(setup.rig.runtime, event);
   expect(webTexts(setup.outside, conversationId)).toEqual(['First', 'Second']);
 });
+
+test('a sign-off waiting for the relay: the notice that the chat ended waits behind it, and comes after it', async () => {
+  const { conversationId } = await seed(setup.rig, 'agent', { conversationId: uniqueId('web') });
+  setup.outside.mode('web', '5xx');
+  await post(conversationId, 'desk-8', 'Bye for now', true);
+  await setup.conveyor.convey();
+  setup.outside.mode('web', 'ok');
+  setup.outside.reset();
+
+  await applyCommand(setup.rig.runtime, 'acme', conversationId, () => ({ type: 'endSession', by: 'user' }));
+  await setup.conveyor.convey();
+  expect(webTexts(setup.outside, conversationId)).toEqual([]);
+
+  const events = setup.rig.publisher
+    .of(conversationId)
+    .filter((event) => event.detailType === 'MessageUnsent')
+    .map((event) => parse(MessageUnsent.data, event.detail.data));
+  const [, last] = events;
+  if (!last) throw new Error('expected two waiting messages');
+  // The notice's event: the sign-off before it still goes first.
+  await deliverUnsent(setup.rig.runtime, last);
+  expect(webTexts(setup.outside, conversationId)).toEqual([
+    'Bye for now',
+    setup.rig.tenant('acme').messages.sessionEnded,
+  ]);
+});
