@@ -12,7 +12,7 @@ import { botIntakeCommand } from '../../shared/flow/bot-intake';
 import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { sendWithRetries } from './send-with-retries';
+import { sayInOrder } from './say-in-order';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'bot' | 'channels' | 'logger' | 'metrics'>;
 
@@ -52,7 +52,8 @@ export async function startBotIntake(
   } else {
     ports.logger.info('prechat event taken by the bot', { answers: answers.length });
     for (const answer of answers)
-      if (answer.text) await sendWithRetries(ports, state, { text: answer.text }, 'prechat answer');
+      if (answer.text)
+        state = await sayInOrder(ports, state, { text: answer.text }, `prechat answer ${answer.id}`);
     command = (current, now) =>
       botIntakeCommand(tenant, answers, current, now, () =>
         ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),

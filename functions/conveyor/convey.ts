@@ -21,7 +21,6 @@ import {
   refileAfterAppend,
 } from '../../shared/domain/conveyor';
 import { deliverableHead, headOf } from '../../shared/domain/inbox';
-import { unsentKey } from '../../shared/domain/unsent';
 import type { OutgoingEvent } from '../../shared/events/define';
 import { botStatusOf } from '../../shared/flow/bot-status';
 import { tellBotNow } from '../../shared/flow/tell-bot';
@@ -31,9 +30,8 @@ import { deliverAgentMessage, isAgentMessage } from './agent-message';
 import { deliverHead } from './deliver-head';
 import type { DeliveryPorts } from './deliver-user-message';
 import { noticeFor } from './handover-notices';
-import { parkUnsent } from './park-unsent';
 import { deliverPushedAnswer, isPushedAnswer } from './pushed-answer';
-import { sendWithRetries } from './send-with-retries';
+import { sayInOrder } from './say-in-order';
 import { askFirstQuestion } from './start-intake';
 
 export type ConveyorPorts = DeliveryPorts & Pick<Runtime, 'publisher' | 'sweepIndex' | 'notifications'>;
@@ -138,11 +136,7 @@ async function act(ports: ConveyorPorts, tenant: TenantConfig, records: Conversa
       continue;
     }
     const notice = noticeFor(event, deskOfConversation(tenant, state), state.channel);
-    // Behind messages waiting for the relay, a notice waits too: the user gets them in order.
-    if (notice && state.unsent?.length) {
-      const key = unsentKey.notice(event.detail.metadata.id);
-      state = await parkUnsent(ports, state, [{ kind: 'notice', key, text: notice.text }]);
-    } else if (notice) await sendWithRetries(ports, state, notice, `${event.detailType} notice`);
+    if (notice) state = await sayInOrder(ports, state, notice, `${event.detailType} notice`);
     // The bot hears of the step here too, before the messages after it reach it.
     const status = botStatusOf(event, tenant, state);
     if (status) await tellBotNow(ports, tenant, state, status);

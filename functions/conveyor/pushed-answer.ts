@@ -3,8 +3,9 @@
  * order with the handover notices of the records around it. Then what it asks for (a handover, the
  * end of a bot-run intake) in one write. No once-only claim: each record is acted on once.
  *
- * One the channel fails to take after the tries in place waits in the item (park-unsent.ts): the
- * relay delivers it with the bus's retries and applies what it asks for. One the channel refuses for good (a 4xx) is counted, and what it asks for still holds.
+ * One the channel fails to take after the tries in place waits in the item (park-unsent.ts) for the
+ * relay, which delivers it with the bus's retries; what it asks for is applied here all the same.
+ * One the channel refuses for good (a 4xx) is counted, and what it asks for still holds.
  */
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
@@ -38,13 +39,15 @@ export async function deliverPushedAnswer(
     return state;
   }
   const { answer } = parsed.data;
+  // One not sent waits in the item; what it asks is applied now all the same, since what that
+  // leads to (the handover's notices) waits behind it.
   const entry: Unsent = { kind: 'answer', key: unsentKey.answer(answer.id), answer };
-  // Behind messages already waiting for the relay: it waits too (and what it asks goes with it).
-  if (state.unsent?.length) return parkUnsent(ports, state, [entry]);
-  if (answer.text) {
+  let current = state;
+  if (current.unsent?.length) current = await parkUnsent(ports, current, [entry]);
+  else if (answer.text) {
     const text = answer.text;
     const gaveUp = await tryInPlace(
-      () => sendToUser(ports, state, { text }),
+      () => sendToUser(ports, current, { text }),
       isRetryableOutside,
       () => {},
     );
@@ -53,21 +56,21 @@ export async function deliverPushedAnswer(
         'pushed answer not sent by the conveyor; it waits for the relay',
         errorFields(gaveUp.error),
       );
-      return parkUnsent(ports, state, [entry]);
+      current = await parkUnsent(ports, current, [entry]);
     }
   }
   const ending = tenant.intake.by === 'bot' && endsBotIntake(answer);
-  if (!ending && !asksForHandover(answer, tenant.handoverEvent)) return state;
+  if (!ending && !asksForHandover(answer, tenant.handoverEvent)) return current;
   const applied = await applyCommand(
     ports,
-    state.tenantId,
-    state.conversationId,
-    (current, now) =>
-      botIntakeCommand(tenant, [answer], current, now, () =>
+    current.tenantId,
+    current.conversationId,
+    (latest, now) =>
+      botIntakeCommand(tenant, [answer], latest, now, () =>
         ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
-      ) ?? handoverCommandFor(answer, tenant.handoverEvent, undefined, current, now),
-    state,
+      ) ?? handoverCommandFor(answer, tenant.handoverEvent, undefined, latest, now),
+    current,
   );
   ports.logger.info('pushed answer delivered', { outcome: applied.outcome });
-  return applied.outcome === 'missing' ? state : applied.state;
+  return applied.outcome === 'missing' ? current : applied.state;
 }

@@ -34,6 +34,8 @@ export async function relayAnswers(
   sendUntil: number,
 ): Promise<Conversation | undefined> {
   const sent = await sendInOrder(ports, state, answers, sendUntil);
+  // What the answers ask for is applied in the pop, sent or not: those not sent wait in the item,
+  // and the handover's notices wait behind them, so the user still reads them first.
   const unsent = answers.slice(sent).map(
     (answer): Unsent => ({
       kind: 'answer',
@@ -42,8 +44,8 @@ export async function relayAnswers(
       pageUrl: message.pageUrl,
     }),
   );
-  // The first answer sent that asks for a handover starts it; an unsent one asks through its event.
-  const asking = answers.slice(0, sent).find((answer) => asksForHandover(answer, tenant.handoverEvent));
+  // The first answer that asks for a handover starts it.
+  const asking = answers.find((answer) => asksForHandover(answer, tenant.handoverEvent));
   const written = await popAnd(
     ports,
     state,

@@ -9,7 +9,7 @@ import { questionText, startIntake } from '../../shared/domain/intake';
 import { applyCommand } from '../../shared/flow/apply-command';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { startBotIntake } from './bot-intake';
-import { sendWithRetries } from './send-with-retries';
+import { sayInOrder } from './say-in-order';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'bot' | 'channels' | 'logger' | 'metrics'>;
 
@@ -33,7 +33,7 @@ export async function askFirstQuestion(
     return applied.outcome === 'missing' ? undefined : applied.state;
   }
   if (step.kind !== 'ask') return state;
-  await sendWithRetries(ports, state, { text: questionText(step.question) }, 'intake question');
+  const after = await sayInOrder(ports, state, { text: questionText(step.question) }, 'intake question');
   ports.logger.info('intake question asked', { step: 0 });
-  return state;
+  return after;
 }

@@ -10,7 +10,7 @@ import { answerIntake, type IntakeStep, questionText } from '../../shared/domain
 import { idRef } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { popIfOwner } from './pop-and';
-import { sendWithRetries } from './send-with-retries';
+import { sayInOrder } from './say-in-order';
 import type { UserTurn } from './user-turn';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'channels' | 'logger' | 'metrics'>;
@@ -55,9 +55,9 @@ export async function takeIntakeAnswer(
   const question = tenant.intake.questions[progress.step];
   if (!question) return written;
   const reask = progress.invalidAttempts > 0;
-  await sendWithRetries(ports, written, { text: questionText(question, reask) }, 'intake question');
+  const after = await sayInOrder(ports, written, { text: questionText(question, reask) }, 'intake question');
   ports.logger.info(reask ? 'intake question re-asked' : 'intake question asked', { step: progress.step });
-  return written;
+  return after;
 }
 
 function commandFor(step: IntakeStep, handoverId: string, messageId: string): Command {

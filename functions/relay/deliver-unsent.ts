@@ -1,8 +1,8 @@
 /**
  * MessageUnsent → the messages for the user the conveyor could not send, read from the conversation
  * item and sent oldest first, up to and including the one the event names (an older one still
- * waiting goes first: the user gets them in their order). Each sent is taken out of the item, an
- * answer's request applied with it; one already taken out was sent before. One relay run at a time
+ * waiting goes first: the user gets them in their order). Each sent is taken out of the item; one
+ * already taken out was sent before. One relay run at a time
  * per conversation: another finds the claim held and fails, so the bus tries it again later.
  */
 import { deskOfConversation } from '../../shared/config/desk-routing';
@@ -15,7 +15,6 @@ import { agentMessageFor, sendToUser } from '../../shared/flow/tell-user';
 import { idRef } from '../../shared/log/logger';
 import type { ConversationByRef } from '../../shared/ports/conversation-store';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { applyWhatAnswerAsks } from './deliver-answer';
 
 type Ports = Pick<
   Runtime,
@@ -81,9 +80,8 @@ async function send(ports: Ports, tenant: TenantConfig, conversation: Conversati
     await sendToUser(ports, conversation, agentMessageFor(desk, entry.text, entry.signOff));
     return;
   }
-  const { answer, pageUrl } = entry;
-  if (answer.text) await sendToUser(ports, conversation, { text: answer.text });
-  await applyWhatAnswerAsks(ports, tenant, { ...conversation, answer, pageUrl });
+  // What the answer asks for was applied when it was parked (its notices wait behind it).
+  if (entry.answer.text) await sendToUser(ports, conversation, { text: entry.answer.text });
 }
 
 async function takeOut(ports: Ports, conversation: Conversation, keys: readonly string[]) {

@@ -8,7 +8,10 @@ import type { BotAnswer } from '../events/shapes';
 export type Unsent =
   /** An agent's message (or sign-off, with its confirm button). */
   | { kind: 'agent'; key: string; handoverId: string; messageId: string; text: string; signOff: boolean }
-  /** A bot's answer, and what it asks for (a handover, the end of a bot-run intake) with it. */
+  /**
+   * A bot's answer. What it asks for (a handover, the end of a bot-run intake) was applied when it
+   * was parked: the notices it led to wait behind it.
+   */
   | { kind: 'answer'; key: string; answer: BotAnswer; pageUrl?: string | undefined }
   /** A handover notice ("an agent joined", "the chat ended") that came while others waited. */
   | { kind: 'notice'; key: string; text: string };
@@ -26,7 +29,7 @@ const sizeOf = (entries: readonly Unsent[]): number => Buffer.byteLength(JSON.st
 export const unsentKey = {
   agent: (messageId: string): string => `agent:${messageId}`,
   answer: (answerId: string): string => `answer:${answerId}`,
-  /** By the id of the event that called for it: one notice per step. */
+  /** By what called for it and the version of the write it went with: one notice per write. */
   notice: (eventId: string): string => `notice:${eventId}`,
 };
 

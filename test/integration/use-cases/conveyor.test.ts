@@ -17,6 +17,7 @@ import { createHandler } from '../../../functions/conveyor/handler';
 import { relayAnswers } from '../../../functions/conveyor/relay-answers';
 import { expireSessions } from '../../../functions/expire-sessions/expire-sessions';
 import { MESSAGE_DEDUPE_SECONDS, receiveUserMessage } from '../../../functions/ingest/receive-user-message';
+import { deliverUnsent } from '../../../functions/relay/deliver-unsent';
 import { streamConsumer } from '../../../infra/topology';
 import {
   type ChannelRef,
@@ -28,9 +29,11 @@ import {
 import { handoverIdFrom } from '../../../shared/domain/handover-trigger';
 import { INBOX_STALL_MS, MAX_DELIVERY_ATTEMPTS, MAX_INBOX } from '../../../shared/domain/inbox';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_START } from '../../../shared/domain/livechat-payloads';
+import { MessageUnsent } from '../../../shared/events/message-unsent';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { idRef } from '../../../shared/log/logger';
 import type { Runtime } from '../../../shared/runtime/runtime';
+import { parse } from '../../../shared/validation/zod';
 import { freshTable } from '../../support/dynamo';
 import { type ConveyorDriver, startConveyor } from './conveyor-driver';
 import { jsonBody, type OutsideServer, webTexts } from './outside-server';
@@ -392,7 +395,7 @@ describe("the bot's answers", () => {
 
   test("one the channel fails on waits in the item with those after it, parked in the pop, and the next message's answers behind them; the bus gets a reference, no text; the bot is asked once", async () => {
     const conversation = await botConversation();
-    outside.answer('bot', TWO_ANSWERS);
+    outside.answer('bot', JSON.stringify({ answers: [{ text: 'One moment' }, { text: 'Still here' }] }));
     outside.mode('web', '5xx');
     const { conversationId } = conversation;
     await appendAll(conversation, [text('m1'), text('m2')]);
@@ -407,10 +410,8 @@ describe("the bot's answers", () => {
       keys.map((key) => ['MessageUnsent', `unsent:${idRef(key)}`]),
     );
     for (const event of rig.publisher.of(conversationId))
-      expect(JSON.stringify(event)).not.toMatch(/One moment|Connecting you/);
+      expect(JSON.stringify(event)).not.toMatch(/One moment|Still here/);
     const stored = await stateOf(conversation);
-    // The handover the unsent answer asks for is asked for by the relay with it, not here.
-    expect(stored).toMatchObject({ phase: 'bot' });
     expect(stored?.inbox).toBeUndefined();
     expect(stored?.unsent?.map((entry) => entry.key)).toEqual(keys);
     expect(rig.logs).toContainEqual(
@@ -419,6 +420,44 @@ describe("the bot's answers", () => {
         message: 'answer not sent by the conveyor; it waits for the relay',
       }),
     );
+  });
+
+  test('the handover an unsent answer asks for starts at once; its notices wait behind the answer, and the user reads them in order', async () => {
+    const conversation = await botConversation();
+    outside.answer('bot', TWO_ANSWERS);
+    outside.mode('web', '5xx');
+    const { conversationId } = conversation;
+    await appendAll(conversation, [text('m1', 'I want a human')]);
+    await conveyor.convey();
+    expect(await stateOf(conversation)).toMatchObject({ phase: 'presence', handover: { id: handoverId } });
+
+    // No agent: the "no agents" notice goes behind the two answers waiting.
+    outside.mode('web', 'ok');
+    outside.reset();
+    await apply(conversation, { type: 'presenceChecked', handoverId, status: 'offline' });
+    await conveyor.convey();
+    // The write that parked the notice is a record too: its event goes out on the next read.
+    await conveyor.convey();
+    expect(webTexts(outside, conversationId)).toEqual([]);
+    const waiting = await stateOf(conversation);
+    expect(waiting?.unsent?.map((entry) => entry.kind)).toEqual(['answer', 'answer', 'notice']);
+
+    const events = rig.publisher
+      .of(conversationId)
+      .filter((event) => event.detailType === 'MessageUnsent')
+      .map((event) => parse(MessageUnsent.data, event.detail.data));
+    const last = events.at(-1);
+    if (!last) throw new Error('nothing waits');
+    await deliverUnsent(rig.runtime, last);
+    expect(webTexts(outside, conversationId)).toEqual([
+      'One moment',
+      'Connecting you',
+      rig.tenant('acme').messages.noAgents,
+    ]);
+    // The relay did not ask for the handover again: it was asked when the answer was parked.
+    expect(
+      rig.publisher.published(conversationId).filter(([type]) => type === 'HandoverRequested'),
+    ).toHaveLength(1);
   });
 
   test('one the channel refuses for good (a 4xx) is not retried, by the conveyor or by an event; the next is still tried', async () => {
@@ -470,15 +509,16 @@ describe("the bot's answers", () => {
     );
 
     expect(webTexts(outside, conversationId)).toEqual([]);
-    // The handover is asked for by the relay with its answer, not here.
+    // The handover it asks for starts in the pop all the same; its notices will wait behind it.
     const stored = await stateOf(conversation, direct);
-    expect(stored).toMatchObject({ phase: 'bot', version: appended.version + 1 });
+    expect(stored).toMatchObject({ phase: 'presence', version: appended.version + 1 });
     expect(stored?.inbox).toBeUndefined();
     expect(stored?.unsent?.map((entry) => entry.key)).toEqual(['answer:m1:0', 'answer:m1:1']);
     await conveyRecords(direct.runtime, [pop]);
     expect(direct.publisher.published(conversationId)).toEqual([
       ['MessageUnsent', `unsent:${idRef('answer:m1:0')}`],
       ['MessageUnsent', `unsent:${idRef('answer:m1:1')}`],
+      ['HandoverRequested', `requested:${handoverIdFrom('answer', 'm1:1')}`],
     ]);
   });
 });

@@ -4,15 +4,14 @@
  * once; one run per conversation at a time.
  */
 import { parkUnsent } from '../../../functions/conveyor/park-unsent';
-import { applyWhatAnswerAsks } from '../../../functions/relay/deliver-answer';
 import { deliverUnsent, UnsentBusyError } from '../../../functions/relay/deliver-unsent';
 import type { Conversation } from '../../../shared/domain/conversation';
 import { type Unsent, unsentKey } from '../../../shared/domain/unsent';
-import { applyCommand } from '../../../shared/flow/apply-command';
+
 import { idRef } from '../../../shared/log/logger';
 import { webTexts } from './outside-server';
 import { useRigWithOutside } from './rig-with-outside';
-import { byRef, handoverIdOf, seed, uniqueId } from './runtime';
+import { byRef, seed, uniqueId } from './runtime';
 
 const setup = useRigWithOutside('use-unsent');
 
@@ -104,25 +103,4 @@ test('an answer the channel refuses for good (a 4xx) is counted, taken out and n
   await deliverUnsent(setup.rig.runtime, eventFor(conversation, unsentKey.answer('m1:0')));
   expect(setup.rig.metrics.count('MessageUndeliverable') - before).toBe(1);
   expect((await stored(conversation))?.unsent).toBeUndefined();
-});
-
-test('what an answer asks for is applied once: redelivered after its handover came back to the bot, it starts nothing new', async () => {
-  const conversation = await seed(setup.rig, 'bot', { conversationId: uniqueId('web') });
-  const delivery = {
-    tenantId: 'acme',
-    conversationId: conversation.conversationId,
-    answer: { id: 'm-1:0', text: 'One moment', outputAdditions: { livechat: true } },
-  };
-  const tenant = setup.rig.tenant('acme');
-  await applyWhatAnswerAsks(setup.rig.runtime, tenant, delivery);
-  const inPresence = await stored(conversation);
-  expect(inPresence?.phase).toBe('presence');
-  if (!inPresence) throw new Error('no conversation');
-  await applyCommand(setup.rig.runtime, 'acme', conversation.conversationId, () => ({
-    type: 'presenceChecked',
-    handoverId: handoverIdOf(inPresence),
-    status: 'offline',
-  }));
-  await applyWhatAnswerAsks(setup.rig.runtime, tenant, delivery);
-  expect((await stored(conversation))?.phase).toBe('bot');
 });

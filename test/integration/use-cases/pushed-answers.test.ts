@@ -48,7 +48,7 @@ test('two pushed answers, the second asking for an agent: both reach the user in
   ]);
 });
 
-test('a channel that keeps failing: the answer waits in the item for the relay, which delivers it once and starts the handover it asks for', async () => {
+test('a channel that keeps failing: the answer waits in the item for the relay, which delivers it once; the handover it asks for starts at once', async () => {
   const { rig, outside } = setup;
   const { conversationId } = await seed(rig, 'bot', { conversationId: uniqueId('web') });
   outside.mode('web', '5xx');
@@ -62,8 +62,16 @@ test('a channel that keeps failing: the answer waits in the item for the relay, 
   await convey();
 
   const key = unsentKey.answer('push:a-3');
-  expect(rig.publisher.published(conversationId)).toEqual([['MessageUnsent', `unsent:${idRef(key)}`]]);
-  expect(await rig.state('acme', conversationId)).toMatchObject({ phase: 'bot', unsent: [{ key }] });
+  const handoverId = handoverIdFrom('answer', 'push:a-3');
+  expect(rig.publisher.published(conversationId)).toEqual([
+    ['MessageUnsent', `unsent:${idRef(key)}`],
+    ['HandoverRequested', `requested:${handoverId}`],
+  ]);
+  expect(await rig.state('acme', conversationId)).toMatchObject({
+    phase: 'presence',
+    handover: { id: handoverId },
+    unsent: [{ key }],
+  });
 
   // The channel mends; the bus delivers the event, then again.
   outside.mode('web', 'ok');
@@ -74,8 +82,12 @@ test('a channel that keeps failing: the answer waits in the item for the relay, 
 
   expect(webTexts(outside, conversationId).slice(before)).toEqual(['Let me get you an agent.']);
   const after = await rig.state('acme', conversationId);
-  expect(after).toMatchObject({ phase: 'presence', handover: { id: handoverIdFrom('answer', 'push:a-3') } });
+  // The relay did not ask again: one handover, the same one.
+  expect(after).toMatchObject({ phase: 'presence', handover: { id: handoverId } });
   expect(after?.unsent).toBeUndefined();
+  expect(
+    rig.publisher.published(conversationId).filter(([type]) => type === 'HandoverRequested'),
+  ).toHaveLength(1);
 });
 
 test('refused while an agent has the conversation or is being given it; unknown conversations are 404', async () => {
