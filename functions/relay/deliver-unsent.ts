@@ -9,9 +9,9 @@ import { deskOfConversation } from '../../shared/config/desk-routing';
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { type Unsent, withoutUnsent } from '../../shared/domain/unsent';
-import { applyCommand } from '../../shared/flow/apply-command';
 import { loadByRef } from '../../shared/flow/load-conversation';
 import { agentMessageFor, sendToUser } from '../../shared/flow/tell-user';
+import { writeConversation } from '../../shared/flow/write-conversation';
 import { idRef } from '../../shared/log/logger';
 import type { ConversationByRef } from '../../shared/ports/conversation-store';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -86,7 +86,11 @@ async function send(ports: Ports, tenant: TenantConfig, conversation: Conversati
 
 async function takeOut(ports: Ports, conversation: Conversation, keys: readonly string[]) {
   const { tenantId, conversationId } = conversation;
-  await applyCommand(ports, tenantId, conversationId, () => undefined, conversation, {
-    alongside: (state, now) => withoutUnsent(state, keys, now),
-  });
+  await writeConversation(
+    ports,
+    tenantId,
+    conversationId,
+    (state, now) => withoutUnsent(state, keys, now),
+    conversation,
+  );
 }
