@@ -43,6 +43,7 @@ import {
   buildRuntime,
   handoverIdOf,
   LOCK_MS,
+  QUESTIONS,
   type SeedSpec,
   seed,
   T0,
@@ -458,6 +459,38 @@ describe("the bot's answers", () => {
     expect(
       rig.publisher.published(conversationId).filter(([type]) => type === 'HandoverRequested'),
     ).toHaveLength(1);
+  });
+
+  test("the intake's first question waits behind the answer that asked for the handover, when that one waits", async () => {
+    const conversation = await botConversation();
+    outside.answer('bot', TWO_ANSWERS);
+    outside.mode('web', '5xx');
+    const { conversationId } = conversation;
+    await appendAll(conversation, [text('m1', 'I want a human')]);
+    await conveyor.convey();
+    outside.mode('web', 'ok');
+    outside.reset();
+
+    await apply(conversation, { type: 'presenceChecked', handoverId, status: 'online' });
+    await conveyor.convey();
+    await conveyor.convey();
+
+    expect(webTexts(outside, conversationId)).toEqual([]);
+    const waiting = await stateOf(conversation);
+    expect(waiting?.phase).toBe('intake');
+    expect(waiting?.unsent?.map((entry) => entry.kind)).toEqual(['answer', 'answer', 'notice']);
+    const last = rig.publisher
+      .of(conversationId)
+      .filter((event) => event.detailType === 'MessageUnsent')
+      .map((event) => parse(MessageUnsent.data, event.detail.data))
+      .at(-1);
+    if (!last) throw new Error('nothing waits');
+    await deliverUnsent(rig.runtime, last);
+    expect(webTexts(outside, conversationId)).toEqual([
+      'One moment',
+      'Connecting you',
+      QUESTIONS.name.prompt,
+    ]);
   });
 
   test('one the channel refuses for good (a 4xx) is not retried, by the conveyor or by an event; the next is still tried', async () => {
