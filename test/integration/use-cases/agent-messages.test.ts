@@ -141,10 +141,7 @@ test('a sign-off waiting for the relay: the notice that the chat ended waits beh
   await setup.conveyor.convey();
   expect(webTexts(setup.outside, conversationId)).toEqual([]);
 
-  const events = setup.rig.publisher
-    .of(conversationId)
-    .filter((event) => event.detailType === 'MessageUnsent')
-    .map((event) => parse(MessageUnsent.data, event.detail.data));
+  const events = setup.rig.publisher.unsent(conversationId);
   const [, last] = events;
   if (!last) throw new Error('expected two waiting messages');
   // The notice's event: the sign-off before it still goes first.

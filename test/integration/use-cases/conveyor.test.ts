@@ -29,11 +29,9 @@ import {
 import { handoverIdFrom } from '../../../shared/domain/handover-trigger';
 import { INBOX_STALL_MS, MAX_DELIVERY_ATTEMPTS, MAX_INBOX } from '../../../shared/domain/inbox';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_START } from '../../../shared/domain/livechat-payloads';
-import { MessageUnsent } from '../../../shared/events/message-unsent';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { idRef } from '../../../shared/log/logger';
 import type { Runtime } from '../../../shared/runtime/runtime';
-import { parse } from '../../../shared/validation/zod';
 import { freshTable } from '../../support/dynamo';
 import { type ConveyorDriver, startConveyor } from './conveyor-driver';
 import { jsonBody, type OutsideServer, webTexts } from './outside-server';
@@ -443,10 +441,7 @@ describe("the bot's answers", () => {
     const waiting = await stateOf(conversation);
     expect(waiting?.unsent?.map((entry) => entry.kind)).toEqual(['answer', 'answer', 'notice']);
 
-    const events = rig.publisher
-      .of(conversationId)
-      .filter((event) => event.detailType === 'MessageUnsent')
-      .map((event) => parse(MessageUnsent.data, event.detail.data));
+    const events = rig.publisher.unsent(conversationId);
     const last = events.at(-1);
     if (!last) throw new Error('nothing waits');
     await deliverUnsent(rig.runtime, last);
@@ -479,11 +474,7 @@ describe("the bot's answers", () => {
     const waiting = await stateOf(conversation);
     expect(waiting?.phase).toBe('intake');
     expect(waiting?.unsent?.map((entry) => entry.kind)).toEqual(['answer', 'answer', 'notice']);
-    const last = rig.publisher
-      .of(conversationId)
-      .filter((event) => event.detailType === 'MessageUnsent')
-      .map((event) => parse(MessageUnsent.data, event.detail.data))
-      .at(-1);
+    const last = rig.publisher.unsent(conversationId).at(-1);
     if (!last) throw new Error('nothing waits');
     await deliverUnsent(rig.runtime, last);
     expect(webTexts(outside, conversationId)).toEqual([

@@ -3,6 +3,7 @@
  * talking to the outside server on 127.0.0.1, a clock the tests move, a publisher that records
  * (the EventBridge port) and a logger that captures.
  */
+
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createAgentDeskClient } from '../../../shared/clients/agent-desk-client';
@@ -25,6 +26,7 @@ import {
   transition,
 } from '../../../shared/domain/conversation';
 import type { OutgoingEvent } from '../../../shared/events/define';
+import { MessageUnsent } from '../../../shared/events/message-unsent';
 import { type EventPublisher, PublishError } from '../../../shared/events/publisher';
 import { applyCommand } from '../../../shared/flow/apply-command';
 import { conversationRef, createLogger, type LogFields, type LogLevel } from '../../../shared/log/logger';
@@ -38,6 +40,7 @@ import { DynamoIdempotencyStore } from '../../../shared/store/idempotency-reposi
 import { DynamoInboxStore } from '../../../shared/store/inbox-repository';
 import { conversationKey } from '../../../shared/store/keys';
 import { DynamoSweepIndex } from '../../../shared/store/sweep-index';
+import { parse } from '../../../shared/validation/zod';
 
 /** Every outside call times out after this, so the `hang` tests take a third of a second. */
 export const OUTSIDE_TIMEOUT_MS = 300;
@@ -198,6 +201,13 @@ export class RecordingPublisher implements EventPublisher {
   }
 
   /** `[detailType, metadata.id]` of each published event, in order. */
+  /** The MessageUnsent events of one conversation, parsed: what the relay is asked to send, in order. */
+  unsent(conversationId: string) {
+    return this.of(conversationId)
+      .filter((event) => event.detailType === MessageUnsent.detailType)
+      .map((event) => parse(MessageUnsent.data, event.detail.data));
+  }
+
   published(conversationId?: string): Array<[string, string]> {
     return this.of(conversationId).map((event) => [event.detailType, event.detail.metadata.id]);
   }
