@@ -1,12 +1,13 @@
 /**
  * What a measured Lambda needs around it, on 127.0.0.1 only: DynamoDB Local with Baton's table, a
- * fake EventBridge, and the environment variables a deployed function gets (the SDK reads the
+ * fake EventBridge, a fake STS (a function takes on a tenant's role before its first work for it), and the environment variables a deployed function gets (the SDK reads the
  * endpoints from AWS_ENDPOINT_URL_*; the tenants are the local stack's, secrets inline).
  */
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local';
 import { localTenants } from '../infra/local/tenants';
 import { createDynamo } from '../shared/store/client';
 import { createTable } from '../shared/store/table';
+import { startFakeSts } from '../test/support/fake-sts';
 import { startFakeEventBridge } from './fake-eventbridge';
 
 export const BENCH_TABLE = 'baton-bench';
@@ -22,6 +23,7 @@ export interface BenchEnvironment {
 export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const dynamoLocal = await startDynamoDbLocal({});
   const eventBridge = await startFakeEventBridge();
+  const sts = await startFakeSts();
   const { raw } = createDynamo({ endpoint: dynamoLocal.endpoint });
   await createTable(raw, BENCH_TABLE);
   raw.destroy();
@@ -39,6 +41,8 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamoLocal.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
+      AWS_ENDPOINT_URL_STS: sts.url,
+      BATON_TENANT_ROLE_ARN: 'arn:aws:iam::000000000000:role/bench-tenant',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       LOG_LEVEL: 'warn',
       // Inline, as the secrets are: a deployed function reads it from Secrets Manager at init.
@@ -46,6 +50,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     },
     async stop() {
       await eventBridge.stop();
+      await sts.stop();
       await dynamoLocal.stop();
     },
   };

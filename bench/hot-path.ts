@@ -13,7 +13,7 @@ import { createHandler } from '../functions/ingest/handler';
 import { readEnvironment } from '../shared/config/environment';
 import { signatureHeaders } from '../shared/http/signature';
 import { useRefKey } from '../shared/log/logger';
-import { createAwsCore } from '../shared/runtime/aws-core';
+import { createAwsCore, scopedPorts } from '../shared/runtime/aws-core';
 import { DynamoAnswerPushes } from '../shared/store/answer-pushes';
 import { createDynamo } from '../shared/store/client';
 import { DynamoInboxStore } from '../shared/store/inbox-repository';
@@ -38,14 +38,16 @@ export async function measureHotPath(env: BenchEnvironment, webSecret: string): 
     },
     { step: 'initialize', name: 'benchCountRequests' },
   );
-  // Built as the deployed ingest is (lambda.ts): the core ports and the inbox.
-  const core = createAwsCore('ingest', readEnvironment(), dynamo);
-  useRefKey(await core.secrets.resolve(core.env.refKey));
-  const handler = createHandler({
-    ...core,
-    inbox: new DynamoInboxStore(core.doc, core.env.tableName, core.conversations),
-    answerPushes: new DynamoAnswerPushes(core.doc, core.env.tableName, core.conversations),
-  });
+  // Built as the deployed ingest is (lambda.ts): the core ports and, per tenant, the inbox; every
+  // tenant's table client is the counted one.
+  const core = createAwsCore('ingest', readEnvironment(), () => dynamo);
+  useRefKey(await core.ownSecrets.resolve(core.env.refKey));
+  const handler = createHandler(
+    scopedPorts(core, {}, (tenant) => ({
+      inbox: new DynamoInboxStore(tenant.doc, core.env.tableName, tenant.conversations),
+      answerPushes: new DynamoAnswerPushes(tenant.doc, core.env.tableName, tenant.conversations),
+    })),
+  );
   const raw = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
 
   const baton = async (round: number): Promise<void> => {

@@ -6,7 +6,10 @@
  * Every function directory holds `handler.ts` (exports `createHandler(runtime)`) and `lambda.ts`
  * (the Lambda entry, `handler` on AWS adapters).
  */
+import type { SecretPath } from '../shared/config/secret-paths';
 import type { DetailType } from '../shared/events/catalog';
+
+export type { SecretPath };
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -41,30 +44,19 @@ export type Trigger =
   | { kind: 'schedule'; everyMinutes: number }
   | StreamTrigger;
 
-/**
- * A secret of the tenant configuration, by where it is configured. `desk.*`, `presence.*` and
- * `agentApiToken` cover the named desks' too (`desks.<name>.…`).
- */
-export type SecretPath =
-  | 'bot.signingSecret'
-  | 'whatsapp.appSecret'
-  | 'whatsapp.verifyToken'
-  | 'whatsapp.accessToken'
-  | 'web.signingSecret'
-  | 'webConversations.signingSecret'
-  | 'router.productToken'
-  | 'desk.productToken'
-  | 'desk.signingSecret'
-  | 'presence.apiKey'
-  | 'agentApiToken';
-
 /** Everything that talks to the user's channel: WhatsApp's token, the web chat's and the router's secrets. */
 const CHANNELS: readonly SecretPath[] = ['whatsapp.accessToken', 'web.signingSecret', 'router.productToken'];
 /** Everything that talks to a desk: MSC through the router, a webhook desk with its signature. */
 const DESKS: readonly SecretPath[] = ['desk.productToken', 'desk.signingSecret'];
 
 export interface Access {
+  /**
+   * What it may do to a tenant's items when it acts for that tenant (AWS: the function's tenant role,
+   * its keys only; locally the leading-keys guard). A function's own credentials reach no item.
+   */
   table: 'none' | 'read' | 'readWrite';
+  /** May query the expiry index across tenants with its own credentials (the sweep). */
+  expiryIndex: boolean;
   /**
    * May put events on the Baton bus. Only the conveyor (the outbox of every write) and hand-over (a
    * status event the bot did not take) do: every other function's events leave through its writes.
@@ -108,6 +100,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     // Checks the signatures of what comes in: Meta's, the web chat's, the bot's; the router's token.
     access: {
       table: 'readWrite',
+      expiryIndex: false,
       publish: false,
       secrets: [
         'whatsapp.appSecret',
@@ -134,7 +127,12 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       maxRecordAgeSeconds: 3600,
     },
     // Calls the bot (messages and status events), the user's channel and the desk.
-    access: { table: 'readWrite', publish: true, secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS] },
+    access: {
+      table: 'readWrite',
+      expiryIndex: false,
+      publish: true,
+      secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS],
+    },
     // Each conversation of a batch in parallel, each at worst: its notices, the first question and a
     // delivery, every one 3 attempts of an outside call (≤ 25 s each) and the waits between them.
     timeoutSeconds: 300,
@@ -157,7 +155,12 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       ],
     },
     // Tells the bot (its events), the user's channel and the desk.
-    access: { table: 'readWrite', publish: false, secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS] },
+    access: {
+      table: 'readWrite',
+      expiryIndex: false,
+      publish: false,
+      secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS],
+    },
     // An answer's delivery and the handover it asks for, or one desk notice (≤ 25 s each).
     timeoutSeconds: 120,
   },
@@ -166,7 +169,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     dir: 'functions/check-presence',
     description: 'Asks the agent desk whether an agent is available (2 s timeout; any failure is offline).',
     trigger: { kind: 'events', rules: [{ detailType: 'HandoverRequested' }] },
-    access: { table: 'readWrite', publish: false, secrets: ['presence.apiKey'] },
+    access: { table: 'readWrite', expiryIndex: false, publish: false, secrets: ['presence.apiKey'] },
     // A tenant's presence timeout may be 25 s, and waiting for the shared call budget up to 5 s more.
     timeoutSeconds: 45,
   },
@@ -178,6 +181,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     // The desk (a hosted chat's through the router), then Web Conversations (the web chat's secret by default).
     access: {
       table: 'readWrite',
+      expiryIndex: false,
       publish: true,
       secrets: [
         ...DESKS,
@@ -214,6 +218,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     // The desks' bearer tokens; the router's product token on the TwoWay endpoints.
     access: {
       table: 'readWrite',
+      expiryIndex: false,
       publish: false,
       secrets: ['agentApiToken', 'desk.productToken', 'router.productToken'],
     },
@@ -224,7 +229,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     dir: 'functions/expire-sessions',
     description: 'Releases agent locks past their expiry and tells the bot.',
     trigger: { kind: 'schedule', everyMinutes: 1 },
-    access: { table: 'readWrite', publish: false, secrets: [] },
+    access: { table: 'readWrite', expiryIndex: true, publish: false, secrets: [] },
     timeoutSeconds: 60,
   },
 ];

@@ -17,6 +17,7 @@ import {
   twoWaySchema,
 } from '../../shared/http/twoway-format';
 import type { CorePorts } from '../../shared/runtime/runtime';
+import type { Scoped } from '../../shared/runtime/tenant-scope';
 import { boundedString, intBetween, stringRecord } from '../../shared/validation/zod';
 import { claim, postAgentMessage, reportQueuePosition, transfer } from './agent-api';
 import { type DeskCaller, deskOfBearer } from './desk-token';
@@ -50,13 +51,14 @@ const endSchema = z.object({
   ),
 });
 
-export function createHandler(rt: CorePorts) {
-  /** The tenant, and which of its desks the bearer token is. */
-  const authorized = async (event: Event): Promise<[TenantConfig, DeskCaller]> => {
+export function createHandler(rt: Scoped<CorePorts>) {
+  /** The tenant, which of its desks the bearer token is, and the ports acting for that tenant. */
+  const authorized = async (event: Event): Promise<[TenantConfig, DeskCaller, CorePorts]> => {
     const tenant = tenantOf(rt.tenants, event);
-    const caller = await deskOfBearer(rt.secrets, tenant, header(event, 'authorization'));
+    const ports = await rt.forTenant(tenant.id);
+    const caller = await deskOfBearer(ports.secrets, tenant, header(event, 'authorization'));
     if (!caller) throw unauthorized('missing or invalid bearer token');
-    return [tenant, caller];
+    return [tenant, caller, ports];
   };
   /**
    * CM.com's router, at the adapter whose client Baton is (its own channels, MSC's desk): the
@@ -65,9 +67,15 @@ export function createHandler(rt: CorePorts) {
   const fromClientAdapter = async (event: Event) => {
     const tenant = tenantOf(rt.tenants, event);
     if (tenant.desk.type !== 'msc') throw unauthorized();
-    await checkRouterToken(rt.secrets, tenant.desk.productToken, event);
+    const ports = await rt.forTenant(tenant.id);
+    await checkRouterToken(ports.secrets, tenant.desk.productToken, event);
     const twoWay = parseJson(twoWaySchema, rawBody(event));
-    return { tenant, twoWay, conversationId: clientSideConversationId(tenant.desk.technicalLinkId, twoWay) };
+    return {
+      tenant,
+      ports,
+      twoWay,
+      conversationId: clientSideConversationId(tenant.desk.technicalLinkId, twoWay),
+    };
   };
   const conversationIdOf = (event: Event): string =>
     parseWith(pathSchema, event.pathParameters ?? {}, 'path').conversationId;
@@ -75,23 +83,24 @@ export function createHandler(rt: CorePorts) {
   return routedHandler(rt.logger, {
     // The adapter's message webhook: "must return 201 Created to indicate it has received the message".
     'POST /v1/{tenant}/twoway/messages': async (event) => {
-      const { tenant, twoWay, conversationId } = await fromClientAdapter(event);
-      return json(201, await takeRouterMessages(rt, tenant, conversationId, twoWay));
+      const { tenant, ports, twoWay, conversationId } = await fromClientAdapter(event);
+      return json(201, await takeRouterMessages(ports, tenant, conversationId, twoWay));
     },
     // The adapter's event endpoint: the router's events about the chat (the session ended).
     'POST /v1/{tenant}/twoway/events': async (event) => {
-      const { tenant, twoWay, conversationId } = await fromClientAdapter(event);
-      await takeRouterEvents(rt, tenant.id, conversationId, twoWay.conversationEvents);
+      const { tenant, ports, twoWay, conversationId } = await fromClientAdapter(event);
+      await takeRouterEvents(ports, tenant.id, conversationId, twoWay.conversationEvents);
       return json(201, {});
     },
     // The event endpoint of the adapter Baton hosts (channels on the router): the session ended.
     'POST /v1/{tenant}/router/events': async (event) => {
       const tenant = tenantOf(rt.tenants, event);
       if (!tenant.router) throw unauthorized();
-      await checkRouterToken(rt.secrets, tenant.router.productToken, event);
+      const ports = await rt.forTenant(tenant.id);
+      await checkRouterToken(ports.secrets, tenant.router.productToken, event);
       const twoWay = parseJson(twoWaySchema, rawBody(event));
       await takeRouterEvents(
-        rt,
+        ports,
         tenant.id,
         hostedConversationId(tenant.router, twoWay),
         twoWay.conversationEvents,
@@ -99,32 +108,32 @@ export function createHandler(rt: CorePorts) {
       return json(201, {});
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/claim': async (event) => {
-      const [tenant, caller] = await authorized(event);
-      return json(200, { status: await claim(rt, tenant, caller, conversationIdOf(event)) });
+      const [tenant, caller, ports] = await authorized(event);
+      return json(200, { status: await claim(ports, tenant, caller, conversationIdOf(event)) });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/queue': async (event) => {
-      const [tenant, caller] = await authorized(event);
+      const [tenant, caller, ports] = await authorized(event);
       const { position } = parseJson(queueSchema, rawBody(event));
-      await reportQueuePosition(rt, tenant, caller, conversationIdOf(event), position);
+      await reportQueuePosition(ports, tenant, caller, conversationIdOf(event), position);
       return json(202, { accepted: true });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/transfer': async (event) => {
-      const [tenant, caller] = await authorized(event);
+      const [tenant, caller, ports] = await authorized(event);
       const { skill } = parseJson(transferSchema, rawBody(event));
-      return json(202, { handoverId: await transfer(rt, tenant, caller, conversationIdOf(event), skill) });
+      return json(202, { handoverId: await transfer(ports, tenant, caller, conversationIdOf(event), skill) });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/messages': async (event) => {
-      const [tenant, caller] = await authorized(event);
+      const [tenant, caller, ports] = await authorized(event);
       const message = parseJson(agentMessageSchema, rawBody(event));
-      await postAgentMessage(rt, tenant, caller, conversationIdOf(event), { ...message, signOff: false });
+      await postAgentMessage(ports, tenant, caller, conversationIdOf(event), { ...message, signOff: false });
       return json(202, { accepted: true });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/end': async (event) => {
-      const [tenant, caller] = await authorized(event);
+      const [tenant, caller, ports] = await authorized(event);
       const body = rawBody(event);
       const end = body.trim() === '' ? {} : parseJson(endSchema, body);
       // As in CSML: the user gets the sign-off with a confirm button; the session ends on the confirm.
-      await postAgentMessage(rt, tenant, caller, conversationIdOf(event), {
+      await postAgentMessage(ports, tenant, caller, conversationIdOf(event), {
         text: end.text ?? tenant.messages.signOff,
         messageId: end.messageId,
         signOff: true,

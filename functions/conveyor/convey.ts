@@ -26,6 +26,7 @@ import { botStatusOf } from '../../shared/flow/bot-status';
 import { tellBotNow } from '../../shared/flow/tell-bot';
 import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
+import type { Scoped } from '../../shared/runtime/tenant-scope';
 import { deliverAgentMessage, isAgentMessage } from './agent-message';
 import { deliverHead } from './deliver-head';
 import type { DeliveryPorts } from './deliver-user-message';
@@ -44,7 +45,7 @@ export interface ConveyedBatch {
 }
 
 export async function conveyBatch(
-  ports: ConveyorPorts,
+  ports: Scoped<ConveyorPorts>,
   records: readonly ConversationRecord[],
 ): Promise<ConveyedBatch> {
   const ready: Published[] = [];
@@ -108,14 +109,17 @@ async function refile(ports: ConveyorPorts, state: Conversation): Promise<void> 
 }
 
 /** Returns whether a head was delivered (or dead-lettered). Never throws: see the module's comment. */
-async function conveyConversation(ports: ConveyorPorts, records: ConversationBatch): Promise<boolean> {
+async function conveyConversation(
+  ports: Scoped<ConveyorPorts>,
+  records: ConversationBatch,
+): Promise<boolean> {
   const { tenantId, conversationId } = records.newest;
   const logger = ports.logger.child({ correlationId: conversationRef(tenantId, conversationId) });
-  const scoped = { ...ports, logger };
   const tenant = ports.tenants.get(tenantId);
   if (!tenant) return false;
   try {
-    return await act(scoped, tenant, records);
+    // A batch mixes tenants: each conversation is conveyed with its own tenant's ports alone.
+    return await act({ ...(await ports.forTenant(tenantId)), logger }, tenant, records);
   } catch (error) {
     logger.error('conveyor could not finish the conversation; the sweep nudges it', errorFields(error));
     ports.metrics.put({ name: 'ConveyorStalled', value: 1, unit: 'Count', tenant: tenantId });

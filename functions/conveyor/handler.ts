@@ -3,6 +3,7 @@
  * answer names the first record to give again (Lambda's ReportBatchItemFailures), if any.
  */
 import { errorFields } from '../../shared/log/logger';
+import type { Scoped } from '../../shared/runtime/tenant-scope';
 import { type ConveyorPorts, conveyBatch } from './convey';
 import { decodeRecords, parseStreamEvent } from './stream-event';
 
@@ -10,7 +11,7 @@ export interface StreamBatchResponse {
   batchItemFailures: Array<{ itemIdentifier: string }>;
 }
 
-export function createHandler(rt: ConveyorPorts) {
+export function createHandler(rt: Scoped<ConveyorPorts>) {
   return async (event: unknown): Promise<StreamBatchResponse> => {
     let records: ReturnType<typeof parseStreamEvent>['Records'];
     try {

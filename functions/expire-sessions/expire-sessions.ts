@@ -9,8 +9,12 @@ import { deliverableHead, INBOX_STALL_MS } from '../../shared/domain/inbox';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { conversationRef, errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
+import type { Scoped } from '../../shared/runtime/tenant-scope';
 
-export type SweepPorts = Pick<Runtime, 'clock' | 'conversations' | 'sweepIndex' | 'logger' | 'metrics'>;
+export type SweepPorts = Pick<
+  Runtime,
+  'clock' | 'conversations' | 'sweepIndex' | 'dueIndex' | 'logger' | 'metrics'
+>;
 
 export interface SweepResult {
   found: number;
@@ -22,13 +26,14 @@ export interface SweepResult {
 }
 
 /** One sweep of at most `limit` conversations; the next scheduled run takes the rest. */
-export async function expireSessions(ports: SweepPorts, limit = 500): Promise<SweepResult> {
-  const refs = await ports.sweepIndex.findDueForSweep(ports.clock.now(), limit);
+export async function expireSessions(rt: Scoped<SweepPorts>, limit = 500): Promise<SweepResult> {
+  const refs = await rt.dueIndex.findDueForSweep(rt.clock.now(), limit);
   let expired = 0;
   let nudged = 0;
   let failed = 0;
   for (const ref of refs) {
     try {
+      const ports = await rt.forTenant(ref.tenantId);
       // Activity may have extended the lock, or the session ended, since the index was read.
       const applied = await applyCommand(ports, ref.tenantId, ref.conversationId, (state, now) => {
         if (isLockExpired(state, now)) return { type: 'expire' };
@@ -71,13 +76,13 @@ export async function expireSessions(ports: SweepPorts, limit = 500): Promise<Sw
     } catch (error) {
       // One bad conversation must not keep every lock behind it in the index from expiring.
       failed += 1;
-      ports.logger.error('sweeping a conversation failed', {
+      rt.logger.error('sweeping a conversation failed', {
         tenantId: ref.tenantId,
         conversation: conversationRef(ref.tenantId, ref.conversationId),
         ...errorFields(error),
       });
     }
   }
-  if (failed > 0) ports.logger.warn('expiry sweep had failures', { failed });
+  if (failed > 0) rt.logger.warn('expiry sweep had failures', { failed });
   return { found: refs.length, expired, nudged, skipped: refs.length - expired - nudged };
 }

@@ -1,10 +1,13 @@
 /** (EventBridge: IntakeCompleted) → hand-over. */
 import { createEventHandler, on } from '../../shared/events/consumer';
 import { IntakeCompleted } from '../../shared/events/handover-events';
+import type { Scoped } from '../../shared/runtime/tenant-scope';
 import { type HandOverPorts, handOver } from './hand-over';
 
-export function createHandler(rt: HandOverPorts) {
+export function createHandler(rt: Scoped<HandOverPorts>) {
   return createEventHandler(rt.logger, [
-    on(IntakeCompleted, (data, _metadata, logger) => handOver({ ...rt, logger }, data)),
+    on(IntakeCompleted, async (data, _metadata, logger) =>
+      handOver({ ...(await rt.forTenant(data.tenantId)), logger }, data),
+    ),
   ]);
 }

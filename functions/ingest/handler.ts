@@ -16,6 +16,7 @@ import {
 } from '../../shared/http/signature';
 import { checkRouterToken, hostedConversationId, twoWaySchema } from '../../shared/http/twoway-format';
 import type { CorePorts, Runtime } from '../../shared/runtime/runtime';
+import type { Scoped } from '../../shared/runtime/tenant-scope';
 import { boundedString, nonEmptyString } from '../../shared/validation/zod';
 import { botAnswerPushSchema } from './bot-answer-push';
 import { receiveBotAnswer } from './receive-bot-answer';
@@ -38,14 +39,24 @@ const verificationSchema = z.object({
   'hub.challenge': boundedString(1, 256),
 });
 
-export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answerPushes'>) {
-  const tenantFor = (event: Event) => tenantOf(rt.tenants, event);
+type IngestPorts = CorePorts & ReceivePorts & Pick<Runtime, 'answerPushes'>;
+
+export function createHandler(rt: Scoped<IngestPorts>) {
+  /** The tenant of the URL, and the ports acting for it. */
+  const tenantFor = async (event: Event): Promise<[TenantConfig, IngestPorts]> => {
+    const tenant = tenantOf(rt.tenants, event);
+    return [tenant, await rt.forTenant(tenant.id)];
+  };
 
   /** Meta's signature, checked on the raw bytes before anything parses them. */
-  const metaSignedBody = async (event: Event, secret: SecretRef | undefined): Promise<string> => {
+  const metaSignedBody = async (
+    event: Event,
+    ports: IngestPorts,
+    secret: SecretRef | undefined,
+  ): Promise<string> => {
     if (!secret) throw notFound('channel not configured for this tenant');
     const bytes = rawBytes(event);
-    if (!hasValidSignature(await rt.secrets.resolve(secret), bytes, header(event, 'x-hub-signature-256')))
+    if (!hasValidSignature(await ports.secrets.resolve(secret), bytes, header(event, 'x-hub-signature-256')))
       throw unauthorized();
     return bytes.toString('utf8');
   };
@@ -57,12 +68,13 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
   const batonSignedBody = async (
     event: Event,
     tenant: TenantConfig,
+    ports: IngestPorts,
     secret: SecretRef | undefined,
   ): Promise<string> => {
     if (!secret) throw notFound('channel not configured for this tenant');
     const bytes = rawBytes(event);
     const check = checkSignature(
-      await rt.secrets.resolve(secret),
+      await ports.secrets.resolve(secret),
       {
         rawBody: bytes,
         signature: header(event, SIGNATURE_HEADER),
@@ -81,7 +93,7 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
     const query = parseWith(verificationSchema, event.queryStringParameters ?? {}, 'query');
     for (const tenant of tenants) {
       if (!tenant?.whatsapp) continue;
-      const expected = await rt.secrets.resolve(tenant.whatsapp.verifyToken);
+      const expected = await (await rt.forTenant(tenant.id)).secrets.resolve(tenant.whatsapp.verifyToken);
       if (sameSecret(query['hub.verify_token'], expected)) return text(200, query['hub.challenge']);
     }
     throw forbidden('verify token does not match');
@@ -99,7 +111,7 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
     }
     // In order, one at a time: messages of one user keep their order.
     for (const { tenant, inbound } of fresh) {
-      await receiveUserMessage(rt, {
+      await receiveUserMessage(await rt.forTenant(tenant.id), {
         tenantId: tenant.id,
         conversationId: `wa:${inbound.waId}`,
         channel: { type: 'whatsapp', waId: inbound.waId, phoneNumberId: inbound.phoneNumberId },
@@ -110,7 +122,7 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
 
   return routedHandler(rt.logger, {
     'GET /v1/{tenant}/whatsapp': async (event) => {
-      const tenant = tenantFor(event);
+      const tenant = tenantOf(rt.tenants, event);
       if (!tenant.whatsapp) throw notFound('channel not configured for this tenant');
       return subscribe(event, [tenant]);
     },
@@ -126,8 +138,8 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
       ),
 
     'POST /v1/{tenant}/whatsapp': async (event) => {
-      const tenant = tenantFor(event);
-      const body = await metaSignedBody(event, tenant.whatsapp?.appSecret);
+      const [tenant, ports] = await tenantFor(event);
+      const body = await metaSignedBody(event, ports, tenant.whatsapp?.appSecret);
       const inbounds = whatsappMessages(parseJson(whatsappWebhookSchema, body), rt.clock.now());
       // Replies go out through the number a message came to: it must be one of this tenant's.
       if (inbounds.some((inbound) => rt.tenants.ownerOfNumber(inbound.phoneNumberId) !== tenant.id))
@@ -151,9 +163,9 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
         appSecrets.set(tenant.id, tenant.whatsapp.appSecret);
       }
       if (appSecrets.size === 0) throw unauthorized('no phone_number_id to find the app secret by');
-      for (const secret of appSecrets.values()) {
-        if (!hasValidSignature(await rt.secrets.resolve(secret), bytes, header(event, 'x-hub-signature-256')))
-          throw unauthorized();
+      for (const [tenantId, secret] of appSecrets) {
+        const appSecret = await (await rt.forTenant(tenantId)).secrets.resolve(secret);
+        if (!hasValidSignature(appSecret, bytes, header(event, 'x-hub-signature-256'))) throw unauthorized();
       }
       const inbounds = whatsappMessages(webhook, rt.clock.now());
       await takeWhatsApp(
@@ -166,10 +178,10 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
     },
 
     'POST /v1/{tenant}/web': async (event) => {
-      const tenant = tenantFor(event);
-      const body = await batonSignedBody(event, tenant, tenant.web?.signingSecret);
+      const [tenant, ports] = await tenantFor(event);
+      const body = await batonSignedBody(event, tenant, ports, tenant.web?.signingSecret);
       const message = parseJson(webMessageSchema, body);
-      const result = await receiveUserMessage(rt, {
+      const result = await receiveUserMessage(ports, {
         tenantId: tenant.id,
         conversationId: message.conversationId,
         channel: { type: 'web', pageUrl: message.pageUrl },
@@ -178,7 +190,7 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
           text: message.text,
           payload: message.payload,
           pageUrl: message.pageUrl,
-          receivedAt: rt.clock.now(),
+          receivedAt: ports.clock.now(),
         },
       });
       return json(200, { ok: true, duplicate: result.outcome === 'duplicate' });
@@ -186,15 +198,15 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
 
     // The message webhook of the adapter Baton hosts on CM.com's router: "must return 201 Created".
     'POST /v1/{tenant}/router/messages': async (event) => {
-      const tenant = tenantFor(event);
+      const [tenant, ports] = await tenantFor(event);
       if (!tenant.router) throw notFound('channel not configured for this tenant');
-      await checkRouterToken(rt.secrets, tenant.router.productToken, event);
+      await checkRouterToken(ports.secrets, tenant.router.productToken, event);
       const twoWay = parseJson(twoWaySchema, rawBody(event));
       const conversationId = hostedConversationId(tenant.router, twoWay);
       const { channel, messages } = routerUserMessages(twoWay, rt.clock.now());
       let accepted = 0;
       for (const message of messages) {
-        const result = await receiveUserMessage(rt, {
+        const result = await receiveUserMessage(ports, {
           tenantId: tenant.id,
           conversationId,
           channel,
@@ -206,9 +218,9 @@ export function createHandler(rt: CorePorts & ReceivePorts & Pick<Runtime, 'answ
     },
 
     'POST /v1/{tenant}/answers': async (event) => {
-      const tenant = tenantFor(event);
-      const body = await batonSignedBody(event, tenant, tenant.bot.signingSecret);
-      await receiveBotAnswer(rt, tenant.id, parseJson(botAnswerPushSchema, body));
+      const [tenant, ports] = await tenantFor(event);
+      const body = await batonSignedBody(event, tenant, ports, tenant.bot.signingSecret);
+      await receiveBotAnswer(ports, tenant.id, parseJson(botAnswerPushSchema, body));
       return json(200, { ok: true });
     },
   });

@@ -9,7 +9,9 @@ import { createEventHandler, on } from '../../shared/events/consumer';
 import { HandoverDeclined, HandoverTransferred } from '../../shared/events/handover-events';
 import { MessageUnsent } from '../../shared/events/message-unsent';
 import { SessionEnded } from '../../shared/events/session-ended';
+import type { Logger } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
+import type { Scoped } from '../../shared/runtime/tenant-scope';
 import { retryBotEvent } from './bot-event-retry';
 import { deliverUnsent } from './deliver-unsent';
 import { deskMayHoldIt, deskWithdrawn } from './desk-withdrawn';
@@ -29,19 +31,32 @@ export type RelayPorts = Pick<
   | 'metrics'
 >;
 
-export function createHandler(rt: RelayPorts) {
+export function createHandler(rt: Scoped<RelayPorts>) {
+  /** Every event names its tenant: its work is done with that tenant's ports alone. */
+  const portsFor = async (tenantId: string, logger: Logger): Promise<RelayPorts> => ({
+    ...(await rt.forTenant(tenantId)),
+    logger,
+  });
   return createEventHandler(rt.logger, [
-    on(MessageUnsent, (data, _metadata, logger) => deliverUnsent({ ...rt, logger }, data)),
-    on(SessionEnded, (data, _metadata, logger) => sessionEnded({ ...rt, logger }, data)),
+    on(MessageUnsent, async (data, _metadata, logger) =>
+      deliverUnsent(await portsFor(data.tenantId, logger), data),
+    ),
+    on(SessionEnded, async (data, _metadata, logger) =>
+      sessionEnded(await portsFor(data.tenantId, logger), data),
+    ),
     on(HandoverDeclined, async (data, _metadata, logger) => {
-      const ports = { ...rt, logger };
+      const ports = await portsFor(data.tenantId, logger);
       // A desk live on its claim must stop offering a chat whose user was told nobody took it.
       if (data.reason === 'withdrawn') await deskWithdrawn(ports, data, 'pickup_timeout');
       // A desk that never answered may have taken the chat.
       if (data.reason === 'failed' && deskMayHoldIt(data.stage))
         await deskWithdrawn(ports, data, 'desk_unreachable');
     }),
-    on(HandoverTransferred, (data, _metadata, logger) => handoverTransferred({ ...rt, logger }, data)),
-    on(BotEventUnsent, (data, _metadata, logger) => retryBotEvent({ ...rt, logger }, data)),
+    on(HandoverTransferred, async (data, _metadata, logger) =>
+      handoverTransferred(await portsFor(data.tenantId, logger), data),
+    ),
+    on(BotEventUnsent, async (data, _metadata, logger) =>
+      retryBotEvent(await portsFor(data.tenantId, logger), data),
+    ),
   ]);
 }

@@ -35,6 +35,8 @@ export interface BatonFunctionProps {
 
 export class BatonFunction extends NodejsFunction {
   readonly logGroupName: string;
+  /** Its execution role (its own, never shared). */
+  readonly executionRole: Role;
 
   constructor(scope: Construct, id: string, props: BatonFunctionProps) {
     const { declaration } = props;
@@ -97,6 +99,7 @@ export class BatonFunction extends NodejsFunction {
       },
     });
     this.logGroupName = logGroup.logGroupName;
+    this.executionRole = role;
   }
 }
 

@@ -18,7 +18,7 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, PolicyStatement, Role, SessionTagsPrincipal } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -26,8 +26,14 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { parseTenants } from '../../shared/config/tenants';
+import { parseTenants, type TenantConfig } from '../../shared/config/tenants';
 import { EVENT_SOURCE } from '../../shared/events/define';
+import {
+  ITEM_READ_ACTIONS,
+  ITEM_WRITE_ACTIONS,
+  TENANT_TAG,
+  tenantSessionPolicy,
+} from '../../shared/runtime/tenant-credentials';
 import { EXPIRY_INDEX } from '../../shared/store/keys';
 import { FUNCTIONS, type FunctionDeclaration, type RouteKey, type StreamTrigger } from '../topology';
 import { BatonFunction } from './baton-function';
@@ -102,6 +108,8 @@ export class Baton extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly functions: Readonly<Record<string, BatonFunction>>;
+  /** Each function's role for acting on one tenant (assumed per tenant, tagged with it), by function name. */
+  readonly tenantRoles: Readonly<Record<string, Role>>;
   /** Every dead-letter queue, by a name saying what it catches. */
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
   readonly monitoring: BatonMonitoring;
@@ -115,6 +123,7 @@ export class Baton extends Construct {
     const removalPolicy = props.removalPolicy ?? this.state.removalPolicy;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     refuseLiteralSecrets(tenants);
+    assertSessionPoliciesFit(tenants);
     const secretArns = (declaration: FunctionDeclaration): string[] =>
       grantedSecretIds(tenants, declaration.access.secrets).map((secretId) =>
         secretArn(Stack.of(this), secretId),
@@ -164,6 +173,7 @@ export class Baton extends Construct {
       BATON_REF_KEY_SECRET: this.state.refKey.secretArn,
     };
     const functions: Record<string, BatonFunction> = {};
+    const tenantRoles: Record<string, Role> = {};
     const streamConsumers: Record<string, BatonFunction> = {};
     const queues: Record<string, Queue> = {};
     const deadLetterQueue = (queueId: string): Queue => {
@@ -190,10 +200,11 @@ export class Baton extends Construct {
       });
       functions[declaration.name] = fn;
       if (declaration.trigger.kind === 'stream') streamConsumers[declaration.name] = fn;
-      this.grantAccess(fn, declaration, secretArns(declaration));
+      tenantRoles[declaration.name] = this.grantAccess(fn, declaration, id, secretArns(declaration));
       this.connectTrigger(fn, declaration, id, deadLetterQueue);
     }
     this.functions = functions;
+    this.tenantRoles = tenantRoles;
     this.deadLetterQueues = queues;
     this.throttleRoutes(props.routeThrottling ?? {});
     this.monitoring = new BatonMonitoring(this, 'Monitoring', {
@@ -208,22 +219,65 @@ export class Baton extends Construct {
     acknowledgeNagFindings(this);
   }
 
-  /** Exactly the DynamoDB actions the use cases make, on the table and its index: no scans, no deletes of tables. */
-  private grantAccess(fn: BatonFunction, declaration: FunctionDeclaration, secretArns: string[]): void {
+  /**
+   * A function's own role reaches no tenant's items: it may take on its tenant role for one tenant at
+   * a time (the session tagged with the tenant), and that role holds only the items whose keys begin
+   * `T#<tenant>#` and the function's secrets (the session policy narrows them to the tenant's). The
+   * own role keeps what spans tenants: the reference key, the bus, the expiry index (the sweep), the
+   * stream (the conveyor's mapping). Returns the tenant role.
+   */
+  private grantAccess(
+    fn: BatonFunction,
+    declaration: FunctionDeclaration,
+    id: string,
+    secretArns: string[],
+  ): Role {
     const { table, bus } = this.state;
-    const read = ['dynamodb:GetItem', 'dynamodb:Query'];
-    const write = [
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:ConditionCheckItem',
-    ];
-    const actions = { none: [], read, readWrite: [...read, ...write] }[declaration.access.table];
+    const tenantRole = new Role(this, `${id}TenantRole`, {
+      description: `Baton ${declaration.name}, acting for the one tenant its session is tagged with`,
+      assumedBy: new SessionTagsPrincipal(new ArnPrincipal(fn.executionRole.roleArn)).withConditions({
+        // A session without the tenant tag, or with any other tag, is refused.
+        StringLike: { [`aws:RequestTag/${TENANT_TAG}`]: '?*' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TENANT_TAG] },
+      }),
+    });
+    const actions = {
+      none: [],
+      read: ITEM_READ_ACTIONS,
+      readWrite: [...ITEM_READ_ACTIONS, ...ITEM_WRITE_ACTIONS],
+    }[declaration.access.table];
     if (actions.length > 0) {
-      fn.addToRolePolicy(
+      tenantRole.addToPolicy(
         new PolicyStatement({
           actions,
-          resources: [table.tableArn, `${table.tableArn}/index/${EXPIRY_INDEX}`],
+          resources: [table.tableArn],
+          conditions: {
+            // Every key a request touches is the tenant's (tenant ids hold no `#`).
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`T#\${aws:PrincipalTag/${TENANT_TAG}}#*`] },
+          },
+        }),
+      );
+    }
+    if (secretArns.length > 0) {
+      tenantRole.addToPolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
+      );
+    }
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [tenantRole.roleArn] }),
+    );
+    const stack = Stack.of(this);
+    fn.addEnvironment('BATON_TENANT_ROLE_ARN', tenantRole.roleArn);
+    fn.addEnvironment('BATON_SECRET_PATHS', declaration.access.secrets.join(','));
+    fn.addEnvironment(
+      'BATON_SECRET_ARN_PREFIX',
+      `arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:`,
+    );
+    if (declaration.access.expiryIndex) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [`${table.tableArn}/index/${EXPIRY_INDEX}`],
         }),
       );
     }
@@ -235,11 +289,7 @@ export class Baton extends Construct {
         resources: [this.state.refKey.secretArn],
       }),
     );
-    if (secretArns.length > 0) {
-      fn.addToRolePolicy(
-        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
-      );
-    }
+    return tenantRole;
   }
 
   private connectTrigger(
@@ -408,4 +458,14 @@ function splitRouteKey(routeKey: RouteKey): { method: HttpMethod; path: string }
 
 function pascal(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+}
+
+/** The longest secret ARN prefix AWS has (partition, region): a session policy that fits with it fits anywhere. */
+const LONGEST_SECRET_ARN_PREFIX = 'arn:aws-us-gov:secretsmanager:ap-southeast-7:123456789012:secret:';
+
+/** Every tenant's session policy, for every function, must fit STS's limit: found at synth, not at 3 a.m. */
+function assertSessionPoliciesFit(tenants: readonly TenantConfig[]): void {
+  for (const declaration of FUNCTIONS)
+    for (const tenant of tenants)
+      tenantSessionPolicy(tenant, declaration.access.secrets, LONGEST_SECRET_ARN_PREFIX);
 }

@@ -1,7 +1,7 @@
 /** The Secrets Manager secrets the tenants' configuration refers to; literal values are refused in AWS. */
 import { Arn, ArnFormat, type Stack } from 'aws-cdk-lib';
+import { secretRefsOf } from '../../shared/config/secret-paths';
 import type { TenantConfig } from '../../shared/config/tenants';
-import { secretRefsOf } from '../secret-grants';
 import type { SecretPath } from '../topology';
 
 /** The secret ids configured at `paths` (a function's grant), each once. */

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { Runtime } from '../../shared/runtime/runtime';
+import type { Scoped } from '../../shared/runtime/tenant-scope';
 import { FUNCTIONS, type FunctionDeclaration } from '../topology';
 
 export type Invoke = (event: unknown) => Promise<unknown>;
@@ -24,7 +25,7 @@ export interface LoadedFunction {
 
 export async function loadFunctions(
   projectRoot: string,
-  runtimeFor: (declaration: FunctionDeclaration) => Runtime,
+  runtimeFor: (declaration: FunctionDeclaration) => Scoped<Runtime>,
   declarations: readonly FunctionDeclaration[] = FUNCTIONS,
 ): Promise<Map<string, LoadedFunction>> {
   const loaded = new Map<string, LoadedFunction>();

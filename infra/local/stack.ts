@@ -16,6 +16,7 @@ import { fetchHttp } from '../../shared/clients/http';
 import { createNotifications } from '../../shared/clients/notifications';
 import { createPresenceClient } from '../../shared/clients/presence-client';
 import { deskOfConversation } from '../../shared/config/desk-routing';
+import { secretRefsOf } from '../../shared/config/secret-paths';
 import { literalSecrets } from '../../shared/config/secrets';
 import { type TenantDirectory, tenantDirectory } from '../../shared/config/tenants';
 import { OffsetClock } from '../../shared/domain/clock';
@@ -24,6 +25,7 @@ import type { EventPublisher } from '../../shared/events/publisher';
 import { createLogger, errorFields, type LogSink } from '../../shared/log/logger';
 import { RecordedMetrics } from '../../shared/log/metrics';
 import type { Runtime } from '../../shared/runtime/runtime';
+import { type Scoped, scopedBy } from '../../shared/runtime/tenant-scope';
 import { DynamoAnswerPushes } from '../../shared/store/answer-pushes';
 import { createDynamo, type Dynamo } from '../../shared/store/client';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
@@ -33,13 +35,14 @@ import { DynamoInboxStore } from '../../shared/store/inbox-repository';
 import { DynamoPresenceCacheStore } from '../../shared/store/presence-cache-repository';
 import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createTable } from '../../shared/store/table';
-import { grantedSecrets, secretRefsOf } from '../secret-grants';
+import { grantedSecrets } from '../secret-grants';
 import { FUNCTIONS, type FunctionDeclaration, streamConsumer } from '../topology';
 import { type RouterAccount, RouterSimulator } from './cm-router-sim';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { LocalEventBus } from './event-bus';
 import { LocalGateway } from './gateway';
 import { type Invoke, loadFunctions } from './lambda-invoker';
+import { guardLeadingKeys } from './leading-keys-guard';
 import { readableSink } from './readable-log';
 import { deskToken, jsonResponse, type SimResponse, Simulators, send } from './simulators';
 import { LocalStreamPoller, type OnFailureRecord } from './stream-poller';
@@ -85,8 +88,13 @@ export interface LocalStack {
   simulators: Simulators;
   /** The funnel metrics the functions emitted (EMF in AWS). */
   metrics: RecordedMetrics;
-  /** The DynamoDB clients every function shares (the benchmark counts requests on them). */
+  /** The stack's own DynamoDB client (its simulators, tests looking at items). */
   dynamo: Dynamo;
+  /**
+   * Adds a middleware to every DynamoDB client the functions use (a tenant's, a function's own), now
+   * and later: the request budget test and the benchmark count requests with it.
+   */
+  onFunctionDynamo(add: (client: Dynamo['raw']) => void): void;
   /** The table they share, for tests that look at an item as it is stored. */
   tableName: string;
   /** Runs every scheduled function once, now. */
@@ -129,44 +137,96 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const metrics = new RecordedMetrics();
   const tenants = tenantDirectory(localTenants(`${url}/sim`, options.tenantOverrides));
   const conversations = new DynamoConversationStore(dynamo.doc, tableName);
-  const inbox = new DynamoInboxStore(dynamo.doc, tableName, conversations);
-  const sweepIndex = new DynamoSweepIndex(dynamo.doc, tableName);
-  const presenceCache = new DynamoPresenceCacheStore(dynamo.doc, tableName);
   const bus = new LocalEventBus({
     logger: logger.child({ function: 'event-bus' }),
     retryDelaysMs: options.retryDelaysMs,
   });
-  const tenantList = tenants.ids().flatMap((id) => tenants.get(id) ?? []);
   const refusingPublisher = (name: string): EventPublisher => ({
     publish: () => Promise.reject(new Error(`${name} may not put events on the bus (access.publish)`)),
   });
-  const runtimeFor = (fn: FunctionDeclaration): Runtime => {
-    // What AWS grants it (GetSecretValue on the secrets at its declared paths), and nothing else.
-    const secrets = grantedSecrets(literalSecrets, secretRefsOf(tenantList, fn.access.secrets), fn.name);
-    return {
+  // As in AWS, functions reach a tenant's items only through that tenant's client, and their own
+  // client only reaches the expiry index (leading-keys-guard.ts stands in for IAM). Every one of
+  // them wakes the stream's poller when it writes.
+  const functionClients: Array<Dynamo['raw']> = [];
+  const addToFunctionClients: Array<(client: Dynamo['raw']) => void> = [];
+  const functionDynamo = (scope: { tenantId: string } | 'function'): Dynamo => {
+    const made = createDynamo({ endpoint });
+    guardLeadingKeys(made.raw, scope);
+    made.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const started = performance.now();
+        try {
+          const result = await next(args);
+          if (/^(Put|Update|Delete|TransactWrite|BatchWrite)/.test(context.commandName ?? '')) poller?.wake();
+          return result;
+        } finally {
+          // DynamoDB Local answers in milliseconds; a second or more (SDK retries included) is worth a line.
+          const ms = Math.round(performance.now() - started);
+          if (ms >= SLOW_DYNAMO_MS)
+            logger.warn('slow DynamoDB request', { command: context.commandName, ms });
+        }
+      },
+      { step: 'initialize', name: 'wakeStreamPoller' },
+    );
+    for (const add of addToFunctionClients) add(made.raw);
+    functionClients.push(made.raw);
+    return made;
+  };
+  const ownDynamo = functionDynamo('function');
+  const tenantDynamo = new Map<string, Dynamo>();
+  const dynamoOf = (tenantId: string): Dynamo => {
+    const hit = tenantDynamo.get(tenantId);
+    if (hit) return hit;
+    const made = functionDynamo({ tenantId });
+    tenantDynamo.set(tenantId, made);
+    return made;
+  };
+  const runtimeFor = (fn: FunctionDeclaration): Scoped<Runtime> => {
+    const shared = {
       clock,
       tenants,
-      secrets,
-      conversations,
-      inbox,
-      answerPushes: new DynamoAnswerPushes(dynamo.doc, tableName, conversations),
-      sweepIndex,
-      deskAsks: new DynamoDeskAsks(dynamo.doc, tableName),
-      idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
       // As in AWS, only a function granted PutEvents may publish.
       publisher: fn.access.publish ? bus : refusingPublisher(fn.name),
-      channels: createChannelSender(tenants, secrets, fetchHttp),
-      bot: createBotClient(fetchHttp, secrets),
-      presence: cachedPresence(createPresenceClient(fetchHttp, secrets), {
-        store: presenceCache,
-        clock,
-      }),
-      desk: createAgentDeskClient(fetchHttp, secrets),
-      deskMessages: createDeskMessages(fetchHttp, secrets),
-      notifications: createNotifications(fetchHttp, secrets),
+      // As in AWS, only a function granted the index may query it.
+      dueIndex: fn.access.expiryIndex
+        ? new DynamoSweepIndex(ownDynamo.doc, tableName)
+        : {
+            findDueForSweep: () =>
+              Promise.reject(new Error(`${fn.name} may not query the expiry index (access.expiryIndex)`)),
+          },
       publicApiUrl: url,
       metrics,
       logger: logger.child({ function: fn.name }),
+    };
+    return {
+      ...shared,
+      forTenant: scopedBy(async (tenantId) => {
+        const tenant = tenants.get(tenantId);
+        if (!tenant) throw new Error(`no tenant ${tenantId}`);
+        const { doc } = dynamoOf(tenantId);
+        // What AWS grants it for this tenant: the tenant's secrets at its declared paths, no other.
+        const secrets = grantedSecrets(literalSecrets, secretRefsOf([tenant], fn.access.secrets), fn.name);
+        const tenantConversations = new DynamoConversationStore(doc, tableName);
+        return {
+          ...shared,
+          secrets,
+          conversations: tenantConversations,
+          inbox: new DynamoInboxStore(doc, tableName, tenantConversations),
+          answerPushes: new DynamoAnswerPushes(doc, tableName, tenantConversations),
+          sweepIndex: new DynamoSweepIndex(doc, tableName),
+          deskAsks: new DynamoDeskAsks(doc, tableName),
+          idempotency: new DynamoIdempotencyStore(doc, tableName),
+          channels: createChannelSender(tenants, secrets, fetchHttp),
+          bot: createBotClient(fetchHttp, secrets),
+          presence: cachedPresence(createPresenceClient(fetchHttp, secrets), {
+            store: new DynamoPresenceCacheStore(doc, tableName),
+            clock,
+          }),
+          desk: createAgentDeskClient(fetchHttp, secrets),
+          deskMessages: createDeskMessages(fetchHttp, secrets),
+          notifications: createNotifications(fetchHttp, secrets),
+        };
+      }),
     };
   };
   const loaded = await loadFunctions(PROJECT_ROOT, runtimeFor);
@@ -193,21 +253,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return started;
   };
   let poller = await startPoller(created ? 'TRIM_HORIZON' : 'LATEST');
-  dynamo.raw.middlewareStack.add(
-    (next, context) => async (args) => {
-      const started = performance.now();
-      try {
-        const result = await next(args);
-        if (/^(Put|Update|Delete|TransactWrite|BatchWrite)/.test(context.commandName ?? '')) poller?.wake();
-        return result;
-      } finally {
-        // DynamoDB Local answers in milliseconds; a second or more (SDK retries included) is worth a line.
-        const ms = Math.round(performance.now() - started);
-        if (ms >= SLOW_DYNAMO_MS) logger.warn('slow DynamoDB request', { command: context.commandName, ms });
-      }
-    },
-    { step: 'initialize', name: 'wakeStreamPoller' },
-  );
   /** A POST from a simulated system to Baton's own routes, as the outside system would send it. */
   const callBaton = async (path: string, headers: Record<string, string>, body: unknown) => {
     const response = await fetch(`${url}${path}`, {
@@ -395,6 +440,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     simulators,
     metrics,
     dynamo,
+    onFunctionDynamo(add) {
+      addToFunctionClients.push(add);
+      for (const client of functionClients) add(client);
+    },
     tableName,
     runSchedules,
     settle,
@@ -404,6 +453,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await poller?.stop();
       await bus.stop();
       server.closeAllConnections();
+      for (const client of functionClients) client.destroy();
       await stopAll();
     },
   };

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as z from 'zod/mini';
 import { MIN_REF_KEY_LENGTH } from '../log/logger';
 import { describeIssues, httpUrl, nonEmptyString, safeParse } from '../validation/zod';
+import { SECRET_PATHS, type SecretPath } from './secret-paths';
 import type { SecretRef } from './secrets';
 import { ConfigError, lazyTenantDirectory, type TenantDirectory } from './tenants';
 
@@ -21,6 +22,12 @@ const environmentSchema = z
     /** The key of log and event references (HMAC): the secret the stack generated, or (locally) the key itself. */
     BATON_REF_KEY_SECRET: z.optional(nonEmptyString()),
     BATON_REF_KEY: z.optional(z.string().check(z.minLength(MIN_REF_KEY_LENGTH))),
+    /** The role the function takes on per tenant (shared/runtime/tenant-credentials). */
+    BATON_TENANT_ROLE_ARN: nonEmptyString(),
+    /** Where the tenants' secrets are that the function reads, comma-separated (its declaration's paths). */
+    BATON_SECRET_PATHS: z._default(z.string(), ''),
+    /** `arn:<partition>:secretsmanager:<region>:<account>:secret:`, for secrets configured by name. */
+    BATON_SECRET_ARN_PREFIX: z._default(z.string(), ''),
   })
   .check(
     z.refine((env) => env.BATON_REF_KEY !== undefined || env.BATON_REF_KEY_SECRET !== undefined, {
@@ -42,12 +49,23 @@ export interface Environment {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Where the reference key is: resolved once at start (shared/log/logger `useRefKey`). */
   refKey: SecretRef;
+  tenantRoleArn: string;
+  secretPaths: SecretPath[];
+  secretArnPrefix: string;
 }
+
+const secretPathsSchema = z.array(z.enum(SECRET_PATHS));
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
   const parsed = safeParse(environmentSchema, env);
   if (!parsed.success) throw new ConfigError(`invalid environment: ${describeIssues(parsed.error)}`);
   const data = parsed.data;
+  const paths = safeParse(
+    secretPathsSchema,
+    data.BATON_SECRET_PATHS.split(',').filter((path) => path !== ''),
+  );
+  if (!paths.success)
+    throw new ConfigError(`invalid environment: BATON_SECRET_PATHS: ${describeIssues(paths.error)}`);
   return {
     tableName: data.TABLE_NAME,
     eventBusName: data.EVENT_BUS_NAME,
@@ -61,6 +79,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       data.BATON_REF_KEY_SECRET !== undefined
         ? { secretId: data.BATON_REF_KEY_SECRET }
         : { value: data.BATON_REF_KEY ?? '' },
+    tenantRoleArn: data.BATON_TENANT_ROLE_ARN,
+    secretPaths: paths.data,
+    secretArnPrefix: data.BATON_SECRET_ARN_PREFIX,
   };
 }
 

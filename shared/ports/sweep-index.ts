@@ -17,3 +17,9 @@ export interface SweepIndex {
    */
   nudge(conversation: Conversation, now: number): Promise<boolean>;
 }
+
+/**
+ * The index's query alone: it reads every tenant's due conversations, so it runs with the function's
+ * own credentials, while re-filing and nudging write a conversation, with its tenant's.
+ */
+export type DueIndex = Pick<SweepIndex, 'findDueForSweep'>;

@@ -16,7 +16,7 @@ import type { ConversationStore } from '../ports/conversation-store';
 import type { DeskAsks } from '../ports/desk-asks';
 import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { InboxStore } from '../ports/inbox-store';
-import type { SweepIndex } from '../ports/sweep-index';
+import type { DueIndex, SweepIndex } from '../ports/sweep-index';
 
 export interface Runtime {
   clock: Clock;
@@ -29,8 +29,10 @@ export interface Runtime {
   answerPushes: AnswerPushes;
   /** Marks a handover's desk call (hand-over). */
   deskAsks: DeskAsks;
-  /** The expiry index (expire-sessions). */
+  /** A conversation's place in the expiry index (re-filed by the conveyor and the sweep). */
   sweepIndex: SweepIndex;
+  /** The expiry index's query, across tenants (expire-sessions). */
+  dueIndex: DueIndex;
   idempotency: IdempotencyStore;
   publisher: EventPublisher;
   channels: ChannelSender;

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SDK_REQUEST_HANDLER } from '../runtime/sdk-options';
 
@@ -6,6 +6,8 @@ export interface DynamoOptions {
   region?: string | undefined;
   /** DynamoDB Local's address; absent in AWS. */
   endpoint?: string | undefined;
+  /** In AWS, a tenant's assumed credentials; absent, the function's own. */
+  credentials?: DynamoDBClientConfig['credentials'];
   /** Tests shorten it to see a hanging endpoint fail quickly. */
   requestTimeoutMs?: number | undefined;
 }
@@ -25,7 +27,9 @@ export function createDynamo(options: DynamoOptions = {}): Dynamo {
     region: options.region ?? process.env.AWS_REGION ?? 'eu-west-1',
     ...(options.endpoint
       ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+      : options.credentials
+        ? { credentials: options.credentials }
+        : {}),
     maxAttempts: 4,
     requestHandler: {
       ...SDK_REQUEST_HANDLER,

@@ -169,6 +169,8 @@ test('the ingest bundle, loaded by Node as Lambda would, answers 404 for an unkn
         BATON_TENANTS_FILE: 'tenants.json',
         // Inline here; in AWS the secret the stack generated, read at init.
         BATON_REF_KEY: 'bundling-test-reference-key-0123456789',
+        // Taken on per tenant on first use of its items or secrets; neither request here gets that far.
+        BATON_TENANT_ROLE_ARN: 'arn:aws:iam::123456789012:role/baton-ingest-tenant',
         AWS_ACCESS_KEY_ID: 'x',
         AWS_SECRET_ACCESS_KEY: 'x',
         // As in every Baton function's environment: Node 20 here would make the SDK warn.

@@ -36,6 +36,8 @@ const intrinsicSchema = z.union([
   refSchema,
   z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.string()]) }),
   z.object({ 'Fn::ImportValue': z.string() }),
+  // Literal text around pseudo parameters, e.g. an ARN prefix.
+  z.object({ 'Fn::Join': z.tuple([z.literal(''), z.array(z.union([z.string(), refSchema]))]) }),
 ]);
 
 const resourceSchema = z.object({
@@ -277,7 +279,22 @@ class Synth {
 
   /** Every policy statement attached to a function's role (its default policy and any inline ones). */
   statementsOf(declaration: FunctionDeclaration): Statement[] {
-    const roleId = this.lambda(declaration).Role['Fn::GetAtt'][0];
+    return this.statementsOfRole(this.lambda(declaration).Role['Fn::GetAtt'][0]);
+  }
+
+  /** The logical id of the role a function takes on for one tenant. */
+  tenantRoleId(declaration: FunctionDeclaration): string {
+    const role = this.baton.tenantRoles[declaration.name];
+    if (!role) throw new Error(`no tenant role for ${declaration.name}`);
+    return this.idOf(role);
+  }
+
+  /** Every policy statement of the role a function takes on for one tenant. */
+  tenantStatementsOf(declaration: FunctionDeclaration): Statement[] {
+    return this.statementsOfRole(this.tenantRoleId(declaration));
+  }
+
+  statementsOfRole(roleId: string): Statement[] {
     const fromPolicies = this.propertiesOf('AWS::IAM::Policy', policyPropertiesSchema)
       .filter(([, policy]) => policy.Roles.some((role) => role.Ref === roleId))
       .flatMap(([, policy]) => policy.PolicyDocument.Statement);
@@ -948,19 +965,57 @@ describe('least privilege', () => {
   });
 
   test.each(byName)(
-    '%s gets events:PutEvents, secrets and table access exactly as declared',
+    '%s: its own role publishes as declared, takes on its tenant role, and reaches no tenant item',
     (_, declaration) => {
       const actions = main.allowedActionsOf(declaration);
       expect(actions.includes('events:PutEvents')).toBe(declaration.access.publish);
-      // Every function reads the reference key; only those declared read tenants' secrets (below).
+      // Every function reads the reference key; tenants' secrets only through its tenant role (below).
       expect(actions.includes('secretsmanager:GetSecretValue')).toBe(true);
-      expect(actions.includes('dynamodb:GetItem')).toBe(declaration.access.table !== 'none');
-      expect(actions.includes('dynamodb:PutItem')).toBe(declaration.access.table === 'readWrite');
+      for (const action of [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      ])
+        expect({ action, granted: actions.includes(action) }).toEqual({ action, granted: false });
+      const assume = main
+        .statementsOf(declaration)
+        .filter((statement) => actionsOf(statement).some((action) => /^sts:/i.test(action)));
+      expect(assume).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+          Resource: { 'Fn::GetAtt': [main.tenantRoleId(declaration), 'Arn'] },
+        }),
+      ]);
+      expect(main.lambda(declaration).Environment.Variables.BATON_TENANT_ROLE_ARN).toEqual({
+        'Fn::GetAtt': [main.tenantRoleId(declaration), 'Arn'],
+      });
     },
   );
 
   test.each(byName)(
-    '%s: exactly the DynamoDB actions of its access, on the table and its expiry-sweep index only',
+    '%s: its tenant role is assumable by its own role alone, only with the session tagged by a tenant',
+    (_, declaration) => {
+      const role = rolePropertiesSchema.parse(main.resources[main.tenantRoleId(declaration)]?.Properties);
+      const ownRoleId = main.lambda(declaration).Role['Fn::GetAtt'][0];
+      expect(role.AssumeRolePolicyDocument?.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+          Principal: { AWS: { 'Fn::GetAtt': [ownRoleId, 'Arn'] } },
+          Condition: {
+            StringLike: { 'aws:RequestTag/tenant': '?*' },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant'] },
+          },
+        },
+      ]);
+      expect(role.ManagedPolicyArns).toBeUndefined();
+    },
+  );
+
+  test.each(byName)(
+    '%s: its tenant role holds exactly the DynamoDB actions of its access, on the table, on the tagged tenant’s keys only',
     (_, declaration) => {
       const read = ['dynamodb:GetItem', 'dynamodb:Query'];
       const readWrite = [
@@ -971,24 +1026,45 @@ describe('least privilege', () => {
         'dynamodb:ConditionCheckItem',
       ];
       const expected = { none: [], read, readWrite }[declaration.access.table];
-      // Reading the stream is the trigger's, checked below; the table access is the declaration's.
+      const statements = main
+        .tenantStatementsOf(declaration)
+        .filter((statement) => actionsOf(statement).some((action) => /^dynamodb:/i.test(action)));
+      expect([...statements.flatMap(actionsOf)].sort()).toEqual([...expected].sort());
+      for (const statement of statements) {
+        expect(statement).toEqual({
+          Effect: 'Allow',
+          Action: expect.any(Array),
+          Resource: { 'Fn::GetAtt': [tableId(main), 'Arn'] },
+          Condition: {
+            // An IAM policy variable, not a template placeholder.
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`T#${'$'}{aws:PrincipalTag/tenant}#*`] },
+          },
+        });
+      }
+    },
+  );
+
+  test.each(byName)(
+    '%s: its own role queries the expiry-sweep index only if declared, and touches no other part of the table',
+    (_, declaration) => {
+      // Reading the stream is the trigger's, checked below.
       const statements = main
         .statementsOf(declaration)
         .filter((statement) =>
           actionsOf(statement).some((action) => /^dynamodb:/i.test(action) && !isStreamAction(action)),
         );
-      const actions = statements.flatMap(actionsOf);
-      expect([...actions].sort()).toEqual([...expected].sort());
-      expect(actions).not.toContain('dynamodb:Scan');
-      expect(actions).not.toContain('dynamodb:BatchWriteItem');
-      const table = { 'Fn::GetAtt': [tableId(main), 'Arn'] };
-      for (const statement of statements) {
-        expect(statement.Effect).toBe('Allow');
-        expect(asList(statement.Resource)).toEqual([
-          table,
-          { 'Fn::Join': ['', [table, '/index/expiry-sweep']] },
-        ]);
+      if (!declaration.access.expiryIndex) {
+        expect(statements).toEqual([]);
+        return;
       }
+      const table = { 'Fn::GetAtt': [tableId(main), 'Arn'] };
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:Query',
+          Resource: { 'Fn::Join': ['', [table, '/index/expiry-sweep']] },
+        },
+      ]);
     },
   );
 
@@ -1027,9 +1103,17 @@ describe('least privilege', () => {
   /** Every function reads the reference key (checked below); these are the tenants' secrets. */
   const isRefKey = (resource: unknown) => JSON.stringify(resource).includes('RefKey');
 
+  /** The tenants' secrets a function's tenant role may read (its session policy narrows them to one tenant's). */
   function secretResources(synth: Synth, declaration: FunctionDeclaration): unknown[] {
+    expect(
+      synth
+        .statementsOf(declaration)
+        .filter((statement) => actionsOf(statement).some((action) => /^secretsmanager:/i.test(action)))
+        .flatMap((statement) => asList(statement.Resource))
+        .every(isRefKey),
+    ).toBe(true);
     const statements = synth
-      .statementsOf(declaration)
+      .tenantStatementsOf(declaration)
       .filter((statement) => actionsOf(statement).some((action) => /^secretsmanager:/i.test(action)))
       .filter((statement) => !asList(statement.Resource).every(isRefKey));
     for (const statement of statements) {
@@ -1321,11 +1405,33 @@ describe('secrets stay out of the environment', () => {
     (_, declaration) => {
       const variables = main.lambda(declaration).Environment.Variables;
       // The only variable about tenants names the bundled file.
-      expect(Object.keys(variables).filter((name) => /tenant/i.test(name))).toEqual(['BATON_TENANTS_FILE']);
-      // The one secret-like name holds the ARN of the stack's reference key, never a value.
-      expect(Object.keys(variables).filter((name) => secretLikeName.test(name))).toEqual([
-        'BATON_REF_KEY_SECRET',
+      // The only variables about tenants name the bundled file and the role taken on per tenant.
+      expect(Object.keys(variables).filter((name) => /tenant/i.test(name))).toEqual([
+        'BATON_TENANTS_FILE',
+        'BATON_TENANT_ROLE_ARN',
       ]);
+      // The secret-like names hold the ARN of the stack's reference key, the configuration paths the
+      // function reads secrets at and the ARN prefix of secrets by name: never a value.
+      expect(
+        Object.keys(variables)
+          .filter((name) => secretLikeName.test(name))
+          .sort(),
+      ).toEqual(['BATON_REF_KEY_SECRET', 'BATON_SECRET_ARN_PREFIX', 'BATON_SECRET_PATHS']);
+      expect(variables.BATON_SECRET_PATHS).toBe(declaration.access.secrets.join(','));
+      expect(variables.BATON_SECRET_ARN_PREFIX).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':secretsmanager:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':secret:',
+          ],
+        ],
+      });
       for (const [name, value] of Object.entries(variables)) {
         if (typeof value !== 'string') {
           // Not a literal: a table name, bus name or URL resolved by CloudFormation.
@@ -1346,6 +1452,8 @@ describe('secrets stay out of the environment', () => {
   test.each(byName)('%s: no variable carries a string of the tenants file', (_, declaration) => {
     expect(tenantLeaves).toEqual(expect.arrayContaining(['baton/acme', 'https://bot.example.com/baton']));
     for (const [name, value] of Object.entries(main.lambda(declaration).Environment.Variables)) {
+      // Names of configuration fields (checked above to be exactly the declared ones), not their values.
+      if (name === 'BATON_SECRET_PATHS') continue;
       const text = typeof value === 'string' ? value : JSON.stringify(value);
       for (const leaf of tenantLeaves) {
         expect({ name, leaf, found: text.includes(leaf) }).toEqual({ name, leaf, found: false });

@@ -1,6 +1,6 @@
 /**
- * Counts the DynamoDB requests the local stack's functions make: they all share the stack's one
- * client, so a middleware on it sees every request. It sits at the `initialize` step, before the
+ * Counts the DynamoDB requests the local stack's functions make: a middleware on every client they
+ * use (each tenant's, each function's own) sees every request. It sits at the `initialize` step, before the
  * SDK's retries, so it counts the requests the code makes, not attempts on the wire. The request
  * budget test and the benchmark's flow counts both count with it, so they count alike.
  */
@@ -19,23 +19,25 @@ export class RequestCounter {
   private counting: CountedRequest[] | undefined;
 
   constructor(private readonly stack: LocalStack) {
-    stack.dynamo.raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        const counting = this.counting;
-        if (!counting) return next(args);
-        const request: CountedRequest = {
-          command: (context.commandName ?? 'unknown').replace(/Command$/, ''),
-          kind: itemKind(args.input),
-        };
-        counting.push(request);
-        try {
-          return await next(args);
-        } catch (error) {
-          request.error = error instanceof Error ? error.name : 'unknown';
-          throw error;
-        }
-      },
-      { step: 'initialize', name: 'requestCounter' },
+    stack.onFunctionDynamo((client) =>
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const counting = this.counting;
+          if (!counting) return next(args);
+          const request: CountedRequest = {
+            command: (context.commandName ?? 'unknown').replace(/Command$/, ''),
+            kind: itemKind(args.input),
+          };
+          counting.push(request);
+          try {
+            return await next(args);
+          } catch (error) {
+            request.error = error instanceof Error ? error.name : 'unknown';
+            throw error;
+          }
+        },
+        { step: 'initialize', name: 'requestCounter' },
+      ),
     );
   }
 

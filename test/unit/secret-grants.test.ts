@@ -1,5 +1,6 @@
 /** Which secrets a function may read: those at its declared paths, named desks included; nothing else. */
-import { grantedSecrets, secretRefsOf } from '../../infra/secret-grants';
+import { grantedSecrets } from '../../infra/secret-grants';
+import { secretRefsOf } from '../../shared/config/secret-paths';
 import { literalSecrets } from '../../shared/config/secrets';
 import { parseTenants } from '../../shared/config/tenants';
 

@@ -205,6 +205,7 @@ test('the Lambda environment fails fast, naming what is missing', () => {
     BATON_TENANTS: JSON.stringify([minimal]),
     PUBLIC_API_URL: 'https://api.example.com/',
     BATON_REF_KEY_SECRET: 'baton/ref-key',
+    BATON_TENANT_ROLE_ARN: 'arn:aws:iam::123456789012:role/baton-ingest-tenant',
   };
   expect(readEnvironment(env)).toMatchObject({ tableName: 'table', publicApiUrl: 'https://api.example.com' });
   expect(() => readEnvironment({ ...env, TABLE_NAME: undefined })).toThrow('TABLE_NAME');
@@ -221,6 +222,19 @@ test('the Lambda environment fails fast, naming what is missing', () => {
   expect(() => readEnvironment({ ...env, BATON_TENANTS: undefined })).toThrow(
     'set BATON_TENANTS or BATON_TENANTS_FILE',
   );
+  // The role it takes on per tenant, and where the tenants' secrets are that it reads.
+  expect(() => readEnvironment({ ...env, BATON_TENANT_ROLE_ARN: undefined })).toThrow(
+    'BATON_TENANT_ROLE_ARN',
+  );
+  expect(
+    readEnvironment({ ...env, BATON_SECRET_PATHS: 'bot.signingSecret,desk.productToken' }),
+  ).toMatchObject({
+    tenantRoleArn: 'arn:aws:iam::123456789012:role/baton-ingest-tenant',
+    secretPaths: ['bot.signingSecret', 'desk.productToken'],
+  });
+  expect(() => readEnvironment({ ...env, BATON_SECRET_PATHS: 'bot.signingSecret,bot.password' })).toThrow(
+    'BATON_SECRET_PATHS',
+  );
 });
 
 test('a function finds its tenants by id at once and checks each in full when first asked for it', () => {
@@ -231,6 +245,7 @@ test('a function finds its tenants by id at once and checks each in full when fi
     BATON_TENANTS: JSON.stringify([minimal, broken]),
     PUBLIC_API_URL: 'https://api.example.com',
     BATON_REF_KEY_SECRET: 'baton/ref-key',
+    BATON_TENANT_ROLE_ARN: 'arn:aws:iam::123456789012:role/baton-ingest-tenant',
   };
   const { tenants } = readEnvironment(env);
   expect(tenants.ids()).toEqual(['acme', 'broken']);
@@ -259,6 +274,7 @@ test('in AWS the tenants come from the file bundled into the function package', 
     EVENT_BUS_NAME: 'b',
     PUBLIC_API_URL: 'https://api.example.com',
     BATON_REF_KEY_SECRET: 'baton/ref-key',
+    BATON_TENANT_ROLE_ARN: 'arn:aws:iam::123456789012:role/baton-ingest-tenant',
   };
   expect(
     readEnvironment({ ...env, BATON_TENANTS_FILE: 'tenants.json', LAMBDA_TASK_ROOT: dir }).tenants.get('acme')
@@ -282,6 +298,7 @@ describe('WhatsApp numbers: each tenant names its own, and a number is one tenan
     EVENT_BUS_NAME: 'bus',
     PUBLIC_API_URL: 'https://api.example.com',
     BATON_REF_KEY_SECRET: 'baton/ref-key',
+    BATON_TENANT_ROLE_ARN: 'arn:aws:iam::123456789012:role/baton-ingest-tenant',
   };
   const whatsapp = (phoneNumberIds?: string[]) => ({
     appSecret: { secretId: 'baton/app' },

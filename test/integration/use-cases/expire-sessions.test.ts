@@ -13,7 +13,7 @@ import { INBOX_STALL_MS } from '../../../shared/domain/inbox';
 import type { UserMessage } from '../../../shared/events/shapes';
 import { conversationRef } from '../../../shared/log/logger';
 import type { ConversationRef } from '../../../shared/ports/conversation-store';
-import type { SweepIndex } from '../../../shared/ports/sweep-index';
+import type { DueIndex } from '../../../shared/ports/sweep-index';
 import { type ConveyorDriver, startConveyor } from './conveyor-driver';
 import type { OutsideServer } from './outside-server';
 import { webTexts } from './outside-server';
@@ -86,12 +86,8 @@ test('the lock holds until its expiry: one millisecond before, the sweep finds n
 });
 
 /** The expiry index as the sweep read it: `refs`; its writes are the real index's. */
-function withIndex(refs: () => Promise<ConversationRef[]>): SweepIndex {
-  return {
-    findDueForSweep: () => refs(),
-    reindex: (conversation) => rig.sweepIndex.reindex(conversation),
-    nudge: (conversation, now) => rig.sweepIndex.nudge(conversation, now),
-  };
+function withIndex(refs: () => Promise<ConversationRef[]>): DueIndex {
+  return { findDueForSweep: () => refs() };
 }
 
 test('a conversation whose lock was extended after the index was read is not expired', async () => {
@@ -109,7 +105,7 @@ test('a conversation whose lock was extended after the index was read is not exp
   });
   rig.setNow(T0 + LOCK_MS + 1);
 
-  const result = await expireSessions({ ...rig.runtime, sweepIndex: withIndex(async () => staleIndex) });
+  const result = await expireSessions({ ...rig.runtime, dueIndex: withIndex(async () => staleIndex) });
 
   expect(result).toEqual({ found: 1, expired: 0, nudged: 0, skipped: 1 });
   expect(await rig.state('acme', conversationId)).toMatchObject({
@@ -148,7 +144,7 @@ test('a session that ended and a new one that started after the index was read a
     return refs;
   });
 
-  await expect(expireSessions({ ...rig.runtime, sweepIndex: index })).resolves.toEqual({
+  await expect(expireSessions({ ...rig.runtime, dueIndex: index })).resolves.toEqual({
     found: 1,
     expired: 0,
     nudged: 0,
@@ -374,7 +370,7 @@ describe('an inbox whose deliverable head nobody took', () => {
     const ref = { tenantId: 'acme', conversationId: conversation.conversationId };
 
     // Act
-    const result = await expireSessions({ ...rig.runtime, sweepIndex: withIndex(async () => [ref]) });
+    const result = await expireSessions({ ...rig.runtime, dueIndex: withIndex(async () => [ref]) });
 
     // Assess: left as it was, due when the stall is reached.
     expect(result).toEqual({ found: 1, expired: 0, nudged: 0, skipped: 1 });

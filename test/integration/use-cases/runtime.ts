@@ -239,7 +239,7 @@ export interface LogLine {
 }
 
 export interface TestRig {
-  runtime: Runtime;
+  runtime: TestRuntime;
   clock: OffsetClock;
   publisher: RecordingPublisher;
   store: DynamoConversationStore;
@@ -261,6 +261,9 @@ export interface TestRig {
   reset(): void;
 }
 
+/** A runtime whose `forTenant` gives the same ports for every tenant. */
+export type TestRuntime = Runtime & { forTenant(tenantId: string): Promise<Runtime> };
+
 export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsideUrl: string }): TestRig {
   const { dynamo, tableName, outsideUrl } = options;
   const clock = new OffsetClock({ now: () => T0 });
@@ -272,7 +275,7 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
   const sweepIndex = new DynamoSweepIndex(dynamo.doc, tableName);
   const logs: LogLine[] = [];
   const metrics = new RecordedMetrics();
-  const runtime: Runtime = {
+  const ports: Runtime = {
     clock,
     tenants,
     secrets: literalSecrets,
@@ -280,6 +283,7 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     inbox,
     answerPushes: new DynamoAnswerPushes(dynamo.doc, tableName, store),
     sweepIndex,
+    dueIndex: sweepIndex,
     deskAsks: new DynamoDeskAsks(dynamo.doc, tableName),
     idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
     publisher,
@@ -293,6 +297,9 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     publicApiUrl: 'http://127.0.0.1:1',
     metrics,
   };
+  // The same ports for every tenant: use-case tests drive them directly; the local stack's e2e tests
+  // run each tenant on its own guarded client, as AWS runs it on its own credentials.
+  const runtime: TestRuntime = { ...ports, forTenant: async () => ports };
   return {
     runtime,
     clock,

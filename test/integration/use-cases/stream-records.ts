@@ -84,4 +84,4 @@ export const decoded = (record: StreamRecord): Conversation =>
 
 /** The real conveyor handler on `ports`, given `records` as one batch, as Lambda invokes it. */
 export const conveyRecords = (ports: ConveyorPorts, records: readonly StreamRecord[]) =>
-  createHandler(ports)({ Records: records });
+  createHandler({ ...ports, forTenant: async () => ports })({ Records: records });
