@@ -58,7 +58,8 @@ function firstEvent(name: string, webSecret: string, env: BenchEnvironment): Fir
       tenantId: 'demo',
       correlationId: 'c',
     },
-    data: { tenantId: 'demo', conversationId: `cold-${randomUUID()}`, ...data },
+    // Events name a conversation by its keyed reference; this one is of no conversation stored.
+    data: { tenantId: 'demo', conversationRef: `c-${randomUUID().replaceAll('-', '')}`, ...data },
   });
   const bus = (detailType: string, data: Record<string, unknown> = {}) => ({
     version: '0',
@@ -97,7 +98,13 @@ function firstEvent(name: string, webSecret: string, env: BenchEnvironment): Fir
       const record = streamRecordWritingAnEvent();
       return {
         event: { Records: [record.record] },
-        floorEvent: { floor: 'publish', entries: [record.entry(env.variables.EVENT_BUS_NAME ?? '')] },
+        // Baton publishes the record's event, tells the bot (here it cannot: nothing listens), then
+        // puts the status event on the bus for the relay: the floor makes the same three calls.
+        floorEvent: {
+          floor: 'publish',
+          entries: [record.entry(env.variables.EVENT_BUS_NAME ?? '')],
+          botUrl: 'http://127.0.0.1:9/bot-events/demo',
+        },
         status: null,
       };
     }
@@ -225,7 +232,15 @@ async function coldStart(
       },
     },
   );
-  const times = timesSchema.parse(JSON.parse(stdout));
+  // The child's last line is its times; anything before it is the function's own output (its logs).
+  const last = stdout.trimEnd().split('\n').at(-1) ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(last);
+  } catch {
+    throw new Error(`${bundle.name}: no times from its cold start; it printed:\n${stdout.slice(0, 2000)}`);
+  }
+  const times = timesSchema.parse(parsed);
   if (times.statusCode !== status)
     throw new Error(`${bundle.name} answered ${times.statusCode} to its first event, not ${status}`);
   return { loaded: times.ready, answered: times.answered };

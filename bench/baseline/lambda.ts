@@ -1,12 +1,14 @@
 /**
  * The floor Baton is measured against: a Lambda that only creates the AWS SDK clients Baton creates
- * (DynamoDB with its document client, EventBridge, Secrets Manager) and, when invoked, makes the
- * SDK calls the measured Baton invocation makes and nothing else. No validation, no logging.
+ * (DynamoDB with its document client, EventBridge, Secrets Manager, STS) and, when invoked, makes the
+ * SDK calls the measured Baton invocation makes and nothing else: a tenant's items are reached, as
+ * Baton reaches them, with credentials from one AssumeRole. No validation, no logging.
  */
 
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -16,7 +18,27 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 
-const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const sts = new STSClient({});
+let assumed: ReturnType<typeof assume> | undefined;
+async function assume() {
+  const { Credentials } = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: process.env.BATON_TENANT_ROLE_ARN,
+      RoleSessionName: 'floor.demo',
+      Tags: [{ Key: 'tenant', Value: 'demo' }],
+    }),
+  );
+  return {
+    accessKeyId: Credentials?.AccessKeyId ?? '',
+    secretAccessKey: Credentials?.SecretAccessKey ?? '',
+    sessionToken: Credentials?.SessionToken ?? '',
+    expiration: Credentials?.Expiration,
+  };
+}
+/** A tenant's items: on assumed credentials. */
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ credentials: () => (assumed ??= assume()) }));
+/** The function's own: the expiry index. */
+const own = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const events = new EventBridgeClient({});
 export const secrets = new SecretsManagerClient({});
 
@@ -33,6 +55,7 @@ export async function handler(event: {
   id?: string;
   transact?: TransactWriteCommandInput;
   entries?: PutEventsRequestEntry[];
+  botUrl?: string;
 }): Promise<{ statusCode: number }> {
   const id = event.id ?? 'bench';
   if (event.floor === 'ingest') {
@@ -41,6 +64,14 @@ export async function handler(event: {
   } else if (event.floor === 'publish') {
     if (!event.entries) throw new Error('the publish floor needs entries');
     await events.send(new PutEventsCommand({ Entries: event.entries }));
+    if (event.botUrl) {
+      // A status event the bot does not take goes on the bus instead.
+      const taken = await fetch(event.botUrl, { method: 'POST', body: '{}' }).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (!taken) await events.send(new PutEventsCommand({ Entries: event.entries }));
+    }
   } else if (event.floor === 'mark') {
     try {
       await doc.send(
@@ -59,7 +90,7 @@ export async function handler(event: {
     }
   } else if (event.floor === 'sweep') {
     for (let shard = 0; shard < 4; shard += 1) {
-      await doc.send(
+      await own.send(
         new QueryCommand({
           TableName,
           IndexName: 'expiry-sweep',

@@ -186,6 +186,24 @@ const byJson = (a: unknown, b: unknown): number => JSON.stringify(a).localeCompa
 
 // ---- One synthesized stack, read through the constructs that made it ----
 
+/** A secret ARN in this stack's account and region, as CloudFormation joins it, ending `:secret:<tail>`. */
+const secretArnOf = (tail: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':secretsmanager:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:secret:${tail}`,
+    ],
+  ],
+});
+/** The ARN pattern of a secret configured by name (Secrets Manager appends six characters). */
+const secretArnPattern = (name: string) => secretArnOf(`${name}-??????`);
+
 class Synth {
   readonly template: Template;
   readonly resources: Readonly<Record<string, Resource>>;
@@ -1085,21 +1103,6 @@ describe('least privilege', () => {
     },
   );
 
-  const secretArnPattern = (name: string) => ({
-    'Fn::Join': [
-      '',
-      [
-        'arn:',
-        { Ref: 'AWS::Partition' },
-        ':secretsmanager:',
-        { Ref: 'AWS::Region' },
-        ':',
-        { Ref: 'AWS::AccountId' },
-        `:secret:${name}-??????`,
-      ],
-    ],
-  });
-
   /** Every function reads the reference key (checked below); these are the tenants' secrets. */
   const isRefKey = (resource: unknown) => JSON.stringify(resource).includes('RefKey');
 
@@ -1418,20 +1421,7 @@ describe('secrets stay out of the environment', () => {
           .sort(),
       ).toEqual(['BATON_REF_KEY_SECRET', 'BATON_SECRET_ARN_PREFIX', 'BATON_SECRET_PATHS']);
       expect(variables.BATON_SECRET_PATHS).toBe(declaration.access.secrets.join(','));
-      expect(variables.BATON_SECRET_ARN_PREFIX).toEqual({
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':secretsmanager:',
-            { Ref: 'AWS::Region' },
-            ':',
-            { Ref: 'AWS::AccountId' },
-            ':secret:',
-          ],
-        ],
-      });
+      expect(variables.BATON_SECRET_ARN_PREFIX).toEqual(secretArnOf(''));
       for (const [name, value] of Object.entries(variables)) {
         if (typeof value !== 'string') {
           // Not a literal: a table name, bus name or URL resolved by CloudFormation.
