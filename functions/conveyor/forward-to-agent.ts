@@ -9,6 +9,7 @@ import { deskOfConversation } from '../../shared/config/desk-routing';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { withDeadLetter } from '../../shared/domain/inbox';
+import { describeAttachment } from '../../shared/events/attachment';
 import type { UserMessage } from '../../shared/events/shapes';
 import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { writeConversation } from '../../shared/flow/write-conversation';
@@ -50,9 +51,19 @@ async function forwardTried(
   state: Conversation,
   message: UserMessage,
 ): Promise<void> {
-  const text = message.text ?? message.payload ?? `[${message.unsupportedType ?? 'message'}]`;
+  const text =
+    message.text ??
+    message.payload ??
+    (message.attachment
+      ? describeAttachment(message.attachment)
+      : `[${message.unsupportedType ?? 'message'}]`);
   const gaveUp = await tryInPlace(
-    () => ports.deskMessages.forwardUserMessage(tenant, state, { id: message.id, text }),
+    () =>
+      ports.deskMessages.forwardUserMessage(tenant, state, {
+        id: message.id,
+        text,
+        attachment: message.attachment,
+      }),
     isRetryableOutside,
     (error, attempt) =>
       ports.logger.warn('delivery failed; trying again', { route: 'agent', attempt, ...errorFields(error) }),

@@ -1,7 +1,8 @@
 /** The WhatsApp Cloud API webhook body, reduced to the user messages Baton routes. */
 import * as z from 'zod/mini';
+import { attachmentSchema, roundCoordinate } from '../../shared/events/attachment';
 import { externalIdSchema, type UserMessage } from '../../shared/events/shapes';
-import { nonEmptyString, stringUpTo } from '../../shared/validation/zod';
+import { nonEmptyString, safeParse, stringUpTo } from '../../shared/validation/zod';
 
 const replySchema = z.object({ id: stringUpTo(256), title: z.string() });
 
@@ -19,7 +20,40 @@ const messageSchema = z.object({
     }),
   ),
   button: z.optional(z.object({ payload: stringUpTo(256), text: z.string() })),
+  // Read per type below: a shape Baton does not know makes the message unsupported, not the body a 400.
+  image: z.optional(z.unknown()),
+  audio: z.optional(z.unknown()),
+  video: z.optional(z.unknown()),
+  document: z.optional(z.unknown()),
+  sticker: z.optional(z.unknown()),
+  location: z.optional(z.unknown()),
+  contacts: z.optional(z.unknown()),
+  reaction: z.optional(z.unknown()),
 });
+
+/** Meta's media object of an inbound message (image, audio, video, document, sticker). */
+const inboundMediaSchema = z.object({
+  id: nonEmptyString(),
+  mime_type: nonEmptyString(),
+  caption: z.optional(z.string()),
+  filename: z.optional(z.string()),
+  /** Audio recorded in the chat (a voice note). */
+  voice: z.optional(z.boolean()),
+});
+const inboundLocationSchema = z.object({
+  latitude: z.number(),
+  longitude: z.number(),
+  name: z.optional(z.string()),
+  address: z.optional(z.string()),
+});
+const inboundContactsSchema = z.array(
+  z.object({
+    name: z.object({ formatted_name: z.string() }),
+    phones: z.optional(z.array(z.object({ phone: z.optional(z.string()) }))),
+    emails: z.optional(z.array(z.object({ email: z.optional(z.string()) }))),
+  }),
+);
+const inboundReactionSchema = z.object({ message_id: nonEmptyString(), emoji: z.optional(z.string()) });
 
 export const whatsappWebhookSchema = z.object({
   object: z.literal('whatsapp_business_account'),
@@ -92,5 +126,65 @@ function toUserMessage(message: z.infer<typeof messageSchema>, receivedAt: numbe
   if (message.type === 'interactive' && reply) return { ...base, payload: reply.id, text: reply.title };
   if (message.type === 'button' && message.button)
     return { ...base, payload: message.button.payload, text: message.button.text };
+  // Checked against the shared shape too: its bounds hold for what waits in the inbox.
+  const attachment = safeParse(attachmentSchema, attachmentOf(message));
+  if (attachment.success) return { ...base, attachment: attachment.data };
   return { ...base, unsupportedType: message.type };
+}
+
+/** The typed attachment of a WhatsApp message, as Meta's webhook reference shapes each type. */
+function attachmentOf(message: z.infer<typeof messageSchema>): unknown {
+  switch (message.type) {
+    case 'image':
+    case 'audio':
+    case 'video':
+    case 'document':
+    case 'sticker': {
+      const media = safeParse(inboundMediaSchema, message[message.type]);
+      if (!media.success) return undefined;
+      const { id, mime_type, caption, filename, voice } = media.data;
+      return {
+        type: message.type === 'audio' && voice ? 'voice' : message.type,
+        mediaId: id,
+        mimeType: mime_type,
+        caption,
+        filename,
+      };
+    }
+    case 'location': {
+      const location = safeParse(inboundLocationSchema, message.location);
+      if (!location.success) return undefined;
+      const { latitude, longitude } = location.data;
+      return {
+        type: 'location',
+        ...location.data,
+        latitude: roundCoordinate(latitude),
+        longitude: roundCoordinate(longitude),
+      };
+    }
+    case 'contacts': {
+      const contacts = safeParse(inboundContactsSchema, message.contacts);
+      if (!contacts.success) return undefined;
+      return {
+        type: 'contacts',
+        contacts: contacts.data.map((contact) => ({
+          name: contact.name.formatted_name,
+          phones: (contact.phones ?? []).flatMap((entry) => (entry.phone ? [entry.phone] : [])),
+          emails: (contact.emails ?? []).flatMap((entry) => (entry.email ? [entry.email] : [])),
+        })),
+      };
+    }
+    case 'reaction': {
+      const reaction = safeParse(inboundReactionSchema, message.reaction);
+      if (!reaction.success) return undefined;
+      // An empty emoji: the user took the reaction back.
+      return {
+        type: 'reaction',
+        messageId: reaction.data.message_id,
+        emoji: reaction.data.emoji || undefined,
+      };
+    }
+    default:
+      return undefined;
+  }
 }

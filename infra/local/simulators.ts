@@ -60,6 +60,8 @@ const botRequestSchema = z.object({
   text: z.string().optional(),
   payload: z.string().optional(),
   event: z.string().optional(),
+  /** A file, place, contact cards or reaction, as README's bot protocol types it. */
+  attachment: z.object({ type: z.string(), caption: z.string().optional() }).loose().optional(),
 });
 
 /** How a simulator calls Baton back (the generic desk's claim, the simulated agent). */
@@ -332,6 +334,14 @@ export function botAnswer(body: unknown, runsPrechat = false): SimResponse {
       answers: [{ text: 'Alright.', outputAdditions: { livechatIntakeCancelled: true } }],
     });
   if (text === '' && request.data.payload) return jsonResponse(200, { answers: [] });
+  // What the user sent instead of text: named back, so a test sees the bot got it typed.
+  const attachment = request.data.attachment;
+  if (text === '' && attachment)
+    return jsonResponse(200, {
+      answers: [
+        { text: `got your ${attachment.type}${attachment.caption ? `: ${attachment.caption}` : ''}` },
+      ],
+    });
   const lower = text.toLowerCase();
   const answer: {
     text: string;

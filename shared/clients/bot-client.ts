@@ -39,6 +39,8 @@ export function createBotClient(http: HttpCall, secrets: SecretResolver): BotCli
         messageId: request.message.id,
         text: request.message.text,
         payload: request.message.payload,
+        attachment: request.message.attachment,
+        unsupportedType: request.message.unsupportedType,
         event: request.event,
         ...(request.agentStatus ? { context: { agentStatus: request.agentStatus } } : {}),
       });

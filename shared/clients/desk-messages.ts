@@ -6,6 +6,7 @@
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation } from '../domain/conversation';
+import type { Attachment } from '../events/attachment';
 import { sendTwoWay, twoWayChatOf } from './cm-router';
 import * as deskCalls from './desk-calls';
 import { type HttpCall, OutsideCallError } from './http';
@@ -14,7 +15,8 @@ export interface DeskMessages {
   forwardUserMessage(
     tenant: TenantConfig,
     conversation: Conversation,
-    message: { id: string; text: string },
+    /** `text`: what the user wrote, or the attachment described for a desk that takes text only. */
+    message: { id: string; text: string; attachment?: Attachment | undefined },
   ): Promise<void>;
 }
 
@@ -34,7 +36,8 @@ export function createDeskMessages(http: HttpCall, secrets: SecretResolver): Des
             'the router carries this chat to MSC; Baton cannot forward a message it received',
             409,
           );
-        // The user's message into the tenant's TwoWay adapter, from the client side.
+        // The user's message into the tenant's TwoWay adapter, from the client side. An attachment
+        // goes as its description: CM.com's TwoWay documentation we could read shows text only.
         await sendTwoWay(router, tenant, {
           chat: twoWayChatOf(tenant, tenant.desk, conversation),
           conversationMessages: [
@@ -49,6 +52,7 @@ export function createDeskMessages(http: HttpCall, secrets: SecretResolver): Des
         sessionId: conversation.conversationId,
         messageId: message.id,
         message: message.text,
+        ...(message.attachment ? { attachment: message.attachment } : {}),
       });
     },
   };

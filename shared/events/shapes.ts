@@ -1,6 +1,7 @@
 /** Pieces that several event contracts carry. */
 import * as z from 'zod/mini';
 import { boundedString, nonEmptyString, stringRecord, stringUpTo } from '../validation/zod';
+import { attachmentSchema } from './attachment';
 
 /** An id chosen outside (message, answer): printable ASCII without spaces, so it is safe in keys and logs. */
 export const externalIdSchema = (max = 128) =>
@@ -50,7 +51,9 @@ export const userMessageSchema = z.object({
   text: z.optional(z.string()),
   /** A button or quick-reply payload, e.g. LIVECHAT_SESSION_START. */
   payload: z.optional(z.string()),
-  /** The channel's own type when it is neither text nor a button (image, audio, ...). */
+  /** A file, place, contact cards or reaction (shared/events/attachment.ts); a caption is its own. */
+  attachment: z.optional(attachmentSchema),
+  /** The channel's own type when Baton does not read it (a poll, an edit, an unknown type). */
   unsupportedType: z.optional(z.string()),
   /** Web chat: the page the user is on, for URL-based routing at handover. */
   pageUrl: z.optional(z.string()),

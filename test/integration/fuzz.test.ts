@@ -9,12 +9,14 @@ import fc from 'fast-check';
 import * as z from 'zod';
 import { createHandler as createAgentApi } from '../../functions/agent-api/handler';
 import { createHandler as createIngest } from '../../functions/ingest/handler';
+import { attachmentSchema } from '../../shared/events/attachment';
+import { userMessageSchema } from '../../shared/events/shapes';
 import { sign, signatureHeaders } from '../../shared/http/signature';
 import type { Dynamo } from '../../shared/store/client';
 import { freshTable } from '../support/dynamo';
 import { httpEvent } from '../support/http-event';
 import { lambdaContext } from '../support/lambda-context';
-import { buildRuntime, SECRETS, type TestRig } from './use-cases/runtime';
+import { buildRuntime, SECRETS, type TestRig, WHATSAPP_USER } from './use-cases/runtime';
 
 const RUNS = 10_000;
 let dynamo: Dynamo;
@@ -244,3 +246,82 @@ test.each(AGENT_ROUTES)(
   },
   180_000,
 );
+
+const TYPED_RUNS = 2_000;
+const TYPED = ['image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'reaction'] as const;
+/** Meta's typed objects, well-formed, nearly so, or anything at all. */
+const typedObject = fc.oneof(
+  fc.jsonValue(),
+  fc.record(
+    {
+      id: fc.oneof(fc.string({ maxLength: 300 }), fc.jsonValue()),
+      mime_type: fc.oneof(fc.constant('image/jpeg'), fc.string({ maxLength: 300 })),
+      caption: fc.string({ maxLength: 1500 }),
+      filename: fc.string({ maxLength: 400 }),
+      voice: fc.jsonValue(),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.record(
+    {
+      latitude: fc.oneof(fc.double(), fc.jsonValue()),
+      longitude: fc.oneof(fc.double(), fc.jsonValue()),
+      name: fc.string({ maxLength: 1200 }),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.array(fc.record({ name: fc.record({ formatted_name: fc.string({ maxLength: 600 }) }) }), {
+    maxLength: 25,
+  }),
+  fc.record(
+    { message_id: fc.string({ maxLength: 300 }), emoji: fc.string({ maxLength: 40 }) },
+    { requiredKeys: [] },
+  ),
+);
+
+test(`${TYPED_RUNS} signed WhatsApp messages of every type with fuzzed typed objects: taken, typed within bounds or named unsupported`, async () => {
+  let sender = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...TYPED), typedObject, async (type, typed) => {
+      sender += 1;
+      const from = String(31_600_000_000 + sender);
+      const body = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: '1',
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  metadata: { phone_number_id: WHATSAPP_USER.phoneNumberId },
+                  messages: [
+                    {
+                      from,
+                      id: `wamid.fuzz-${sender}`,
+                      timestamp: String(Math.floor(Date.now() / 1000)),
+                      type,
+                      [type]: typed,
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      });
+      const routeKey = 'POST /v1/{tenant}/whatsapp';
+      const result = z
+        .object({ statusCode: z.number() })
+        .parse(await ingest(event(routeKey, { tenant: 'acme' }, signed(routeKey, body), body)));
+      expect(result.statusCode).toBe(200);
+      const state = await rig.store.get('acme', `wa:${from}`, Date.now());
+      const message = userMessageSchema.parse(state?.inbox?.at(-1)?.message);
+      // Either typed (the shared schema's bounds held) or named by its type: never text made up.
+      if (message.attachment) expect(attachmentSchema.safeParse(message.attachment).success).toBe(true);
+      else expect(message.unsupportedType).toBe(type);
+      expect(message.text).toBeUndefined();
+    }),
+    { numRuns: TYPED_RUNS },
+  );
+}, 180_000);

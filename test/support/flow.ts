@@ -74,21 +74,30 @@ export class Flow {
     await this.stack.settle();
   }
 
-  /** A WhatsApp user sends a text or taps a button; the conversation id is `wa:<from>`. */
-  async whatsapp(tenant: string, from: string, message: { text?: string; buttonPayload?: string }) {
+  /**
+   * A WhatsApp user sends a text or taps a button; the conversation id is `wa:<from>`. `content`:
+   * a message's `type` and typed object as Meta sends it (e.g. a fixture's image).
+   */
+  async whatsapp(
+    tenant: string,
+    from: string,
+    message: { text?: string; buttonPayload?: string; content?: Record<string, unknown> },
+  ) {
     this.counter += 1;
     this.sent.add(from);
     if (message.text) this.sent.add(message.text);
     const id = `wamid.flow-${this.counter}`;
-    const content = message.buttonPayload
-      ? {
-          type: 'interactive',
-          interactive: {
-            type: 'button_reply',
-            button_reply: { id: message.buttonPayload, title: 'End chat' },
-          },
-        }
-      : { type: 'text', text: { body: message.text ?? '' } };
+    const content = message.content
+      ? message.content
+      : message.buttonPayload
+        ? {
+            type: 'interactive',
+            interactive: {
+              type: 'button_reply',
+              button_reply: { id: message.buttonPayload, title: 'End chat' },
+            },
+          }
+        : { type: 'text', text: { body: message.text ?? '' } };
     // Sent to the tenant's own number, as Meta names it (another tenant's is refused).
     const number = Object.entries(DEMO_PHONE_NUMBER_IDS).find(([id]) => id === tenant)?.[1];
     const body = whatsappWebhook(from, { id, ...content }, number);
