@@ -17,13 +17,15 @@ import { promisify } from 'node:util';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import { FUNCTION_NODE_OPTIONS } from '../infra/aws/bundling';
+import { DEMO_PHONE_NUMBER_IDS } from '../infra/local/tenants';
 import { newConversation, transition } from '../shared/domain/conversation';
 import { EVENT_SOURCE } from '../shared/events/define';
 import { eventsFor } from '../shared/flow/effect-events';
 import { signatureHeaders } from '../shared/http/signature';
+import { signMediaToken } from '../shared/media/media-link';
 import { conversationKey } from '../shared/store/keys';
 import { BASELINE, type Bundle } from './bundles';
-import type { BenchEnvironment } from './environment';
+import { BENCH_MEDIA_LINK_KEY, type BenchEnvironment } from './environment';
 import { ingestRequests } from './ingest-floor';
 import { type BenchRow, median } from './report';
 
@@ -134,6 +136,19 @@ function firstEvent(name: string, webSecret: string, env: BenchEnvironment): Fir
         // The conversation is unknown: found out by its one read.
         status: 404,
       };
+    case 'media': {
+      // A good link to a file of demo's: the Graph API (nothing listens here) does not answer.
+      const token = signMediaToken(BENCH_MEDIA_LINK_KEY, 'demo', {
+        mediaId: '1003383421387256',
+        phoneNumberId: DEMO_PHONE_NUMBER_IDS.demo,
+        expiresAt: Date.now() + 600_000,
+      });
+      return {
+        event: httpEvent('GET', `/v1/demo/media/${token}`, '', {}),
+        floorEvent: { floor: 'fetch', url: 'http://127.0.0.1:9/v21.0/1003383421387256' },
+        status: 502,
+      };
+    }
     default:
       return {
         event: { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} },

@@ -11,6 +11,8 @@ import { startFakeSts } from '../test/support/fake-sts';
 import { startFakeEventBridge } from './fake-eventbridge';
 
 export const BENCH_TABLE = 'baton-bench';
+/** Inline, as the reference key is: a deployed function reads it from Secrets Manager when first needed. */
+export const BENCH_MEDIA_LINK_KEY = 'bench-media-link-key-0123456789abcdef';
 
 export interface BenchEnvironment {
   /** The variables a deployed function has, with the endpoints of this machine. */
@@ -47,6 +49,8 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       LOG_LEVEL: 'warn',
       // Inline, as the secrets are: a deployed function reads it from Secrets Manager at init.
       BATON_REF_KEY: 'bench-reference-key-0123456789abcdef',
+      BATON_MEDIA_LINK_KEY: BENCH_MEDIA_LINK_KEY,
+      BATON_MEDIA_URL: 'http://127.0.0.1:9',
     },
     async stop() {
       await eventBridge.stop();

@@ -38,8 +38,20 @@ export interface StreamTrigger {
   maxRecordAgeSeconds: number;
 }
 
+/**
+ * A Lambda function URL of its own, its response streamed (RESPONSE_STREAM): API Gateway buffers a
+ * Lambda's answer (6 MB at most), and a WhatsApp document may be 100 MB. No authorization of its
+ * own: the function checks its requests (a signed link). Locally the same path on the one server.
+ */
+export interface UrlTrigger {
+  kind: 'url';
+  /** The one route it serves, its method and path as API Gateway would write them. */
+  route: RouteKey;
+}
+
 export type Trigger =
   | { kind: 'http'; routes: readonly RouteKey[] }
+  | UrlTrigger
   | { kind: 'events'; rules: readonly EventRule[] }
   | { kind: 'schedule'; everyMinutes: number }
   | StreamTrigger;
@@ -64,6 +76,8 @@ export interface Access {
   publish: boolean;
   /** The tenants' secrets it may read (AWS: GetSecretValue on those alone; locally, the same rule). */
   secrets: readonly SecretPath[];
+  /** May sign or check media links (shared/media/media-link.ts): the stack's media link key. */
+  mediaLinks: boolean;
 }
 
 export interface FunctionDeclaration {
@@ -102,6 +116,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       table: 'readWrite',
       expiryIndex: false,
       publish: false,
+      mediaLinks: false,
       secrets: [
         'whatsapp.appSecret',
         'whatsapp.verifyToken',
@@ -131,6 +146,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       table: 'readWrite',
       expiryIndex: false,
       publish: true,
+      // Links to a user's media for the bot and the desk.
+      mediaLinks: true,
       secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS],
     },
     // Each conversation of a batch in parallel, each at worst: its notices, the first question and a
@@ -159,6 +176,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       table: 'readWrite',
       expiryIndex: false,
       publish: false,
+      mediaLinks: false,
       secrets: ['bot.signingSecret', ...CHANNELS, ...DESKS],
     },
     // An answer's delivery and the handover it asks for, or one desk notice (≤ 25 s each).
@@ -169,7 +187,13 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     dir: 'functions/check-presence',
     description: 'Asks the agent desk whether an agent is available (2 s timeout; any failure is offline).',
     trigger: { kind: 'events', rules: [{ detailType: 'HandoverRequested' }] },
-    access: { table: 'readWrite', expiryIndex: false, publish: false, secrets: ['presence.apiKey'] },
+    access: {
+      table: 'readWrite',
+      expiryIndex: false,
+      publish: false,
+      mediaLinks: false,
+      secrets: ['presence.apiKey'],
+    },
     // A tenant's presence timeout may be 25 s, and waiting for the shared call budget up to 5 s more.
     timeoutSeconds: 45,
   },
@@ -183,6 +207,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       table: 'readWrite',
       expiryIndex: false,
       publish: true,
+      mediaLinks: false,
       secrets: [
         ...DESKS,
         'router.productToken',
@@ -220,6 +245,7 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       table: 'readWrite',
       expiryIndex: false,
       publish: false,
+      mediaLinks: false,
       secrets: ['agentApiToken', 'desk.productToken', 'router.productToken'],
     },
     timeoutSeconds: 10,
@@ -229,8 +255,25 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     dir: 'functions/expire-sessions',
     description: 'Releases agent locks past their expiry and tells the bot.',
     trigger: { kind: 'schedule', everyMinutes: 1 },
-    access: { table: 'readWrite', expiryIndex: true, publish: false, secrets: [] },
+    access: { table: 'readWrite', expiryIndex: true, publish: false, mediaLinks: false, secrets: [] },
     timeoutSeconds: 60,
+  },
+  {
+    name: 'media',
+    dir: 'functions/media',
+    description:
+      "A user's WhatsApp media for a desk or bot holding a signed, expiring link: fetched from the Graph API with the tenant's token and streamed through, never stored.",
+    trigger: { kind: 'url', route: 'GET /v1/{tenant}/media/{token}' },
+    // The tenant's WhatsApp token; no item of the table.
+    access: {
+      table: 'none',
+      expiryIndex: false,
+      publish: false,
+      mediaLinks: true,
+      secrets: ['whatsapp.accessToken'],
+    },
+    // The Graph API's answer, then a download of up to 100 MB (DOWNLOAD_DEADLINE_MS in its handler).
+    timeoutSeconds: 120,
   },
 ];
 

@@ -48,7 +48,7 @@ const TableName = process.env.TABLE_NAME ?? 'bench';
  * `floor` names the calls to make: those of an ingest webhook (the very transaction ingest would
  * send, given by the benchmark: Baton's own builders make it), the conveyor's publish of a record's
  * event (the entry given), hand-over's conditional update (refused for an unknown conversation), a
- * consumer's first read, or the sweep.
+ * consumer's first read, the media function's Graph call, or the sweep.
  */
 export async function handler(event: {
   floor?: string;
@@ -56,6 +56,7 @@ export async function handler(event: {
   transact?: TransactWriteCommandInput;
   entries?: PutEventsRequestEntry[];
   botUrl?: string;
+  url?: string;
 }): Promise<{ statusCode: number }> {
   const id = event.id ?? 'bench';
   if (event.floor === 'ingest') {
@@ -88,6 +89,9 @@ export async function handler(event: {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  } else if (event.floor === 'fetch') {
+    // The media function's first outside call, refused here as it is in the benchmark.
+    await fetch(event.url ?? '').catch(() => undefined);
   } else if (event.floor === 'sweep') {
     for (let shard = 0; shard < 4; shard += 1) {
       await own.send(

@@ -2,10 +2,11 @@
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import type { BotAnswer } from '../../shared/events/shapes';
+import { sentAttachment } from '../../shared/media/sent-attachment';
 import type { Runtime } from '../../shared/runtime/runtime';
 import type { UserTurn } from './user-turn';
 
-type Ports = Pick<Runtime, 'bot'>;
+type Ports = Pick<Runtime, 'bot' | 'mediaLinks' | 'clock'>;
 
 export async function askBot(
   ports: Ports,
@@ -18,6 +19,13 @@ export async function askBot(
     conversationId: turn.conversationId,
     channel: conversation.channel.type,
     message: turn.message,
+    attachment: await sentAttachment(
+      ports,
+      tenant,
+      conversation.channel,
+      turn.message.attachment,
+      tenant.bot.mediaLinks,
+    ),
     agentStatus: conversation.agentStatus,
   });
 }

@@ -24,7 +24,15 @@ import { takeIntakeAnswer } from './take-intake-answer';
 
 export type DeliveryPorts = Pick<
   Runtime,
-  'clock' | 'tenants' | 'conversations' | 'bot' | 'deskMessages' | 'channels' | 'logger' | 'metrics'
+  | 'clock'
+  | 'tenants'
+  | 'conversations'
+  | 'bot'
+  | 'deskMessages'
+  | 'channels'
+  | 'mediaLinks'
+  | 'logger'
+  | 'metrics'
 >;
 
 export interface Delivered {

@@ -14,12 +14,13 @@ import type { UserMessage } from '../../shared/events/shapes';
 import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { writeConversation } from '../../shared/flow/write-conversation';
 import { errorFields } from '../../shared/log/logger';
+import { sentAttachment } from '../../shared/media/sent-attachment';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { reportDeadLetter } from './dead-letter';
 import { popIfOwner } from './pop-and';
 import type { UserTurn } from './user-turn';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations' | 'deskMessages' | 'logger' | 'metrics'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'deskMessages' | 'mediaLinks' | 'logger' | 'metrics'>;
 
 /** `conversation`: the state the consumer acts on. Returns the state written (undefined when gone). */
 export async function forwardToAgent(
@@ -51,18 +52,25 @@ async function forwardTried(
   state: Conversation,
   message: UserMessage,
 ): Promise<void> {
+  const attachment = await sentAttachment(
+    ports,
+    tenant,
+    state.channel,
+    message.attachment,
+    tenant.desk.mediaLinks,
+  );
   const text =
     message.text ??
     message.payload ??
-    (message.attachment
-      ? describeAttachment(message.attachment)
+    (attachment
+      ? describeAttachment(attachment, attachment.url)
       : `[${message.unsupportedType ?? 'message'}]`);
   const gaveUp = await tryInPlace(
     () =>
       ports.deskMessages.forwardUserMessage(tenant, state, {
         id: message.id,
         text,
-        attachment: message.attachment,
+        attachment,
       }),
     isRetryableOutside,
     (error, attempt) =>

@@ -7,14 +7,14 @@ import { createChannelSender } from '../../shared/clients/channel-sender';
 import { createDeskMessages } from '../../shared/clients/desk-messages';
 import { fetchHttp } from '../../shared/clients/http';
 import { createNotifications } from '../../shared/clients/notifications';
-import { awsCore, scopedPorts } from '../../shared/runtime/aws-core';
+import { awsCore, awsMediaLinks, scopedPorts } from '../../shared/runtime/aws-core';
 import { DynamoSweepIndex } from '../../shared/store/sweep-index';
 import { createHandler } from './handler';
 
 const core = await awsCore('conveyor');
 
 export const handler = createHandler(
-  scopedPorts(core, {}, (tenant) => ({
+  scopedPorts(core, { mediaLinks: awsMediaLinks(core) }, (tenant) => ({
     channels: createChannelSender(core.tenants, tenant.secrets, fetchHttp),
     bot: createBotClient(fetchHttp, tenant.secrets),
     deskMessages: createDeskMessages(fetchHttp, tenant.secrets),

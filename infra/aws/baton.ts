@@ -6,7 +6,7 @@
  * from a BatonState, given or created here.
  */
 import * as path from 'node:path';
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnStage,
@@ -19,10 +19,18 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { ArnPrincipal, PolicyStatement, Role, SessionTagsPrincipal } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import {
+  FilterCriteria,
+  FilterRule,
+  type FunctionUrl,
+  FunctionUrlAuthType,
+  InvokeMode,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -39,7 +47,7 @@ import { FUNCTIONS, type FunctionDeclaration, type RouteKey, type StreamTrigger 
 import { BatonFunction } from './baton-function';
 import { BatonMonitoring } from './baton-monitoring';
 import { BatonState } from './baton-state';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { acknowledgeNagFindings, MEDIA_LINK_KEY_ACKNOWLEDGEMENT } from './nag-acknowledgements';
 import { grantedSecretIds, refuseLiteralSecrets, secretArn } from './tenant-secrets';
 import '../../shared/validation/english';
 
@@ -110,6 +118,13 @@ export class Baton extends Construct {
   readonly functions: Readonly<Record<string, BatonFunction>>;
   /** Each function's role for acting on one tenant (assumed per tenant, tagged with it), by function name. */
   readonly tenantRoles: Readonly<Record<string, Role>>;
+  /**
+   * The media endpoint (functions/media): a function URL in RESPONSE_STREAM mode, since API Gateway
+   * buffers at most 6 MB of a Lambda's answer. Give desks and bots this host; links are signed.
+   */
+  readonly mediaUrl: FunctionUrl;
+  /** The key media links are signed with (generated; rotating it only voids the links out). */
+  readonly mediaLinkKey: Secret;
   /** Every dead-letter queue, by a name saying what it catches. */
   readonly deadLetterQueues: Readonly<Record<string, Queue>>;
   readonly monitoring: BatonMonitoring;
@@ -172,6 +187,11 @@ export class Baton extends Construct {
       PUBLIC_API_URL: this.api.apiEndpoint,
       BATON_REF_KEY_SECRET: this.state.refKey.secretArn,
     };
+    this.mediaLinkKey = new Secret(this, 'MediaLinkKey', {
+      description: 'Baton: the key of signed links to users’ media (functions/media)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.mediaLinkKey).acknowledge(MEDIA_LINK_KEY_ACKNOWLEDGEMENT);
     const functions: Record<string, BatonFunction> = {};
     const tenantRoles: Record<string, Role> = {};
     const streamConsumers: Record<string, BatonFunction> = {};
@@ -204,6 +224,7 @@ export class Baton extends Construct {
       this.connectTrigger(fn, declaration, id, deadLetterQueue);
     }
     this.functions = functions;
+    this.mediaUrl = this.connectMediaLinks(functions);
     this.tenantRoles = tenantRoles;
     this.deadLetterQueues = queues;
     this.throttleRoutes(props.routeThrottling ?? {});
@@ -292,6 +313,32 @@ export class Baton extends Construct {
     return tenantRole;
   }
 
+  /** The media endpoint's URL and key to every function that signs or checks links (access.mediaLinks). */
+  private connectMediaLinks(functions: Record<string, BatonFunction>): FunctionUrl {
+    const [host, ...more] = FUNCTIONS.filter((fn) => fn.trigger.kind === 'url');
+    const hostFn = host && functions[host.name];
+    if (!hostFn || more.length > 0)
+      throw new Error('the topology needs exactly one function with a url trigger');
+    // No authorization of the URL's own: the link is the credential, checked by the function.
+    const url = hostFn.addFunctionUrl({
+      authType: FunctionUrlAuthType.NONE,
+      invokeMode: InvokeMode.RESPONSE_STREAM,
+    });
+    for (const declaration of FUNCTIONS) {
+      const fn = functions[declaration.name];
+      if (!fn || !declaration.access.mediaLinks) continue;
+      if (fn !== hostFn) fn.addEnvironment('BATON_MEDIA_URL', url.url);
+      fn.addEnvironment('BATON_MEDIA_LINK_KEY_SECRET', this.mediaLinkKey.secretArn);
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [this.mediaLinkKey.secretArn],
+        }),
+      );
+    }
+    return url;
+  }
+
   private connectTrigger(
     fn: BatonFunction,
     declaration: FunctionDeclaration,
@@ -349,6 +396,9 @@ export class Baton extends Construct {
         return;
       case 'stream':
         this.connectStream(fn, declaration.name, trigger, deadLetterQueue(`${id}StreamDlq`));
+        return;
+      case 'url':
+        // Its function URL is made with the media links (connectMediaLinks), once all functions exist.
         return;
     }
   }

@@ -1,7 +1,8 @@
 /** The local API Gateway: HTTP requests on the topology's routes → API Gateway v2 events → the real handler. */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
+import type { ResponseSink } from '../../shared/http/response-sink';
 import { FUNCTIONS, type RouteKey } from '../topology';
 import type { Invoke } from './lambda-invoker';
 import type { SimResponse } from './simulators';
@@ -26,6 +27,8 @@ const SLOW_ROUTE_MS = 2_000;
 
 export class LocalGateway {
   private readonly routes: CompiledRoute[];
+  /** Function URLs in RESPONSE_STREAM mode: the handler writes to the response as it goes. */
+  private readonly streamed: CompiledRoute[];
 
   /** `onSlow`: told of a request whose function took SLOW_ROUTE_MS or more. */
   constructor(
@@ -38,6 +41,38 @@ export class LocalGateway {
       if (!invoke) throw new Error(`no local function ${fn.name}`);
       return fn.trigger.routes.map((routeKey) => compile(routeKey, invoke));
     });
+    this.streamed = FUNCTIONS.flatMap((fn) => {
+      if (fn.trigger.kind !== 'url') return [];
+      const invoke = functions.get(fn.name);
+      if (!invoke) throw new Error(`no local function ${fn.name}`);
+      return [compile(fn.trigger.route, invoke)];
+    });
+  }
+
+  /** Serves a streamed route to `response`; false when none matches. */
+  async stream(request: IncomingMessage, response: ServerResponse, url: URL): Promise<boolean> {
+    const route = this.streamed.find((candidate) => candidate.pattern.test(url.pathname));
+    if (!route) return false;
+    // A function URL has no routes: any method reaches the function, which answers (405 but GET).
+    const event = toEvent(request, url, Buffer.alloc(0), '$default', {});
+    const sink: ResponseSink = {
+      start(statusCode, headers) {
+        response.writeHead(statusCode, headers);
+        return response;
+      },
+    };
+    try {
+      await route.invoke(event, sink);
+    } catch (error) {
+      // Failed before it answered: the server's 500. After: the body is cut, as Lambda cuts it.
+      if (!response.headersSent) throw error;
+      response.destroy(error instanceof Error ? error : undefined);
+      return true;
+    }
+    // A handler that returned without starting an answer: a bug, made visible as a 502.
+    if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
+    if (!response.writableEnded) response.end();
+    return true;
   }
 
   /** The response, or undefined when no route matches. */
@@ -84,7 +119,7 @@ function toEvent(
   request: IncomingMessage,
   url: URL,
   rawBody: Buffer,
-  routeKey: RouteKey,
+  routeKey: RouteKey | '$default',
   pathParameters: Record<string, string>,
 ) {
   const headers: Record<string, string> = {};

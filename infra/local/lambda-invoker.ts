@@ -4,11 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
+import type { ResponseSink } from '../../shared/http/response-sink';
 import type { Runtime } from '../../shared/runtime/runtime';
 import type { Scoped } from '../../shared/runtime/tenant-scope';
 import { FUNCTIONS, type FunctionDeclaration } from '../topology';
 
-export type Invoke = (event: unknown) => Promise<unknown>;
+/** `sink`: a streamed response (a function URL's RESPONSE_STREAM), passed as Lambda passes it. */
+export type Invoke = (event: unknown, sink?: ResponseSink) => Promise<unknown>;
 
 export class LambdaTimeoutError extends Error {
   override readonly name = 'LambdaTimeoutError';
@@ -39,7 +41,7 @@ export async function loadFunctions(
     const handler: unknown = Reflect.apply(createHandler, undefined, [runtimeFor(declaration)]);
     if (typeof handler !== 'function')
       throw new Error(`${declaration.name}: createHandler did not return a handler`);
-    const invoke: Invoke = async (event) => {
+    const invoke: Invoke = async (event, sink) => {
       const deadline = Date.now() + declaration.timeoutSeconds * 1000;
       const context = {
         functionName: `baton-${declaration.name}`,
@@ -59,7 +61,7 @@ export async function loadFunctions(
       });
       try {
         const result: unknown = await Promise.race([
-          Reflect.apply(handler, undefined, [event, context]),
+          Reflect.apply(handler, undefined, sink ? [event, sink, context] : [event, context]),
           timedOut,
         ]);
         return result;

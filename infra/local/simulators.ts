@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { RouterSimulator } from './cm-router-sim';
 import { jsonResponse, type SimResponse, send } from './sim-response';
+import { WhatsAppMediaSimulator } from './whatsapp-media-sim';
 
 export { jsonResponse, type SimResponse, send };
 
@@ -19,6 +20,8 @@ export const SIM_SYSTEMS = [
   'webconv',
   'agent-webhook',
   'bot-events',
+  // WhatsApp's Graph media endpoints (whatsapp-media-sim.ts).
+  'whatsapp-media',
 ] as const;
 export type SimSystem = (typeof SIM_SYSTEMS)[number];
 
@@ -85,6 +88,8 @@ export class Simulators {
   constructor(
     private readonly callBaton: CallBaton,
     private readonly router: RouterSimulator,
+    /** WhatsApp's media, by id: what users sent (`add`), served on the Graph API's media endpoints. */
+    readonly whatsappMedia: WhatsAppMediaSimulator,
     private readonly deskTokenOf: DeskTokenOf = async (tenant) => deskToken(tenant, undefined),
     private readonly holdMs = 30_000,
   ) {}
@@ -193,6 +198,19 @@ export class Simulators {
     rawBody: Buffer = Buffer.alloc(0),
   ): boolean {
     const path = url.pathname;
+    if (WhatsAppMediaSimulator.handles(request.method ?? 'GET', path)) {
+      const outcome = this.whatsappMedia.serve(request, response, url);
+      this.entries.push({
+        at: new Date().toISOString(),
+        system: 'whatsapp-media',
+        method: 'GET',
+        path,
+        headers: redact(request.headers),
+        body: Object.fromEntries(url.searchParams),
+        outcome,
+      });
+      return true;
+    }
     const system = systemFor(request.method ?? 'GET', path);
     if (!system) return false;
     // A GET's query is what it says (the presence API key among it, redacted).

@@ -3,6 +3,7 @@
  * generated from infra/topology.ts around the real handlers, and the simulated outside systems.
  */
 
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { DeleteTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
@@ -12,9 +13,10 @@ import { createBotClient } from '../../shared/clients/bot-client';
 import { cachedPresence } from '../../shared/clients/cached-presence';
 import { createChannelSender } from '../../shared/clients/channel-sender';
 import { createDeskMessages } from '../../shared/clients/desk-messages';
-import { fetchHttp } from '../../shared/clients/http';
+import { fetchHttp, fetchStream } from '../../shared/clients/http';
 import { createNotifications } from '../../shared/clients/notifications';
 import { createPresenceClient } from '../../shared/clients/presence-client';
+import { createWhatsAppMedia } from '../../shared/clients/whatsapp-media';
 import { deskOfConversation } from '../../shared/config/desk-routing';
 import { secretRefsOf } from '../../shared/config/secret-paths';
 import { literalSecrets } from '../../shared/config/secrets';
@@ -24,6 +26,7 @@ import { effectivePhase } from '../../shared/domain/conversation';
 import type { EventPublisher } from '../../shared/events/publisher';
 import { createLogger, errorFields, type LogSink } from '../../shared/log/logger';
 import { RecordedMetrics } from '../../shared/log/metrics';
+import { createMediaLinks, type MediaLinks } from '../../shared/media/media-link';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { type Scoped, scopedBy } from '../../shared/runtime/tenant-scope';
 import { DynamoAnswerPushes } from '../../shared/store/answer-pushes';
@@ -46,12 +49,16 @@ import { guardLeadingKeys } from './leading-keys-guard';
 import { readableSink } from './readable-log';
 import { deskToken, jsonResponse, type SimResponse, Simulators, send } from './simulators';
 import { LocalStreamPoller, type OnFailureRecord } from './stream-poller';
-import { localTenants } from './tenants';
+import { DEMO_PHONE_NUMBER_IDS, DEMO_TENANTS, localTenants } from './tenants';
+import { FIXTURE_MEDIA, simulatedBytes, WhatsAppMediaSimulator } from './whatsapp-media-sim';
 
 const AGENT_ACTIONS = ['messages', 'end', 'claim', 'queue', 'transfer'] as const;
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** The largest file `POST /sim/whatsapp/media` makes: 16 MB, WhatsApp's limit for audio and video. */
+const MAX_SIM_MEDIA_BYTES = 16 * 1024 * 1024;
 
 /** A DynamoDB request (its retries included) this slow is logged. */
 const SLOW_DYNAMO_MS = 1_000;
@@ -95,6 +102,8 @@ export interface LocalStack {
    * and later: the request budget test and the benchmark count requests with it.
    */
   onFunctionDynamo(add: (client: Dynamo['raw']) => void): void;
+  /** The media links the functions sign and check (tests make expired or foreign ones with it). */
+  mediaLinks: MediaLinks;
   /** The table they share, for tests that look at an item as it is stored. */
   tableName: string;
   /** Runs every scheduled function once, now. */
@@ -134,6 +143,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
 
   const clock = new OffsetClock();
+  // The media link key lives as long as the stack (a link from an earlier run is refused as invalid).
+  const mediaLinkKey = randomBytes(32).toString('base64url');
+  const mediaLinks = createMediaLinks(url, async () => mediaLinkKey);
   const metrics = new RecordedMetrics();
   const tenants = tenantDirectory(localTenants(`${url}/sim`, options.tenantOverrides));
   const conversations = new DynamoConversationStore(dynamo.doc, tableName);
@@ -195,6 +207,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               Promise.reject(new Error(`${fn.name} may not query the expiry index (access.expiryIndex)`)),
           },
       publicApiUrl: url,
+      // As in AWS, only a function granted the media link key may sign or check links.
+      mediaLinks: fn.access.mediaLinks ? mediaLinks : refusingMediaLinks(fn.name),
       metrics,
       logger: logger.child({ function: fn.name }),
     };
@@ -225,6 +239,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           desk: createAgentDeskClient(fetchHttp, secrets),
           deskMessages: createDeskMessages(fetchHttp, secrets),
           notifications: createNotifications(fetchHttp, secrets),
+          whatsappMedia: createWhatsAppMedia(fetchHttp, fetchStream, secrets),
         };
       }),
     };
@@ -268,9 +283,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
   };
   const router = new RouterSimulator(await routerAccounts(tenants), callBaton);
+  const whatsappMedia = new WhatsAppMediaSimulator(
+    `${url}/sim/whatsapp`,
+    // Meta's side: the contract's tokens, whatever a test configures Baton with.
+    DEMO_TENANTS.map((id) => ({
+      accessToken: `${id}-graph-access-token`,
+      phoneNumberIds: [DEMO_PHONE_NUMBER_IDS[id]],
+    })),
+  );
+  for (const { id, mimeType } of FIXTURE_MEDIA)
+    whatsappMedia.add(
+      { phoneNumberId: DEMO_PHONE_NUMBER_IDS.demo, mimeType, bytes: simulatedBytes(id, 48 * 1024) },
+      id,
+    );
   const simulators = new Simulators(
     (path, token, body) => callBaton(path, { authorization: `Bearer ${token}` }, body),
     router,
+    whatsappMedia,
     async (tenantId, conversationId) => {
       const tenant = tenants.get(tenantId);
       const conversation = await conversations.get(tenantId, conversationId, clock.now());
@@ -405,6 +434,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ? simulators.routerUserView(tenantId, clientId)
         : simulators.routerUserWrites(tenantId, clientId, body);
     }
+    // A file a WhatsApp user sends: kept as Meta keeps it, for the number it is sent to.
+    if (method === 'POST' && pathname === '/sim/whatsapp/media') {
+      const media = z
+        .object({
+          tenant: z.string().default('demo'),
+          mimeType: z.string().regex(/^[\w.+-]+\/[\w.+-]+/),
+          text: z.string().optional(),
+          size: z.number().int().min(1).max(MAX_SIM_MEDIA_BYTES).optional(),
+          /** The same seed and size, the same bytes (`simulatedBytes`): a test knows what to expect. */
+          seed: z.string().optional(),
+        })
+        .safeParse(body);
+      const number = media.success ? tenants.get(media.data.tenant)?.whatsapp?.phoneNumberIds[0] : undefined;
+      if (!media.success || !number)
+        return jsonResponse(400, {
+          error: 'invalid_request',
+          message: 'expected {tenant?, mimeType, text? | size? and seed?}',
+        });
+      const { text, size, mimeType, seed } = media.data;
+      const bytes =
+        text === undefined ? simulatedBytes(seed ?? randomUUID(), size ?? 48 * 1024) : Buffer.from(text);
+      return jsonResponse(201, {
+        id: whatsappMedia.add({ phoneNumberId: number, mimeType, bytes }),
+        size: bytes.length,
+      });
+    }
     const mode = /^\/sim\/(channel|bot|msc|presence|desk)$/.exec(pathname);
     if (method === 'POST' && mode) return simulators.setMode(mode[1] ?? '', body);
     return undefined;
@@ -423,6 +478,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           (await simRoutes(request, requestUrl, body)) ?? jsonResponse(404, { error: 'not_found' }),
         );
       }
+      if (await gateway.stream(request, response, requestUrl)) return;
       const answer = await gateway.handle(request, requestUrl, raw);
       send(response, answer ?? jsonResponse(404, { error: 'not_found', message: 'no such route' }));
     })().catch((error: unknown) => {
@@ -445,6 +501,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const client of functionClients) add(client);
     },
     tableName,
+    mediaLinks,
     runSchedules,
     settle,
     async stop() {
@@ -457,6 +514,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await stopAll();
     },
   };
+}
+
+function refusingMediaLinks(name: string): MediaLinks {
+  const refuse = () =>
+    Promise.reject(new Error(`${name} may not sign or check media links (access.mediaLinks)`));
+  return { linkFor: refuse, check: refuse };
 }
 
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {

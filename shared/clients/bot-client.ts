@@ -8,6 +8,7 @@ import type { TenantConfig } from '../config/tenants';
 import type { AgentStatus, ChannelRef } from '../domain/conversation';
 import { type BotAnswer, botAnswerFields, type UserMessage } from '../events/shapes';
 import { signatureHeaders } from '../http/signature';
+import type { SentAttachment } from '../media/sent-attachment';
 import { type HttpCall, OutsideCallError, parseJsonBody } from './http';
 
 /** Answers travel in the item's outbox when they cannot be sent at once: bounded, like each answer. */
@@ -19,6 +20,8 @@ export interface BotRequest {
   conversationId: string;
   channel: ChannelRef['type'];
   message: UserMessage;
+  /** The message's attachment as the bot gets it (with a media link unless `bot.mediaLinks` is false). */
+  attachment?: SentAttachment | undefined;
   /** The context variable `agentStatus` of the last presence check, as CM.com's flow sets it. */
   agentStatus?: AgentStatus | undefined;
   /** An event for the bot instead of a user message (the prechat event); `message` carries only its id. */
@@ -39,7 +42,7 @@ export function createBotClient(http: HttpCall, secrets: SecretResolver): BotCli
         messageId: request.message.id,
         text: request.message.text,
         payload: request.message.payload,
-        attachment: request.message.attachment,
+        attachment: request.attachment,
         unsupportedType: request.message.unsupportedType,
         event: request.event,
         ...(request.agentStatus ? { context: { agentStatus: request.agentStatus } } : {}),

@@ -6,7 +6,7 @@
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { Conversation } from '../domain/conversation';
-import type { Attachment } from '../events/attachment';
+import type { SentAttachment } from '../media/sent-attachment';
 import { sendTwoWay, twoWayChatOf } from './cm-router';
 import * as deskCalls from './desk-calls';
 import { type HttpCall, OutsideCallError } from './http';
@@ -16,7 +16,7 @@ export interface DeskMessages {
     tenant: TenantConfig,
     conversation: Conversation,
     /** `text`: what the user wrote, or the attachment described for a desk that takes text only. */
-    message: { id: string; text: string; attachment?: Attachment | undefined },
+    message: { id: string; text: string; attachment?: SentAttachment | undefined },
   ): Promise<void>;
 }
 

@@ -88,3 +88,58 @@ export function parseJsonBody(system: string, text: string): unknown {
     );
   }
 }
+
+export interface HttpStreamRequest extends HttpRequest {
+  /** The whole exchange, body included; `timeoutMs` bounds the wait for the answer's headers. */
+  deadlineMs: number;
+}
+
+export interface HttpStreamResponse {
+  status: number;
+  contentType: string;
+  /** The announced length, when there is one. */
+  contentLength: number | undefined;
+  /** Read it (or cancel it): it is aborted with an error once the deadline passes. */
+  body: ReadableStream<Uint8Array>;
+}
+
+export type HttpStreamCall = (request: HttpStreamRequest) => Promise<HttpStreamResponse>;
+
+/** fetch for a body too large to hold: headers within `timeoutMs`, the rest by `deadlineMs`. */
+export const fetchStream: HttpStreamCall = async (request) => {
+  const headersDue = new AbortController();
+  const timer = setTimeout(() => headersDue.abort(), request.timeoutMs);
+  const deadline = AbortSignal.timeout(request.deadlineMs);
+  let response: Response;
+  try {
+    response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.any([headersDue.signal, deadline]),
+      redirect: 'error',
+    });
+  } catch (error) {
+    const timedOut = headersDue.signal.aborted || deadline.aborted;
+    throw new OutsideCallError(
+      request.system,
+      timedOut ? 'timeout' : 'network',
+      timedOut ? `no answer within ${request.timeoutMs} ms` : 'request failed',
+      undefined,
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response.status < 200 || response.status > 299 || !response.body) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new OutsideCallError(request.system, 'status', `answered HTTP ${response.status}`, response.status);
+  }
+  const length = Number(response.headers.get('content-length') ?? Number.NaN);
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+    contentLength: Number.isSafeInteger(length) && length >= 0 ? length : undefined,
+    body: response.body,
+  };
+};

@@ -22,6 +22,11 @@ const environmentSchema = z
     /** The key of log and event references (HMAC): the secret the stack generated, or (locally) the key itself. */
     BATON_REF_KEY_SECRET: z.optional(nonEmptyString()),
     BATON_REF_KEY: z.optional(z.string().check(z.minLength(MIN_REF_KEY_LENGTH))),
+    /** Where the media endpoint is served (functions/media: a function URL of its own in AWS). */
+    BATON_MEDIA_URL: z.optional(httpUrl()),
+    /** The key media links are signed with: the secret the stack generated, or (locally) the key itself. */
+    BATON_MEDIA_LINK_KEY_SECRET: z.optional(nonEmptyString()),
+    BATON_MEDIA_LINK_KEY: z.optional(z.string().check(z.minLength(MIN_REF_KEY_LENGTH))),
     /** The role the function takes on per tenant (shared/runtime/tenant-credentials). */
     BATON_TENANT_ROLE_ARN: nonEmptyString(),
     /** Where the tenants' secrets are that the function reads, comma-separated (its declaration's paths). */
@@ -50,6 +55,11 @@ export interface Environment {
   /** Where the reference key is: resolved once at start (shared/log/logger `useRefKey`). */
   refKey: SecretRef;
   tenantRoleArn: string;
+  /**
+   * The media links' key (the functions that sign or check links) and the endpoint's URL (those that
+   * sign them: the endpoint itself cannot name its own URL, a cycle in the template).
+   */
+  media: { url: string | undefined; linkKey: SecretRef } | undefined;
   secretPaths: SecretPath[];
   secretArnPrefix: string;
 }
@@ -80,6 +90,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
         ? { secretId: data.BATON_REF_KEY_SECRET }
         : { value: data.BATON_REF_KEY ?? '' },
     tenantRoleArn: data.BATON_TENANT_ROLE_ARN,
+    media: mediaOf(data),
     secretPaths: paths.data,
     secretArnPrefix: data.BATON_SECRET_ARN_PREFIX,
   };
@@ -99,4 +110,17 @@ function tenantsJson(
   } catch (error) {
     throw new ConfigError(`${source} is not valid JSON`, { cause: error });
   }
+}
+
+function mediaOf(data: z.infer<typeof environmentSchema>): Environment['media'] {
+  const key = data.BATON_MEDIA_LINK_KEY_SECRET ?? data.BATON_MEDIA_LINK_KEY;
+  if (key === undefined) {
+    if (data.BATON_MEDIA_URL !== undefined)
+      throw new ConfigError('invalid environment: BATON_MEDIA_URL without BATON_MEDIA_LINK_KEY_SECRET');
+    return undefined;
+  }
+  return {
+    url: data.BATON_MEDIA_URL,
+    linkKey: data.BATON_MEDIA_LINK_KEY_SECRET !== undefined ? { secretId: key } : { value: key },
+  };
 }

@@ -66,6 +66,13 @@ const routerLink = {
   timeoutMs: timeoutMs(5_000),
 };
 
+/**
+ * Whether a user's file reaches the desk with a link to Baton's media endpoint (signed, expiring;
+ * in the text line too, for a view that shows text only), or by its media id alone, for a desk
+ * that fetches from WhatsApp with its own token.
+ */
+const mediaLinksSetting = z._default(z.boolean(), true);
+
 const deskSchema = z.discriminatedUnion('type', [
   z.strictObject({
     /**
@@ -78,6 +85,7 @@ const deskSchema = z.discriminatedUnion('type', [
     mscAdapterId: nonEmptyString(),
     /** `conversationHostId` of the chats Baton opens (the host the user talks to); the tenant id when left out. */
     hostId: z.optional(nonEmptyString()),
+    mediaLinks: mediaLinksSetting,
   }),
   z.strictObject({
     /** Any livechat backend reached by a webhook (Certainly-style): it claims through Baton's agent API. */
@@ -87,6 +95,7 @@ const deskSchema = z.discriminatedUnion('type', [
     signingSecret: secretRefSchema,
     botId: z._default(z.string(), 'baton'),
     timeoutMs: timeoutMs(5_000),
+    mediaLinks: mediaLinksSetting,
     /**
      * When the conversation is the agent's: when the desk accepts the handover (answers 2xx), or
      * only once it claims it through the agent API. Until the claim the handover is pending: the
@@ -174,6 +183,8 @@ export const tenantConfigSchema = z
       eventsUrl: z.optional(httpUrl()),
       /** `false`: only the events that carry a CM.com payload, as before the status events. */
       statusEvents: z._default(z.boolean(), true),
+      /** `false`: a user's file comes with its media id only (a bot that fetches with its own token), no link. */
+      mediaLinks: z._default(z.boolean(), true),
     }),
     whatsapp: z.optional(
       z.strictObject({
@@ -183,6 +194,8 @@ export const tenantConfigSchema = z
         verifyToken: secretRefSchema,
         accessToken: secretRefSchema,
         timeoutMs: timeoutMs(5_000),
+        /** How long a link to a user's file (Baton's media endpoint) is good for: 5 minutes to 7 days. */
+        mediaLinkMinutes: intSetting(5, 10_080, 1_440),
         /**
          * The tenant's numbers (Meta's `phone_number_id`), each a number of one tenant only: a webhook
          * naming another is refused (403) before anything reaches a bot or desk, since replies go out

@@ -28,7 +28,9 @@ export type MetricName =
   /** An agent's TwoWay message Baton could not deliver (the conversation not with an agent, or not text). */
   | 'TwoWayDropped'
   /** A signed WhatsApp message older than Meta's retries: a replay, not taken. */
-  | 'WhatsAppReplayRefused';
+  | 'WhatsAppReplayRefused'
+  /** A media link Baton could not serve: WhatsApp refused, failed or broke off the download. */
+  | 'MediaFetchFailed';
 
 export const FUNNEL_METRICS: readonly MetricName[] = [
   'HandoverRequested',

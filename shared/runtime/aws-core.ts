@@ -16,6 +16,7 @@ import { systemClock } from '../domain/clock';
 import { EventBridgePublisher } from '../events/eventbridge-publisher';
 import { createLogger, useRefKey } from '../log/logger';
 import { emfMetrics } from '../log/metrics';
+import { createMediaLinks, type MediaLinks } from '../media/media-link';
 import { createDynamo, type Dynamo } from '../store/client';
 import { DynamoConversationStore } from '../store/conversation-repository';
 import type { CorePorts } from './runtime';
@@ -134,4 +135,11 @@ export function scopedPorts<Shared extends object, PerTenant extends object>(
       };
     }),
   };
+}
+
+/** The media links of a function the stack gave the media endpoint and its key (access.mediaLinks). */
+export function awsMediaLinks(core: AwsCore): MediaLinks {
+  const media = core.env.media;
+  if (!media) throw new ConfigError('no media links here: BATON_MEDIA_LINK_KEY_SECRET is not set');
+  return createMediaLinks(media.url, () => core.ownSecrets.resolve(media.linkKey));
 }

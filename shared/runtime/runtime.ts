@@ -5,12 +5,14 @@ import type { DeskMessages } from '../clients/desk-messages';
 import type { Notifications } from '../clients/notifications';
 import type { ChannelSender } from '../clients/outgoing-message';
 import type { PresenceClient } from '../clients/presence-client';
+import type { WhatsAppMedia } from '../clients/whatsapp-media';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantDirectory } from '../config/tenants';
 import type { Clock } from '../domain/clock';
 import type { EventPublisher } from '../events/publisher';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../log/metrics';
+import type { MediaLinks } from '../media/media-link';
 import type { AnswerPushes } from '../ports/answer-pushes';
 import type { ConversationStore } from '../ports/conversation-store';
 import type { DeskAsks } from '../ports/desk-asks';
@@ -43,6 +45,10 @@ export interface Runtime {
   /** The user's messages to the desk during a live chat. */
   deskMessages: DeskMessages;
   notifications: Notifications;
+  /** A user's WhatsApp media from the Graph API, streamed (media). */
+  whatsappMedia: WhatsAppMedia;
+  /** Signed, expiring links to the media endpoint (the conveyor makes them, media checks them). */
+  mediaLinks: MediaLinks;
   logger: Logger;
   /** The handover funnel (EMF in AWS). */
   metrics: Metrics;

@@ -23,6 +23,7 @@ export type TenantPorts = Pick<
   | 'desk'
   | 'deskMessages'
   | 'notifications'
+  | 'whatsappMedia'
 >;
 
 /** A handler's ports before it knows the tenant: none of the tenant's, and the way to them. */

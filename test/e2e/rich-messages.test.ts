@@ -118,7 +118,10 @@ test.each([
   await flow.whatsapp('demo', from, { content: contentOf(fixture) });
 
   const [request] = await botGot(`wa:${from}`);
-  expect(request).toEqual({ attachment });
+  // A file comes with a link to Baton's media endpoint (test/e2e/media.test.ts follows it).
+  const link = { url: expect.stringMatching(/\/v1\/demo\/media\/[\w-]+\.[\w-]{43}$/) };
+  const isFile = !['location', 'contacts', 'reaction'].includes(attachment.type);
+  expect(request).toEqual({ attachment: isFile ? { ...attachment, ...link } : attachment });
   const toUser = await flow.log({ system: 'whatsapp' });
   expect(JSON.stringify(toUser.at(-1)?.body)).toContain(`got your ${attachment.type}`);
 });
@@ -143,12 +146,15 @@ test('in a live chat the generic desk gets the attachment typed, and a text line
   expect(toDesk.slice(-2)).toEqual([
     expect.objectContaining({
       interlocutor: 'user',
-      message: '[image] Photo of the damaged parcel',
+      message: expect.stringMatching(
+        /^\[image\] Photo of the damaged parcel http:\/\/\S+\/v1\/demo2\/media\//,
+      ),
       attachment: {
         type: 'image',
         mediaId: '1003383421387256',
         mimeType: 'image/jpeg',
         caption: 'Photo of the damaged parcel',
+        url: expect.stringContaining('/v1/demo2/media/'),
       },
     }),
     expect.objectContaining({

@@ -19,6 +19,7 @@ import {
   eventRules,
   FUNCTIONS,
   type FunctionDeclaration,
+  functionNamed,
   type StreamTrigger,
   streamConsumer,
 } from '../../infra/topology';
@@ -438,7 +439,7 @@ const isStreamAction = (action: string): boolean => STREAM_READ.includes(action)
 // ---- Tests ----
 
 describe('functions', () => {
-  test('one Lambda per declared function, and seven are declared today', () => {
+  test('one Lambda per declared function, and eight are declared today', () => {
     expect(FUNCTIONS.map((fn) => fn.name).sort()).toEqual([
       'agent-api',
       'check-presence',
@@ -446,6 +447,7 @@ describe('functions', () => {
       'expire-sessions',
       'hand-over',
       'ingest',
+      'media',
       'relay',
     ]);
     const ids = main.lambdas().map(([id]) => id);
@@ -747,6 +749,55 @@ describe('schedules', () => {
       expect(matching[0]?.[1].EventPattern).toBeUndefined();
     },
   );
+});
+
+describe('the media endpoint', () => {
+  const media = () => functionNamed('media');
+  const urls = () =>
+    main.propertiesOf(
+      'AWS::Lambda::Url',
+      z.object({ TargetFunctionArn: z.unknown(), AuthType: z.string(), InvokeMode: z.string() }),
+    );
+
+  test('one function URL, on the media function, its response streamed, the link its only credential', () => {
+    expect(urls()).toEqual([
+      [
+        expect.any(String),
+        {
+          TargetFunctionArn: { 'Fn::GetAtt': [main.functionId(media()), 'Arn'] },
+          AuthType: 'NONE',
+          InvokeMode: 'RESPONSE_STREAM',
+        },
+      ],
+    ]);
+  });
+
+  test('the functions that make links know the URL; the media function, which checks them, does not need it', () => {
+    const [[urlId] = ['']] = urls();
+    for (const declaration of FUNCTIONS) {
+      const variables = main.lambda(declaration).Environment.Variables;
+      const signs = declaration.access.mediaLinks && declaration.trigger.kind !== 'url';
+      expect({ name: declaration.name, url: variables.BATON_MEDIA_URL }).toEqual({
+        name: declaration.name,
+        url: signs ? { 'Fn::GetAtt': [urlId, 'FunctionUrl'] } : undefined,
+      });
+    }
+    expect(
+      FUNCTIONS.filter((fn) => fn.access.mediaLinks)
+        .map((fn) => fn.name)
+        .sort(),
+    ).toEqual(['conveyor', 'media']);
+  });
+
+  test('the media function reads the tenant’s WhatsApp token and no item of the table', () => {
+    expect(media().access.secrets).toEqual(['whatsapp.accessToken']);
+    expect(media().access.table).toBe('none');
+    const tableActions = main
+      .tenantStatementsOf(media())
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('dynamodb:'));
+    expect(tableActions).toEqual([]);
+  });
 });
 
 describe('the table stream', () => {
@@ -1105,6 +1156,10 @@ describe('least privilege', () => {
 
   /** Every function reads the reference key (checked below); these are the tenants' secrets. */
   const isRefKey = (resource: unknown) => JSON.stringify(resource).includes('RefKey');
+  const isMediaLinkKey = (resource: unknown) => JSON.stringify(resource).includes('MediaLinkKey');
+  /** What a function's own role may read: the reference key, and the media link key if it signs or checks links. */
+  const isOwnKey = (declaration: FunctionDeclaration) => (resource: unknown) =>
+    isRefKey(resource) || (declaration.access.mediaLinks && isMediaLinkKey(resource));
 
   /** The tenants' secrets a function's tenant role may read (its session policy narrows them to one tenant's). */
   function secretResources(synth: Synth, declaration: FunctionDeclaration): unknown[] {
@@ -1113,7 +1168,7 @@ describe('least privilege', () => {
         .statementsOf(declaration)
         .filter((statement) => actionsOf(statement).some((action) => /^secretsmanager:/i.test(action)))
         .flatMap((statement) => asList(statement.Resource))
-        .every(isRefKey),
+        .every(isOwnKey(declaration)),
     ).toBe(true);
     const statements = synth
       .tenantStatementsOf(declaration)
@@ -1179,6 +1234,8 @@ describe('least privilege', () => {
       'hand-over': [acme, bot, desk],
       'agent-api': [acme, agents],
       'expire-sessions': [],
+      // globex has no WhatsApp: the media function reads acme's token alone.
+      media: [acme],
     };
     for (const declaration of FUNCTIONS) {
       expect({ fn: declaration.name, secrets: secretResources(synth, declaration) }).toEqual({
@@ -1419,7 +1476,12 @@ describe('secrets stay out of the environment', () => {
         Object.keys(variables)
           .filter((name) => secretLikeName.test(name))
           .sort(),
-      ).toEqual(['BATON_REF_KEY_SECRET', 'BATON_SECRET_ARN_PREFIX', 'BATON_SECRET_PATHS']);
+      ).toEqual([
+        ...(declaration.access.mediaLinks ? ['BATON_MEDIA_LINK_KEY_SECRET'] : []),
+        'BATON_REF_KEY_SECRET',
+        'BATON_SECRET_ARN_PREFIX',
+        'BATON_SECRET_PATHS',
+      ]);
       expect(variables.BATON_SECRET_PATHS).toBe(declaration.access.secrets.join(','));
       expect(variables.BATON_SECRET_ARN_PREFIX).toEqual(secretArnOf(''));
       for (const [name, value] of Object.entries(variables)) {

@@ -10,7 +10,7 @@ const slow: FunctionDeclaration = {
   dir: 'test/support/slow-function',
   description: 'waits',
   trigger: { kind: 'schedule', everyMinutes: 1 },
-  access: { table: 'none', expiryIndex: false, publish: false, secrets: [] },
+  access: { table: 'none', expiryIndex: false, publish: false, mediaLinks: false, secrets: [] },
   timeoutSeconds: 0.3,
 };
 

@@ -10,9 +10,10 @@ import { createAgentDeskClient } from '../../../shared/clients/agent-desk-client
 import { createBotClient } from '../../../shared/clients/bot-client';
 import { createChannelSender } from '../../../shared/clients/channel-sender';
 import { createDeskMessages } from '../../../shared/clients/desk-messages';
-import { fetchHttp } from '../../../shared/clients/http';
+import { fetchHttp, fetchStream } from '../../../shared/clients/http';
 import { createNotifications } from '../../../shared/clients/notifications';
 import { createPresenceClient } from '../../../shared/clients/presence-client';
+import { createWhatsAppMedia } from '../../../shared/clients/whatsapp-media';
 import { literalSecrets } from '../../../shared/config/secrets';
 import { parseTenants, type TenantConfig, tenantDirectory } from '../../../shared/config/tenants';
 import { OffsetClock } from '../../../shared/domain/clock';
@@ -31,6 +32,7 @@ import { type EventPublisher, PublishError } from '../../../shared/events/publis
 import { applyCommand } from '../../../shared/flow/apply-command';
 import { conversationRef, createLogger, type LogFields, type LogLevel } from '../../../shared/log/logger';
 import { RecordedMetrics } from '../../../shared/log/metrics';
+import { createMediaLinks } from '../../../shared/media/media-link';
 import type { Runtime } from '../../../shared/runtime/runtime';
 import { DynamoAnswerPushes } from '../../../shared/store/answer-pushes';
 import type { Dynamo } from '../../../shared/store/client';
@@ -293,6 +295,8 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     desk: createAgentDeskClient(fetchHttp, literalSecrets),
     deskMessages: createDeskMessages(fetchHttp, literalSecrets),
     notifications: createNotifications(fetchHttp, literalSecrets),
+    whatsappMedia: createWhatsAppMedia(fetchHttp, fetchStream, literalSecrets),
+    mediaLinks: createMediaLinks('http://127.0.0.1:1', async () => 'use-case-test-media-link-key'),
     logger: createLogger({ sink: (level, message, fields) => logs.push({ level, message, fields }) }),
     publicApiUrl: 'http://127.0.0.1:1',
     metrics,
