@@ -1,4 +1,5 @@
 /** (agent desk) → claim a handed-over conversation, post an agent message, or sign off. */
+
 import { randomUUID } from 'node:crypto';
 import { deskOfConversation } from '../../shared/config/desk-routing';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
@@ -8,6 +9,7 @@ import {
   effectivePhase,
   type Release,
 } from '../../shared/domain/conversation';
+import type { RichContent } from '../../shared/events/rich-content';
 import { type Applied, applyCommand } from '../../shared/flow/apply-command';
 import { HttpError, notFound } from '../../shared/http/errors';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -112,16 +114,24 @@ export async function postAgentMessage(
   tenant: TenantConfig,
   caller: DeskCaller,
   conversationId: string,
-  message: { messageId?: string | undefined; text: string; signOff: boolean; release?: Release | undefined },
+  message: {
+    messageId?: string | undefined;
+    text: string;
+    signOff: boolean;
+    release?: Release | undefined;
+    rich?: RichContent | undefined;
+  },
 ): Promise<void> {
   const lockMs = lockMsOf(tenant);
   const { release, text, signOff } = message;
+  // Only what is there: an item and its events keep no empty fields.
+  const rich = message.rich && Object.values(message.rich).some(Boolean) ? { rich: message.rich } : {};
   const id = message.messageId ?? randomUUID();
   let known = false;
   const applied = await applyAsDesk(ports, tenant, caller, conversationId, (state, now) => {
     if (effectivePhase(state, now) !== 'agent') return undefined;
     known = state.handover?.agentMessageIds?.includes(id) ?? false;
-    return known ? undefined : { type: 'activity', lockMs, release, message: { id, text, signOff } };
+    return known ? undefined : { type: 'activity', lockMs, release, message: { id, text, signOff, ...rich } };
   });
   if (applied.outcome !== 'applied' && !known) throw noLiveSession();
 }

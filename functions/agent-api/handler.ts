@@ -6,6 +6,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import type { TenantConfig } from '../../shared/config/tenants';
+import { hasContent, richChecks, richFields } from '../../shared/events/rich-content';
 import { conversationIdSchema, externalIdSchema } from '../../shared/events/shapes';
 import { header, json, parseJson, parseWith, rawBody } from '../../shared/http/api';
 import { unauthorized } from '../../shared/http/errors';
@@ -27,10 +28,16 @@ type Event = APIGatewayProxyEventV2;
 
 const pathSchema = z.object({ conversationId: conversationIdSchema });
 /** `messageId` makes a desk's retry harmless: the same id is one message to the user. */
-const agentMessageSchema = z.object({
-  text: boundedString(1, 4096),
-  messageId: z.optional(externalIdSchema()),
-});
+const agentMessageSchema = z
+  .object({
+    text: z.optional(boundedString(1, 4096)),
+    messageId: z.optional(externalIdSchema()),
+    ...richFields,
+  })
+  .check(
+    z.refine((message) => hasContent(message), 'text or media'),
+    ...richChecks<{ text?: string | undefined; buttons?: unknown; list?: unknown }>(),
+  );
 /** `summary` and `variables` are handed to the bot with the session's end, so it resumes with context. */
 /** The user's place in the desk's queue: 1 is next. */
 const queueSchema = z.object({ position: intBetween(1, 100_000) });
@@ -124,8 +131,13 @@ export function createHandler(rt: Scoped<CorePorts>) {
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/messages': async (event) => {
       const [tenant, caller, ports] = await authorized(event);
-      const message = parseJson(agentMessageSchema, rawBody(event));
-      await postAgentMessage(ports, tenant, caller, conversationIdOf(event), { ...message, signOff: false });
+      const { text, messageId, media, buttons, list } = parseJson(agentMessageSchema, rawBody(event));
+      await postAgentMessage(ports, tenant, caller, conversationIdOf(event), {
+        text: text ?? '',
+        messageId,
+        signOff: false,
+        rich: { media, buttons, list },
+      });
       return json(202, { accepted: true });
     },
     'POST /v1/{tenant}/agent/conversations/{conversationId}/end': async (event) => {

@@ -34,7 +34,7 @@ export async function deliverAgentMessage(
     ports.logger.error('agent message unreadable; dropped', { eventId: idRef(event.detail.metadata.id) });
     return state;
   }
-  const { handoverId, messageId, text, signOff } = parsed.data;
+  const { handoverId, messageId, text, signOff, rich } = parsed.data;
   const entry: Unsent = {
     kind: 'agent',
     key: unsentKey.agent(messageId),
@@ -42,10 +42,11 @@ export async function deliverAgentMessage(
     messageId,
     text,
     signOff,
+    ...(rich ? { rich } : {}),
   };
   // Behind messages already waiting for the relay: it waits too, so the user gets them in order.
   if (state.unsent?.length) return parkUnsent(ports, state, [entry]);
-  const message = agentMessageFor(deskOfConversation(tenant, state), text, signOff);
+  const message = agentMessageFor(deskOfConversation(tenant, state), text, signOff, rich);
   const gaveUp = await tryInPlace(
     () => sendToUser(ports, state, message),
     isRetryableOutside,

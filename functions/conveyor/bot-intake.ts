@@ -4,11 +4,13 @@
  * go to the user and may already end the dialog (see shared/flow/bot-intake.ts). A dialog that
  * never ends is given up by the sweep (the step's timeout).
  */
+
 import type { TenantConfig } from '../../shared/config/tenants';
 import { type Command, type Conversation, effectivePhase } from '../../shared/domain/conversation';
 import type { BotAnswer } from '../../shared/events/shapes';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { botIntakeCommand } from '../../shared/flow/bot-intake';
+import { answerMessage } from '../../shared/flow/tell-user';
 import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -51,9 +53,10 @@ export async function startBotIntake(
         : undefined;
   } else {
     ports.logger.info('prechat event taken by the bot', { answers: answers.length });
-    for (const answer of answers)
-      if (answer.text)
-        state = await sayInOrder(ports, state, { text: answer.text }, `prechat answer ${answer.id}`);
+    for (const answer of answers) {
+      const message = answerMessage(answer);
+      if (message) state = await sayInOrder(ports, state, message, `prechat answer ${answer.id}`);
+    }
     command = (current, now) =>
       botIntakeCommand(tenant, answers, current, now, () =>
         ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),

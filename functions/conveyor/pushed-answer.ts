@@ -15,7 +15,7 @@ import { AnswerPushed } from '../../shared/events/bot-answered';
 import type { OutgoingEvent } from '../../shared/events/define';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { botIntakeCommand, endsBotIntake } from '../../shared/flow/bot-intake';
-import { sendToUser } from '../../shared/flow/tell-user';
+import { answerMessage, sendToUser } from '../../shared/flow/tell-user';
 import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { errorFields, idRef } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -42,12 +42,12 @@ export async function deliverPushedAnswer(
   // One not sent waits in the item; what it asks is applied now all the same, since what that
   // leads to (the handover's notices) waits behind it.
   const entry: Unsent = { kind: 'answer', key: unsentKey.answer(answer.id), answer };
+  const message = answerMessage(answer);
   let current = state;
   if (current.unsent?.length) current = await parkUnsent(ports, current, [entry]);
-  else if (answer.text) {
-    const text = answer.text;
+  else if (message) {
     const gaveUp = await tryInPlace(
-      () => sendToUser(ports, current, { text }),
+      () => sendToUser(ports, current, message),
       isRetryableOutside,
       () => {},
     );

@@ -7,13 +7,14 @@
  * parked in that same write with the answers after it; the relay delivers those with the bus's
  * retries and applies what they ask for. One the channel refuses for good (a 4xx) is not retried.
  */
+
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { asksForHandover, handoverCommandFor, handoverIdFrom } from '../../shared/domain/handover-trigger';
 import { type Unsent, unsentKey } from '../../shared/domain/unsent';
 import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
 import { botIntakeCommand } from '../../shared/flow/bot-intake';
-import { reportRefused } from '../../shared/flow/tell-user';
+import { answerMessage, reportRefused } from '../../shared/flow/tell-user';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { popAnd } from './pop-and';
@@ -83,10 +84,11 @@ async function sendInOrder(
   // Behind messages already waiting for the relay, these wait too: the user gets them in order.
   if (to.unsent?.length) return done;
   for (const answer of answers) {
-    if (answer.text) {
+    const message = answerMessage(answer);
+    if (message) {
       if (performance.now() > sendUntil) break;
       try {
-        await ports.channels.send(to, { text: answer.text });
+        await ports.channels.send(to, message);
       } catch (error) {
         if (!reportRefused(ports, to, error)) {
           // A send that timed out may have arrived: the relay may send it twice, as any retry would.

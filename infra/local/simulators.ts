@@ -7,7 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { RouterSimulator } from './cm-router-sim';
 import { jsonResponse, type SimResponse, send } from './sim-response';
+import { DEMO_PHONE_NUMBER_IDS, DEMO_TENANTS } from './tenants';
 import { WhatsAppMediaSimulator } from './whatsapp-media-sim';
+import { invalidParameter, whatsappSendSchema } from './whatsapp-send-sim';
 
 export { jsonResponse, type SimResponse, send };
 
@@ -222,16 +224,20 @@ export class Simulators {
         : requestBody;
     const secret = signingSecretOf(system, path);
     const unsigned = secret !== undefined && !signedAsDocumented(secret, rawBody, request.headers);
-    const mode = unsigned ? 'reject' : this.modeOf(system);
-    const answer = unsigned
-      ? jsonResponse(401, { error: 'missing, wrong or stale X-Baton-Signature' })
-      : mode === 'reject'
-        ? jsonResponse(422, { error: 'simulated rejection' })
-        : mode === 'error'
-          ? jsonResponse(503, { error: 'simulated failure' })
-          : system === 'msc'
-            ? this.router.answer(path, request.headers, body)
-            : this.answer(system, path, body);
+    const refused =
+      system === 'whatsapp' ? whatsappRefusal(path, request.headers.authorization, body) : undefined;
+    const mode = unsigned || refused ? 'reject' : this.modeOf(system);
+    const answer = refused
+      ? refused
+      : unsigned
+        ? jsonResponse(401, { error: 'missing, wrong or stale X-Baton-Signature' })
+        : mode === 'reject'
+          ? jsonResponse(422, { error: 'simulated rejection' })
+          : mode === 'error'
+            ? jsonResponse(503, { error: 'simulated failure' })
+            : system === 'msc'
+              ? this.router.answer(path, request.headers, body)
+              : this.answer(system, path, body);
     this.entries.push({
       at: new Date().toISOString(),
       system,
@@ -361,6 +367,8 @@ export function botAnswer(body: unknown, runsPrechat = false): SimResponse {
       ],
     });
   const lower = text.toLowerCase();
+  const rich = richAnswer(lower);
+  if (rich) return jsonResponse(200, { answers: [rich] });
   const answer: {
     text: string;
     outputAdditions?: Record<string, string | boolean>;
@@ -373,6 +381,39 @@ export function botAnswer(body: unknown, runsPrechat = false): SimResponse {
   else if (lower.includes('webstore')) answer.outputAdditions = { livechat: true, mscWebstore: 'shop-nl' };
   if (lower.includes('handover')) answer.metadata = { triggerEvent: 'handover' };
   return jsonResponse(200, { answers: [answer] });
+}
+
+/**
+ * The simulated bot's answers with more than text (README, "Bot protocol"): `menu` reply buttons,
+ * `catalog` a list, `picture` an image by its URL.
+ */
+function richAnswer(lower: string): Record<string, unknown> | undefined {
+  if (lower.includes('menu'))
+    return {
+      text: 'What can I do for you?',
+      buttons: [
+        { id: 'ORDER_STATUS', title: 'Order status' },
+        { id: 'RETURNS', title: 'Returns' },
+        { id: 'TALK_TO_AGENT', title: 'Talk to an agent' },
+      ],
+    };
+  if (lower.includes('catalog'))
+    return {
+      text: 'Pick a category',
+      list: {
+        button: 'Categories',
+        sections: [
+          { title: 'Home', rows: [{ id: 'LAMPS', title: 'Lamps', description: 'Desk and floor lamps' }] },
+          { title: 'Garden', rows: [{ id: 'TOOLS', title: 'Tools' }] },
+        ],
+      },
+    };
+  if (lower.includes('picture'))
+    return {
+      text: 'Here is the product',
+      media: { type: 'image', url: 'https://cdn.example.com/lamp.jpg', caption: 'The Arc lamp' },
+    };
+  return undefined;
 }
 
 function acknowledgement(system: SimSystem, body: unknown): unknown {
@@ -417,6 +458,29 @@ function signedAsDocumented(secret: string, rawBody: Buffer, headers: IncomingMe
   if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
   const hmac = createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
   return signature === `sha256=${hmac}`;
+}
+
+/**
+ * What WhatsApp refuses of a send: a token that is not the number's business's (401, Graph's
+ * OAuthException 190), a body its messages reference does not allow (400, `(#100) Invalid parameter`).
+ */
+function whatsappRefusal(
+  path: string,
+  authorization: string | undefined,
+  body: unknown,
+): SimResponse | undefined {
+  const number = /^\/sim\/whatsapp\/v\d+\.\d+\/([^/]+)\/messages$/.exec(path)?.[1];
+  const owner = DEMO_TENANTS.find((tenant) => DEMO_PHONE_NUMBER_IDS[tenant] === number);
+  if (!owner || authorization !== `Bearer ${owner}-graph-access-token`)
+    return jsonResponse(401, {
+      error: {
+        message: 'Invalid OAuth access token - Cannot parse access token',
+        type: 'OAuthException',
+        code: 190,
+      },
+    });
+  const parsed = whatsappSendSchema.safeParse(body);
+  return parsed.success ? undefined : jsonResponse(400, invalidParameter(parsed.error));
 }
 
 function systemFor(method: string, path: string): SimSystem | undefined {

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import type { AgentStatus, ChannelRef } from '../domain/conversation';
+import { richChecks } from '../events/rich-content';
 import { type BotAnswer, botAnswerFields, type UserMessage } from '../events/shapes';
 import { signatureHeaders } from '../http/signature';
 import type { SentAttachment } from '../media/sent-attachment';
@@ -13,7 +14,16 @@ import { type HttpCall, OutsideCallError, parseJsonBody } from './http';
 
 /** Answers travel in the item's outbox when they cannot be sent at once: bounded, like each answer. */
 const botReplySchema = z.object({
-  answers: z._default(z.array(z.object(botAnswerFields)).check(z.maxLength(20)), []),
+  answers: z._default(
+    z
+      .array(
+        z
+          .object(botAnswerFields)
+          .check(...richChecks<{ text?: string | undefined; buttons?: unknown; list?: unknown }>()),
+      )
+      .check(z.maxLength(20)),
+    [],
+  ),
 });
 
 export interface BotRequest {

@@ -1,14 +1,22 @@
 /** What Baton sends to a user, whatever the channel. */
+import type { ChannelRef } from '../domain/conversation';
+import type { ChoiceList, OutboundMedia } from '../events/rich-content';
+
 export interface OutgoingMessage {
+  /** May be empty when a file says it all. */
   text: string;
-  /** Quick-reply buttons; WhatsApp allows at most 3, titles of at most 20 characters. */
-  buttons?: ReadonlyArray<{ payload: string; title: string }>;
+  /** Reply buttons (WhatsApp: at most 3, titles of at most 20 characters). */
+  buttons?: ReadonlyArray<{ payload: string; title: string }> | undefined;
+  /** A file by its URL, which the channel fetches. */
+  media?: OutboundMedia | undefined;
+  /** A list of choices behind one button. */
+  list?: ChoiceList | undefined;
 }
 
 export interface UserAddress {
   tenantId: string;
   conversationId: string;
-  channel: import('../domain/conversation').ChannelRef;
+  channel: ChannelRef;
 }
 
 /** Delivers to the user on the channel the conversation came from. */

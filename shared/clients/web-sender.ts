@@ -1,4 +1,4 @@
-/** ChannelSender → the web chat's delivery endpoint: `{conversationId, text, buttons?}`, signed like inbound. */
+/** ChannelSender → the web chat's delivery endpoint: `{conversationId, text, buttons?, media?, list?}`, signed like inbound. */
 import type { SecretResolver } from '../config/secrets';
 import type { TenantConfig } from '../config/tenants';
 import { signatureHeaders } from '../http/signature';
@@ -14,7 +14,8 @@ export async function sendWeb(
   conversationId: string,
   message: OutgoingMessage,
 ): Promise<void> {
-  const body = JSON.stringify({ conversationId, text: message.text, buttons: message.buttons });
+  const { text, buttons, media, list } = message;
+  const body = JSON.stringify({ conversationId, text, buttons, media, list });
   await http({
     system: 'web',
     method: 'POST',

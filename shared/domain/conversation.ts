@@ -12,6 +12,7 @@
  */
 
 import type { OutgoingEvent } from '../events/define';
+import type { RichContent } from '../events/rich-content';
 import type { DeadLetter, InboxEntry } from './inbox';
 import type { Phase } from './phase';
 import type { Unsent } from './unsent';
@@ -111,8 +112,11 @@ export interface Handover {
 /** An agent's message for the user; `signOff` carries the button that ends the session. */
 export interface AgentMessage {
   id: string;
+  /** Empty when a file says it all. */
   text: string;
   signOff: boolean;
+  /** A file, reply buttons or a list (shared/events/rich-content.ts). */
+  rich?: RichContent | undefined;
 }
 
 /** How many of the agent's message ids a handover keeps, to know a desk's retry. */

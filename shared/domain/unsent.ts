@@ -3,11 +3,20 @@
  * conversation item until the relay delivers them with the bus's retries. The bus carries only a
  * reference to one (MessageUnsent), never its text. Pure.
  */
+import type { RichContent } from '../events/rich-content';
 import type { BotAnswer } from '../events/shapes';
 
 export type Unsent =
   /** An agent's message (or sign-off, with its confirm button). */
-  | { kind: 'agent'; key: string; handoverId: string; messageId: string; text: string; signOff: boolean }
+  | {
+      kind: 'agent';
+      key: string;
+      handoverId: string;
+      messageId: string;
+      text: string;
+      signOff: boolean;
+      rich?: RichContent | undefined;
+    }
   /**
    * A bot's answer. What it asks for (a handover, the end of a bot-run intake) was applied when it
    * was parked: the notices it led to wait behind it.

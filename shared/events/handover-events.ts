@@ -1,7 +1,9 @@
 /** The handover flow's events, in the order a successful handover emits them. */
+
 import * as z from 'zod/mini';
 import { nonEmptyString } from '../validation/zod';
 import { defineEvent } from './define';
+import { richContentSchema } from './rich-content';
 import { conversationByRefSchema } from './shapes';
 
 /** `agentStatus`: the last presence check's answer (the bot's context variable), absent before the first. */
@@ -97,7 +99,9 @@ export const AgentMessaged = defineEvent(
   z.object({
     ...handoverRef,
     messageId: nonEmptyString(),
-    text: nonEmptyString(),
+    /** Empty when `rich` has a file that says it all. */
+    text: z.string(),
     signOff: z.boolean(),
+    rich: z.optional(richContentSchema),
   }),
 );

@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { boundedString, nonEmptyString, stringRecord, stringUpTo } from '../validation/zod';
 import { attachmentSchema } from './attachment';
+import { richChecks, richFields } from './rich-content';
 
 /** An id chosen outside (message, answer): printable ASCII without spaces, so it is safe in keys and logs. */
 export const externalIdSchema = (max = 128) =>
@@ -81,7 +82,11 @@ export const botAnswerFields = {
       .check(atMost32),
   ),
   metadata: z.optional(stringRecord(stringUpTo(256)).check(atMost32)),
+  /** A file by its URL, reply buttons or a list (shared/events/rich-content.ts). */
+  ...richFields,
 };
 
-export const botAnswerSchema = z.object({ id: nonEmptyString(), ...botAnswerFields });
+export const botAnswerSchema = z
+  .object({ id: nonEmptyString(), ...botAnswerFields })
+  .check(...richChecks<{ text?: string | undefined; buttons?: unknown; list?: unknown }>());
 export type BotAnswer = z.infer<typeof botAnswerSchema>;

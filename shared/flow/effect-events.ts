@@ -99,6 +99,7 @@ export function eventsFor(after: Conversation, effects: readonly Effect[], now: 
           messageId: effect.message.id,
           text: effect.message.text,
           signOff: effect.message.signOff,
+          ...(effect.message.rich ? { rich: effect.message.rich } : {}),
         });
       case 'handoverTransferred':
         return createEvent(HandoverTransferred, meta(`transferred:${handoverId}`), {

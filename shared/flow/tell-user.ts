@@ -1,8 +1,11 @@
 /** Sends one message to the user, once per key: a redelivered event does not send it twice. */
+
 import { OutsideCallError } from '../clients/http';
 import type { OutgoingMessage, UserAddress } from '../clients/outgoing-message';
 import type { TenantConfig } from '../config/tenants';
 import { LIVECHAT_SESSION_END } from '../domain/livechat-payloads';
+import { hasContent, type RichContent } from '../events/rich-content';
+import type { BotAnswer } from '../events/shapes';
 import { conversationRef } from '../log/logger';
 import type { Runtime } from '../runtime/runtime';
 import { oncePerEvent } from './once';
@@ -59,9 +62,36 @@ export function reportRefused(
   return true;
 }
 
-/** An agent's message as the user gets it: the text, and on a sign-off the button that ends the session. */
-export function agentMessageFor(tenant: TenantConfig, text: string, signOff: boolean): OutgoingMessage {
+/**
+ * An agent's message as the user gets it: its text and file, its buttons or list; on a sign-off the
+ * one button that ends the session instead of any other.
+ */
+export function agentMessageFor(
+  tenant: TenantConfig,
+  text: string,
+  signOff: boolean,
+  rich: RichContent = {},
+): OutgoingMessage {
   return signOff
-    ? { text, buttons: [{ payload: LIVECHAT_SESSION_END, title: tenant.messages.signOffButton }] }
-    : { text };
+    ? {
+        text,
+        media: rich.media,
+        buttons: [{ payload: LIVECHAT_SESSION_END, title: tenant.messages.signOffButton }],
+      }
+    : richMessage(text, rich);
+}
+
+/** A message with rich content (a bot's answer, an agent's message) as the channel sender takes it. */
+export function richMessage(text: string | undefined, rich: RichContent): OutgoingMessage {
+  return {
+    text: text ?? '',
+    media: rich.media,
+    buttons: rich.buttons?.map((button) => ({ payload: button.id, title: button.title })),
+    list: rich.list,
+  };
+}
+
+/** A bot's answer as the user gets it; undefined when it has nothing for the user (additions only). */
+export function answerMessage(answer: BotAnswer): OutgoingMessage | undefined {
+  return hasContent(answer) ? richMessage(answer.text, answer) : undefined;
 }

@@ -1,9 +1,11 @@
 /** The stored shape of a conversation, parsed on every read: the table is outside the type system. */
+
 import * as z from 'zod/mini';
 import type { Conversation } from '../domain/conversation';
 import { PHASES } from '../domain/conversation';
 import { ROUTES } from '../domain/routing';
 import { metadataSchema } from '../events/define';
+import { richContentSchema } from '../events/rich-content';
 import { botAnswerSchema, channelRefSchema, userMessageSchema } from '../events/shapes';
 import { intBetween, integer, parse, stringRecord } from '../validation/zod';
 
@@ -52,6 +54,7 @@ const unsentSchema = z.discriminatedUnion('kind', [
     messageId: z.string(),
     text: z.string(),
     signOff: z.boolean(),
+    rich: z.optional(richContentSchema),
   }),
   z.object({
     kind: z.literal('answer'),

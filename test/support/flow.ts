@@ -145,14 +145,8 @@ export class Flow {
     tenant: string,
     conversationId: string,
     action: 'messages' | 'end' | 'claim' | 'queue' | 'transfer',
-    body?: {
-      skill?: string;
-      text?: string;
-      messageId?: string;
-      summary?: string;
-      variables?: Record<string, string>;
-      position?: number;
-    },
+    /** What the desk sends: `text`, `messageId`, `skill`, `position`, a file, buttons, a list. */
+    body?: { text?: string } & Record<string, unknown>,
   ) {
     if (body?.text) this.sent.add(body.text);
     const answer = await request(
