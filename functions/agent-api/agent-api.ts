@@ -9,13 +9,14 @@ import {
   effectivePhase,
   type Release,
 } from '../../shared/domain/conversation';
+import { windowClosed } from '../../shared/domain/service-window';
 import type { RichContent } from '../../shared/events/rich-content';
 import { type Applied, applyCommand } from '../../shared/flow/apply-command';
 import { HttpError, notFound } from '../../shared/http/errors';
 import type { Runtime } from '../../shared/runtime/runtime';
 import type { DeskCaller } from './desk-token';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations' | 'metrics'>;
 
 const noLiveSession = () => new HttpError(409, 'no_live_session', 'the conversation is not with an agent');
 
@@ -128,10 +129,23 @@ export async function postAgentMessage(
   const rich = message.rich && Object.values(message.rich).some(Boolean) ? { rich: message.rich } : {};
   const id = message.messageId ?? randomUUID();
   let known = false;
+  let closed = false;
   const applied = await applyAsDesk(ports, tenant, caller, conversationId, (state, now) => {
     if (effectivePhase(state, now) !== 'agent') return undefined;
     known = state.handover?.agentMessageIds?.includes(id) ?? false;
+    // WhatsApp would refuse it: the desk hears so now, rather than the message being lost later.
+    // A sign-off still goes (the session must end): as the template, or counted where none is set.
+    closed = !signOff && windowClosed(state, now) && !tenant.whatsapp?.windowTemplate;
+    if (closed) return undefined;
     return known ? undefined : { type: 'activity', lockMs, release, message: { id, text, signOff, ...rich } };
   });
+  if (closed) {
+    ports.metrics.put({ name: 'WindowClosed', value: 1, unit: 'Count', tenant: tenant.id });
+    throw new HttpError(
+      409,
+      'window_closed',
+      "WhatsApp's 24-hour window closed: the user has not written for 24 hours, and the tenant has no windowTemplate",
+    );
+  }
   if (applied.outcome !== 'applied' && !known) throw noLiveSession();
 }

@@ -10,7 +10,7 @@ import type { Conversation } from '../../shared/domain/conversation';
 import { type Unsent, unsentKey } from '../../shared/domain/unsent';
 import type { OutgoingEvent } from '../../shared/events/define';
 import { AgentMessaged } from '../../shared/events/handover-events';
-import { agentMessageFor, sendToUser } from '../../shared/flow/tell-user';
+import { agentMessageFor, sendToUser, windowClosedNotSent, withinWindow } from '../../shared/flow/tell-user';
 import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
 import { errorFields, idRef } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -46,7 +46,16 @@ export async function deliverAgentMessage(
   };
   // Behind messages already waiting for the relay: it waits too, so the user gets them in order.
   if (state.unsent?.length) return parkUnsent(ports, state, [entry]);
-  const message = agentMessageFor(deskOfConversation(tenant, state), text, signOff, rich);
+  const message = withinWindow(
+    tenant,
+    state,
+    ports.clock.now(),
+    agentMessageFor(deskOfConversation(tenant, state), text, signOff, rich),
+  );
+  if (!message) {
+    windowClosedNotSent(ports, tenant);
+    return state;
+  }
   const gaveUp = await tryInPlace(
     () => sendToUser(ports, state, message),
     isRetryableOutside,

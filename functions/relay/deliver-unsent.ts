@@ -10,7 +10,13 @@ import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { type Unsent, withoutUnsent } from '../../shared/domain/unsent';
 import { loadByRef } from '../../shared/flow/load-conversation';
-import { agentMessageFor, answerMessage, sendToUser } from '../../shared/flow/tell-user';
+import {
+  agentMessageFor,
+  answerMessage,
+  sendToUser,
+  windowClosedNotSent,
+  withinWindow,
+} from '../../shared/flow/tell-user';
 import { writeConversation } from '../../shared/flow/write-conversation';
 import { idRef } from '../../shared/log/logger';
 import type { ConversationByRef } from '../../shared/ports/conversation-store';
@@ -77,7 +83,14 @@ async function send(ports: Ports, tenant: TenantConfig, conversation: Conversati
   }
   if (entry.kind === 'agent') {
     const desk = deskOfConversation(tenant, conversation);
-    await sendToUser(ports, conversation, agentMessageFor(desk, entry.text, entry.signOff, entry.rich));
+    const message = withinWindow(
+      tenant,
+      conversation,
+      ports.clock.now(),
+      agentMessageFor(desk, entry.text, entry.signOff, entry.rich),
+    );
+    if (message) await sendToUser(ports, conversation, message);
+    else windowClosedNotSent(ports, tenant);
     return;
   }
   // What the answer asks for was applied when it was parked (its notices wait behind it).

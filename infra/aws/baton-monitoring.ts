@@ -21,7 +21,7 @@ import type { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FUNNEL_METRICS, METRIC_NAMESPACE } from '../../shared/log/metrics';
+import { FUNNEL_METRICS, METRIC_NAMESPACE, USER_CHANNEL_METRICS } from '../../shared/log/metrics';
 import type { BatonFunction } from './baton-function';
 
 export interface BatonMonitoringProps {
@@ -220,6 +220,13 @@ export class BatonMonitoring extends Construct {
                 period: fiveMinutes,
               }),
             ],
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Messages the channel kept from users, and media not served',
+            width: 24,
+            left: USER_CHANNEL_METRICS.map((name) => funnel(name)),
           }),
         ],
         [

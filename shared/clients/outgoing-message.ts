@@ -11,6 +11,11 @@ export interface OutgoingMessage {
   media?: OutboundMedia | undefined;
   /** A list of choices behind one button. */
   list?: ChoiceList | undefined;
+  /**
+   * WhatsApp: send as this approved template instead (its window closed): the body parameters
+   * filled in; the text and rich fields are not sent. Other channels send the text as usual.
+   */
+  template?: { name: string; language: string; parameters: readonly string[] } | undefined;
 }
 
 export interface UserAddress {

@@ -31,7 +31,28 @@ const mediaObject = (media: OutboundMedia, caption: string | undefined) => ({
  */
 export function whatsappMessageBodies(to: string, message: OutgoingMessage): Body[] {
   const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to };
-  const { text, media, buttons, list } = message;
+  const { text, media, buttons, list, template } = message;
+  if (template)
+    return [
+      {
+        ...base,
+        type: 'template',
+        template: {
+          name: template.name,
+          language: { code: template.language },
+          ...(template.parameters.length
+            ? {
+                components: [
+                  {
+                    type: 'body',
+                    parameters: template.parameters.map((value) => ({ type: 'text', text: value })),
+                  },
+                ],
+              }
+            : {}),
+        },
+      },
+    ];
   const mediaMessage = (caption: string | undefined): Body =>
     media ? { ...base, type: media.type, [media.type]: mediaObject(media, caption) } : {};
   const textMessage: Body = { ...base, type: 'text', text: { body: text } };

@@ -197,6 +197,18 @@ export const tenantConfigSchema = z
         /** How long a link to a user's file (Baton's media endpoint) is good for: 5 minutes to 7 days. */
         mediaLinkMinutes: intSetting(5, 10_080, 1_440),
         /**
+         * An agent's message after WhatsApp's 24-hour window closed goes as this template (approved by
+         * Meta): its body parameters, `{text}` standing for the agent's text. Without one, such a
+         * message is refused to the desk (409 `window_closed`).
+         */
+        windowTemplate: z.optional(
+          z.strictObject({
+            name: boundedString(1, 512),
+            language: boundedString(2, 15),
+            parameters: z._default(z.array(boundedString(1, 1024)).check(z.maxLength(10)), ['{text}']),
+          }),
+        ),
+        /**
          * The tenant's numbers (Meta's `phone_number_id`), each a number of one tenant only: a webhook
          * naming another is refused (403) before anything reaches a bot or desk, since replies go out
          * through that number with this tenant's token; the app's one callback URL routes by them.

@@ -52,6 +52,8 @@ export interface Conversation {
   version: number;
   createdAt: number;
   updatedAt: number;
+  /** When the user last wrote (ingest sets it with each message): WhatsApp's 24-hour window runs from it. */
+  lastUserAt?: number | undefined;
   /** The context variable `agentStatus` of the last presence check; kept after the handover ends. */
   agentStatus?: AgentStatus | undefined;
   /** The desk's own id of this chat (the chat id CM.com's router answered with); kept after a handover ends. */

@@ -3,7 +3,9 @@
 import { OutsideCallError } from '../clients/http';
 import type { OutgoingMessage, UserAddress } from '../clients/outgoing-message';
 import type { TenantConfig } from '../config/tenants';
+import type { Conversation } from '../domain/conversation';
 import { LIVECHAT_SESSION_END } from '../domain/livechat-payloads';
+import { windowClosed } from '../domain/service-window';
 import { hasContent, type RichContent } from '../events/rich-content';
 import type { BotAnswer } from '../events/shapes';
 import { conversationRef } from '../log/logger';
@@ -89,6 +91,38 @@ export function richMessage(text: string | undefined, rich: RichContent): Outgoi
     buttons: rich.buttons?.map((button) => ({ payload: button.id, title: button.title })),
     list: rich.list,
   };
+}
+
+/**
+ * An agent's message as WhatsApp's 24-hour window allows it now: as it is while open; once closed,
+ * the tenant's window template (`{text}` in its parameters standing for the text); undefined when
+ * closed and the tenant has none (the message cannot be sent).
+ */
+export function withinWindow(
+  tenant: TenantConfig,
+  state: Pick<Conversation, 'channel' | 'lastUserAt'>,
+  now: number,
+  message: OutgoingMessage,
+): OutgoingMessage | undefined {
+  if (!windowClosed(state, now)) return message;
+  const template = tenant.whatsapp?.windowTemplate;
+  if (!template) return undefined;
+  return {
+    text: message.text,
+    template: {
+      name: template.name,
+      language: template.language,
+      parameters: template.parameters.map((parameter) => parameter.replaceAll('{text}', message.text || '…')),
+    },
+  };
+}
+
+/** An agent's message WhatsApp's closed window keeps from the user: counted and logged, not retried. */
+export function windowClosedNotSent(ports: Pick<Runtime, 'logger' | 'metrics'>, tenant: TenantConfig): void {
+  ports.logger.warn(
+    "agent message not sent: WhatsApp's 24-hour window closed and the tenant has no windowTemplate",
+  );
+  ports.metrics.put({ name: 'WindowClosed', value: 1, unit: 'Count', tenant: tenant.id });
 }
 
 /** A bot's answer as the user gets it; undefined when it has nothing for the user (additions only). */

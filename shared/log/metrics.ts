@@ -30,7 +30,9 @@ export type MetricName =
   /** A signed WhatsApp message older than Meta's retries: a replay, not taken. */
   | 'WhatsAppReplayRefused'
   /** A media link Baton could not serve: WhatsApp refused, failed or broke off the download. */
-  | 'MediaFetchFailed';
+  | 'MediaFetchFailed'
+  /** An agent's message after WhatsApp's 24-hour window closed, with no template to send it as. */
+  | 'WindowClosed';
 
 export const FUNNEL_METRICS: readonly MetricName[] = [
   'HandoverRequested',
@@ -44,6 +46,13 @@ export const FUNNEL_METRICS: readonly MetricName[] = [
   'HandoverTransferred',
   'SessionEnded',
   'SessionExpired',
+];
+
+/** What the user's channel refused or could not get: on the dashboard beside the funnel. */
+export const USER_CHANNEL_METRICS: readonly MetricName[] = [
+  'WindowClosed',
+  'MessageUndeliverable',
+  'MediaFetchFailed',
 ];
 
 export interface MetricPoint {

@@ -73,6 +73,7 @@ export const conversationItemSchema = z.object({
   version: intBetween(0, Number.MAX_SAFE_INTEGER),
   createdAt: z.number(),
   updatedAt: z.number(),
+  lastUserAt: z.optional(z.number()),
   agentStatus: z.optional(z.enum(['online', 'offline'])),
   deskChatId: z.optional(z.string()),
   additions: z.optional(additionsSchema),

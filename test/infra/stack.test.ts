@@ -23,7 +23,7 @@ import {
   type StreamTrigger,
   streamConsumer,
 } from '../../infra/topology';
-import { FUNNEL_METRICS } from '../../shared/log/metrics';
+import { FUNNEL_METRICS, USER_CHANNEL_METRICS } from '../../shared/log/metrics';
 import { projectRoot, readExampleTenants, stringLeaves } from './tenants-fixture';
 
 const exampleTenants = readExampleTenants();
@@ -1269,6 +1269,12 @@ describe('observability', () => {
     for (const name of FUNNEL_METRICS) {
       expect(body).toContain(asInBody(`["Baton","${name}"`));
     }
+  });
+
+  test('the dashboard shows what the channel kept from users: the closed window, refusals, media not served', () => {
+    const body = JSON.stringify(main.ofType('AWS::CloudWatch::Dashboard')[0]?.[1].Properties.DashboardBody);
+    expect(USER_CHANNEL_METRICS).toEqual(['WindowClosed', 'MessageUndeliverable', 'MediaFetchFailed']);
+    for (const name of USER_CHANNEL_METRICS) expect(body).toContain(asInBody(`["Baton","${name}"`));
   });
 
   test.each(byName)('%s: an Errors alarm and a Throttles alarm', (_, declaration) => {
