@@ -70,8 +70,9 @@ export interface Access {
   /** May query the expiry index across tenants with its own credentials (the sweep). */
   expiryIndex: boolean;
   /**
-   * May put events on the Baton bus. Only the conveyor (the outbox of every write) and hand-over (a
-   * status event the bot did not take) do: every other function's events leave through its writes.
+   * May put events on the Baton bus. The conveyor (the outbox of every write), hand-over (a status
+   * event the bot did not take) and ingest (WhatsApp's statuses of agents' messages, never a user's
+   * message) do: every other function's events leave through its writes.
    */
   publish: boolean;
   /** The tenants' secrets it may read (AWS: GetSecretValue on those alone; locally, the same rule). */
@@ -112,10 +113,11 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       ],
     },
     // Checks the signatures of what comes in: Meta's, the web chat's, the bot's; the router's token.
+    // Publishes WhatsApp's statuses of agents' messages (no user message goes on the bus).
     access: {
       table: 'readWrite',
       expiryIndex: false,
-      publish: false,
+      publish: true,
       mediaLinks: false,
       secrets: [
         'whatsapp.appSecret',
@@ -169,6 +171,8 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
         { detailType: 'SessionEnded' },
         { detailType: 'HandoverDeclined' },
         { detailType: 'HandoverTransferred' },
+        // WhatsApp's statuses of agents' messages, for their desk.
+        { detailType: 'DeliveryStatusReported' },
       ],
     },
     // Tells the bot (its events), the user's channel and the desk.

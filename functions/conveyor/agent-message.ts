@@ -9,6 +9,7 @@ import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { type Unsent, unsentKey } from '../../shared/domain/unsent';
 import type { OutgoingEvent } from '../../shared/events/define';
+import { agentTracking } from '../../shared/events/delivery-status';
 import { AgentMessaged } from '../../shared/events/handover-events';
 import { agentMessageFor, sendToUser, windowClosedNotSent, withinWindow } from '../../shared/flow/tell-user';
 import { isRetryableOutside, tryInPlace } from '../../shared/flow/try-in-place';
@@ -46,12 +47,10 @@ export async function deliverAgentMessage(
   };
   // Behind messages already waiting for the relay: it waits too, so the user gets them in order.
   if (state.unsent?.length) return parkUnsent(ports, state, [entry]);
-  const message = withinWindow(
-    tenant,
-    state,
-    ports.clock.now(),
-    agentMessageFor(deskOfConversation(tenant, state), text, signOff, rich),
-  );
+  const message = withinWindow(tenant, state, ports.clock.now(), {
+    ...agentMessageFor(deskOfConversation(tenant, state), text, signOff, rich),
+    tracking: agentTracking(handoverId, messageId),
+  });
   if (!message) {
     windowClosedNotSent(ports, tenant);
     return state;

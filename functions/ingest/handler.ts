@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import type { SecretRef } from '../../shared/config/secrets';
 import type { TenantConfig } from '../../shared/config/tenants';
+import { deliveryStatusReported } from '../../shared/events/delivery-status';
 import { header, json, parseJson, parseWith, rawBody, rawBytes, text } from '../../shared/http/api';
 import { forbidden, notFound, unauthorized } from '../../shared/http/errors';
 import { routedHandler, tenantOf } from '../../shared/http/router';
@@ -26,6 +27,8 @@ import { webMessageSchema } from './web-message';
 import {
   type InboundWhatsAppMessage,
   phoneNumberIdsOf,
+  type TrackedStatus,
+  trackedStatuses,
   whatsappMessages,
   whatsappWebhookSchema,
   withinRetryWindow,
@@ -120,6 +123,22 @@ export function createHandler(rt: Scoped<IngestPorts>) {
     }
   };
 
+  /**
+   * What WhatsApp reported of agents' messages, to the bus for the relay (which tells the desk). A
+   * status is no user message: it skips the inbox, and a lost one costs the desk a tick, not a word.
+   */
+  const reportStatuses = async (
+    statuses: ReadonlyArray<{ tenant: TenantConfig; status: TrackedStatus }>,
+  ): Promise<void> => {
+    if (statuses.length === 0) return;
+    const now = rt.clock.now();
+    await rt.publisher.publish(
+      statuses.map(({ tenant, status }) =>
+        deliveryStatusReported({ tenantId: tenant.id, conversationId: `wa:${status.waId}` }, status, now),
+      ),
+    );
+  };
+
   return routedHandler(rt.logger, {
     'GET /v1/{tenant}/whatsapp': async (event) => {
       const tenant = tenantOf(rt.tenants, event);
@@ -140,11 +159,13 @@ export function createHandler(rt: Scoped<IngestPorts>) {
     'POST /v1/{tenant}/whatsapp': async (event) => {
       const [tenant, ports] = await tenantFor(event);
       const body = await metaSignedBody(event, ports, tenant.whatsapp?.appSecret);
-      const inbounds = whatsappMessages(parseJson(whatsappWebhookSchema, body), rt.clock.now());
+      const webhook = parseJson(whatsappWebhookSchema, body);
+      const inbounds = whatsappMessages(webhook, rt.clock.now());
       // Replies go out through the number a message came to: it must be one of this tenant's.
       if (inbounds.some((inbound) => rt.tenants.ownerOfNumber(inbound.phoneNumberId) !== tenant.id))
         throw forbidden('phone_number_id is not a number of this tenant');
       await takeWhatsApp(inbounds.map((inbound) => ({ tenant, inbound })));
+      await reportStatuses(trackedStatuses(webhook).map((status) => ({ tenant, status })));
       return json(200, { ok: true });
     },
 
@@ -172,6 +193,12 @@ export function createHandler(rt: Scoped<IngestPorts>) {
         inbounds.flatMap((inbound) => {
           const tenant = owners.get(inbound.phoneNumberId);
           return tenant ? [{ tenant, inbound }] : [];
+        }),
+      );
+      await reportStatuses(
+        trackedStatuses(webhook).flatMap((status) => {
+          const tenant = owners.get(status.phoneNumberId);
+          return tenant ? [{ tenant, status }] : [];
         }),
       );
       return json(200, { ok: true });

@@ -1,6 +1,7 @@
 /** The WhatsApp Cloud API webhook body, reduced to the user messages Baton routes. */
 import * as z from 'zod/mini';
 import { attachmentSchema, roundCoordinate } from '../../shared/events/attachment';
+import { DELIVERY_STATUSES, type DeliveryStatus, fromTracking } from '../../shared/events/delivery-status';
 import { externalIdSchema, type UserMessage } from '../../shared/events/shapes';
 import { nonEmptyString, safeParse, stringUpTo } from '../../shared/validation/zod';
 
@@ -67,7 +68,7 @@ export const whatsappWebhookSchema = z.object({
             messaging_product: z.optional(z.literal('whatsapp')),
             metadata: z.object({ phone_number_id: nonEmptyString() }),
             messages: z.optional(z.array(messageSchema)),
-            // Delivery and read receipts: accepted and ignored.
+            // Read one by one (trackedStatuses): a status Baton cannot read is ignored, never a 400.
             statuses: z.optional(z.array(z.unknown())),
           }),
         }),
@@ -103,6 +104,58 @@ export function phoneNumberIdsOf(webhook: WhatsAppWebhook): string[] {
     entry.changes.map((change) => change.value.metadata.phone_number_id),
   );
   return [...new Set(numbers)];
+}
+
+/** Meta's status of a message the business sent (its status webhook reference). */
+const statusSchema = z.object({
+  id: nonEmptyString(),
+  status: z.enum(DELIVERY_STATUSES),
+  timestamp: z.string().check(z.regex(/^\d{1,12}$/)),
+  recipient_id: externalIdSchema(64),
+  biz_opaque_callback_data: z.optional(stringUpTo(512)),
+  errors: z.optional(z.array(z.object({ code: z.number(), title: z.optional(z.string()) }))),
+});
+
+export interface TrackedStatus {
+  waId: string;
+  phoneNumberId: string;
+  /** WhatsApp's id of the message. */
+  channelMessageId: string;
+  handoverId: string;
+  messageId: string;
+  status: DeliveryStatus;
+  /** Epoch ms. */
+  at: number;
+  error?: { code: number; title: string } | undefined;
+}
+
+/**
+ * The statuses of messages Baton tracked (an agent's, sent with `biz_opaque_callback_data`), in
+ * Meta's order; any other status (a bot answer's, one Baton cannot read) is left out.
+ */
+export function trackedStatuses(webhook: WhatsAppWebhook): TrackedStatus[] {
+  return webhook.entry.flatMap((entry) =>
+    entry.changes.flatMap((change) =>
+      (change.value.statuses ?? []).flatMap((raw) => {
+        const parsed = safeParse(statusSchema, raw);
+        const tracked = parsed.success ? fromTracking(parsed.data.biz_opaque_callback_data) : undefined;
+        if (!parsed.success || !tracked) return [];
+        const { id, status, timestamp, recipient_id, errors } = parsed.data;
+        const [error] = errors ?? [];
+        return [
+          {
+            waId: recipient_id,
+            phoneNumberId: change.value.metadata.phone_number_id,
+            channelMessageId: id,
+            ...tracked,
+            status,
+            at: Number(timestamp) * 1000,
+            error: error ? { code: error.code, title: (error.title ?? '').slice(0, 256) } : undefined,
+          },
+        ];
+      }),
+    ),
+  );
 }
 
 /** Every user message of the webhook, in the order Meta listed them. */

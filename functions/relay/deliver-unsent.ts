@@ -5,10 +5,12 @@
  * already taken out was sent before. One relay run at a time
  * per conversation: another finds the claim held and fails, so the bus tries it again later.
  */
+
 import { deskOfConversation } from '../../shared/config/desk-routing';
 import type { TenantConfig } from '../../shared/config/tenants';
 import type { Conversation } from '../../shared/domain/conversation';
 import { type Unsent, withoutUnsent } from '../../shared/domain/unsent';
+import { agentTracking } from '../../shared/events/delivery-status';
 import { loadByRef } from '../../shared/flow/load-conversation';
 import {
   agentMessageFor,
@@ -83,12 +85,10 @@ async function send(ports: Ports, tenant: TenantConfig, conversation: Conversati
   }
   if (entry.kind === 'agent') {
     const desk = deskOfConversation(tenant, conversation);
-    const message = withinWindow(
-      tenant,
-      conversation,
-      ports.clock.now(),
-      agentMessageFor(desk, entry.text, entry.signOff, entry.rich),
-    );
+    const message = withinWindow(tenant, conversation, ports.clock.now(), {
+      ...agentMessageFor(desk, entry.text, entry.signOff, entry.rich),
+      tracking: agentTracking(entry.handoverId, entry.messageId),
+    });
     if (message) await sendToUser(ports, conversation, message);
     else windowClosedNotSent(ports, tenant);
     return;

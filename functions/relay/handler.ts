@@ -6,6 +6,7 @@
  */
 import { BotEventUnsent } from '../../shared/events/bot-event-unsent';
 import { createEventHandler, on } from '../../shared/events/consumer';
+import { DeliveryStatusReported } from '../../shared/events/delivery-status';
 import { HandoverDeclined, HandoverTransferred } from '../../shared/events/handover-events';
 import { MessageUnsent } from '../../shared/events/message-unsent';
 import { SessionEnded } from '../../shared/events/session-ended';
@@ -14,6 +15,7 @@ import type { Runtime } from '../../shared/runtime/runtime';
 import type { Scoped } from '../../shared/runtime/tenant-scope';
 import { retryBotEvent } from './bot-event-retry';
 import { deliverUnsent } from './deliver-unsent';
+import { deliveryStatus } from './delivery-status';
 import { deskMayHoldIt, deskWithdrawn } from './desk-withdrawn';
 import { handoverTransferred, sessionEnded } from './session-notices';
 
@@ -57,6 +59,9 @@ export function createHandler(rt: Scoped<RelayPorts>) {
     ),
     on(BotEventUnsent, async (data, _metadata, logger) =>
       retryBotEvent(await portsFor(data.tenantId, logger), data),
+    ),
+    on(DeliveryStatusReported, async (data, _metadata, logger) =>
+      deliveryStatus(await portsFor(data.tenantId, logger), data),
     ),
   ]);
 }

@@ -48,10 +48,20 @@ const modeSchemas = {
   presence: z.enum(['online', 'offline', 'error', 'timeout', 'garbage']),
   // The generic desk: staffed (claims every handover at once), or nobody there to claim.
   desk: z.enum(['claims', 'never']),
+  // What WhatsApp reports of a message sent with biz_opaque_callback_data (Baton's agents'):
+  // nothing, sent and delivered, those and read, or failed (error 131026, undeliverable).
+  statuses: z.enum(['none', 'delivered', 'read', 'failed']),
 } as const;
 type ModeName = keyof typeof modeSchemas;
 type Modes = { [K in ModeName]: z.infer<(typeof modeSchemas)[K]> };
-const DEFAULT_MODES: Modes = { channel: 'ok', bot: 'ok', msc: 'ok', presence: 'online', desk: 'claims' };
+const DEFAULT_MODES: Modes = {
+  channel: 'ok',
+  bot: 'ok',
+  msc: 'ok',
+  presence: 'online',
+  desk: 'claims',
+  statuses: 'none',
+};
 
 const SECRET_HEADERS = new Set([
   'authorization',
@@ -69,8 +79,14 @@ const botRequestSchema = z.object({
   attachment: z.object({ type: z.string(), caption: z.string().optional() }).loose().optional(),
 });
 
-/** How a simulator calls Baton back (the generic desk's claim, the simulated agent). */
-export type CallBaton = (path: string, token: string, body?: unknown) => Promise<SimResponse>;
+/** How a simulator calls Baton back (the generic desk's claim, the simulated agent, Meta's statuses). */
+export type CallBaton = (
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+) => Promise<SimResponse>;
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /**
  * The agent API token of the desk that has a conversation (a real desk knows: Baton handed it the
@@ -128,7 +144,7 @@ export class Simulators {
     }
     return this.callBaton(
       `/v1/${tenant}/agent/conversations/${encodeURIComponent(conversationId)}/${action}`,
-      await this.deskTokenOf(tenant, conversationId),
+      bearer(await this.deskTokenOf(tenant, conversationId)),
       body ?? {},
     );
   }
@@ -254,7 +270,81 @@ export class Simulators {
     send(response, answer);
     if (mode === 'reject' || mode === 'error') return true;
     if (system === 'agent-webhook') this.claimIfHandover(path, body);
+    if (system === 'whatsapp') this.reportStatuses(path, body, answer);
     return true;
+  }
+
+  /**
+   * As Meta does, the statuses of a message sent with `biz_opaque_callback_data`, each a signed
+   * webhook to the tenant's URL (the status webhook reference's shape), in the order they happen.
+   */
+  private reportStatuses(path: string, body: unknown, answer: SimResponse): void {
+    const mode = this.modes.statuses;
+    const sent = z.object({ to: z.string(), biz_opaque_callback_data: z.string() }).safeParse(body);
+    const accepted = z
+      .object({ messages: z.array(z.object({ id: z.string() })).min(1) })
+      .safeParse(JSON.parse(answer.body));
+    const number = /^\/sim\/whatsapp\/v\d+\.\d+\/([^/]+)\/messages$/.exec(path)?.[1];
+    const tenant = DEMO_TENANTS.find((id) => DEMO_PHONE_NUMBER_IDS[id] === number);
+    if (mode === 'none' || !sent.success || !accepted.success || !tenant || !number) return;
+    const steps: ReadonlyArray<'sent' | 'delivered' | 'read' | 'failed'> =
+      mode === 'failed'
+        ? ['failed']
+        : mode === 'delivered'
+          ? ['sent', 'delivered']
+          : ['sent', 'delivered', 'read'];
+    const report = async () => {
+      for (const status of steps) {
+        const webhook = {
+          object: 'whatsapp_business_account',
+          entry: [
+            {
+              id: 'sim-waba',
+              changes: [
+                {
+                  field: 'messages',
+                  value: {
+                    messaging_product: 'whatsapp',
+                    metadata: { display_phone_number: '15550001111', phone_number_id: number },
+                    statuses: [
+                      {
+                        id: accepted.data.messages[0]?.id,
+                        status,
+                        timestamp: String(Math.floor(Date.now() / 1000)),
+                        recipient_id: sent.data.to,
+                        biz_opaque_callback_data: sent.data.biz_opaque_callback_data,
+                        ...(status === 'failed'
+                          ? {
+                              errors: [
+                                {
+                                  code: 131026,
+                                  title: 'Message undeliverable',
+                                  message: 'Message undeliverable',
+                                },
+                              ],
+                            }
+                          : {}),
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        };
+        const signature = createHmac('sha256', `${tenant}-whatsapp-secret`)
+          .update(JSON.stringify(webhook))
+          .digest('hex');
+        await this.callBaton(
+          `/v1/${tenant}/whatsapp`,
+          { 'x-hub-signature-256': `sha256=${signature}` },
+          webhook,
+        );
+      }
+    };
+    const reported = report().catch(() => undefined);
+    this.callbacks.add(reported);
+    void reported.finally(() => this.callbacks.delete(reported));
   }
 
   private modeOf(system: SimSystem): 'ok' | 'error' | 'timeout' | 'reject' {
@@ -306,7 +396,7 @@ export class Simulators {
     if (!handover.success || !tenant) return;
     const claim = this.callBaton(
       `/v1/${tenant}/agent/conversations/${encodeURIComponent(handover.data.sessionId)}/claim`,
-      deskToken(tenant, desk),
+      bearer(deskToken(tenant, desk)),
     ).catch(() => undefined);
     this.callbacks.add(claim);
     void claim.finally(() => this.callbacks.delete(claim));

@@ -296,19 +296,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       { phoneNumberId: DEMO_PHONE_NUMBER_IDS.demo, mimeType, bytes: simulatedBytes(id, 48 * 1024) },
       id,
     );
-  const simulators = new Simulators(
-    (path, token, body) => callBaton(path, { authorization: `Bearer ${token}` }, body),
-    router,
-    whatsappMedia,
-    async (tenantId, conversationId) => {
-      const tenant = tenants.get(tenantId);
-      const conversation = await conversations.get(tenantId, conversationId, clock.now());
-      return deskToken(
-        tenantId,
-        tenant && conversation ? deskOfConversation(tenant, conversation).deskName : undefined,
-      );
-    },
-  );
+  const simulators = new Simulators(callBaton, router, whatsappMedia, async (tenantId, conversationId) => {
+    const tenant = tenants.get(tenantId);
+    const conversation = await conversations.get(tenantId, conversationId, clock.now());
+    return deskToken(
+      tenantId,
+      tenant && conversation ? deskOfConversation(tenant, conversation).deskName : undefined,
+    );
+  });
   /** Waits until no event delivery, no stream record and no simulator callback is under way. */
   const settle = async (): Promise<void> => {
     for (;;) {
@@ -460,7 +455,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         size: bytes.length,
       });
     }
-    const mode = /^\/sim\/(channel|bot|msc|presence|desk)$/.exec(pathname);
+    const mode = /^\/sim\/(channel|bot|msc|presence|desk|statuses)$/.exec(pathname);
     if (method === 'POST' && mode) return simulators.setMode(mode[1] ?? '', body);
     return undefined;
   };

@@ -102,6 +102,7 @@ const base = {
   recipient_type: z.literal('individual').optional(),
   to: z.string().min(1),
   context: z.strictObject({ message_id: z.string().min(1) }).optional(),
+  biz_opaque_callback_data: z.string().max(512).optional(),
 };
 
 export const whatsappSendSchema = z.discriminatedUnion('type', [

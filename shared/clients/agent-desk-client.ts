@@ -72,6 +72,20 @@ export interface AgentDeskClient {
     handoverId: string,
     reason: WithdrawalReason,
   ): Promise<void>;
+  /**
+   * What the channel reported of an agent's message. A webhook desk gets `{"event": "status"}`; MSC
+   * is not told (CM.com's TwoWay pages captured here document no status message to send it).
+   */
+  deliveryStatus(
+    tenant: TenantConfig,
+    conversation: Conversation,
+    report: {
+      messageId: string;
+      status: string;
+      at: number;
+      error?: { code: number; title: string } | undefined;
+    },
+  ): Promise<void>;
 }
 
 export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): AgentDeskClient {
@@ -175,6 +189,17 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
         return handBack(tenant, tenant.desk, conversation);
       }
       return webhookCall(tenant, { event: 'session_ended', sessionId: conversation.conversationId, reason });
+    },
+    async deliveryStatus(tenant, conversation, report) {
+      if (tenant.desk.type === 'msc') return;
+      await webhookCall(tenant, {
+        event: 'status',
+        sessionId: conversation.conversationId,
+        messageId: report.messageId,
+        status: report.status,
+        timestamp: new Date(report.at).toISOString(),
+        ...(report.error ? { error: report.error } : {}),
+      });
     },
     async handoverWithdrawn(tenant, conversation, handoverId, reason) {
       if (tenant.desk.type === 'msc') {

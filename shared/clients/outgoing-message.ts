@@ -16,6 +16,8 @@ export interface OutgoingMessage {
    * filled in; the text and rich fields are not sent. Other channels send the text as usual.
    */
   template?: { name: string; language: string; parameters: readonly string[] } | undefined;
+  /** WhatsApp: echoed in the message's statuses (`biz_opaque_callback_data`), so they find their way back. */
+  tracking?: string | undefined;
 }
 
 export interface UserAddress {

@@ -30,7 +30,12 @@ const mediaObject = (media: OutboundMedia, caption: string | undefined) => ({
  * a file and a list), sent one after the other.
  */
 export function whatsappMessageBodies(to: string, message: OutgoingMessage): Body[] {
-  const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to };
+  const base = {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to,
+    ...(message.tracking ? { biz_opaque_callback_data: message.tracking } : {}),
+  };
   const { text, media, buttons, list, template } = message;
   if (template)
     return [

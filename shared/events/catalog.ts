@@ -1,5 +1,6 @@
 /** Every event Baton publishes. The topology's rules may only name detail-types listed here. */
 import { BotEventUnsent } from './bot-event-unsent';
+import { DeliveryStatusReported } from './delivery-status';
 import {
   HandoverDeclined,
   HandoverRequested,
@@ -21,6 +22,7 @@ export const EVENT_CATALOG = [
   SessionEnded,
   BotEventUnsent,
   MessageUnsent,
+  DeliveryStatusReported,
 ] as const;
 
 export type DetailType = (typeof EVENT_CATALOG)[number]['detailType'];

@@ -109,6 +109,7 @@ export function withinWindow(
   if (!template) return undefined;
   return {
     text: message.text,
+    tracking: message.tracking,
     template: {
       name: template.name,
       language: template.language,

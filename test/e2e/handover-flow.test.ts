@@ -509,6 +509,8 @@ describe('7. end', () => {
       messaging_product: 'whatsapp',
       recipient_type: 'individual',
       to: '31600000007',
+      // An agent's message: its statuses find their way back to the desk with this.
+      biz_opaque_callback_data: expect.stringMatching(/^baton:agent:.+:end-1$/),
       type: 'interactive',
       interactive: {
         type: 'button',

@@ -49,7 +49,10 @@ export class Flow {
     await request(`${this.stack.url}/sim/reset`, { method: 'POST' });
   }
 
-  async mode(system: 'presence' | 'msc' | 'channel' | 'bot' | 'desk', mode: string): Promise<void> {
+  async mode(
+    system: 'presence' | 'msc' | 'channel' | 'bot' | 'desk' | 'statuses',
+    mode: string,
+  ): Promise<void> {
     const answer = await request(`${this.stack.url}/sim/${system}`, {
       method: 'POST',
       body: JSON.stringify({ mode }),
