@@ -12,6 +12,8 @@ export class BatonStack extends Stack {
     super(scope, id, props);
     this.baton = new Baton(this, 'Baton', props);
     new CfnOutput(this, 'ApiUrl', { value: this.baton.api.apiEndpoint });
+    // Where desks and bots fetch users' files (links Baton signs point here).
+    new CfnOutput(this, 'MediaUrl', { value: this.baton.mediaUrl.url });
     new CfnOutput(this, 'TableName', { value: this.baton.state.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.baton.state.bus.eventBusName });
     new CfnOutput(this, 'DashboardName', { value: this.baton.monitoring.dashboard.dashboardName });

@@ -41,6 +41,16 @@ export interface HttpResponse {
 
 export type HttpCall = (request: HttpRequest) => Promise<HttpResponse>;
 
+/** A call that got no answer: timed out (its signal aborted) or failed on the network. */
+const callFailed = (request: HttpRequest, timedOut: boolean, cause: unknown): OutsideCallError =>
+  new OutsideCallError(
+    request.system,
+    timedOut ? 'timeout' : 'network',
+    timedOut ? `no answer within ${request.timeoutMs} ms` : 'request failed',
+    undefined,
+    { cause },
+  );
+
 /** fetch with a deadline on the whole exchange, body included; non-2xx becomes an OutsideCallError. */
 export const fetchHttp: HttpCall = async (request) => {
   const signal = AbortSignal.timeout(request.timeoutMs);
@@ -56,14 +66,7 @@ export const fetchHttp: HttpCall = async (request) => {
     });
     text = await response.text();
   } catch (error) {
-    const timedOut = signal.aborted;
-    throw new OutsideCallError(
-      request.system,
-      timedOut ? 'timeout' : 'network',
-      timedOut ? `no answer within ${request.timeoutMs} ms` : 'request failed',
-      undefined,
-      { cause: error },
-    );
+    throw callFailed(request, signal.aborted, error);
   }
   if (response.status < 200 || response.status > 299) {
     throw new OutsideCallError(request.system, 'status', `answered HTTP ${response.status}`, response.status);
@@ -120,14 +123,7 @@ export const fetchStream: HttpStreamCall = async (request) => {
       redirect: 'error',
     });
   } catch (error) {
-    const timedOut = headersDue.signal.aborted || deadline.aborted;
-    throw new OutsideCallError(
-      request.system,
-      timedOut ? 'timeout' : 'network',
-      timedOut ? `no answer within ${request.timeoutMs} ms` : 'request failed',
-      undefined,
-      { cause: error },
-    );
+    throw callFailed(request, headersDue.signal.aborted || deadline.aborted, error);
   } finally {
     clearTimeout(timer);
   }

@@ -59,8 +59,12 @@ export function checkMediaToken(key: string, tenantId: string, token: string, no
   const [payload = '', signature = '', ...rest] = token.split('.');
   if (rest.length > 0 || payload === '') return { outcome: 'invalid' };
   const expected = mac(key, tenantId, payload);
+  // Only the one canonical spelling: base64url's last character carries unused bits, and a link
+  // differing there alone would otherwise pass as the same signature.
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { outcome: 'invalid' };
+  if (given.length !== expected.length || given.toString('base64url') !== signature)
+    return { outcome: 'invalid' };
+  if (!timingSafeEqual(given, expected)) return { outcome: 'invalid' };
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));

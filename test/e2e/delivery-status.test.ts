@@ -4,40 +4,24 @@
  * event; the simulated WhatsApp reports them as Meta does, echoing biz_opaque_callback_data.
  */
 import * as z from 'zod';
-import type { LocalStack } from '../../infra/local/stack';
-import { Flow } from '../support/flow';
-import { startTestStack } from '../support/local-stack';
+import { flowOnLocalStack } from '../support/flow';
 
-let stack: LocalStack;
-let flow: Flow;
-
-beforeAll(async () => {
-  ({ stack } = await startTestStack());
-  flow = new Flow(stack);
-});
-afterAll(() => stack.stop());
-beforeEach(() => flow.reset());
+const local = flowOnLocalStack();
 
 const statusEvent = z.object({ event: z.literal('status') }).loose();
 
 async function statusesAtDesk(from: string) {
-  return (await flow.log({ system: 'agent-webhook', conversationId: `wa:${from}` }))
+  return (await local.flow.log({ system: 'agent-webhook', conversationId: `wa:${from}` }))
     .map((entry) => statusEvent.safeParse(entry.body))
     .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
-}
-
-async function liveWithDesk(from: string): Promise<void> {
-  await flow.whatsapp('demo2', from, { text: 'agent' });
-  await flow.whatsapp('demo2', from, { text: 'ada@example.com' });
-  expect((await flow.state('demo2', `wa:${from}`)).phase).toBe('agent');
 }
 
 // The bus does not keep order: a desk keeps the furthest status it heard (read > delivered > sent).
 test('sent, delivered and read reach the desk, under the desk’s own message id', async () => {
   const from = '31655540001';
-  await liveWithDesk(from);
-  await flow.mode('statuses', 'read');
-  await flow.agent('demo2', `wa:${from}`, 'messages', { text: 'Hi Ada', messageId: 'desk-msg-1' });
+  await local.flow.whatsappWithAgent('demo2', from);
+  await local.flow.mode('statuses', 'read');
+  await local.flow.agent('demo2', `wa:${from}`, 'messages', { text: 'Hi Ada', messageId: 'desk-msg-1' });
 
   const rank = ['sent', 'delivered', 'read'];
   const statuses = (await statusesAtDesk(from)).sort(
@@ -53,7 +37,7 @@ test('sent, delivered and read reach the desk, under the desk’s own message id
     })),
   );
   // What Meta echoed is what Baton sent with the message.
-  const [sent] = await flow
+  const [sent] = await local.flow
     .log({ system: 'whatsapp', conversationId: `wa:${from}` })
     .then((entries) => entries.filter((entry) => JSON.stringify(entry.body).includes('Hi Ada')));
   expect(sent?.body).toMatchObject({
@@ -63,9 +47,9 @@ test('sent, delivered and read reach the desk, under the desk’s own message id
 
 test('a failure carries WhatsApp’s error code and title', async () => {
   const from = '31655540002';
-  await liveWithDesk(from);
-  await flow.mode('statuses', 'failed');
-  await flow.agent('demo2', `wa:${from}`, 'messages', { text: 'Hi Ada', messageId: 'desk-msg-2' });
+  await local.flow.whatsappWithAgent('demo2', from);
+  await local.flow.mode('statuses', 'failed');
+  await local.flow.agent('demo2', `wa:${from}`, 'messages', { text: 'Hi Ada', messageId: 'desk-msg-2' });
   expect(await statusesAtDesk(from)).toEqual([
     expect.objectContaining({
       messageId: 'desk-msg-2',
@@ -77,12 +61,12 @@ test('a failure carries WhatsApp’s error code and title', async () => {
 
 test('the bot’s answers and the handover’s notices are not tracked: no status reaches any desk', async () => {
   const from = '31655540003';
-  await flow.mode('statuses', 'read');
-  await flow.whatsapp('demo2', from, { text: 'hello' });
-  await liveWithDesk(from);
+  await local.flow.mode('statuses', 'read');
+  await local.flow.whatsapp('demo2', from, { text: 'hello' });
+  await local.flow.whatsappWithAgent('demo2', from);
   expect(await statusesAtDesk(from)).toEqual([]);
-  const tracked = (await flow.log({ system: 'whatsapp', conversationId: `wa:${from}` })).filter((entry) =>
-    JSON.stringify(entry.body).includes('biz_opaque_callback_data'),
+  const tracked = (await local.flow.log({ system: 'whatsapp', conversationId: `wa:${from}` })).filter(
+    (entry) => JSON.stringify(entry.body).includes('biz_opaque_callback_data'),
   );
   expect(tracked).toEqual([]);
 });
@@ -93,12 +77,12 @@ test('a status Baton did not ask for (Meta’s own fixture) is taken with 200 an
   const { createHmac } = await import('node:crypto');
   const body = readFileSync(path.resolve(__dirname, '../fixtures/whatsapp/types/status-failed.json'), 'utf8');
   const signature = createHmac('sha256', 'demo-whatsapp-secret').update(body).digest('hex');
-  const answer = await fetch(`${stack.url}/v1/demo/whatsapp`, {
+  const answer = await fetch(`${local.stack.url}/v1/demo/whatsapp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${signature}` },
     body,
   });
   expect(answer.status).toBe(200);
-  await stack.settle();
-  expect(await flow.log({ system: 'agent-webhook' })).toEqual([]);
+  await local.stack.settle();
+  expect(await local.flow.log({ system: 'agent-webhook' })).toEqual([]);
 });

@@ -6,9 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
-import type { LocalStack } from '../../infra/local/stack';
-import { Flow } from '../support/flow';
-import { startTestStack } from '../support/local-stack';
+import { flowOnLocalStack } from '../support/flow';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/whatsapp/types');
 const fixtureSchema = z.object({
@@ -31,15 +29,7 @@ function contentOf(fixture: string): Record<string, unknown> {
   return content;
 }
 
-let stack: LocalStack;
-let flow: Flow;
-
-beforeAll(async () => {
-  ({ stack } = await startTestStack());
-  flow = new Flow(stack);
-});
-afterAll(() => stack.stop());
-beforeEach(() => flow.reset());
+const local = flowOnLocalStack();
 
 const botRequestSchema = z.object({
   attachment: z.unknown().optional(),
@@ -49,7 +39,7 @@ const botRequestSchema = z.object({
 
 /** What the bot was sent for each message of the conversation, in order. */
 async function botGot(conversationId: string) {
-  const entries = await flow.log({ system: 'bot', conversationId });
+  const entries = await local.flow.log({ system: 'bot', conversationId });
   return entries.map((entry) => botRequestSchema.parse(entry.body));
 }
 
@@ -115,32 +105,32 @@ test.each([
   ],
 ])('a WhatsApp %s reaches the bot typed, and the bot’s answer the user', async (fixture, attachment) => {
   const from = '31655500001';
-  await flow.whatsapp('demo', from, { content: contentOf(fixture) });
+  await local.flow.whatsapp('demo', from, { content: contentOf(fixture) });
 
   const [request] = await botGot(`wa:${from}`);
   // A file comes with a link to Baton's media endpoint (test/e2e/media.test.ts follows it).
   const link = { url: expect.stringMatching(/\/v1\/demo\/media\/[\w-]+\.[\w-]{43}$/) };
   const isFile = !['location', 'contacts', 'reaction'].includes(attachment.type);
   expect(request).toEqual({ attachment: isFile ? { ...attachment, ...link } : attachment });
-  const toUser = await flow.log({ system: 'whatsapp' });
+  const toUser = await local.flow.log({ system: 'whatsapp' });
   expect(JSON.stringify(toUser.at(-1)?.body)).toContain(`got your ${attachment.type}`);
 });
 
 test('a type Baton does not read (Meta’s “unsupported”) reaches the bot named, without text or attachment', async () => {
-  await flow.whatsapp('demo', '31655500002', { content: contentOf('unsupported') });
+  await local.flow.whatsapp('demo', '31655500002', { content: contentOf('unsupported') });
   expect(await botGot('wa:31655500002')).toEqual([{ unsupportedType: 'unsupported' }]);
 });
 
 test('in a live chat the generic desk gets the attachment typed, and a text line for a text-only view', async () => {
   const from = '31655500003';
-  await flow.whatsapp('demo2', from, { text: 'agent' });
-  await flow.whatsapp('demo2', from, { text: 'ada@example.com' });
-  expect((await flow.state('demo2', `wa:${from}`)).phase).toBe('agent');
+  await local.flow.whatsapp('demo2', from, { text: 'agent' });
+  await local.flow.whatsapp('demo2', from, { text: 'ada@example.com' });
+  expect((await local.flow.state('demo2', `wa:${from}`)).phase).toBe('agent');
 
-  await flow.whatsapp('demo2', from, { content: contentOf('image') });
-  await flow.whatsapp('demo2', from, { content: contentOf('location') });
+  await local.flow.whatsapp('demo2', from, { content: contentOf('image') });
+  await local.flow.whatsapp('demo2', from, { content: contentOf('location') });
 
-  const toDesk = (await flow.log({ system: 'agent-webhook', conversationId: `wa:${from}` }))
+  const toDesk = (await local.flow.log({ system: 'agent-webhook', conversationId: `wa:${from}` }))
     .map((entry) => z.object({ event: z.string() }).loose().parse(entry.body))
     .filter((body) => body.event === 'message');
   expect(toDesk.slice(-2)).toEqual([

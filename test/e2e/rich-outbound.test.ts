@@ -5,19 +5,9 @@
  * chat on CM.com's router as readable text.
  */
 import * as z from 'zod';
-import type { LocalStack } from '../../infra/local/stack';
-import { Flow } from '../support/flow';
-import { startTestStack } from '../support/local-stack';
+import { flowOnLocalStack } from '../support/flow';
 
-let stack: LocalStack;
-let flow: Flow;
-
-beforeAll(async () => {
-  ({ stack } = await startTestStack());
-  flow = new Flow(stack);
-});
-afterAll(() => stack.stop());
-beforeEach(() => flow.reset());
+const local = flowOnLocalStack();
 
 const sentBody = z.object({ type: z.string() }).loose();
 
@@ -29,25 +19,24 @@ beforeEach(() => {
 
 /** What reached WhatsApp for `from` after `before`, each with Meta's answer. */
 async function toWhatsApp(from: string) {
-  const entries = await flow.log({ system: 'whatsapp', conversationId: `wa:${from}` });
+  const entries = await local.flow.log({ system: 'whatsapp', conversationId: `wa:${from}` });
   return entries.slice(before).map((entry) => ({
     outcome: entry.outcome,
     body: sentBody.parse(entry.body),
   }));
 }
 
+/** Live with demo2's desk; what reached WhatsApp so far (the handover's notices) is left behind. */
 async function liveWithDesk(from: string): Promise<void> {
-  await flow.whatsapp('demo2', from, { text: 'agent' });
-  await flow.whatsapp('demo2', from, { text: 'ada@example.com' });
-  expect((await flow.state('demo2', `wa:${from}`)).phase).toBe('agent');
-  before = (await flow.log({ system: 'whatsapp', conversationId: `wa:${from}` })).length;
+  await local.flow.whatsappWithAgent('demo2', from);
+  before = (await local.flow.log({ system: 'whatsapp', conversationId: `wa:${from}` })).length;
 }
 
 describe('an agent on WhatsApp', () => {
   test('a PDF with a caption: one document message, by link, with its file name', async () => {
     const from = '31655520001';
     await liveWithDesk(from);
-    const answer = await flow.agent('demo2', `wa:${from}`, 'messages', {
+    const answer = await local.flow.agent('demo2', `wa:${from}`, 'messages', {
       text: 'Your invoice',
       media: { type: 'document', url: 'https://files.example.com/inv-1.pdf', filename: 'invoice.pdf' },
     });
@@ -70,7 +59,7 @@ describe('an agent on WhatsApp', () => {
   test('three reply buttons under an image header: one interactive message', async () => {
     const from = '31655520002';
     await liveWithDesk(from);
-    await flow.agent('demo2', `wa:${from}`, 'messages', {
+    await local.flow.agent('demo2', `wa:${from}`, 'messages', {
       text: 'Is this your parcel?',
       media: { type: 'image', url: 'https://files.example.com/parcel.jpg' },
       buttons: [
@@ -104,7 +93,7 @@ describe('an agent on WhatsApp', () => {
   test('a voice note and its text: the text first, then the audio (Meta takes no caption on audio)', async () => {
     const from = '31655520003';
     await liveWithDesk(from);
-    await flow.agent('demo2', `wa:${from}`, 'messages', {
+    await local.flow.agent('demo2', `wa:${from}`, 'messages', {
       text: 'Listen to this',
       media: { type: 'audio', url: 'https://files.example.com/note.ogg' },
     });
@@ -141,7 +130,7 @@ describe('an agent on WhatsApp', () => {
   ])('%s: 400 to the desk, nothing sent', async (_name, body) => {
     const from = '31655520004';
     await liveWithDesk(from);
-    const answer = await flow.agent('demo2', `wa:${from}`, 'messages', body);
+    const answer = await local.flow.agent('demo2', `wa:${from}`, 'messages', body);
     expect(answer.status).toBe(400);
     expect(await toWhatsApp(from)).toEqual([]);
   });
@@ -150,9 +139,9 @@ describe('an agent on WhatsApp', () => {
 describe('the bot', () => {
   test('on WhatsApp: buttons, a list and a picture as Meta’s messages, each taken', async () => {
     const from = '31655520005';
-    await flow.whatsapp('demo', from, { text: 'menu' });
-    await flow.whatsapp('demo', from, { text: 'catalog' });
-    await flow.whatsapp('demo', from, { text: 'picture' });
+    await local.flow.whatsapp('demo', from, { text: 'menu' });
+    await local.flow.whatsapp('demo', from, { text: 'catalog' });
+    await local.flow.whatsapp('demo', from, { text: 'picture' });
     const sent = await toWhatsApp(from);
     expect(sent.map(({ outcome }) => outcome)).toEqual([200, 200, 200]);
     expect(sent.map(({ body }) => body)).toEqual([
@@ -176,9 +165,9 @@ describe('the bot', () => {
   });
 
   test('in web chat: the same shapes', async () => {
-    await flow.web('demo', 'web-rich-1', { text: 'catalog' });
-    await flow.web('demo', 'web-rich-1', { text: 'picture' });
-    const bodies = (await flow.log({ system: 'web', conversationId: 'web-rich-1' })).map(
+    await local.flow.web('demo', 'web-rich-1', { text: 'catalog' });
+    await local.flow.web('demo', 'web-rich-1', { text: 'picture' });
+    const bodies = (await local.flow.log({ system: 'web', conversationId: 'web-rich-1' })).map(
       (entry) => entry.body,
     );
     expect(bodies).toEqual([
@@ -196,15 +185,15 @@ describe('the bot', () => {
   test('on CM.com’s router, which carries text only: readable text', async () => {
     const user = '31655520006';
     for (const text of ['menu', 'picture']) {
-      await fetch(`${stack.url}/sim/router/demo/users/${user}`, {
+      await fetch(`${local.stack.url}/sim/router/demo/users/${user}`, {
         method: 'POST',
         body: JSON.stringify({ text }),
       });
-      await stack.settle();
+      await local.stack.settle();
     }
     const view = z
       .object({ toUser: z.array(z.string()) })
-      .parse(await (await fetch(`${stack.url}/sim/router/demo/users/${user}`)).json());
+      .parse(await (await fetch(`${local.stack.url}/sim/router/demo/users/${user}`)).json());
     expect(view.toUser).toEqual([
       'What can I do for you?\n• Order status\n• Returns\n• Talk to an agent',
       'Here is the product\n[image] The Arc lamp https://cdn.example.com/lamp.jpg',
@@ -214,7 +203,7 @@ describe('the bot', () => {
 
 describe('the WhatsApp simulator, written from Meta’s reference', () => {
   const send = (body: unknown, token = 'demo-graph-access-token') =>
-    fetch(`${stack.url}/sim/whatsapp/v21.0/1234567890/messages`, {
+    fetch(`${local.stack.url}/sim/whatsapp/v21.0/1234567890/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(body),

@@ -14,6 +14,7 @@ import { userMessageSchema } from '../../shared/events/shapes';
 import { sign, signatureHeaders } from '../../shared/http/signature';
 import type { Dynamo } from '../../shared/store/client';
 import { freshTable } from '../support/dynamo';
+import { whatsappWebhook } from '../support/http';
 import { httpEvent } from '../support/http-event';
 import { lambdaContext } from '../support/lambda-context';
 import { buildRuntime, SECRETS, type TestRig, WHATSAPP_USER } from './use-cases/runtime';
@@ -285,31 +286,11 @@ test(`${TYPED_RUNS} signed WhatsApp messages of every type with fuzzed typed obj
     fc.asyncProperty(fc.constantFrom(...TYPED), typedObject, async (type, typed) => {
       sender += 1;
       const from = String(31_600_000_000 + sender);
-      const body = JSON.stringify({
-        object: 'whatsapp_business_account',
-        entry: [
-          {
-            id: '1',
-            changes: [
-              {
-                field: 'messages',
-                value: {
-                  metadata: { phone_number_id: WHATSAPP_USER.phoneNumberId },
-                  messages: [
-                    {
-                      from,
-                      id: `wamid.fuzz-${sender}`,
-                      timestamp: String(Math.floor(Date.now() / 1000)),
-                      type,
-                      [type]: typed,
-                    },
-                  ],
-                },
-              },
-            ],
-          },
-        ],
-      });
+      const body = whatsappWebhook(
+        from,
+        { id: `wamid.fuzz-${sender}`, type, [type]: typed },
+        WHATSAPP_USER.phoneNumberId,
+      );
       const routeKey = 'POST /v1/{tenant}/whatsapp';
       const result = z
         .object({ statusCode: z.number() })

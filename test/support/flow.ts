@@ -144,6 +144,17 @@ export class Flow {
     return result;
   }
 
+  /**
+   * A WhatsApp user of `tenant` asks for an agent and gives the intake its answer (the demo tenants
+   * ask for an email): the conversation is the agent's, checked.
+   */
+  async whatsappWithAgent(tenant: string, from: string): Promise<void> {
+    await this.whatsapp(tenant, from, { text: 'agent' });
+    await this.whatsapp(tenant, from, { text: 'ada@example.com' });
+    const { phase } = await this.state(tenant, `wa:${from}`);
+    if (phase !== 'agent') throw new Error(`wa:${from} is in phase ${phase}, not with the agent`);
+  }
+
   async agent(
     tenant: string,
     conversationId: string,
