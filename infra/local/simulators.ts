@@ -280,13 +280,14 @@ export class Simulators {
    */
   private reportStatuses(path: string, body: unknown, answer: SimResponse): void {
     const mode = this.modes.statuses;
+    if (mode === 'none') return;
     const sent = z.object({ to: z.string(), biz_opaque_callback_data: z.string() }).safeParse(body);
     const accepted = z
       .object({ messages: z.array(z.object({ id: z.string() })).min(1) })
       .safeParse(JSON.parse(answer.body));
     const number = /^\/sim\/whatsapp\/v\d+\.\d+\/([^/]+)\/messages$/.exec(path)?.[1];
     const tenant = DEMO_TENANTS.find((id) => DEMO_PHONE_NUMBER_IDS[id] === number);
-    if (mode === 'none' || !sent.success || !accepted.success || !tenant || !number) return;
+    if (!sent.success || !accepted.success || !tenant || !number) return;
     const steps: ReadonlyArray<'sent' | 'delivered' | 'read' | 'failed'> =
       mode === 'failed'
         ? ['failed']
