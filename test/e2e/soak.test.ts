@@ -27,8 +27,9 @@ let stack: LocalStack;
 let logs: CapturedLine[];
 
 beforeAll(async () => {
-  ({ stack, logs } = await startTestStack());
-});
+  // Its own DynamoDB Local: the run's shared one, after every other file, is what would be measured.
+  ({ stack, logs } = await startTestStack({ ownDynamoDb: true }));
+}, 60_000);
 afterAll(() => stack.stop());
 
 const entrySchema = z.object({
