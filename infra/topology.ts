@@ -206,12 +206,13 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
     dir: 'functions/hand-over',
     description: 'Hands the conversation to the agent desk and locks it to the agent.',
     trigger: { kind: 'events', rules: [{ detailType: 'IntakeCompleted' }] },
-    // The desk (a hosted chat's through the router), then Web Conversations (the web chat's secret by default).
+    // The desk (a hosted chat's through the router), then Web Conversations (the web chat's secret by
+    // default); the transcript's files linked for the desk.
     access: {
       table: 'readWrite',
       expiryIndex: false,
       publish: true,
-      mediaLinks: false,
+      mediaLinks: true,
       secrets: [
         ...DESKS,
         'router.productToken',

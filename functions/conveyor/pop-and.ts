@@ -1,6 +1,7 @@
 /** The write that ends a delivery: the head popped, and the command the delivery led to, in one request. */
 import type { Command, Conversation } from '../../shared/domain/conversation';
 import { headOf, popHead } from '../../shared/domain/inbox';
+import { type TranscriptEntry, type TranscriptPolicy, withEntries } from '../../shared/domain/transcript';
 import type { Unsent } from '../../shared/domain/unsent';
 import { applyCommand } from '../../shared/flow/apply-command';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -16,9 +17,17 @@ export interface Popped {
   popped: boolean;
 }
 
+export interface PopOptions {
+  /** Messages for the user the conveyor could not send, parked for the relay in the same write. */
+  park?: readonly Unsent[];
+  onlyWithCommand?: boolean;
+  /** Entries the delivery adds to the transcript (the message and the bot's answers to it). */
+  remember?: { entries: readonly TranscriptEntry[]; policy: TranscriptPolicy };
+}
+
 /**
  * Pops `messageId` and applies what `decide` returns, in one write on `known` first, with the
- * messages for the user to `park` (unsent, for the relay); nothing at all
+ * messages for the user to `park` (unsent, for the relay) and the transcript's new entries; nothing at all
  * when the message is no longer the head, nor without a command when `onlyWithCommand`. Undefined
  * when the conversation is gone.
  */
@@ -27,7 +36,7 @@ export async function popAnd(
   known: Conversation,
   messageId: string,
   decide: (state: Conversation, now: number) => Command | undefined = () => undefined,
-  { park = [], onlyWithCommand = false }: { park?: readonly Unsent[]; onlyWithCommand?: boolean } = {},
+  { park = [], onlyWithCommand = false, remember }: PopOptions = {},
 ): Promise<Popped | undefined> {
   let popped = false;
   let dropped = 0;
@@ -44,7 +53,11 @@ export async function popAnd(
         if (!change) return undefined;
         const parking = park.length ? parked(state, park, now) : undefined;
         dropped = parking?.dropped ?? 0;
-        return { ...state, ...change, ...parking?.change };
+        const transcript =
+          remember?.entries.length && remember.policy.messages > 0
+            ? { transcript: withEntries(state.transcript, remember.entries, remember.policy, now) }
+            : {};
+        return { ...state, ...change, ...parking?.change, ...transcript };
       },
       onlyWithCommand,
     },

@@ -9,8 +9,10 @@
  */
 
 import type { TenantConfig } from '../../shared/config/tenants';
+import { transcriptPolicyOf } from '../../shared/config/transcript-policy';
 import type { Conversation } from '../../shared/domain/conversation';
 import { asksForHandover, handoverCommandFor, handoverIdFrom } from '../../shared/domain/handover-trigger';
+import { botEntry, type TranscriptEntry, userEntry } from '../../shared/domain/transcript';
 import { type Unsent, unsentKey } from '../../shared/domain/unsent';
 import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
 import { botIntakeCommand } from '../../shared/flow/bot-intake';
@@ -57,7 +59,7 @@ export async function relayAnswers(
         ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
       ) ??
       (asking ? handoverCommandFor(asking, tenant.handoverEvent, message.pageUrl, current, at) : undefined),
-    { park: unsent },
+    { park: unsent, remember: turnEntries(tenant, message, answers, ports.clock.now()) },
   );
   if (asking)
     ports.logger.info(
@@ -100,4 +102,19 @@ async function sendInOrder(
     done += 1;
   }
   return done;
+}
+
+/** The message and the answers the user saw, as the transcript keeps them (redacted). */
+function turnEntries(
+  tenant: TenantConfig,
+  message: UserMessage,
+  answers: readonly BotAnswer[],
+  at: number,
+): { entries: TranscriptEntry[]; policy: ReturnType<typeof transcriptPolicyOf> } {
+  const policy = transcriptPolicyOf(tenant);
+  const entries = [
+    userEntry(message, policy.redact),
+    ...answers.map((answer) => botEntry(answer, at, policy.redact)),
+  ];
+  return { entries: entries.filter((entry) => entry !== undefined), policy };
 }

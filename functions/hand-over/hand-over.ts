@@ -5,13 +5,17 @@
  * A desk failure: no handover, the user is told, the bot keeps the conversation.
  */
 import type { HandoverRequest } from '../../shared/clients/agent-desk-client';
+import type { DeskTranscriptEntry } from '../../shared/clients/desk-transcript';
 import { OutsideCallError } from '../../shared/clients/http';
 import { deskView } from '../../shared/config/desk-routing';
 import { lockMsOf, type TenantConfig } from '../../shared/config/tenants';
-import { STEP_TIMEOUT_MS } from '../../shared/domain/conversation';
+import { transcriptPolicyOf } from '../../shared/config/transcript-policy';
+import { type Conversation, STEP_TIMEOUT_MS } from '../../shared/domain/conversation';
+import { transcriptAt } from '../../shared/domain/transcript';
 import { applyCommand } from '../../shared/flow/apply-command';
 import { tellBotNow } from '../../shared/flow/tell-bot';
 import { errorFields } from '../../shared/log/logger';
+import { sentAttachment } from '../../shared/media/sent-attachment';
 import type { ConversationByRef } from '../../shared/ports/conversation-store';
 import type { DeskPickup } from '../../shared/ports/desk-asks';
 import type { Runtime } from '../../shared/runtime/runtime';
@@ -26,6 +30,8 @@ export type HandOverPorts = Pick<
   | 'notifications'
   | 'publisher'
   | 'logger'
+  | 'metrics'
+  | 'mediaLinks'
   | 'publicApiUrl'
 >;
 
@@ -59,14 +65,17 @@ export async function handOver(
   if (!conversation || !handover) return;
   const { conversationId } = conversation;
   let deskChatId: string | undefined;
+  // Read with the handover itself, never carried on the bus.
+  const request: HandoverRequest = {
+    conversation,
+    handover,
+    answers: handover.intake?.answers ?? {},
+    agentApiUrl: `${ports.publicApiUrl}/v1/${tenant.id}/agent/conversations/${encodeURIComponent(conversationId)}`,
+    transcript: await deskTranscript(ports, tenant, conversation),
+  };
   try {
-    ({ deskChatId } = await askDesk(ports, tenant, {
-      conversation,
-      handover,
-      // Read with the handover itself, never carried on the bus.
-      answers: handover.intake?.answers ?? {},
-      agentApiUrl: `${ports.publicApiUrl}/v1/${tenant.id}/agent/conversations/${encodeURIComponent(conversationId)}`,
-    }));
+    ({ deskChatId } = await askDesk(ports, tenant, request));
+    await sendTranscript(ports, tenant, request, deskChatId);
   } catch (error) {
     // A desk that refused, or never answered: the user is told, and a desk that may have taken it
     // anyway is told it is withdrawn (relay, on HandoverDeclined).
@@ -114,6 +123,50 @@ export async function handOver(
       // Only the widget's attachment button depends on it; the agent already has the conversation.
       ports.logger.warn('web conversations handover notice failed', errorFields(error));
     }
+  }
+}
+
+/** The transcript as this desk gets it: within the tenant's policy, a user's file linked when the desk takes links. */
+async function deskTranscript(
+  ports: HandOverPorts,
+  tenant: TenantConfig,
+  conversation: Conversation,
+): Promise<DeskTranscriptEntry[]> {
+  const entries = transcriptAt(conversation.transcript, transcriptPolicyOf(tenant), ports.clock.now());
+  return Promise.all(
+    entries.map(async (entry) =>
+      entry.attachment
+        ? {
+            ...entry,
+            attachment: await sentAttachment(
+              ports,
+              tenant,
+              conversation.channel,
+              entry.attachment,
+              tenant.desk.mediaLinks,
+            ),
+          }
+        : entry,
+    ),
+  );
+}
+
+/**
+ * MSC's transcript follows the hand-over. The chat is the desk's by then: a transcript that could not
+ * be sent is counted and logged, and the handover goes on without it.
+ */
+async function sendTranscript(
+  ports: HandOverPorts,
+  tenant: TenantConfig,
+  request: HandoverRequest,
+  deskChatId: string | undefined,
+): Promise<void> {
+  try {
+    await ports.desk.sendTranscript(tenant, request, deskChatId);
+  } catch (error) {
+    if (!(error instanceof OutsideCallError)) throw error;
+    ports.metrics.put({ name: 'TranscriptNotSent', value: 1, unit: 'Count', tenant: tenant.id });
+    ports.logger.warn('the transcript did not reach the desk; the handover goes on', errorFields(error));
   }
 }
 

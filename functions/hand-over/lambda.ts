@@ -5,14 +5,14 @@
 import { createAgentDeskClient } from '../../shared/clients/agent-desk-client';
 import { fetchHttp } from '../../shared/clients/http';
 import { createNotifications } from '../../shared/clients/notifications';
-import { awsCore, scopedPorts } from '../../shared/runtime/aws-core';
+import { awsCore, awsMediaLinks, scopedPorts } from '../../shared/runtime/aws-core';
 import { DynamoDeskAsks } from '../../shared/store/desk-asks';
 import { createHandler } from './handler';
 
 const core = await awsCore('hand-over');
 
 export const handler = createHandler(
-  scopedPorts(core, { publicApiUrl: core.env.publicApiUrl }, (tenant) => ({
+  scopedPorts(core, { publicApiUrl: core.env.publicApiUrl, mediaLinks: awsMediaLinks(core) }, (tenant) => ({
     deskAsks: new DynamoDeskAsks(tenant.doc, core.env.tableName),
     desk: createAgentDeskClient(fetchHttp, tenant.secrets),
     notifications: createNotifications(fetchHttp, tenant.secrets),

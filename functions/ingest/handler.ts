@@ -247,7 +247,7 @@ export function createHandler(rt: Scoped<IngestPorts>) {
     'POST /v1/{tenant}/answers': async (event) => {
       const [tenant, ports] = await tenantFor(event);
       const body = await batonSignedBody(event, tenant, ports, tenant.bot.signingSecret);
-      await receiveBotAnswer(ports, tenant.id, parseJson(botAnswerPushSchema, body));
+      await receiveBotAnswer(ports, tenant, parseJson(botAnswerPushSchema, body));
       return json(200, { ok: true });
     },
   });

@@ -20,6 +20,7 @@ import {
   twoWayChatOf,
 } from './cm-router';
 import * as deskCalls from './desk-calls';
+import { type DeskTranscriptEntry, transcriptText, webhookTranscript } from './desk-transcript';
 import { type HttpCall, type HttpResponse, OutsideCallError } from './http';
 
 const ignoreRefusal = (error: unknown): void => {
@@ -53,6 +54,8 @@ export interface HandoverRequest {
   answers: Record<string, string>;
   /** Where Baton's agent API for this conversation lives (the generic desk claims and replies there). */
   agentApiUrl: string;
+  /** The last messages between the user and the bot, oldest first (redacted, within the tenant's policy). */
+  transcript: readonly DeskTranscriptEntry[];
 }
 
 /** `desk_unreachable`: the desk never answered the handover (timeouts), so it may hold the chat. */
@@ -61,6 +64,16 @@ export type WithdrawalReason = 'pickup_timeout' | 'desk_unreachable';
 export interface AgentDeskClient {
   /** Asks the desk to take the conversation; the desk's own id of the chat, when it has one. */
   handOver(tenant: TenantConfig, request: HandoverRequest): Promise<{ deskChatId?: string }>;
+  /**
+   * The transcript for a desk that does not take it with the handover: MSC gets it as one text from
+   * the customer's side once the chat is linked to it (the first thing its agent reads). A chat
+   * hosted on CM.com's router needs none: the router carried the bot's part itself.
+   */
+  sendTranscript(
+    tenant: TenantConfig,
+    request: HandoverRequest,
+    deskChatId: string | undefined,
+  ): Promise<void>;
   sessionEnded(tenant: TenantConfig, conversation: Conversation, reason: string): Promise<void>;
   /**
    * The handover is off, though the desk may have taken it: a desk live on its claim did not claim
@@ -105,7 +118,7 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
   };
 
   return {
-    async handOver(tenant, { conversation, handover, answers, agentApiUrl }) {
+    async handOver(tenant, { conversation, handover, answers, agentApiUrl, transcript }) {
       const referrer = handover.additions.mscWebstore ?? handover.pageUrl;
       if (tenant.desk.type === 'msc') {
         // The context CM.com's own bot sends (customer info as one JSON string: context values are strings).
@@ -171,8 +184,22 @@ export function createAgentDeskClient(http: HttpCall, secrets: SecretResolver): 
         botTrainedModelId: '',
         handoverId: handover.id,
         agentApi: agentApiUrl,
+        ...webhookTranscript(transcript, tenant.desk.transcriptMaxBytes),
       });
       return {};
+    },
+
+    async sendTranscript(tenant, { conversation, handover, transcript }, deskChatId) {
+      if (tenant.desk.type !== 'msc' || conversation.channel.type === 'router') return;
+      const text = transcriptText(transcript, tenant.desk.transcriptMaxBytes);
+      if (!text) return;
+      const chat = twoWayChatOf(tenant, tenant.desk, { ...conversation, deskChatId });
+      await sendTwoWay(router, tenant, {
+        chat,
+        conversationMessages: [
+          { $type: 'text', id: `transcript:${handover.id}`, direction: 'ClientOriginated', text },
+        ],
+      });
     },
 
     async sessionEnded(tenant, conversation, reason) {

@@ -1,5 +1,6 @@
 /** Tenant configuration as code, validated once at start; a bad configuration stops the process. */
 import * as z from 'zod/mini';
+import { isValidPattern } from '../domain/redaction';
 import {
   boundedString,
   describeIssues,
@@ -86,6 +87,11 @@ const deskSchema = z.discriminatedUnion('type', [
     /** `conversationHostId` of the chats Baton opens (the host the user talks to); the tenant id when left out. */
     hostId: z.optional(nonEmptyString()),
     mediaLinks: mediaLinksSetting,
+    /**
+     * The longest transcript message MSC gets after the hand-over, in UTF-8 bytes (CM.com's pages
+     * give no limit for a TwoWay text: 4,096, WhatsApp's, by default); older lines are left out.
+     */
+    transcriptMaxBytes: intSetting(256, 65_536, 4_096),
   }),
   z.strictObject({
     /** Any livechat backend reached by a webhook (Certainly-style): it claims through Baton's agent API. */
@@ -96,6 +102,8 @@ const deskSchema = z.discriminatedUnion('type', [
     botId: z._default(z.string(), 'baton'),
     timeoutMs: timeoutMs(5_000),
     mediaLinks: mediaLinksSetting,
+    /** The largest `transcript` the handover carries, in bytes of its JSON; older entries are left out. */
+    transcriptMaxBytes: intSetting(1_024, 1_048_576, 65_536),
     /**
      * When the conversation is the agent's: when the desk accepts the handover (answers 2xx), or
      * only once it claims it through the agent API. Until the claim the handover is pending: the
@@ -145,6 +153,27 @@ const presenceSchema = z.discriminatedUnion('type', [
     ...presenceProtection,
   }),
 ]);
+
+const transcriptSchema = z.strictObject({
+  /** How many of the last messages between the user and the bot the desk gets with a handover (0: none). */
+  messages: intSetting(0, 50, 20),
+  /** How long a message is kept for a transcript (at most the conversation's own 30 days). */
+  retentionHours: intSetting(1, 720, 720),
+  redact: z._default(
+    z.strictObject({
+      /** Digits that pass the Luhn check (13 to 19, spaces or dashes between them) become `[card number]`. */
+      cardNumbers: z._default(z.boolean(), true),
+      /** More patterns (JavaScript regular expressions, case-insensitive), each match `[redacted]`. */
+      patterns: z._default(
+        z
+          .array(boundedString(1, 200).check(z.refine(isValidPattern, 'not a valid regular expression')))
+          .check(z.maxLength(20)),
+        [],
+      ),
+    }),
+    { cardNumbers: true, patterns: [] },
+  ),
+});
 
 const messagesSchema = z.strictObject({
   noAgents: textSetting('Sorry, no agents are available right now. You can keep chatting with me.'),
@@ -312,6 +341,12 @@ export const tenantConfigSchema = z
     ),
     /** When agents work: outside these hours a handover takes the offline path without asking presence. */
     businessHours: z.optional(businessHoursSchema),
+    /** The transcript of the bot's part of the conversation, for the desk (README, "The transcript"). */
+    transcript: z._default(transcriptSchema, {
+      messages: 20,
+      retentionHours: 720,
+      redact: { cardNumbers: true, patterns: [] },
+    }),
     messages: z._default(messagesSchema, messagesSchema.parse({})),
   })
   .check(

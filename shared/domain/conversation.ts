@@ -15,6 +15,7 @@ import type { OutgoingEvent } from '../events/define';
 import type { RichContent } from '../events/rich-content';
 import type { DeadLetter, InboxEntry } from './inbox';
 import type { Phase } from './phase';
+import type { TranscriptEntry } from './transcript';
 import type { Unsent } from './unsent';
 
 export { PHASES, type Phase } from './phase';
@@ -69,6 +70,8 @@ export interface Conversation {
   outbox?: readonly OutgoingEvent[] | undefined;
   /** User messages not yet delivered, in arrival order (see inbox.ts); transitions keep it as it is. */
   inbox?: readonly InboxEntry[] | undefined;
+  /** The last messages between the user and the bot, redacted, for the desk of the next handover (transcript.ts). */
+  transcript?: readonly TranscriptEntry[] | undefined;
   /** The last messages no owner could take, for an operator to see. */
   deadLetters?: readonly DeadLetter[] | undefined;
   /** Messages for the user the conveyor could not send, until the relay delivers them (unsent.ts). */

@@ -32,7 +32,9 @@ export type MetricName =
   /** A media link Baton could not serve: WhatsApp refused, failed or broke off the download. */
   | 'MediaFetchFailed'
   /** An agent's message after WhatsApp's 24-hour window closed, with no template to send it as. */
-  | 'WindowClosed';
+  | 'WindowClosed'
+  /** MSC took the handover, but the transcript message after it failed: the agent starts without it. */
+  | 'TranscriptNotSent';
 
 export const FUNNEL_METRICS: readonly MetricName[] = [
   'HandoverRequested',

@@ -1,4 +1,5 @@
 /** The port ingest records a pushed bot answer through (DynamoAnswerPushes in shared/store). */
+import type { TranscriptEntry, TranscriptPolicy } from '../domain/transcript';
 import type { OutgoingEvent } from '../events/define';
 import type { ConversationRef } from './conversation-store';
 import type { MessageDedupe } from './inbox-store';
@@ -17,5 +18,7 @@ export interface AnswerPushes {
     event: OutgoingEvent,
     dedupe: MessageDedupe,
     now: number,
+    /** The answer as the transcript keeps it, in the same write. */
+    remember?: { entry: TranscriptEntry; policy: Pick<TranscriptPolicy, 'messages' | 'retentionMs'> },
   ): Promise<PushResult>;
 }

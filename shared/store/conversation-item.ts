@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import type { Conversation } from '../domain/conversation';
 import { PHASES } from '../domain/conversation';
 import { ROUTES } from '../domain/routing';
+import { attachmentSchema } from '../events/attachment';
 import { metadataSchema } from '../events/define';
 import { richContentSchema } from '../events/rich-content';
 import { botAnswerSchema, channelRefSchema, userMessageSchema } from '../events/shapes';
@@ -90,6 +91,17 @@ export const conversationItemSchema = z.object({
     ),
   ),
   lastRelease: z.optional(z.object({ ...releaseSchema.shape, handoverId: z.string() })),
+  transcript: z.optional(
+    z.array(
+      z.object({
+        from: z.enum(['user', 'bot']),
+        at: z.number(),
+        text: z.optional(z.string()),
+        attachment: z.optional(attachmentSchema),
+        rich: z.optional(richContentSchema),
+      }),
+    ),
+  ),
   nudgedAt: z.optional(z.number()),
   unsent: z.optional(z.array(unsentSchema)),
   deadLetters: z.optional(

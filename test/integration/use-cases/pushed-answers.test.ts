@@ -22,12 +22,12 @@ test('two pushed answers, the second asking for an agent: both reach the user in
   const { rig, outside } = setup;
   const { conversationId } = await seed(rig, 'bot', { conversationId: uniqueId('web') });
 
-  await receiveBotAnswer(rig.runtime, 'acme', {
+  await receiveBotAnswer(rig.runtime, rig.tenant('acme'), {
     conversationId,
     answerId: 'a-1',
     text: 'Your invoice is on its way.',
   });
-  await receiveBotAnswer(rig.runtime, 'acme', {
+  await receiveBotAnswer(rig.runtime, rig.tenant('acme'), {
     conversationId,
     answerId: 'a-2',
     text: 'Let me get you an agent.',
@@ -53,7 +53,7 @@ test('a channel that keeps failing: the answer waits in the item for the relay, 
   const { conversationId } = await seed(rig, 'bot', { conversationId: uniqueId('web') });
   outside.mode('web', '5xx');
 
-  await receiveBotAnswer(rig.runtime, 'acme', {
+  await receiveBotAnswer(rig.runtime, rig.tenant('acme'), {
     conversationId,
     answerId: 'a-3',
     text: 'Let me get you an agent.',
@@ -94,7 +94,7 @@ test('refused while an agent has the conversation or is being given it; unknown 
   const { rig } = setup;
   for (const phase of ['agent', 'handing_over'] as const) {
     const conversation = await seed(rig, phase, { conversationId: uniqueId('web') });
-    const refused = receiveBotAnswer(rig.runtime, 'acme', {
+    const refused = receiveBotAnswer(rig.runtime, rig.tenant('acme'), {
       conversationId: conversation.conversationId,
       answerId: 'a-4',
       text: 'hi',
@@ -102,7 +102,10 @@ test('refused while an agent has the conversation or is being given it; unknown 
     await expect(refused).rejects.toMatchObject({ statusCode: 409, code: 'live_chat' });
     expect(await rig.state('acme', conversation.conversationId)).toEqual(conversation);
   }
-  const unknown = receiveBotAnswer(rig.runtime, 'acme', { conversationId: uniqueId('web'), answerId: 'a-5' });
+  const unknown = receiveBotAnswer(rig.runtime, rig.tenant('acme'), {
+    conversationId: uniqueId('web'),
+    answerId: 'a-5',
+  });
   await expect(unknown).rejects.toBeInstanceOf(HttpError);
   await expect(unknown).rejects.toMatchObject({ statusCode: 404 });
 });
@@ -111,7 +114,7 @@ test('an agent whose lock ran out no longer holds the conversation: the push is 
   const { rig, outside } = setup;
   const conversation = await seed(rig, 'agent', { conversationId: uniqueId('web'), lockMs: 60_000 });
   rig.setNow(rig.clock.now() + 60_001);
-  await receiveBotAnswer(rig.runtime, 'acme', {
+  await receiveBotAnswer(rig.runtime, rig.tenant('acme'), {
     conversationId: conversation.conversationId,
     answerId: 'a-6',
     text: 'Still there?',
