@@ -234,11 +234,15 @@ describe('5. handover', () => {
     const before = stack.clock.now();
     await toAgentOnWeb('w-msc');
     // CM.com's router, as documented: the client's first TwoWay message opens the chat, then the
-    // hand-over is a mutation request on the chat id the router answered with.
-    const [opening, mutation, ...more] = await flow.log({ system: 'msc' });
+    // hand-over is a mutation request on the chat id the router answered with; then the transcript.
+    const [opening, mutation, transcript, ...more] = await flow.log({ system: 'msc' });
     expect(more).toEqual([]);
-    // Both name the conversation, the mutation through the router's chat id: the log's filter finds them.
-    expect(await flow.log({ system: 'msc', conversationId: 'w-msc' })).toEqual([opening, mutation]);
+    // All name the conversation, the mutation through the router's chat id: the log's filter finds them.
+    expect(await flow.log({ system: 'msc', conversationId: 'w-msc' })).toEqual([
+      opening,
+      mutation,
+      transcript,
+    ]);
     const routerHeaders = expect.objectContaining({
       'x-cm-producttoken': '[redacted]',
       'content-type': 'application/json',
@@ -293,6 +297,22 @@ describe('5. handover', () => {
         WebStoreReferrer: 'https://shop.example/nl/help',
         CustomerInfo: expect.any(String),
       },
+    });
+    // The bot's part of the chat, from the customer's side, on the router's chat id, once MSC has it.
+    expect(transcript).toMatchObject({ path: opening?.path, outcome: 201 });
+    expect(transcript?.body).toEqual({
+      chat: expect.objectContaining({ id: routerChatId, conversationClientId: 'w-msc' }),
+      conversationMessages: [
+        {
+          $type: 'text',
+          // The same handover as the opening's `handover:<id>`.
+          id: `transcript:${JSON.stringify(opening?.body).match(/"id":"handover:([^"]+)"/)?.[1]}`,
+          direction: 'ClientOriginated',
+          text: expect.stringMatching(
+            /^Before the handover, with the bot \(times UTC\):\n\S+ \S+ Customer: I need an agent\n\S+ \S+ Bot: echo: I need an agent$/,
+          ),
+        },
+      ],
     });
     const customerInfo = z.object({ Context: z.object({ CustomerInfo: z.string() }) }).parse(mutation?.body);
     expect(JSON.parse(customerInfo.Context.CustomerInfo)).toEqual({
@@ -374,7 +394,8 @@ describe('6. live', () => {
     const routerLog = await flow.log({ system: 'msc' });
     const routerChatId = /\/chats\/([^/]+)\/routing/.exec(routerLog[1]?.path ?? '')?.[1];
     const twoWay = routerLog.filter((entry) => entry.path.includes('/twoway/'));
-    const [, userMessage, ...rest] = twoWay;
+    // The opening, the transcript, then the user's message.
+    const [, , userMessage, ...rest] = twoWay;
     expect(rest).toEqual([]);
     expect(userMessage).toMatchObject({ outcome: 201 });
     expect(userMessage?.body).toEqual({
@@ -555,6 +576,8 @@ describe('7. end', () => {
     expect((await flow.log({ system: 'msc' })).map((entry) => entry.path.split('/').at(-1))).toEqual([
       'demo-baton-adapter',
       'mutationrequests',
+      // The transcript.
+      'demo-baton-adapter',
     ]);
     const chat = stack.simulators.routerChat('demo', 'w-msc-end');
     // The router offering the same event again, and an agent message after the end: 201, nothing changes.
@@ -603,7 +626,7 @@ describe('7. end', () => {
     expect((await flow.state('demo', 'w-user-end')).phase).toBe('bot');
     expect((await flow.userTexts('w-user-end')).at(-1)).toBe('The chat with the agent has ended.');
     // MSC still has the chat: Baton hands it back, the link to MSC disabled, on the router's chat id.
-    const [, handOver, handBack, ...rest] = await flow.log({ system: 'msc' });
+    const [, handOver, _transcript, handBack, ...rest] = await flow.log({ system: 'msc' });
     expect(rest).toEqual([]);
     expect(handBack).toMatchObject({ path: handOver?.path, outcome: 200 });
     expect(handBack?.body).toMatchObject({ Mutations: [expect.objectContaining({ action: 'Disable' })] });

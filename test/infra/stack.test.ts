@@ -786,7 +786,7 @@ describe('the media endpoint', () => {
       FUNCTIONS.filter((fn) => fn.access.mediaLinks)
         .map((fn) => fn.name)
         .sort(),
-    ).toEqual(['conveyor', 'media']);
+    ).toEqual(['conveyor', 'hand-over', 'media']);
   });
 
   test('the media function reads the tenant’s WhatsApp token and no item of the table', () => {
