@@ -10,6 +10,7 @@ import { jsonResponse, type SimResponse, send } from './sim-response';
 import { DEMO_PHONE_NUMBER_IDS, DEMO_TENANTS } from './tenants';
 import { WhatsAppMediaSimulator } from './whatsapp-media-sim';
 import { invalidParameter, whatsappSendSchema } from './whatsapp-send-sim';
+import { REENGAGEMENT_ERROR, WhatsAppWindows } from './whatsapp-window-sim';
 
 export { jsonResponse, type SimResponse, send };
 
@@ -109,6 +110,8 @@ export class Simulators {
     /** WhatsApp's media, by id: what users sent (`add`), served on the Graph API's media endpoints. */
     readonly whatsappMedia: WhatsAppMediaSimulator,
     private readonly deskTokenOf: DeskTokenOf = async (tenant) => deskToken(tenant, undefined),
+    /** Meta's 24-hour windows, on the stack's clock. */
+    readonly whatsappWindows: WhatsAppWindows = new WhatsAppWindows(Date.now),
     private readonly holdMs = 30_000,
   ) {}
 
@@ -189,6 +192,7 @@ export class Simulators {
     this.entries = [];
     this.modes = { ...DEFAULT_MODES };
     this.router.reset();
+    this.whatsappWindows.reset();
   }
 
   /** `POST /sim/{channel|bot|msc|presence}`: answers 400 with the allowed modes on a bad one. */
@@ -279,15 +283,23 @@ export class Simulators {
    * webhook to the tenant's URL (the status webhook reference's shape), in the order they happen.
    */
   private reportStatuses(path: string, body: unknown, answer: SimResponse): void {
-    const mode = this.modes.statuses;
-    if (mode === 'none') return;
-    const sent = z.object({ to: z.string(), biz_opaque_callback_data: z.string() }).safeParse(body);
+    const sent = z
+      .object({ to: z.string(), type: z.string(), biz_opaque_callback_data: z.string().optional() })
+      .safeParse(body);
     const accepted = z
       .object({ messages: z.array(z.object({ id: z.string() })).min(1) })
       .safeParse(JSON.parse(answer.body));
     const number = /^\/sim\/whatsapp\/v\d+\.\d+\/([^/]+)\/messages$/.exec(path)?.[1];
     const tenant = DEMO_TENANTS.find((id) => DEMO_PHONE_NUMBER_IDS[id] === number);
     if (!sent.success || !accepted.success || !tenant || !number) return;
+    // Outside the window only a template goes through: Meta fails anything else, whatever the mode.
+    const closed = sent.data.type !== 'template' && !this.whatsappWindows.isOpen(number, sent.data.to);
+    const mode = closed ? 'failed' : this.modes.statuses;
+    const callback = sent.data.biz_opaque_callback_data;
+    if (mode === 'none' || callback === undefined) return;
+    const error = closed
+      ? REENGAGEMENT_ERROR
+      : { code: 131026, title: 'Message undeliverable', message: 'Message undeliverable' };
     const steps: ReadonlyArray<'sent' | 'delivered' | 'read' | 'failed'> =
       mode === 'failed'
         ? ['failed']
@@ -313,18 +325,8 @@ export class Simulators {
                         status,
                         timestamp: String(Math.floor(Date.now() / 1000)),
                         recipient_id: sent.data.to,
-                        biz_opaque_callback_data: sent.data.biz_opaque_callback_data,
-                        ...(status === 'failed'
-                          ? {
-                              errors: [
-                                {
-                                  code: 131026,
-                                  title: 'Message undeliverable',
-                                  message: 'Message undeliverable',
-                                },
-                              ],
-                            }
-                          : {}),
+                        biz_opaque_callback_data: callback,
+                        ...(status === 'failed' ? { errors: [error] } : {}),
                       },
                     ],
                   },

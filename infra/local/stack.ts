@@ -51,6 +51,7 @@ import { deskToken, jsonResponse, type SimResponse, Simulators, send } from './s
 import { LocalStreamPoller, type OnFailureRecord } from './stream-poller';
 import { DEMO_PHONE_NUMBER_IDS, DEMO_TENANTS, localTenants } from './tenants';
 import { FIXTURE_MEDIA, simulatedBytes, WhatsAppMediaSimulator } from './whatsapp-media-sim';
+import { WhatsAppWindows } from './whatsapp-window-sim';
 
 const AGENT_ACTIONS = ['messages', 'end', 'claim', 'queue', 'transfer'] as const;
 
@@ -296,14 +297,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       { phoneNumberId: DEMO_PHONE_NUMBER_IDS.demo, mimeType, bytes: simulatedBytes(id, 48 * 1024) },
       id,
     );
-  const simulators = new Simulators(callBaton, router, whatsappMedia, async (tenantId, conversationId) => {
-    const tenant = tenants.get(tenantId);
-    const conversation = await conversations.get(tenantId, conversationId, clock.now());
-    return deskToken(
-      tenantId,
-      tenant && conversation ? deskOfConversation(tenant, conversation).deskName : undefined,
-    );
-  });
+  const simulators = new Simulators(
+    callBaton,
+    router,
+    whatsappMedia,
+    async (tenantId, conversationId) => {
+      const tenant = tenants.get(tenantId);
+      const conversation = await conversations.get(tenantId, conversationId, clock.now());
+      return deskToken(
+        tenantId,
+        tenant && conversation ? deskOfConversation(tenant, conversation).deskName : undefined,
+      );
+    },
+    new WhatsAppWindows(() => clock.now()),
+  );
   /** Waits until no event delivery, no stream record and no simulator callback is under way. */
   const settle = async (): Promise<void> => {
     for (;;) {
@@ -473,6 +480,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           (await simRoutes(request, requestUrl, body)) ?? jsonResponse(404, { error: 'not_found' }),
         );
       }
+      // What is posted to Baton's WhatsApp route stands in for Meta: Meta knows the user wrote.
+      if (request.method === 'POST' && /^\/v1\/[^/]+\/whatsapp$/.test(requestUrl.pathname))
+        simulators.whatsappWindows.heard(parseMaybeJson(raw));
       if (await gateway.stream(request, response, requestUrl)) return;
       const answer = await gateway.handle(request, requestUrl, raw);
       send(response, answer ?? jsonResponse(404, { error: 'not_found', message: 'no such route' }));

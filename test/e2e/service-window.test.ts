@@ -47,6 +47,51 @@ describe('without a window template', () => {
   });
 });
 
+/** What WhatsApp reported to the desk of a conversation's agent messages. */
+async function statusesAtDesk(flow: Flow, from: string) {
+  return (await flow.log({ system: 'agent-webhook', conversationId: `wa:${from}` }))
+    .map((entry) => z.looseObject({ event: z.string() }).parse(entry.body))
+    .filter((body) => body.event === 'status');
+}
+
+describe('the simulator keeps Meta’s window too', () => {
+  const local = flowOnLocalStack({ tenantOverrides: { demo2: longSession } });
+
+  test('a message inside it is delivered; the same message reaching WhatsApp after it fails with 131047, and the desk hears of it', async () => {
+    const from = '31655530003';
+    await local.flow.whatsappWithAgent('demo2', from);
+    await local.flow.mode('statuses', 'delivered');
+    local.stack.clock.advance(23 * HOUR + 59 * 60_000);
+    await local.flow.agent('demo2', `wa:${from}`, 'messages', { text: 'Still there?', messageId: 'late-1' });
+    expect((await statusesAtDesk(local.flow, from)).map((body) => body.status)).toEqual([
+      'sent',
+      'delivered',
+    ]);
+
+    // Baton's send of it arriving at WhatsApp two minutes later (a retry after the window closed):
+    // Meta takes the request and fails the message.
+    const [send] = (await local.flow.log({ system: 'whatsapp', conversationId: `wa:${from}` })).filter(
+      (entry) => JSON.stringify(entry.body).includes('Still there?'),
+    );
+    local.stack.clock.advance(2 * 60_000);
+    const resent = await fetch(`${local.stack.url}${send?.path}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo2-graph-access-token', 'content-type': 'application/json' },
+      body: JSON.stringify(send?.body),
+    });
+    expect(resent.status).toBe(200);
+    await local.stack.settle();
+    expect((await statusesAtDesk(local.flow, from)).at(-1)).toEqual({
+      event: 'status',
+      sessionId: `wa:${from}`,
+      messageId: 'late-1',
+      status: 'failed',
+      timestamp: expect.any(String),
+      error: { code: 131047, title: 'Re-engagement message' },
+    });
+  });
+});
+
 describe('with a window template', () => {
   const local = flowOnLocalStack({
     tenantOverrides: {
