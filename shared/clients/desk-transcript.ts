@@ -55,10 +55,10 @@ export function transcriptText(
       ...(omitted ? [`(${omitted} earlier message${omitted === 1 ? '' : 's'} left out)`] : []),
       ...kept.map(lineOf),
     ].join('\n');
-  // The note of what was left out counts towards the limit too: measured with the widest count.
+  // The note of what was left out counts towards the limit too.
   const fitted = newestThatFit(
     entries,
-    (kept) => Buffer.byteLength(render(kept, entries.length), 'utf8') <= maxBytes,
+    (kept) => Buffer.byteLength(render(kept, entries.length - kept.length), 'utf8') <= maxBytes,
   );
   return fitted.entries.length ? render(fitted.entries, fitted.omitted) : undefined;
 }

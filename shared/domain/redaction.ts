@@ -1,6 +1,6 @@
 /**
- * What a transcript must not carry: card numbers by default (digits that pass the Luhn check, so an
- * order or phone number stays readable) and the tenant's own patterns. Pure.
+ * What a transcript must not carry: card numbers by default (13 to 19 digits that pass the Luhn
+ * check, so an order or phone number stays readable) and the tenant's own patterns. Pure.
  */
 
 export const REDACTED_CARD = '[card number]';
@@ -12,8 +12,38 @@ export interface RedactionRules {
   patterns: readonly string[];
 }
 
-/** 13 to 19 digits, single spaces or dashes between them allowed (`4111 1111 1111 1111`). */
-const CARD_CANDIDATE = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
+/** Digit groups joined by single spaces or dashes (`4111 1111 1111 1111 123`), not touching more digits. */
+const DIGIT_RUN = /(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g;
+
+/**
+ * A run with its card numbers replaced: each span of whole groups holding 13 to 19 digits that pass
+ * the Luhn check (the longest from each group on), so a CVV, an expiry or a quantity beside a card
+ * does not hide it, and a longer number without separators is no card.
+ */
+function withoutCards(run: string): string {
+  const groups = [...run.matchAll(/\d+/g)].map((match) => ({ at: match.index, digits: match[0] }));
+  const spans: Array<{ from: number; to: number }> = [];
+  for (let i = 0; i < groups.length; ) {
+    let found = -1;
+    let digits = '';
+    for (let j = i; j < groups.length; j += 1) {
+      digits += groups[j]?.digits ?? '';
+      if (digits.length > 19) break;
+      if (digits.length >= 13 && passesLuhn(digits)) found = j;
+    }
+    if (found < 0) {
+      i += 1;
+      continue;
+    }
+    const first = groups[i];
+    const last = groups[found];
+    if (first && last) spans.push({ from: first.at, to: last.at + last.digits.length });
+    i = found + 1;
+  }
+  let out = run;
+  for (const { from, to } of spans.reverse()) out = `${out.slice(0, from)}${REDACTED_CARD}${out.slice(to)}`;
+  return out;
+}
 
 /** The Luhn checksum every payment card number passes. */
 export function passesLuhn(digits: string): boolean {
@@ -43,11 +73,7 @@ export function isValidPattern(pattern: string): boolean {
 export function redactor(rules: RedactionRules): (text: string) => string {
   const patterns = rules.patterns.map((pattern) => new RegExp(pattern, 'giu'));
   return (text) => {
-    let out = rules.cardNumbers
-      ? text.replace(CARD_CANDIDATE, (match) =>
-          passesLuhn(match.replace(/\D/g, '')) ? REDACTED_CARD : match,
-        )
-      : text;
+    let out = rules.cardNumbers ? text.replace(DIGIT_RUN, withoutCards) : text;
     for (const pattern of patterns) out = out.replace(pattern, REDACTED);
     return out;
   };

@@ -33,8 +33,14 @@ export const TRANSCRIPT_TEXT_MAX = 1000;
 /** Entries a pushed answer may add before a write trims the transcript back to the policy's length. */
 export const PUSHED_ENTRIES_SLACK = 10;
 
-const cut = (text: string): string =>
-  text.length > TRANSCRIPT_TEXT_MAX ? `${text.slice(0, TRANSCRIPT_TEXT_MAX - 1)}…` : text;
+function cut(text: string): string {
+  if (text.length <= TRANSCRIPT_TEXT_MAX) return text;
+  // Not between the two halves of a surrogate pair (an emoji): that would leave an invalid string.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(TRANSCRIPT_TEXT_MAX - 2))
+    ? TRANSCRIPT_TEXT_MAX - 2
+    : TRANSCRIPT_TEXT_MAX - 1;
+  return `${text.slice(0, end)}…`;
+}
 
 type Redact = (text: string) => string;
 

@@ -76,6 +76,15 @@ describe('card numbers', () => {
     expect(cards(text)).toBe(text);
   });
 
+  test.each([
+    ['followed by a CVV', 'My card is 4111 1111 1111 1111 123', 'My card is [card number] 123'],
+    ['followed by an expiry', 'Card 4111111111111111 12 25', 'Card [card number] 12 25'],
+    ['after a quantity', 'qty 3 4111 1111 1111 1111', 'qty 3 [card number]'],
+    ['after a quantity, dashed', 'qty 3-5500-0000-0000-0004', 'qty 3-[card number]'],
+  ])('a card number beside a short number is still found: %s', (_, text, redacted) => {
+    expect(cards(text)).toBe(redacted);
+  });
+
   test('cardNumbers: false leaves card numbers alone', () => {
     const text = 'My card is 4111 1111 1111 1111';
     expect(redactor({ cardNumbers: false, patterns: [] })(text)).toBe(text);
@@ -187,6 +196,14 @@ describe('userEntry', () => {
   test(`a text of exactly ${TRANSCRIPT_TEXT_MAX} characters is kept whole`, () => {
     const text = 'b'.repeat(TRANSCRIPT_TEXT_MAX);
     expect(userEntry({ id: 'm1', text, receivedAt: T0 }, redact)?.text).toBe(text);
+  });
+
+  test('the cut never splits an emoji (the text stays well-formed)', () => {
+    const text = `${'a'.repeat(TRANSCRIPT_TEXT_MAX - 2)}😀 more`;
+    const kept = userEntry({ id: 'm1', text, receivedAt: T0 }, redact)?.text ?? '';
+    // A lone surrogate would not survive a round trip through UTF-8.
+    expect(Buffer.from(kept, 'utf8').toString('utf8')).toBe(kept);
+    expect(kept).toBe(`${'a'.repeat(TRANSCRIPT_TEXT_MAX - 2)}…`);
   });
 
   test('a card number across the cut is redacted before the text is cut (no digits survive)', () => {
@@ -675,8 +692,7 @@ describe('transcriptText', () => {
   test('the oldest give way to the limit, and a line says how many', () => {
     const [, second, third] = lines;
     const lastTwo = [TRANSCRIPT_HEADING, '(1 earlier message left out)', second, third].join('\n');
-    // The note is measured at its widest ("messages"), one byte more than "message".
-    expect(transcriptText(conversation, bytes(lastTwo) + 1)).toBe(lastTwo);
+    expect(transcriptText(conversation, bytes(lastTwo))).toBe(lastTwo);
     const lastOne = [TRANSCRIPT_HEADING, '(2 earlier messages left out)', third].join('\n');
     expect(transcriptText(conversation, bytes(lastOne))).toBe(lastOne);
     expect(transcriptText(conversation, bytes(lastOne) - 1)).toBeUndefined();
@@ -704,6 +720,11 @@ describe('transcriptText', () => {
     const cut = transcriptText(entries, characters);
     expect(cut).toMatch(/\n\(\d+ earlier messages? left out\)\n/);
     expect(bytes(cut ?? '')).toBeLessThanOrEqual(characters);
+  });
+
+  test('a text that fits exactly is sent whole, without a note', () => {
+    const whole = transcriptText(conversation, 4_096) ?? '';
+    expect(transcriptText(conversation, bytes(whole))).toBe(whole);
   });
 
   test('no entries, or none that fits, give no text', () => {
