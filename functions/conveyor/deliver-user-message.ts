@@ -62,7 +62,7 @@ export async function deliverUserMessage(
 
   if (message.payload === LIVECHAT_SESSION_START) {
     // A request while a handover is under way or live changes nothing; it is not an intake answer.
-    const written = await popAnd(ports, state, message.id, (current, now) =>
+    const written = await popAnd(ports, state, message.id, 'session', (current, now) =>
       handoverRequestFor(handoverIdFrom('start', message.id), additionsOf({}), message.pageUrl, current, now),
     );
     ports.logger.info('handover asked for by the user', { phase: written?.state.phase });
@@ -84,7 +84,7 @@ export async function deliverUserMessage(
   }
 
   if (message.payload === LIVECHAT_SESSION_END && effectivePhase(state, ports.clock.now()) === 'agent') {
-    const written = await popAnd(ports, state, message.id, (current, now) =>
+    const written = await popAnd(ports, state, message.id, 'session', (current, now) =>
       effectivePhase(current, now) === 'agent' ? { type: 'endSession', by: 'user' } : undefined,
     );
     return { route: 'agent', state: written?.state };
@@ -95,7 +95,7 @@ export async function deliverUserMessage(
   switch (route) {
     case 'bot': {
       const answers = await askBot(ports, tenant, state, turn);
-      return { route, state: await relayAnswers(ports, tenant, state, message, answers, sendUntil) };
+      return { route, state: await relayAnswers(ports, tenant, state, message, answers, sendUntil, route) };
     }
     case 'agent':
       return { route, state: await forwardToAgent(ports, tenant, turn, state) };
@@ -103,7 +103,7 @@ export async function deliverUserMessage(
       // The bot's own prechat dialog: its answers go to the user and may end the intake.
       if (tenant.intake.by === 'bot') {
         const answers = await askBot(ports, tenant, state, turn);
-        return { route, state: await relayAnswers(ports, tenant, state, message, answers, sendUntil) };
+        return { route, state: await relayAnswers(ports, tenant, state, message, answers, sendUntil, route) };
       }
       return { route, state: await takeIntakeAnswer(ports, tenant, turn, state) };
   }

@@ -35,6 +35,7 @@ export async function forwardToAgent(
     ports,
     conversation,
     message.id,
+    'agent',
     (state) => (state.phase === 'agent' ? { type: 'activity', lockMs } : undefined),
     'the live chat ended before the message reached the desk',
   );

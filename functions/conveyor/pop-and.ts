@@ -1,6 +1,7 @@
 /** The write that ends a delivery: the head popped, and the command the delivery led to, in one request. */
 import type { Command, Conversation } from '../../shared/domain/conversation';
-import { headOf, popHead } from '../../shared/domain/inbox';
+import { headOf, popHead, type Taker } from '../../shared/domain/inbox';
+import type { Route } from '../../shared/domain/routing';
 import { type TranscriptEntry, type TranscriptPolicy, withEntries } from '../../shared/domain/transcript';
 import type { Unsent } from '../../shared/domain/unsent';
 import { applyCommand } from '../../shared/flow/apply-command';
@@ -35,6 +36,8 @@ export async function popAnd(
   ports: Ports,
   known: Conversation,
   messageId: string,
+  /** Who gets the message, for the audit trail. */
+  to: Taker,
   decide: (state: Conversation, now: number) => Command | undefined = () => undefined,
   { park = [], onlyWithCommand = false, remember }: PopOptions = {},
 ): Promise<Popped | undefined> {
@@ -48,7 +51,7 @@ export async function popAnd(
     known,
     {
       alongside: (state, now) => {
-        const change = popHead(state, messageId, now);
+        const change = popHead(state, messageId, to, now);
         popped = change !== undefined;
         if (!change) return undefined;
         const parking = park.length ? parked(state, park, now) : undefined;
@@ -77,10 +80,11 @@ export async function popIfOwner(
   ports: Ports,
   known: Conversation,
   messageId: string,
+  route: Route,
   decide: (state: Conversation, now: number) => Command | undefined,
   ownerGone: string,
 ): Promise<Popped | undefined> {
-  const popped = await popAnd(ports, known, messageId, decide, { onlyWithCommand: true });
+  const popped = await popAnd(ports, known, messageId, route, decide, { onlyWithCommand: true });
   if (popped && !popped.popped && headOf(popped.state)?.message.id === messageId)
     throw new OwnerChangedError(ownerGone, popped.state);
   return popped;

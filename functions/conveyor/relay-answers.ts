@@ -12,6 +12,7 @@ import type { TenantConfig } from '../../shared/config/tenants';
 import { transcriptPolicyOf } from '../../shared/config/transcript-policy';
 import type { Conversation } from '../../shared/domain/conversation';
 import { asksForHandover, handoverCommandFor, handoverIdFrom } from '../../shared/domain/handover-trigger';
+import type { Route } from '../../shared/domain/routing';
 import { botEntry, type TranscriptEntry, userEntry } from '../../shared/domain/transcript';
 import { type Unsent, unsentKey } from '../../shared/domain/unsent';
 import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
@@ -35,6 +36,8 @@ export async function relayAnswers(
   message: UserMessage,
   answers: readonly BotAnswer[],
   sendUntil: number,
+  /** The bot's own route, or the intake's when the bot runs it. */
+  route: Route = 'bot',
 ): Promise<Conversation | undefined> {
   const sent = await sendInOrder(ports, state, answers, sendUntil);
   // What the answers ask for is applied in the pop, sent or not: those not sent wait in the item,
@@ -53,6 +56,7 @@ export async function relayAnswers(
     ports,
     state,
     message.id,
+    route,
     (current, at) =>
       // In a bot-run intake the answers may end it; outside one, the first asking starts a handover.
       botIntakeCommand(tenant, answers, current, at, () =>

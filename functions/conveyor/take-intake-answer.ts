@@ -36,6 +36,7 @@ export async function takeIntakeAnswer(
     ports,
     conversation,
     message.id,
+    'intake',
     (state) => {
       const step = stepOf(state);
       return step && commandFor(step, handoverId, message.id);

@@ -420,6 +420,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           route: letter.route,
           reason: letter.reason,
         })),
+        // The last transitions and delivery decisions, oldest first, as the item keeps them.
+        audit: (conversation.audit ?? []).map((entry) => ({
+          ...entry,
+          at: new Date(entry.at).toISOString(),
+        })),
       });
     }
     const agent = /^\/sim\/agent\/([^/]+)\/([^/]+)\/(messages|end|claim|queue|transfer)$/.exec(pathname);

@@ -13,6 +13,7 @@
 
 import type { OutgoingEvent } from '../events/define';
 import type { RichContent } from '../events/rich-content';
+import { type Actor, type AuditEntry, withAudit } from './audit';
 import type { DeadLetter, InboxEntry } from './inbox';
 import type { Phase } from './phase';
 import type { TranscriptEntry } from './transcript';
@@ -70,6 +71,8 @@ export interface Conversation {
   outbox?: readonly OutgoingEvent[] | undefined;
   /** User messages not yet delivered, in arrival order (see inbox.ts); transitions keep it as it is. */
   inbox?: readonly InboxEntry[] | undefined;
+  /** The last transitions and delivery decisions, each recorded by the write that made it (audit.ts). */
+  audit?: readonly AuditEntry[] | undefined;
   /** The last messages between the user and the bot, redacted, for the desk of the next handover (transcript.ts). */
   transcript?: readonly TranscriptEntry[] | undefined;
   /** The last messages no owner could take, for an operator to see. */
@@ -289,11 +292,22 @@ export function transition(state: Conversation, command: Command, now: number): 
   };
   // The outbox belongs to the write that produced it; a new transition starts without one.
   const { outbox: _published, ...current } = state;
-  const next = (patch: Partial<Conversation>, effects: Effect[] = []): Transition => ({
-    state: { ...current, ...patch, version: state.version + 1, updatedAt: now },
-    effects,
-  });
   const phase = effectivePhase(state, now);
+  const next = (patch: Partial<Conversation>, effects: Effect[] = []): Transition => {
+    const changed = { ...current, ...patch, version: state.version + 1, updatedAt: now };
+    const entry: AuditEntry = {
+      at: now,
+      version: changed.version,
+      // As stored: a lock past its expiry still reads `agent` until a write ends it.
+      from: state.phase,
+      to: changed.phase,
+      action: command.type,
+      actor: actorOf(command),
+      cause: causeOf(command),
+      handoverId: 'handoverId' in command ? command.handoverId : state.handover?.id,
+    };
+    return { state: { ...changed, audit: withAudit(state.audit, entry) }, effects };
+  };
   // A command that names a handover acts on that one only.
   const named =
     'handoverId' in command && command.type !== 'requestHandover' ? command.handoverId : undefined;
@@ -467,6 +481,55 @@ export function transition(state: Conversation, command: Command, now: number): 
         { type: 'handOver', handoverId: command.toHandoverId },
       ]);
     }
+  }
+}
+
+/** Who caused a command: the party whose call or message it comes from. */
+export function actorOf(command: Command): Actor {
+  switch (command.type) {
+    case 'requestHandover':
+      // A LIVECHAT_SESSION_START button is the user's request; any other comes from a bot answer.
+      return command.handoverId.startsWith('start:') ? 'user' : 'bot';
+    case 'presenceChecked':
+      return 'baton';
+    case 'intakeProgressed':
+    case 'intakeCompleted':
+      return 'user';
+    case 'intakeAbandoned':
+      return command.reason === 'timeout' ? 'sweep' : 'user';
+    case 'handoverSucceeded':
+    case 'queuePositionReported':
+      return 'desk';
+    case 'handoverFailed':
+      if (command.stage.startsWith('desk')) return 'desk';
+      return command.stage.startsWith('timeout') ? 'sweep' : 'bot';
+    case 'activity':
+    case 'transferHandover':
+      return 'agent';
+    case 'endSession':
+      return command.by;
+    case 'expire':
+    case 'waitingNoticeDue':
+    case 'withdrawHandover':
+      return 'sweep';
+  }
+}
+
+/** Why, in Baton's own words (no text of anyone's). */
+function causeOf(command: Command): string | undefined {
+  switch (command.type) {
+    case 'presenceChecked':
+      return command.closed ? 'closed' : command.status;
+    case 'intakeAbandoned':
+      return command.reason;
+    case 'handoverFailed':
+      return command.stage;
+    case 'transferHandover':
+      return `skill:${command.skill}`;
+    case 'activity':
+      return command.message ? (command.message.signOff ? 'sign_off' : 'message') : undefined;
+    default:
+      return undefined;
   }
 }
 

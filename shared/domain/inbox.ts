@@ -8,6 +8,7 @@
  * this list, which only the table stream's consumer works through, head first (conveyor.ts). Pure.
  */
 import type { UserMessage } from '../events/shapes';
+import { type AuditEntry, type DeliveryAction, withAudit } from './audit';
 import { LIVECHAT_SESSION_START } from './livechat-payloads';
 import type { Phase } from './phase';
 import type { Route } from './routing';
@@ -31,6 +32,8 @@ export interface InboxState {
   updatedAt: number;
   inbox?: readonly InboxEntry[] | undefined;
   deadLetters?: readonly DeadLetter[] | undefined;
+  audit?: readonly AuditEntry[] | undefined;
+  handover?: { id: string } | undefined;
 }
 
 /** Messages waiting beyond this are refused at the webhook (429): the channel retries later. */
@@ -63,18 +66,39 @@ export function deliverableHead(state: InboxState | undefined): InboxEntry | und
 }
 
 /** The fields an inbox change writes; the caller spreads them over the state it changes. */
-export type InboxChange = Pick<InboxState, 'inbox' | 'deadLetters' | 'version' | 'updatedAt'>;
+export type InboxChange = Pick<InboxState, 'inbox' | 'deadLetters' | 'version' | 'updatedAt' | 'audit'>;
 
-const without = (state: InboxState, now: number): InboxChange => ({
+/** The decision recorded in the audit trail, by the conveyor (Baton), for the handover of now. */
+const decided = (state: InboxState, action: DeliveryAction, cause: string, now: number) =>
+  withAudit(state.audit, {
+    at: now,
+    version: state.version + 1,
+    from: state.phase,
+    to: state.phase,
+    action,
+    actor: 'baton',
+    cause,
+    handoverId: state.handover?.id,
+  });
+
+const without = (state: InboxState, now: number): Omit<InboxChange, 'audit'> => ({
   inbox: state.inbox?.length && state.inbox.length > 1 ? state.inbox.slice(1) : undefined,
   version: state.version + 1,
   updatedAt: now,
 });
 
-/** The head removed: its owner has it. Undefined when `messageId` is not the head (popped already). */
-export function popHead(state: InboxState, messageId: string, now: number): InboxChange | undefined {
+/** Who took a message: its owner, or the session itself (LIVECHAT_SESSION_START or _END act on it). */
+export type Taker = Route | 'session';
+
+/** The head removed: `to` has it. Undefined when `messageId` is not the head (popped already). */
+export function popHead(
+  state: InboxState,
+  messageId: string,
+  to: Taker,
+  now: number,
+): InboxChange | undefined {
   if (headOf(state)?.message.id !== messageId) return undefined;
-  return without(state, now);
+  return { ...without(state, now), audit: decided(state, 'delivered', to, now) };
 }
 
 /** A message already taken off the inbox kept among the dead letters: its owner never took it. */
@@ -82,9 +106,14 @@ export function withDeadLetter(
   state: InboxState,
   letter: DeadLetter,
   now: number,
-): Pick<InboxState, 'deadLetters' | 'version' | 'updatedAt'> {
+): Pick<InboxState, 'deadLetters' | 'version' | 'updatedAt' | 'audit'> {
   const deadLetters = [...(state.deadLetters ?? []), letter].slice(-MAX_DEAD_LETTERS);
-  return { deadLetters, version: state.version + 1, updatedAt: now };
+  return {
+    deadLetters,
+    version: state.version + 1,
+    updatedAt: now,
+    audit: decided(state, 'dead_lettered', `${letter.route}:${letter.reason}`, now),
+  };
 }
 
 /** The head moved to the dead letters, so the messages behind it are not held up for good. */

@@ -15,7 +15,7 @@ import { eventsFor } from './effect-events';
 import { funnelPoints } from './funnel';
 import { writeConversation } from './write-conversation';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations'> & Partial<Pick<Runtime, 'metrics'>>;
+type Ports = Pick<Runtime, 'clock' | 'conversations'> & Partial<Pick<Runtime, 'metrics' | 'logger'>>;
 
 export type Applied =
   | { outcome: 'applied'; before: Conversation; state: Conversation; effects: Effect[] }

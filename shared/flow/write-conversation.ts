@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime/runtime';
 import { backoff } from './backoff';
 import { loadConversation, withoutOutbox } from './load-conversation';
 
-type Ports = Pick<Runtime, 'clock' | 'conversations'>;
+type Ports = Pick<Runtime, 'clock' | 'conversations'> & Partial<Pick<Runtime, 'logger'>>;
 
 export type Written =
   | { outcome: 'written'; before: Conversation; state: Conversation }
@@ -41,6 +41,9 @@ export async function writeConversation(
     if (!next) return { outcome: 'unchanged', state };
     try {
       await ports.conversations.save(next, now);
+      // The item keeps the last entries; the log keeps them all, for its own retention.
+      for (const entry of next.audit ?? [])
+        if (entry.version === next.version) ports.logger?.info('audit', { ...entry });
       return { outcome: 'written', before: state, state: next };
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;

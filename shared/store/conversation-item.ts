@@ -1,6 +1,7 @@
 /** The stored shape of a conversation, parsed on every read: the table is outside the type system. */
 
 import * as z from 'zod/mini';
+import { ACTORS } from '../domain/audit';
 import type { Conversation } from '../domain/conversation';
 import { PHASES } from '../domain/conversation';
 import { ROUTES } from '../domain/routing';
@@ -91,6 +92,20 @@ export const conversationItemSchema = z.object({
     ),
   ),
   lastRelease: z.optional(z.object({ ...releaseSchema.shape, handoverId: z.string() })),
+  audit: z.optional(
+    z.array(
+      z.object({
+        at: z.number(),
+        version: z.number(),
+        from: z.enum(PHASES),
+        to: z.enum(PHASES),
+        action: z.string(),
+        actor: z.enum(ACTORS),
+        cause: z.optional(z.string()),
+        handoverId: z.optional(z.string()),
+      }),
+    ),
+  ),
   transcript: z.optional(
     z.array(
       z.object({

@@ -125,11 +125,12 @@ describe('1. triggers', () => {
 
   test('a handover request while one is under way changes nothing and is not an intake answer', async () => {
     await flow.web('demo', 'w-twice', { text: 'agent please' });
-    // The version moves (the message passed through the inbox); nothing else does.
-    const { version: _before, ...before } = await flow.state('demo', 'w-twice');
+    // The version moves (the message passed through the inbox, as the audit trail records); nothing else does.
+    const { version: _before, audit: trail, ...before } = await flow.state('demo', 'w-twice');
     await flow.web('demo', 'w-twice', { payload: 'LIVECHAT_SESSION_START' });
-    const { version: _after, ...after } = await flow.state('demo', 'w-twice');
+    const { version: _after, audit, ...after } = await flow.state('demo', 'w-twice');
     expect(after).toEqual(before);
+    expect(audit).toEqual([...trail, expect.objectContaining({ action: 'delivered', cause: 'session' })]);
     expect((await flow.log({ system: 'presence' })).length).toBe(1);
   });
 });

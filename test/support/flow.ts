@@ -27,6 +27,18 @@ const stateSchema = z.object({
   /** Messages in the inbox, not yet delivered. */
   waiting: z.number(),
   deadLetters: z.array(z.object({ messageId: z.string(), route: z.string(), reason: z.string() })),
+  audit: z.array(
+    z.object({
+      at: z.string(),
+      version: z.number(),
+      from: z.string(),
+      to: z.string(),
+      action: z.string(),
+      actor: z.string(),
+      cause: z.string().optional(),
+      handoverId: z.string().optional(),
+    }),
+  ),
 });
 export type SimState = z.infer<typeof stateSchema>;
 

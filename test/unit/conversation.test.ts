@@ -435,6 +435,19 @@ describe('outbox', () => {
         intake: { step: 2, answers: { name: 'Ada', topic: 'invoice' }, invalidAttempts: 0 },
         lockExpiresAt: NOW + LOCK_MS,
       },
+      // The transition itself, in the audit trail.
+      audit: [
+        {
+          at: NOW,
+          version: VERSION + 1,
+          from: 'agent',
+          to: 'agent',
+          action: 'activity',
+          actor: 'agent',
+          cause: undefined,
+          handoverId: HANDOVER_ID,
+        },
+      ],
     });
   });
 });
@@ -800,6 +813,18 @@ describe('presence', () => {
       updatedAt: NOW,
       agentStatus: 'offline',
       additions: { skill: 'billing', mscWebstore: 'shop-1', mscChannel: 'chat' },
+      audit: [
+        {
+          at: NOW,
+          version: VERSION + 1,
+          from: 'presence',
+          to: 'bot',
+          action: 'presenceChecked',
+          actor: 'baton',
+          cause: 'offline',
+          handoverId: HANDOVER_ID,
+        },
+      ],
     });
   });
 

@@ -59,31 +59,49 @@ describe('the deliverable head', () => {
 describe('popping', () => {
   test('returns the changed fields only: the inbox without its head, one version up, the time', () => {
     const state = withInbox([entry('m1'), entry('m2')]);
-    expect(popHead(state, 'm1', T0 + 1)).toStrictEqual({
+    expect(popHead(state, 'm1', 'bot', T0 + 1)).toStrictEqual({
       inbox: [entry('m2')],
       version: 5,
       updatedAt: T0 + 1,
+      // The decision, in the audit trail: who got it, by the conveyor.
+      audit: [
+        {
+          at: T0 + 1,
+          version: 5,
+          from: state.phase,
+          to: state.phase,
+          action: 'delivered',
+          actor: 'baton',
+          cause: 'bot',
+          handoverId: undefined,
+        },
+      ],
     });
   });
 
   test('the last message leaves no inbox behind (the field is unset, so the spread clears it)', () => {
-    const popped = popHead(withInbox([entry('m1')]), 'm1', T0);
-    expect(popped).toStrictEqual({ inbox: undefined, version: 5, updatedAt: T0 });
+    const popped = popHead(withInbox([entry('m1')]), 'm1', 'bot', T0);
+    expect(popped).toStrictEqual({
+      inbox: undefined,
+      version: 5,
+      updatedAt: T0,
+      audit: [expect.objectContaining({ action: 'delivered', cause: 'bot' })],
+    });
     expect({ ...withInbox([entry('m1')]), ...popped }.inbox).toBeUndefined();
   });
 
   test('only the named head: a message behind it, one popped already or an empty inbox change nothing', () => {
     const state = withInbox([entry('m1'), entry('m2')]);
-    expect(popHead(state, 'm2', T0)).toBeUndefined();
-    expect(popHead(state, 'gone', T0)).toBeUndefined();
-    expect(popHead(withInbox([]), 'm1', T0)).toBeUndefined();
+    expect(popHead(state, 'm2', 'bot', T0)).toBeUndefined();
+    expect(popHead(state, 'gone', 'bot', T0)).toBeUndefined();
+    expect(popHead(withInbox([]), 'm1', 'bot', T0)).toBeUndefined();
   });
 
   test('leaves the dead letters as they are', () => {
     const state = withInbox([entry('m1'), entry('m2')]);
     const moved = deadLetterHead(state, 'm1', { route: 'bot', reason: 'bot:timeout' }, T0);
     const after = { ...state, ...moved };
-    const popped = popHead(after, 'm2', T0 + 1);
+    const popped = popHead(after, 'm2', 'bot', T0 + 1);
     expect(popped).not.toHaveProperty('deadLetters');
     expect({ ...after, ...popped }.deadLetters).toEqual(moved?.deadLetters);
   });
@@ -100,7 +118,7 @@ describe('popping', () => {
           );
           for (const [index, id] of ids.entries()) {
             expect(headOf(state)?.message.id).toBe(id);
-            const popped = popHead(state, id, T0 + index);
+            const popped = popHead(state, id, 'bot', T0 + index);
             if (!popped) throw new Error(`${id} was not the head`);
             state = { ...state, ...popped };
           }
@@ -120,6 +138,18 @@ describe('dead-lettering', () => {
       deadLetters: [{ message: entry('m1').message, route: 'agent', reason: 'desk:status:422', at: T0 + 5 }],
       version: 5,
       updatedAt: T0 + 5,
+      audit: [
+        {
+          at: T0 + 5,
+          version: 5,
+          from: state.phase,
+          to: state.phase,
+          action: 'dead_lettered',
+          actor: 'baton',
+          cause: 'agent:desk:status:422',
+          handoverId: undefined,
+        },
+      ],
     });
   });
 
