@@ -44,7 +44,7 @@ export async function measureHotPath(env: BenchEnvironment, webSecret: string): 
   useRefKey(await core.ownSecrets.resolve(core.env.refKey));
   const handler = createHandler(
     scopedPorts(core, {}, (tenant) => ({
-      inbox: new DynamoInboxStore(tenant.doc, core.env.tableName, tenant.conversations),
+      inbox: new DynamoInboxStore(tenant.doc, core.env.tableName, tenant.conversations, tenant.retention),
       answerPushes: new DynamoAnswerPushes(tenant.doc, core.env.tableName, tenant.conversations),
     })),
   );

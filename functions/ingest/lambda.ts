@@ -11,7 +11,7 @@ const core = await awsCore('ingest');
 
 export const handler = createHandler(
   scopedPorts(core, {}, (tenant) => ({
-    inbox: new DynamoInboxStore(tenant.doc, core.env.tableName, tenant.conversations),
+    inbox: new DynamoInboxStore(tenant.doc, core.env.tableName, tenant.conversations, tenant.retention),
     answerPushes: new DynamoAnswerPushes(tenant.doc, core.env.tableName, tenant.conversations),
   })),
 );

@@ -20,7 +20,7 @@ import { createWhatsAppMedia } from '../../shared/clients/whatsapp-media';
 import { deskOfConversation } from '../../shared/config/desk-routing';
 import { secretRefsOf } from '../../shared/config/secret-paths';
 import { literalSecrets } from '../../shared/config/secrets';
-import { type TenantDirectory, tenantDirectory } from '../../shared/config/tenants';
+import { retentionSecondsOf, type TenantDirectory, tenantDirectory } from '../../shared/config/tenants';
 import { OffsetClock } from '../../shared/domain/clock';
 import { effectivePhase } from '../../shared/domain/conversation';
 import type { EventPublisher } from '../../shared/events/publisher';
@@ -221,12 +221,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const { doc } = dynamoOf(tenantId);
         // What AWS grants it for this tenant: the tenant's secrets at its declared paths, no other.
         const secrets = grantedSecrets(literalSecrets, secretRefsOf([tenant], fn.access.secrets), fn.name);
-        const tenantConversations = new DynamoConversationStore(doc, tableName);
+        const retention = { retentionSeconds: retentionSecondsOf(tenant) };
+        const tenantConversations = new DynamoConversationStore(doc, tableName, retention);
         return {
           ...shared,
           secrets,
           conversations: tenantConversations,
-          inbox: new DynamoInboxStore(doc, tableName, tenantConversations),
+          inbox: new DynamoInboxStore(doc, tableName, tenantConversations, retention),
           answerPushes: new DynamoAnswerPushes(doc, tableName, tenantConversations),
           sweepIndex: new DynamoSweepIndex(doc, tableName),
           deskAsks: new DynamoDeskAsks(doc, tableName),

@@ -274,6 +274,11 @@ export const tenantConfigSchema = z
      * while callers move to the timestamped signature.
      */
     acceptUntimedSignatures: z._default(z.boolean(), false),
+    /**
+     * How long a quiet conversation is kept (its state, audit trail and transcript): DynamoDB TTL
+     * deletes it this long after its last write. At least the agent's lock.
+     */
+    retentionDays: intSetting(1, 365, 30),
     session: z._default(
       z.strictObject({
         /** Inactivity after which an agent's lock on a conversation ends (CSML: 60, CM.com: 24 h). */
@@ -375,6 +380,10 @@ export const tenantConfigSchema = z
     z.refine((tenant) => Object.values(tenant.desks ?? {}).every((entry) => entry.desk.type === 'webhook'), {
       message: 'named desks are generic webhook desks (an MSC desk is the default desk)',
       path: ['desks'],
+    }),
+    z.refine((tenant) => tenant.retentionDays * 24 * 60 >= tenant.session.lockMinutes, {
+      message: 'at least the agent lock (session.lockMinutes): a live chat is not deleted under the agent',
+      path: ['retentionDays'],
     }),
     // The router carries a hosted chat handed to MSC: Baton sees no activity to slide the lock on,
     // and its expiry hands the chat back. It may not come before the router's own 24 h.
@@ -483,6 +492,9 @@ export function parseTenants(input: unknown): TenantConfig[] {
   if (!result.success) throw new ConfigError(`invalid tenant configuration: ${describeIssues(result.error)}`);
   return result.data;
 }
+
+/** How long a quiet conversation of the tenant is kept before DynamoDB TTL deletes it. */
+export const retentionSecondsOf = (tenant: TenantConfig): number => tenant.retentionDays * 24 * 3600;
 
 /** How long an agent's lock lasts after the last message, in milliseconds. */
 export const lockMsOf = (tenant: TenantConfig): number => tenant.session.lockMinutes * 60_000;

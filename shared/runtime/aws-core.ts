@@ -11,7 +11,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Environment, readEnvironment } from '../config/environment';
 import { secretsManagerResolver } from '../config/secrets-manager';
-import { ConfigError } from '../config/tenants';
+import { ConfigError, retentionSecondsOf } from '../config/tenants';
 import { systemClock } from '../domain/clock';
 import { EventBridgePublisher } from '../events/eventbridge-publisher';
 import { createLogger, useRefKey } from '../log/logger';
@@ -30,6 +30,8 @@ export interface TenantCore {
   doc: DynamoDBDocumentClient;
   secrets: CorePorts['secrets'];
   conversations: CorePorts['conversations'];
+  /** The tenant's retention, for the stores that write its conversations. */
+  retention: { retentionSeconds: number };
 }
 
 /** The core ports, and what the outside clients are built from. */
@@ -84,13 +86,15 @@ export function createAwsCore(
       tenantSessionPolicy(tenant, env.secretPaths, env.secretArnPrefix),
     );
     const { doc } = tenantDynamo?.(tenantId) ?? createDynamo({ region, credentials });
+    const retention = { retentionSeconds: retentionSecondsOf(tenant) };
     const built: TenantCore = {
       tenantId,
       doc,
       secrets: secretsManagerResolver(
         new SecretsManagerClient({ region, credentials, ...SDK_CLIENT_OPTIONS }),
       ),
-      conversations: new DynamoConversationStore(doc, env.tableName),
+      conversations: new DynamoConversationStore(doc, env.tableName, retention),
+      retention,
     };
     tenantCores.set(tenantId, built);
     return built;

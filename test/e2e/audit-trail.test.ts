@@ -3,6 +3,8 @@
  * each delivery decision in the conversation's item, in order, with who caused it and for which
  * handover; nothing anyone wrote is in it.
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { conversationKey, TTL_ATTRIBUTE } from '../../shared/store/keys';
 import { flowOnLocalStack } from '../support/flow';
 
 const local = flowOnLocalStack();
@@ -45,4 +47,24 @@ test('hello, a handover to the webhook desk (claimed), a message each way, the u
   const logged = local.logs.filter((line) => JSON.stringify(line).includes('"audit"'));
   expect(logged.length).toBeGreaterThanOrEqual(audit.length);
   expect(JSON.stringify(logged)).not.toContain('31655560001');
+});
+
+describe('kept for the tenant’s retention', () => {
+  const short = flowOnLocalStack({ tenantOverrides: { demo2: { retentionDays: 2 } } });
+
+  test('the item, audit trail and transcript with it, expires its retention after the last write', async () => {
+    const from = '31655560002';
+    await short.flow.whatsapp('demo2', from, { text: 'hello' });
+    await short.flow.whatsapp('demo', from, { text: 'hello' });
+    const expiresAt = async (tenant: string) => {
+      const { Item } = await short.stack.dynamo.doc.send(
+        new GetCommand({ TableName: short.stack.tableName, Key: conversationKey(tenant, `wa:${from}`) }),
+      );
+      return Number(Item?.[TTL_ATTRIBUTE]) - Math.floor(short.stack.clock.now() / 1000);
+    };
+    const day = 24 * 3600;
+    expect(Math.abs((await expiresAt('demo2')) - 2 * day)).toBeLessThan(60);
+    // Another tenant keeps the default 30 days.
+    expect(Math.abs((await expiresAt('demo')) - 30 * day)).toBeLessThan(60);
+  });
 });

@@ -94,6 +94,12 @@ test.each([
     'bot.url',
   ],
   ['a lock of 0 minutes', { ...minimal, session: { lockMinutes: 0 } }, 'session.lockMinutes'],
+  [
+    'a retention shorter than the agent lock',
+    { ...minimal, retentionDays: 1, session: { lockMinutes: 2 * 24 * 60 } },
+    'retentionDays',
+  ],
+  ['a retention of 0 days', { ...minimal, retentionDays: 0 }, 'retentionDays'],
   ['a lock of 1.5 minutes', { ...minimal, session: { lockMinutes: 1.5 } }, 'session.lockMinutes'],
   ['a bot timeout over 25 s', { ...minimal, bot: { ...minimal.bot, timeoutMs: 25_001 } }, 'bot.timeoutMs'],
   ['an intake timeout of 0 minutes', { ...minimal, intake: { timeoutMinutes: 0 } }, 'intake.timeoutMinutes'],
