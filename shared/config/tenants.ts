@@ -157,7 +157,7 @@ const presenceSchema = z.discriminatedUnion('type', [
 const transcriptSchema = z.strictObject({
   /** How many of the last messages between the user and the bot the desk gets with a handover (0: none). */
   messages: intSetting(0, 50, 20),
-  /** How long a message is kept for a transcript (at most the conversation's own 30 days). */
+  /** How long a message is kept for a transcript (at most 30 days; the conversation's retention still applies). */
   retentionHours: intSetting(1, 720, 720),
   redact: z._default(
     z.strictObject({
