@@ -4,6 +4,7 @@
  * several times and must have no effects of its own.
  */
 import type { Conversation } from '../domain/conversation';
+import { conversationRef } from '../log/logger';
 import { VersionConflictError } from '../ports/version-conflict';
 import type { Runtime } from '../runtime/runtime';
 import { backoff } from './backoff';
@@ -43,7 +44,12 @@ export async function writeConversation(
       await ports.conversations.save(next, now);
       // The item keeps the last entries; the log keeps them all, for its own retention.
       for (const entry of next.audit ?? [])
-        if (entry.version === next.version) ports.logger?.info('audit', { ...entry });
+        if (entry.version === next.version)
+          ports.logger?.info('audit', {
+            tenantId,
+            conversationRef: conversationRef(tenantId, conversationId),
+            ...entry,
+          });
       return { outcome: 'written', before: state, state: next };
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;

@@ -47,6 +47,7 @@ test('hello, a handover to the webhook desk (claimed), a message each way, the u
   const logged = local.logs.filter((line) => JSON.stringify(line).includes('"audit"'));
   expect(logged.length).toBeGreaterThanOrEqual(audit.length);
   expect(JSON.stringify(logged)).not.toContain('31655560001');
+  expect(logged.every((line) => /"conversationRef":"[^"]+"/.test(JSON.stringify(line)))).toBe(true);
 });
 
 describe('kept for the tenant’s retention', () => {
