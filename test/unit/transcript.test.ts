@@ -5,7 +5,6 @@ import {
   transcriptText,
   webhookTranscript,
 } from '../../shared/clients/desk-transcript';
-import { ConfigError, parseTenants } from '../../shared/config/tenants';
 import { isValidPattern, passesLuhn, redactor } from '../../shared/domain/redaction';
 import {
   botEntry,
@@ -113,66 +112,6 @@ describe("the tenant's patterns", () => {
     expect(isValidPattern('[a-')).toBe(false);
     expect(isValidPattern('secret-\\d+')).toBe(true);
     expect(isValidPattern('^(?:[A-Z]{2}\\d{2})\\s?\\w+$')).toBe(true);
-  });
-});
-
-describe("the tenant's transcript settings", () => {
-  const minimal = {
-    id: 'acme',
-    bot: { url: 'https://bot.example.com', signingSecret: { secretId: 'baton/acme' } },
-    agentApiToken: { secretId: 'baton/acme' },
-    desk: {
-      type: 'webhook',
-      url: 'https://desk.example.com/hook',
-      signingSecret: { secretId: 'baton/acme-desk' },
-    },
-    presence: { type: 'webhook', url: 'https://desk.example.com/presence' },
-  };
-
-  test('defaults: the last 20 messages, kept 720 hours, card numbers redacted, no patterns', () => {
-    const [tenant] = parseTenants([minimal]);
-    expect(tenant?.transcript).toEqual({
-      messages: 20,
-      retentionHours: 720,
-      redact: { cardNumbers: true, patterns: [] },
-    });
-  });
-
-  test('a partial section takes the defaults for the rest', () => {
-    const [tenant] = parseTenants([
-      { ...minimal, transcript: { messages: 5, redact: { cardNumbers: false } } },
-    ]);
-    expect(tenant?.transcript).toEqual({
-      messages: 5,
-      retentionHours: 720,
-      redact: { cardNumbers: false, patterns: [] },
-    });
-  });
-
-  test('the bounds themselves are accepted', () => {
-    for (const transcript of [
-      { messages: 0, retentionHours: 1 },
-      { messages: 50, retentionHours: 720, redact: { patterns: ['secret-\\d+'] } },
-    ]) {
-      const [tenant] = parseTenants([{ ...minimal, transcript }]);
-      expect(tenant?.transcript).toMatchObject(transcript);
-    }
-  });
-
-  test.each([
-    ['an invalid pattern', { redact: { patterns: ['('] } }, 'transcript.redact.patterns'],
-    [
-      'an invalid pattern after a valid one',
-      { redact: { patterns: ['ok', '[a-'] } },
-      'transcript.redact.patterns',
-    ],
-    ['more than 50 messages', { messages: 51 }, 'transcript.messages'],
-    ['a negative number of messages', { messages: -1 }, 'transcript.messages'],
-    ['a retention of 0 hours', { retentionHours: 0 }, 'transcript.retentionHours'],
-    ['a retention over 720 hours', { retentionHours: 721 }, 'transcript.retentionHours'],
-  ])('%s is refused, naming the field', (_, transcript, field) => {
-    expect(() => parseTenants([{ ...minimal, transcript }])).toThrow(ConfigError);
-    expect(() => parseTenants([{ ...minimal, transcript }])).toThrow(field);
   });
 });
 
