@@ -30,6 +30,12 @@ export interface TranscriptPolicy {
 /** A text longer than this is cut in the transcript (the item holds the last messages, not whole files). */
 export const TRANSCRIPT_TEXT_MAX = 1000;
 
+/**
+ * The most the item keeps, in bytes of JSON: the item also holds the inbox, unsent messages and the
+ * audit trail under DynamoDB's 400 KB, and a bot's list or file entry may weigh 4 KB.
+ */
+export const TRANSCRIPT_STORED_MAX_BYTES = 32 * 1024;
+
 /** Entries a pushed answer may add before a write trims the transcript back to the policy's length. */
 export const PUSHED_ENTRIES_SLACK = 10;
 
@@ -146,7 +152,17 @@ export function withEntries(
   policy: Pick<TranscriptPolicy, 'messages' | 'retentionMs'>,
   now: number,
 ): TranscriptEntry[] | undefined {
-  const kept = transcriptAt([...(entries ?? []), ...added], policy, now);
+  const recent = transcriptAt([...(entries ?? []), ...added], policy, now);
+  // Newest first, each entry's JSON and its comma, until the next would not fit.
+  let bytes = 2;
+  let start = recent.length;
+  while (start > 0) {
+    const size = Buffer.byteLength(JSON.stringify(recent[start - 1]), 'utf8') + 1;
+    if (bytes + size > TRANSCRIPT_STORED_MAX_BYTES) break;
+    bytes += size;
+    start -= 1;
+  }
+  const kept = recent.slice(start);
   return kept.length ? kept : undefined;
 }
 

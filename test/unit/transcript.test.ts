@@ -9,6 +9,7 @@ import { isValidPattern, passesLuhn, redactor } from '../../shared/domain/redact
 import {
   botEntry,
   newestThatFit,
+  TRANSCRIPT_STORED_MAX_BYTES,
   TRANSCRIPT_TEXT_MAX,
   type TranscriptEntry,
   transcriptAt,
@@ -670,4 +671,23 @@ describe('transcriptText', () => {
     expect(transcriptText([], 4_096)).toBeUndefined();
     expect(transcriptText(conversation, 40)).toBeUndefined();
   });
+});
+
+test(`the item keeps at most ${TRANSCRIPT_STORED_MAX_BYTES} bytes of transcript, the newest`, () => {
+  const policy = { messages: 50, retentionMs: 3_600_000 };
+  const big = (i: number): TranscriptEntry => ({ from: 'bot', at: T0 + i, text: `${i} ${'x'.repeat(990)}` });
+  const kept =
+    withEntries(
+      undefined,
+      Array.from({ length: 50 }, (_, i) => big(i)),
+      policy,
+      T0 + 60,
+    ) ?? [];
+  expect(Buffer.byteLength(JSON.stringify(kept))).toBeLessThanOrEqual(TRANSCRIPT_STORED_MAX_BYTES);
+  expect(kept.length).toBeGreaterThan(25);
+  expect(kept.length).toBeLessThan(50);
+  expect(kept.at(-1)?.text?.startsWith('49 ')).toBe(true);
+  // One entry more would not have fitted.
+  const one = Buffer.byteLength(JSON.stringify(big(0))) + 1;
+  expect(Buffer.byteLength(JSON.stringify(kept)) + one).toBeGreaterThan(TRANSCRIPT_STORED_MAX_BYTES);
 });
