@@ -63,7 +63,11 @@ export async function relayAnswers(
         ports.logger.warn('customerInfo is not a JSON object of strings; handed over without it'),
       ) ??
       (asking ? handoverCommandFor(asking, tenant.handoverEvent, message.pageUrl, current, at) : undefined),
-    { park: unsent, remember: turnEntries(tenant, message, answers, ports.clock.now()) },
+    {
+      park: unsent,
+      // A bot-run intake's answers go as customer info, not in the transcript.
+      ...(route === 'bot' ? { remember: turnEntries(tenant, message, answers, ports.clock.now()) } : {}),
+    },
   );
   if (asking)
     ports.logger.info(

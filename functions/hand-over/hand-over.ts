@@ -75,7 +75,6 @@ export async function handOver(
   };
   try {
     ({ deskChatId } = await askDesk(ports, tenant, request));
-    await sendTranscript(ports, tenant, request, deskChatId);
   } catch (error) {
     // A desk that refused, or never answered: the user is told, and a desk that may have taken it
     // anyway is told it is withdrawn (relay, on HandoverDeclined).
@@ -116,6 +115,8 @@ export async function handOver(
       { desk: tenant.desk.type, deskName: tenant.deskName },
     );
   }
+  // MSC's after the lock: its agent may write the moment the chat is linked to it.
+  await sendTranscript(ports, tenant, request, deskChatId);
   if (conversation.channel.type === 'web') {
     try {
       await ports.notifications.webConversationsHandover(tenant, conversationId);
@@ -153,7 +154,7 @@ async function deskTranscript(
 
 /**
  * MSC's transcript follows the hand-over. The chat is the desk's by then: a transcript that could not
- * be sent is counted and logged, and the handover goes on without it.
+ * be sent, for whatever reason, is counted and logged, and the handover goes on without it.
  */
 async function sendTranscript(
   ports: HandOverPorts,
@@ -164,7 +165,6 @@ async function sendTranscript(
   try {
     await ports.desk.sendTranscript(tenant, request, deskChatId);
   } catch (error) {
-    if (!(error instanceof OutsideCallError)) throw error;
     ports.metrics.put({ name: 'TranscriptNotSent', value: 1, unit: 'Count', tenant: tenant.id });
     ports.logger.warn('the transcript did not reach the desk; the handover goes on', errorFields(error));
   }

@@ -381,8 +381,10 @@ export const tenantConfigSchema = z
       message: 'named desks are generic webhook desks (an MSC desk is the default desk)',
       path: ['desks'],
     }),
-    z.refine((tenant) => tenant.retentionDays * 24 * 60 >= tenant.session.lockMinutes, {
-      message: 'at least the agent lock (session.lockMinutes): a live chat is not deleted under the agent',
+    // A day past the lock (and any handover step's deadline): the sweep must find the item to end it.
+    z.refine((tenant) => tenant.retentionDays * 24 * 60 >= tenant.session.lockMinutes + 24 * 60, {
+      message:
+        'at least a day more than the agent lock (session.lockMinutes): the sweep must find the item to end it',
       path: ['retentionDays'],
     }),
     // The router carries a hosted chat handed to MSC: Baton sees no activity to slide the lock on,

@@ -524,8 +524,6 @@ function causeOf(command: Command): string | undefined {
       return command.reason;
     case 'handoverFailed':
       return command.stage;
-    case 'transferHandover':
-      return `skill:${command.skill}`;
     case 'activity':
       return command.message ? (command.message.signOff ? 'sign_off' : 'message') : undefined;
     default:

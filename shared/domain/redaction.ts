@@ -12,8 +12,11 @@ export interface RedactionRules {
   patterns: readonly string[];
 }
 
-/** Digit groups joined by single spaces or dashes (`4111 1111 1111 1111 123`), not touching more digits. */
-const DIGIT_RUN = /(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g;
+/**
+ * Digit groups joined by up to three spaces, dots, dashes or slashes, or a line break
+ * (`4111 1111 1111 1111 123`, `4111.1111.1111.1111`, `4111 - 1111 - …`), not touching more digits.
+ */
+const DIGIT_RUN = /(?<!\d)\d+(?:(?:[ \t\u00a0.\-/]{1,3}|\r?\n)\d+)*(?!\d)/g;
 
 /**
  * A run with its card numbers replaced: each span of whole groups holding 13 to 19 digits that pass

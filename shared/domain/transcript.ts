@@ -142,7 +142,11 @@ export function transcriptAt(
   now: number,
 ): TranscriptEntry[] {
   if (!entries || policy.messages === 0) return [];
-  return entries.filter((entry) => entry.at > now - policy.retentionMs).slice(-policy.messages);
+  // By time: a pushed answer written while the bot was asked lands before the message it followed.
+  return entries
+    .filter((entry) => entry.at > now - policy.retentionMs)
+    .sort((a, b) => a.at - b.at)
+    .slice(-policy.messages);
 }
 
 /** The transcript after `added`, trimmed by the policy; undefined when nothing is left to keep. */
@@ -153,16 +157,19 @@ export function withEntries(
   now: number,
 ): TranscriptEntry[] | undefined {
   const recent = transcriptAt([...(entries ?? []), ...added], policy, now);
-  // Newest first, each entry's JSON and its comma, until the next would not fit.
+  // Newest first, each entry's JSON and its comma, until the next would not fit; one too large
+  // by itself (a long list of contact cards) is left out rather than taking the rest with it.
   let bytes = 2;
-  let start = recent.length;
-  while (start > 0) {
-    const size = Buffer.byteLength(JSON.stringify(recent[start - 1]), 'utf8') + 1;
+  const kept: TranscriptEntry[] = [];
+  for (let i = recent.length - 1; i >= 0; i -= 1) {
+    const entry = recent[i];
+    if (!entry) continue;
+    const size = Buffer.byteLength(JSON.stringify(entry), 'utf8') + 1;
+    if (size + 2 > TRANSCRIPT_STORED_MAX_BYTES) continue;
     if (bytes + size > TRANSCRIPT_STORED_MAX_BYTES) break;
     bytes += size;
-    start -= 1;
+    kept.unshift(entry);
   }
-  const kept = recent.slice(start);
   return kept.length ? kept : undefined;
 }
 

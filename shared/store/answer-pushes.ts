@@ -37,11 +37,10 @@ export class DynamoAnswerPushes implements AnswerPushes {
     remember?: Parameters<AnswerPushes['record']>[4],
   ): Promise<PushResult> {
     const nowSeconds = toEpochSeconds(now);
-    const cap = (remember?.policy.messages ?? 0) + PUSHED_ENTRIES_SLACK;
-    /** Set after a read found the transcript full: the whole trimmed list, on the version read. */
+    /** Set after a refusal: the whole trimmed list, on the version read. */
     let trimmed: { entries: TranscriptEntry[] | undefined; version: number } | undefined;
     for (let attempt = 1; ; attempt += 1) {
-      const transcript = transcriptUpdate(remember, cap, trimmed);
+      const transcript = transcriptUpdate(remember, trimmed);
       try {
         await this.doc.send(
           new TransactWriteCommand({
@@ -64,7 +63,7 @@ export class DynamoAnswerPushes implements AnswerPushes {
                   TableName: this.tableName,
                   Key: conversationKey(ref.tenantId, ref.conversationId),
                   // The new version's one event; the last version's went out with its own record.
-                  UpdateExpression: `SET outbox = :events, updatedAt = :nowMs, #version = #version + :one${transcript.set}`,
+                  UpdateExpression: `SET outbox = :events, updatedAt = :nowMs, #version = #version + :one${transcript.set}${transcript.remove}`,
                   // Not while an agent has it (unless its lock ran out) or is being given it.
                   ConditionExpression: `attribute_exists(pk) AND #ttl > :now AND (#phase IN (:bot, :presence, :intake) OR (#phase = :agent AND handover.lockExpiresAt <= :nowMs))${transcript.condition}`,
                   ExpressionAttributeNames: {
@@ -98,15 +97,13 @@ export class DynamoAnswerPushes implements AnswerPushes {
           if (!current) return 'missing';
           if (!remember || !TAKES_PUSHES.includes(effectivePhase(current, now))) return 'live_chat';
           if (attempt >= MAX_ATTEMPTS) throw error;
-          // A bot pushing many answers without a user message between fills the transcript: this
-          // write trims it (the pops that trim it otherwise come with user messages).
-          trimmed =
-            (current.transcript?.length ?? 0) >= cap
-              ? {
-                  entries: withEntries(current.transcript, [remember.entry], remember.policy, now),
-                  version: current.version,
-                }
-              : undefined;
+          // A bot pushing many answers without a user message between fills the transcript (or a
+          // trim lost a race): this write trims it, as the pops that come with user messages do.
+          trimmed = {
+            entries: withEntries(current.transcript, [remember.entry], remember.policy, now),
+            version: current.version,
+          };
+          await backoff(attempt);
           continue;
         }
         if (attempt >= MAX_ATTEMPTS) throw error;
@@ -117,22 +114,29 @@ export class DynamoAnswerPushes implements AnswerPushes {
   }
 }
 
-/** The transcript's part of the push's update: appended (up to the cap), or replaced after a trim. */
+/**
+ * The transcript's part of the push's update. Appended, counted in `transcriptPushes`, while fewer
+ * than PUSHED_ENTRIES_SLACK pushes came since the last whole write (which drops the count: a Put
+ * replaces the item, and the count is no field of a conversation); or the whole list, trimmed by
+ * the policy and its byte limit, on the version read. So pushes never take the item past the
+ * transcript's 32 KB by more than the slack's few entries.
+ */
 function transcriptUpdate(
   remember: Parameters<AnswerPushes['record']>[4],
-  cap: number,
   trimmed: { entries: TranscriptEntry[] | undefined; version: number } | undefined,
-): { set: string; condition: string; values: Record<string, unknown> } {
-  if (!remember || remember.policy.messages === 0) return { set: '', condition: '', values: {} };
+): { set: string; remove: string; condition: string; values: Record<string, unknown> } {
+  if (!remember || remember.policy.messages === 0) return { set: '', remove: '', condition: '', values: {} };
   if (trimmed)
     return {
       set: trimmed.entries ? ', transcript = :transcript' : '',
+      remove: trimmed.entries ? ' REMOVE transcriptPushes' : ' REMOVE transcriptPushes, transcript',
       condition: ' AND #version = :read',
       values: { ...(trimmed.entries ? { ':transcript': trimmed.entries } : {}), ':read': trimmed.version },
     };
   return {
-    set: ', transcript = list_append(if_not_exists(transcript, :noEntries), :entry)',
-    condition: ' AND (attribute_not_exists(transcript) OR size(transcript) < :cap)',
-    values: { ':noEntries': [], ':entry': [remember.entry], ':cap': cap },
+    set: ', transcript = list_append(if_not_exists(transcript, :noEntries), :entry), transcriptPushes = if_not_exists(transcriptPushes, :zero) + :one',
+    remove: '',
+    condition: ' AND (attribute_not_exists(transcriptPushes) OR transcriptPushes < :slack)',
+    values: { ':noEntries': [], ':entry': [remember.entry], ':zero': 0, ':slack': PUSHED_ENTRIES_SLACK },
   };
 }

@@ -100,6 +100,8 @@ test.each([
     'retentionDays',
   ],
   ['a retention of 0 days', { ...minimal, retentionDays: 0 }, 'retentionDays'],
+  // The sweep must still find the item when the lock runs out: a day's margin.
+  ['a retention of one day with a one-day lock', { ...minimal, retentionDays: 1 }, 'retentionDays'],
   ['a lock of 1.5 minutes', { ...minimal, session: { lockMinutes: 1.5 } }, 'session.lockMinutes'],
   ['a bot timeout over 25 s', { ...minimal, bot: { ...minimal.bot, timeoutMs: 25_001 } }, 'bot.timeoutMs'],
   ['an intake timeout of 0 minutes', { ...minimal, intake: { timeoutMinutes: 0 } }, 'intake.timeoutMinutes'],

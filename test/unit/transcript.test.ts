@@ -70,8 +70,6 @@ describe('card numbers', () => {
     ['a card number glued to more digits after it (20 digits)', 'Ref 41111111111111111111'],
     ['a card number glued to more digits before it (20 digits)', 'Ref 12344111111111111111'],
     ['a card number inside 24 digits', 'Ref 000041111111111111110000'],
-    ['a card number with double spaces', 'My card is 4111  1111  1111  1111'],
-    ['a card number with two dashes between groups', 'My card is 4111--1111--1111--1111'],
   ])('%s is left alone', (_, text) => {
     expect(cards(text)).toBe(text);
   });
@@ -81,6 +79,11 @@ describe('card numbers', () => {
     ['followed by an expiry', 'Card 4111111111111111 12 25', 'Card [card number] 12 25'],
     ['after a quantity', 'qty 3 4111 1111 1111 1111', 'qty 3 [card number]'],
     ['after a quantity, dashed', 'qty 3-5500-0000-0000-0004', 'qty 3-[card number]'],
+    ['written with dots', 'card 4111.1111.1111.1111 ok', 'card [card number] ok'],
+    ['with spaced dashes', 'card 4111 - 1111 - 1111 - 1111', 'card [card number]'],
+    ['with slashes', 'card 4111/1111/1111/1111', 'card [card number]'],
+    ['over two lines', 'card 4111 1111\n1111 1111', 'card [card number]'],
+    ['with double spaces', 'card 4111  1111  1111  1111', 'card [card number]'],
   ])('a card number beside a short number is still found: %s', (_, text, redacted) => {
     expect(cards(text)).toBe(redacted);
   });
@@ -690,4 +693,34 @@ test(`the item keeps at most ${TRANSCRIPT_STORED_MAX_BYTES} bytes of transcript,
   // One entry more would not have fitted.
   const one = Buffer.byteLength(JSON.stringify(big(0))) + 1;
   expect(Buffer.byteLength(JSON.stringify(kept)) + one).toBeGreaterThan(TRANSCRIPT_STORED_MAX_BYTES);
+});
+
+test('an entry too large for the item by itself is left out, not the ones before it', () => {
+  const policy = { messages: 50, retentionMs: 3_600_000 };
+  const huge: TranscriptEntry = { from: 'bot', at: T0 + 3, text: 'x'.repeat(TRANSCRIPT_STORED_MAX_BYTES) };
+  const kept = withEntries(
+    [
+      { from: 'user', at: T0 + 1, text: 'one' },
+      { from: 'bot', at: T0 + 2, text: 'two' },
+    ],
+    [huge, { from: 'user', at: T0 + 4, text: 'four' }],
+    policy,
+    T0 + 10,
+  );
+  expect(kept?.map((entry) => entry.text)).toEqual(['one', 'two', 'four']);
+});
+
+test('entries are kept in the order of their times, whatever the order they were written in', () => {
+  const policy = { messages: 3, retentionMs: 3_600_000 };
+  // A pushed answer written while the bot was asked, then the message and the answer to it.
+  const kept = withEntries(
+    [{ from: 'bot', at: T0 + 2, text: 'pushed' }],
+    [
+      { from: 'user', at: T0 + 1, text: 'question' },
+      { from: 'bot', at: T0 + 3, text: 'answer' },
+    ],
+    policy,
+    T0 + 10,
+  );
+  expect(kept?.map((entry) => entry.text)).toEqual(['question', 'pushed', 'answer']);
 });
