@@ -22,8 +22,8 @@ export interface PopOptions {
   /** Messages for the user the conveyor could not send, parked for the relay in the same write. */
   park?: readonly Unsent[];
   onlyWithCommand?: boolean;
-  /** Entries the delivery adds to the transcript (the message and the bot's answers to it). */
-  remember?: { entries: readonly TranscriptEntry[]; policy: TranscriptPolicy };
+  /** Entries the delivery adds to the transcript (the message and the bot's answers to it); none when it is off. */
+  remember?: { entries: readonly TranscriptEntry[]; policy: TranscriptPolicy } | undefined;
 }
 
 /**
@@ -56,10 +56,9 @@ export async function popAnd(
         if (!change) return undefined;
         const parking = park.length ? parked(state, park, now) : undefined;
         dropped = parking?.dropped ?? 0;
-        const transcript =
-          remember?.entries.length && remember.policy.messages > 0
-            ? { transcript: withEntries(state.transcript, remember.entries, remember.policy, now) }
-            : {};
+        const transcript = remember?.entries.length
+          ? { transcript: withEntries(state.transcript, remember.entries, remember.policy, now) }
+          : {};
         return { ...state, ...change, ...parking?.change, ...transcript };
       },
       onlyWithCommand,

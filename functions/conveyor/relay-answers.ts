@@ -13,14 +13,14 @@ import { transcriptPolicyOf } from '../../shared/config/transcript-policy';
 import type { Conversation } from '../../shared/domain/conversation';
 import { asksForHandover, handoverCommandFor, handoverIdFrom } from '../../shared/domain/handover-trigger';
 import type { Route } from '../../shared/domain/routing';
-import { botEntry, type TranscriptEntry, userEntry } from '../../shared/domain/transcript';
+import { botEntry, userEntry } from '../../shared/domain/transcript';
 import { type Unsent, unsentKey } from '../../shared/domain/unsent';
 import type { BotAnswer, UserMessage } from '../../shared/events/shapes';
 import { botIntakeCommand } from '../../shared/flow/bot-intake';
 import { answerMessage, reportRefused } from '../../shared/flow/tell-user';
 import { errorFields } from '../../shared/log/logger';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { popAnd } from './pop-and';
+import { type PopOptions, popAnd } from './pop-and';
 
 type Ports = Pick<Runtime, 'clock' | 'conversations' | 'channels' | 'logger' | 'metrics'>;
 
@@ -66,7 +66,7 @@ export async function relayAnswers(
     {
       park: unsent,
       // A bot-run intake's answers go as customer info, not in the transcript.
-      ...(route === 'bot' ? { remember: turnEntries(tenant, message, answers, ports.clock.now()) } : {}),
+      remember: route === 'bot' ? turnEntries(tenant, message, answers, ports.clock.now()) : undefined,
     },
   );
   if (asking)
@@ -112,14 +112,15 @@ async function sendInOrder(
   return done;
 }
 
-/** The message and the answers the user saw, as the transcript keeps them (redacted). */
+/** The message and the answers the user saw, as the transcript keeps them (redacted); none when it is off. */
 function turnEntries(
   tenant: TenantConfig,
   message: UserMessage,
   answers: readonly BotAnswer[],
   at: number,
-): { entries: TranscriptEntry[]; policy: ReturnType<typeof transcriptPolicyOf> } {
+): PopOptions['remember'] {
   const policy = transcriptPolicyOf(tenant);
+  if (policy.messages === 0) return undefined;
   const entries = [
     userEntry(message, policy.redact),
     ...answers.map((answer) => botEntry(answer, at, policy.redact)),

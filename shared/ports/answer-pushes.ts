@@ -18,7 +18,7 @@ export interface AnswerPushes {
     event: OutgoingEvent,
     dedupe: MessageDedupe,
     now: number,
-    /** The answer as the transcript keeps it, in the same write. */
+    /** The answer as the transcript keeps it, in the same write; absent when the tenant keeps none. */
     remember?: { entry: TranscriptEntry; policy: Pick<TranscriptPolicy, 'messages' | 'retentionMs'> },
   ): Promise<PushResult>;
 }

@@ -125,7 +125,7 @@ function transcriptUpdate(
   remember: Parameters<AnswerPushes['record']>[4],
   trimmed: { entries: TranscriptEntry[] | undefined; version: number } | undefined,
 ): { set: string; remove: string; condition: string; values: Record<string, unknown> } {
-  if (!remember || remember.policy.messages === 0) return { set: '', remove: '', condition: '', values: {} };
+  if (!remember) return { set: '', remove: '', condition: '', values: {} };
   if (trimmed)
     return {
       set: trimmed.entries ? ', transcript = :transcript' : '',
