@@ -136,6 +136,24 @@ function firstEvent(name: string, webSecret: string, env: BenchEnvironment): Fir
         // The conversation is unknown: found out by its one read.
         status: 404,
       };
+    case 'operator-api': {
+      // An operator reads a conversation that is not there: found out by its one read.
+      const ref = `c-${randomUUID().replaceAll('-', '')}`;
+      const event = httpEvent('GET', `/v1/operator/demo/conversations/${ref}`, '', {});
+      return {
+        event: {
+          ...event,
+          routeKey: 'GET /v1/operator/{tenant}/conversations/{conversationRef}',
+          pathParameters: { tenant: 'demo', conversationRef: ref },
+          requestContext: {
+            ...event.requestContext,
+            authorizer: { iam: { userArn: 'arn:aws:iam::0:user/bench' } },
+          },
+        },
+        floorEvent: floor('get'),
+        status: 404,
+      };
+    }
     case 'media': {
       // A good link to a file of demo's: the Graph API (nothing listens here) does not answer.
       const token = signMediaToken(BENCH_MEDIA_LINK_KEY, 'demo', {

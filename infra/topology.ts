@@ -49,8 +49,19 @@ export interface UrlTrigger {
   route: RouteKey;
 }
 
+/**
+ * API Gateway routes. `authorization: 'iam'`: only IAM-signed requests whose caller's policy allows
+ * the route (execute-api:Invoke) reach the function; locally the gateway checks a bearer token in
+ * its place. Without it the function checks its requests itself (signatures, tokens).
+ */
+export interface HttpTrigger {
+  kind: 'http';
+  routes: readonly RouteKey[];
+  authorization?: 'iam';
+}
+
 export type Trigger =
-  | { kind: 'http'; routes: readonly RouteKey[] }
+  | HttpTrigger
   | UrlTrigger
   | { kind: 'events'; rules: readonly EventRule[] }
   | { kind: 'schedule'; everyMinutes: number }
@@ -69,6 +80,8 @@ export interface Access {
   table: 'none' | 'read' | 'readWrite';
   /** May query the expiry index across tenants with its own credentials (the sweep). */
   expiryIndex: boolean;
+  /** May query the phase index for the tenant it acts for (an operator's listing; default no). */
+  phaseIndex?: boolean;
   /**
    * May put events on the Baton bus. The conveyor (the outbox of every write), hand-over (a status
    * event the bot did not take) and ingest (WhatsApp's statuses of agents' messages, never a user's
@@ -254,6 +267,34 @@ export const FUNCTIONS: readonly FunctionDeclaration[] = [
       secrets: ['agentApiToken', 'desk.productToken', 'router.productToken'],
     },
     timeoutSeconds: 10,
+  },
+  {
+    name: 'operator-api',
+    dir: 'functions/operator-api',
+    description:
+      "An operator's API: a tenant's conversations by phase, one conversation's state and audit trail, force-end, redrive of dead letters, erasure.",
+    trigger: {
+      kind: 'http',
+      authorization: 'iam',
+      routes: [
+        'GET /v1/operator/{tenant}/conversations',
+        'POST /v1/operator/{tenant}/refs',
+        'GET /v1/operator/{tenant}/conversations/{conversationRef}',
+        'POST /v1/operator/{tenant}/conversations/{conversationRef}/end',
+        'POST /v1/operator/{tenant}/conversations/{conversationRef}/redrive',
+        'POST /v1/operator/{tenant}/conversations/{conversationRef}/erase',
+      ],
+    },
+    // Its writes go through the stream like any other: the conveyor tells the user, bot and desk.
+    access: {
+      table: 'readWrite',
+      expiryIndex: false,
+      phaseIndex: true,
+      publish: false,
+      mediaLinks: false,
+      secrets: [],
+    },
+    timeoutSeconds: 30,
   },
   {
     name: 'expire-sessions',

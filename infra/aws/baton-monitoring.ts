@@ -1,7 +1,7 @@
 /**
- * What an operator of Baton watches: the handover funnel and the errors on one dashboard, and
- * alarms on function errors and throttles, dead letters, slow event delivery and a stream consumer
- * falling behind.
+ * What an operator of Baton watches: the handover funnel and the errors on one dashboard, alarms on
+ * function errors and throttles, dead letters, slow event delivery and a stream consumer falling
+ * behind, and Logs Insights queries saved over every function's log group (baton-queries.ts).
  */
 import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -23,6 +23,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNNEL_METRICS, METRIC_NAMESPACE, USER_CHANNEL_METRICS } from '../../shared/log/metrics';
 import type { BatonFunction } from './baton-function';
+import { BatonQueries } from './baton-queries';
 
 export interface BatonMonitoringProps {
   readonly functions: Readonly<Record<string, BatonFunction>>;
@@ -46,9 +47,14 @@ export const ITERATOR_AGE_ALARM_MS = 60_000;
 export class BatonMonitoring extends Construct {
   readonly dashboard: Dashboard;
   readonly alarms: Alarm[] = [];
+  /** One conversation, the errors, the dead letters, a tenant's handovers: in Logs Insights, under `Baton/<stack>`. */
+  readonly queries: BatonQueries;
 
   constructor(scope: Construct, id: string, props: BatonMonitoringProps) {
     super(scope, id);
+    this.queries = new BatonQueries(this, 'Queries', {
+      logGroups: Object.values(props.functions).map((fn) => fn.logGroup),
+    });
     const fiveMinutes = Duration.minutes(5);
     const oneMinute = Duration.minutes(1);
     const alarm = (alarmId: string, metric: IMetric, threshold: number, description: string): void => {

@@ -15,7 +15,7 @@ import {
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { EXPIRY_INDEX, TTL_ATTRIBUTE } from '../../shared/store/keys';
+import { EXPIRY_INDEX, PHASE_INDEX, PHASE_INDEX_PROJECTION, TTL_ATTRIBUTE } from '../../shared/store/keys';
 import { REF_KEY_ACKNOWLEDGEMENT } from './nag-acknowledgements';
 
 export interface BatonStateProps {
@@ -60,6 +60,14 @@ export class BatonState extends Construct {
       sortKey: { name: 'lockExpiresAt', type: AttributeType.NUMBER },
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: ['tenantId', 'conversationId'],
+    });
+    // An operator's listing: a tenant's conversations in one phase, the most recently written first.
+    this.table.addGlobalSecondaryIndex({
+      indexName: PHASE_INDEX,
+      partitionKey: { name: 'phaseKey', type: AttributeType.STRING },
+      sortKey: { name: 'updatedAt', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: PHASE_INDEX_PROJECTION,
     });
     this.bus = new EventBus(this, 'Bus');
     this.bus.applyRemovalPolicy(this.removalPolicy);

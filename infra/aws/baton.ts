@@ -15,6 +15,7 @@ import {
   type HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -42,7 +43,7 @@ import {
   TENANT_TAG,
   tenantSessionPolicy,
 } from '../../shared/runtime/tenant-credentials';
-import { EXPIRY_INDEX } from '../../shared/store/keys';
+import { EXPIRY_INDEX, PHASE_INDEX } from '../../shared/store/keys';
 import { FUNCTIONS, type FunctionDeclaration, type RouteKey, type StreamTrigger } from '../topology';
 import { BatonFunction } from './baton-function';
 import { BatonMonitoring } from './baton-monitoring';
@@ -271,7 +272,11 @@ export class Baton extends Construct {
       tenantRole.addToPolicy(
         new PolicyStatement({
           actions,
-          resources: [table.tableArn],
+          // The phase index under the same condition: its partition keys are the tenant's too.
+          resources: [
+            table.tableArn,
+            ...(declaration.access.phaseIndex ? [`${table.tableArn}/index/${PHASE_INDEX}`] : []),
+          ],
           conditions: {
             // Every key a request touches is the tenant's (tenant ids hold no `#`).
             'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`T#\${aws:PrincipalTag/${TENANT_TAG}}#*`] },
@@ -361,7 +366,12 @@ export class Baton extends Construct {
         const integration = new HttpLambdaIntegration(`${id}Integration`, fn);
         for (const routeKey of trigger.routes) {
           const { method, path: routePath } = splitRouteKey(routeKey);
-          this.api.addRoutes({ path: routePath, methods: [method], integration });
+          this.api.addRoutes({
+            path: routePath,
+            methods: [method],
+            integration,
+            ...(trigger.authorization === 'iam' ? { authorizer: new HttpIamAuthorizer() } : {}),
+          });
         }
         return;
       }

@@ -1,5 +1,5 @@
 /** The local API Gateway: HTTP requests on the topology's routes → API Gateway v2 events → the real handler. */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import type { ResponseSink } from '../../shared/http/response-sink';
@@ -13,7 +13,20 @@ interface CompiledRoute {
   pattern: RegExp;
   params: string[];
   invoke: Invoke;
+  /** IAM-authorized in AWS: here a bearer token of `operators` in its place. */
+  iam: boolean;
 }
+
+/**
+ * The local stand-in for IAM on the operator's routes: each bearer token and the tenants its
+ * holder may act for (`*`: all), as an IAM policy names the tenants in the routes' ARNs.
+ */
+export type OperatorTokens = ReadonlyMap<string, readonly string[] | '*'>;
+
+/** What API Gateway puts in a request it authorized with IAM (payload 2.0), here for a local token. */
+const iamCaller = (token: string) => ({
+  iam: { userArn: `arn:local:operator/${createHash('sha256').update(token).digest('hex').slice(0, 8)}` },
+});
 
 const resultSchema = z.object({
   statusCode: z.number().int(),
@@ -34,18 +47,20 @@ export class LocalGateway {
   constructor(
     functions: Map<string, Invoke>,
     private readonly onSlow?: (routeKey: RouteKey, ms: number) => void,
+    private readonly operators: OperatorTokens = new Map(),
   ) {
     this.routes = FUNCTIONS.flatMap((fn) => {
-      if (fn.trigger.kind !== 'http') return [];
+      const trigger = fn.trigger;
+      if (trigger.kind !== 'http') return [];
       const invoke = functions.get(fn.name);
       if (!invoke) throw new Error(`no local function ${fn.name}`);
-      return fn.trigger.routes.map((routeKey) => compile(routeKey, invoke));
+      return trigger.routes.map((routeKey) => compile(routeKey, invoke, trigger.authorization === 'iam'));
     });
     this.streamed = FUNCTIONS.flatMap((fn) => {
       if (fn.trigger.kind !== 'url') return [];
       const invoke = functions.get(fn.name);
       if (!invoke) throw new Error(`no local function ${fn.name}`);
-      return [compile(fn.trigger.route, invoke)];
+      return [compile(fn.trigger.route, invoke, false)];
     });
   }
 
@@ -85,10 +100,14 @@ export class LocalGateway {
       const pathParameters = Object.fromEntries(
         route.params.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]),
       );
+      const event = toEvent(request, url, rawBody, route.routeKey, pathParameters);
+      if (route.iam) {
+        const refused = this.refusal(event.headers.authorization, pathParameters.tenant);
+        if (refused) return refused;
+        Object.assign(event.requestContext, { authorizer: iamCaller(event.headers.authorization ?? '') });
+      }
       const started = performance.now();
-      const result = resultSchema.parse(
-        await route.invoke(toEvent(request, url, rawBody, route.routeKey, pathParameters)),
-      );
+      const result = resultSchema.parse(await route.invoke(event));
       const ms = Math.round(performance.now() - started);
       if (ms >= SLOW_ROUTE_MS) this.onSlow?.(route.routeKey, ms);
       const body = result.body ?? '';
@@ -101,9 +120,30 @@ export class LocalGateway {
     }
     return undefined;
   }
+
+  /** API Gateway's answers for a request IAM does not let through (its bodies, here for a token). */
+  private refusal(authorization: string | undefined, tenant: string | undefined): SimResponse | undefined {
+    const answer = (status: number, message: string): SimResponse => ({
+      status,
+      contentType: 'application/json',
+      body: JSON.stringify({ message }),
+    });
+    const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    if (token === undefined) return answer(401, 'Unauthorized');
+    const tenants = [...this.operators].find(([known]) => safeEqual(known, token))?.[1];
+    if (tenants === undefined) return answer(403, 'Forbidden');
+    if (tenants !== '*' && (tenant === undefined || !tenants.includes(tenant)))
+      return answer(403, 'Forbidden');
+    return undefined;
+  }
 }
 
-function compile(routeKey: RouteKey, invoke: Invoke): CompiledRoute {
+const safeEqual = (a: string, b: string): boolean => {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+function compile(routeKey: RouteKey, invoke: Invoke, iam: boolean): CompiledRoute {
   const [method = 'GET', template = '/'] = routeKey.split(' ');
   const params: string[] = [];
   const source = template
@@ -112,7 +152,7 @@ function compile(routeKey: RouteKey, invoke: Invoke): CompiledRoute {
       params.push(name);
       return '([^/]+)';
     });
-  return { routeKey, method, pattern: new RegExp(`^${source}$`), params, invoke };
+  return { routeKey, method, pattern: new RegExp(`^${source}$`), params, invoke, iam };
 }
 
 function toEvent(

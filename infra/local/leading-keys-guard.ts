@@ -6,7 +6,7 @@
  * whose keys it cannot read is refused: the guard fails closed, as IAM does.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EXPIRY_INDEX } from '../../shared/store/keys';
+import { EXPIRY_INDEX, PHASE_INDEX } from '../../shared/store/keys';
 
 export class AccessDeniedException extends Error {
   override readonly name = 'AccessDeniedException';
@@ -53,9 +53,12 @@ export function partitionKeysOf(command: string, input: unknown): Array<string |
         return pkOf(body?.Item ?? body?.Key);
       });
     case 'QueryCommand': {
-      if (given.IndexName !== undefined) return undefined;
+      // The table's partition key, or the phase index's (its values begin with the tenant's too).
+      const key =
+        given.IndexName === undefined ? 'pk' : given.IndexName === PHASE_INDEX ? 'phaseKey' : undefined;
+      if (key === undefined) return undefined;
       const expression = typeof given.KeyConditionExpression === 'string' ? given.KeyConditionExpression : '';
-      const placeholder = /(?:^|[\s(])pk\s*=\s*(:\w+)/.exec(expression)?.[1];
+      const placeholder = new RegExp(`(?:^|[\\s(])${key}\\s*=\\s*(:\\w+)`).exec(expression)?.[1];
       const values = record(given.ExpressionAttributeValues) ?? {};
       const value = placeholder === undefined ? undefined : values[placeholder];
       return [typeof value === 'string' ? value : pkOf({ pk: value })];

@@ -18,6 +18,18 @@ function localRefKey(persist: boolean): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * The operator API's bearer token (AWS: IAM): BATON_OPERATOR_TOKEN, else a new one for this run.
+ * Written to .baton/operator-token, where the `baton` CLI finds it.
+ */
+function localOperatorToken(): string {
+  const token = process.env.BATON_OPERATOR_TOKEN ?? randomBytes(24).toString('base64url');
+  const dir = path.join(PROJECT_ROOT, '.baton');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'operator-token'), token, { mode: 0o600 });
+  return token;
+}
+
 // Node 20 works; the SDK's notice about Node 22 is noise in a developer's terminal.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -29,7 +41,12 @@ async function main(): Promise<void> {
   const persistDir = persist ? path.join(PROJECT_ROOT, '.baton', 'dynamodb') : undefined;
   if (persistDir) mkdirSync(persistDir, { recursive: true });
   useRefKey(localRefKey(persist));
-  const stack = await startLocalStack({ port, ...(persistDir ? { persistDir } : {}) });
+  const operatorToken = localOperatorToken();
+  const stack = await startLocalStack({
+    port,
+    operatorTokens: { [operatorToken]: '*' },
+    ...(persistDir ? { persistDir } : {}),
+  });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -45,7 +62,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.stdout.write(`Baton local stack ready on ${stack.url}\n`);
+  process.stdout.write(
+    `Baton local stack ready on ${stack.url}\nOperator API token in .baton/operator-token (Authorization: Bearer …)\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -27,10 +27,12 @@ import type { EventPublisher } from '../../shared/events/publisher';
 import { createLogger, errorFields, type LogSink } from '../../shared/log/logger';
 import { RecordedMetrics } from '../../shared/log/metrics';
 import { createMediaLinks, type MediaLinks } from '../../shared/media/media-link';
+import type { ConversationAdmin } from '../../shared/ports/conversation-admin';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { type Scoped, scopedBy } from '../../shared/runtime/tenant-scope';
 import { DynamoAnswerPushes } from '../../shared/store/answer-pushes';
 import { createDynamo, type Dynamo } from '../../shared/store/client';
+import { DynamoConversationAdmin } from '../../shared/store/conversation-admin';
 import { DynamoConversationStore } from '../../shared/store/conversation-repository';
 import { DynamoDeskAsks } from '../../shared/store/desk-asks';
 import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
@@ -84,6 +86,11 @@ export interface LocalStackOptions {
    * intake timeout): per tenant id, what to merge into its configuration (objects merged key by key).
    */
   tenantOverrides?: Readonly<Record<string, Record<string, unknown>>>;
+  /**
+   * The operator API's bearer tokens (IAM in AWS) and the tenants each may act for (`*`: all).
+   * Default: one token for all tenants, made for this run (`operatorToken`).
+   */
+  operatorTokens?: Readonly<Record<string, readonly string[] | '*'>>;
 }
 
 export interface LocalStack {
@@ -103,6 +110,8 @@ export interface LocalStack {
    * and later: the request budget test and the benchmark count requests with it.
    */
   onFunctionDynamo(add: (client: Dynamo['raw']) => void): void;
+  /** A bearer token of the operator API for every tenant, if one is configured. */
+  operatorToken: string | undefined;
   /** The media links the functions sign and check (tests make expired or foreign ones with it). */
   mediaLinks: MediaLinks;
   /** The table they share, for tests that look at an item as it is stored. */
@@ -153,6 +162,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const bus = new LocalEventBus({
     logger: logger.child({ function: 'event-bus' }),
     retryDelaysMs: options.retryDelaysMs,
+  });
+  const refusingListing = (admin: ConversationAdmin, name: string): ConversationAdmin => ({
+    list: () => Promise.reject(new Error(`${name} may not query the phase index (access.phaseIndex)`)),
+    remove: (...args) => admin.remove(...args),
   });
   const refusingPublisher = (name: string): EventPublisher => ({
     publish: () => Promise.reject(new Error(`${name} may not put events on the bus (access.publish)`)),
@@ -232,6 +245,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           sweepIndex: new DynamoSweepIndex(doc, tableName),
           deskAsks: new DynamoDeskAsks(doc, tableName),
           idempotency: new DynamoIdempotencyStore(doc, tableName),
+          // As in AWS, only a function granted the phase index may query it.
+          conversationAdmin: fn.access.phaseIndex
+            ? new DynamoConversationAdmin(doc, tableName)
+            : refusingListing(new DynamoConversationAdmin(doc, tableName), fn.name),
           channels: createChannelSender(tenants, secrets, fetchHttp),
           bot: createBotClient(fetchHttp, secrets),
           presence: cachedPresence(createPresenceClient(fetchHttp, secrets), {
@@ -249,7 +266,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const loaded = await loadFunctions(PROJECT_ROOT, runtimeFor);
   const invokers = new Map<string, Invoke>([...loaded].map(([name, fn]) => [name, fn.invoke]));
   bus.connect(invokers);
-  const gateway = new LocalGateway(invokers, (route, ms) => logger.warn('slow request', { route, ms }));
+  const operatorTokens = new Map(
+    Object.entries(options.operatorTokens ?? { [randomBytes(24).toString('base64url')]: '*' }),
+  );
+  const gateway = new LocalGateway(
+    invokers,
+    (route, ms) => logger.warn('slow request', { route, ms }),
+    operatorTokens,
+  );
 
   // The table's stream, read as the event source mapping does, woken by every write the functions make.
   const consumer = streamConsumer();
@@ -513,6 +537,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     tableName,
     mediaLinks,
+    operatorToken: [...operatorTokens].find(([, tenants]) => tenants === '*')?.[0],
     runSchedules,
     settle,
     async stop() {

@@ -40,7 +40,7 @@ export interface BotEvent {
   /** handover.failed: where (`presence`, `desk:timeout`, `timeout:handing_over`, ...). */
   stage?: string | undefined;
   /** session.ended: who ended it. */
-  by?: 'agent' | 'user' | undefined;
+  by?: 'agent' | 'user' | 'operator' | undefined;
   /** handover.transferred: the skill the chat went to, and the handover that carries it there. */
   skill?: string | undefined;
   toHandoverId?: string | undefined;

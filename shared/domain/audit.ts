@@ -11,7 +11,7 @@ export const ACTORS = ['user', 'bot', 'agent', 'desk', 'sweep', 'operator', 'bat
 export type Actor = (typeof ACTORS)[number];
 
 /** Decisions about a user message that are not transitions of the conversation. */
-export const DELIVERY_ACTIONS = ['delivered', 'dead_lettered'] as const;
+export const DELIVERY_ACTIONS = ['delivered', 'dead_lettered', 'redriven'] as const;
 export type DeliveryAction = (typeof DELIVERY_ACTIONS)[number];
 
 export interface AuditEntry {

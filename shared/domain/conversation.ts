@@ -139,7 +139,7 @@ export interface Release {
 /** Why an intake ended without a handover. */
 export type AbandonReason = 'cancelled' | 'too_many_invalid' | 'timeout';
 
-export type EndReason = 'agent' | 'user' | 'expired';
+export type EndReason = 'agent' | 'user' | 'expired' | 'operator';
 
 /**
  * What may happen to a conversation. A command about a handover names it: one meant for an earlier
@@ -169,6 +169,8 @@ export type Command =
   | { type: 'activity'; lockMs: number; release?: Release | undefined; message?: AgentMessage | undefined }
   | { type: 'endSession'; by: 'agent' | 'user' }
   | { type: 'expire' }
+  /** An operator ends a live session (issue 19): `reason` is a short code of theirs, never free text. */
+  | { type: 'forceEnd'; reason: string }
   /** A pending handover's waiting message is due (the sweep). */
   | { type: 'waitingNoticeDue'; handoverId: string }
   /** The desk says where the user stands in its queue. */
@@ -193,6 +195,7 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'activity',
   'endSession',
   'expire',
+  'forceEnd',
   'waitingNoticeDue',
   'queuePositionReported',
   'withdrawHandover',
@@ -431,6 +434,16 @@ export function transition(state: Conversation, command: Command, now: number): 
           skill: handover.additions.skill,
         },
       ]);
+    case 'forceEnd':
+      if (phase !== 'agent' || !handover) return illegal();
+      return next({ phase: 'bot', handover: undefined, lastRelease: releaseOf(handover) }, [
+        {
+          type: 'sessionEnded',
+          handoverId: handover.id,
+          reason: 'operator',
+          skill: handover.additions.skill,
+        },
+      ]);
     case 'expire':
       // Only a lock that has run out can expire; the stored phase is still `agent` until this runs.
       if (state.phase !== 'agent' || !handover || !isLockExpired(state, now)) return illegal();
@@ -508,6 +521,8 @@ export function actorOf(command: Command): Actor {
       return 'agent';
     case 'endSession':
       return command.by;
+    case 'forceEnd':
+      return 'operator';
     case 'expire':
     case 'waitingNoticeDue':
     case 'withdrawHandover':
@@ -526,6 +541,8 @@ function causeOf(command: Command): string | undefined {
       return command.stage;
     case 'activity':
       return command.message ? (command.message.signOff ? 'sign_off' : 'message') : undefined;
+    case 'forceEnd':
+      return command.reason;
     default:
       return undefined;
   }

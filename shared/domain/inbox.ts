@@ -8,7 +8,7 @@
  * this list, which only the table stream's consumer works through, head first (conveyor.ts). Pure.
  */
 import type { UserMessage } from '../events/shapes';
-import { type AuditEntry, type DeliveryAction, withAudit } from './audit';
+import { type Actor, type AuditEntry, type DeliveryAction, withAudit } from './audit';
 import { LIVECHAT_SESSION_START } from './livechat-payloads';
 import type { Phase } from './phase';
 import type { Route } from './routing';
@@ -68,15 +68,21 @@ export function deliverableHead(state: InboxState | undefined): InboxEntry | und
 /** The fields an inbox change writes; the caller spreads them over the state it changes. */
 export type InboxChange = Pick<InboxState, 'inbox' | 'deadLetters' | 'version' | 'updatedAt' | 'audit'>;
 
-/** The decision recorded in the audit trail, by the conveyor (Baton), for the handover of now. */
-const decided = (state: InboxState, action: DeliveryAction, cause: string, now: number) =>
+/** The decision recorded in the audit trail, by the conveyor (Baton) unless told, for the handover of now. */
+const decided = (
+  state: InboxState,
+  action: DeliveryAction,
+  cause: string,
+  now: number,
+  actor: Actor = 'baton',
+) =>
   withAudit(state.audit, {
     at: now,
     version: state.version + 1,
     from: state.phase,
     to: state.phase,
     action,
-    actor: 'baton',
+    actor,
     cause,
     handoverId: state.handover?.id,
   });
@@ -128,5 +134,23 @@ export function deadLetterHead(
   return {
     ...without(state, now),
     ...withDeadLetter(state, { ...letter, message: head.message, at: now }, now),
+  };
+}
+
+/**
+ * The dead letters back at the inbox's head, oldest first, for the owner of now (an operator's
+ * redrive): they are older than anything waiting. Undefined when there are none, or when they would
+ * take the inbox past MAX_INBOX.
+ */
+export function redriven(state: InboxState, now: number): InboxChange | undefined {
+  const letters = state.deadLetters ?? [];
+  const waiting = state.inbox ?? [];
+  if (letters.length === 0 || letters.length + waiting.length > MAX_INBOX) return undefined;
+  return {
+    inbox: [...letters.map(({ message }) => ({ message })), ...waiting],
+    deadLetters: undefined,
+    version: state.version + 1,
+    updatedAt: now,
+    audit: decided(state, 'redriven', String(letters.length), now, 'operator'),
   };
 }

@@ -23,7 +23,7 @@ export const BotEventUnsent = defineEvent(
       payload: z.optional(z.string()),
       reason: z.optional(z.string()),
       stage: z.optional(z.string()),
-      by: z.optional(z.enum(['agent', 'user'])),
+      by: z.optional(z.enum(['agent', 'user', 'operator'])),
       skill: z.optional(z.string()),
       toHandoverId: z.optional(z.string()),
     }),

@@ -1,4 +1,4 @@
-/** (agent end, user end, expiry sweep) → the bot is told the live chat is over and owns the conversation again. */
+/** (agent end, user end, expiry sweep, an operator) → the bot is told the live chat is over and owns the conversation again. */
 import * as z from 'zod/mini';
 import { nonEmptyString } from '../validation/zod';
 import { defineEvent } from './define';
@@ -10,7 +10,7 @@ export const SessionEnded = defineEvent(
   z.object({
     ...conversationByRefSchema.shape,
     handoverId: nonEmptyString(),
-    reason: z.enum(['agent', 'user', 'expired']),
+    reason: z.enum(['agent', 'user', 'expired', 'operator']),
     agentStatus: z.optional(z.enum(['online', 'offline'])),
     /** The agent left a summary or variables for the bot: the conversation's `lastRelease` holds them. */
     released: z.optional(z.boolean()),

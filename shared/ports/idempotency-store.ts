@@ -6,6 +6,7 @@
  *                         │  └──(in-progress window passes: the worker died)──▶ claimable again
  *                         └──release (the work failed, let the retry do it)──▶ (none)
  */
+import type { ConversationByRef } from './conversation-store';
 
 export type ClaimResult = 'claimed' | 'duplicate';
 
@@ -38,5 +39,5 @@ export interface IdempotencyStore {
    */
   release(claim: IdempotencyClaim, held: HeldClaim): Promise<void>;
   /** Deletes every record of a conversation (erasure); how many there were. */
-  forgetConversation(tenantId: string, conversationId: string): Promise<number>;
+  forgetConversation(ref: ConversationByRef): Promise<number>;
 }

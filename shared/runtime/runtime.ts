@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../log/metrics';
 import type { MediaLinks } from '../media/media-link';
 import type { AnswerPushes } from '../ports/answer-pushes';
+import type { ConversationAdmin } from '../ports/conversation-admin';
 import type { ConversationStore } from '../ports/conversation-store';
 import type { DeskAsks } from '../ports/desk-asks';
 import type { IdempotencyStore } from '../ports/idempotency-store';
@@ -36,6 +37,8 @@ export interface Runtime {
   /** The expiry index's query, across tenants (expire-sessions). */
   dueIndex: DueIndex;
   idempotency: IdempotencyStore;
+  /** An operator's listing and erasure of a tenant's conversations (operator-api). */
+  conversationAdmin: ConversationAdmin;
   publisher: EventPublisher;
   channels: ChannelSender;
   bot: BotClient;

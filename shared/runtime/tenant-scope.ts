@@ -16,6 +16,7 @@ export type TenantPorts = Pick<
   | 'answerPushes'
   | 'deskAsks'
   | 'idempotency'
+  | 'conversationAdmin'
   | 'sweepIndex'
   | 'channels'
   | 'bot'

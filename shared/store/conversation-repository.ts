@@ -10,7 +10,7 @@ import { conversationRef } from '../log/logger';
 import type { ConversationByRef, ConversationStore } from '../ports/conversation-store';
 import { VersionConflictError } from '../ports/version-conflict';
 import { parseConversationItem } from './conversation-item';
-import { conversationKey, conversationKeyByRef, sweepShard, TTL_ATTRIBUTE } from './keys';
+import { conversationKey, conversationKeyByRef, phaseKey, sweepShard, TTL_ATTRIBUTE } from './keys';
 
 export interface ConversationRepositoryOptions {
   /** How long an untouched conversation is kept before DynamoDB TTL may delete it. */
@@ -107,6 +107,7 @@ export class DynamoConversationStore implements ConversationStore {
     return {
       ...conversationKey(conversation.tenantId, conversation.conversationId),
       ...conversation,
+      phaseKey: phaseKey(conversation.tenantId, conversation.phase),
       [TTL_ATTRIBUTE]: toEpochSeconds(now) + this.options.retentionSeconds,
       // Sparse index: only conversations the sweep will have to look at carry these two attributes.
       ...(due === undefined

@@ -9,8 +9,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { toEpochSeconds } from '../domain/clock';
+import type { ConversationByRef } from '../ports/conversation-store';
 import type { HeldClaim, IdempotencyClaim, IdempotencyStore } from '../ports/idempotency-store';
-import { idempotencyKey, idempotencyPartition, TTL_ATTRIBUTE } from './keys';
+import { idempotencyKey, idempotencyPartitionByRef, TTL_ATTRIBUTE } from './keys';
 
 export class DynamoIdempotencyStore implements IdempotencyStore {
   constructor(
@@ -82,8 +83,8 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  async forgetConversation(tenantId: string, conversationId: string): Promise<number> {
-    const pk = idempotencyPartition(tenantId, conversationId);
+  async forgetConversation(ref: ConversationByRef): Promise<number> {
+    const pk = idempotencyPartitionByRef(ref.tenantId, ref.conversationRef);
     let forgotten = 0;
     let start: Record<string, unknown> | undefined;
     do {

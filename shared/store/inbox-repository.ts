@@ -18,7 +18,7 @@ import type { ConversationStore } from '../ports/conversation-store';
 import type { AppendResult, InboxStore, MessageDedupe } from '../ports/inbox-store';
 import { VersionConflictError } from '../ports/version-conflict';
 import { CONVERSATION_RETENTION_SECONDS } from './conversation-repository';
-import { conversationKey, idempotencyKey, sweepShard, TTL_ATTRIBUTE } from './keys';
+import { conversationKey, idempotencyKey, phaseKey, sweepShard, TTL_ATTRIBUTE } from './keys';
 
 /** Concurrent appends to one conversation are refused while another's transaction is under way. */
 const MAX_APPEND_ATTEMPTS = 20;
@@ -124,6 +124,7 @@ export function appendTransaction(
             'conversationId = if_not_exists(conversationId, :conversationId)',
             'channel = if_not_exists(channel, :channel)',
             'phase = if_not_exists(phase, :phase)',
+            'phaseKey = if_not_exists(phaseKey, :phaseKey)',
             'createdAt = if_not_exists(createdAt, :nowMs)',
             'updatedAt = :nowMs',
             'lastUserAt = :userAt',
@@ -144,6 +145,7 @@ export function appendTransaction(
             ':conversationId': conversationId,
             ':channel': fresh.channel,
             ':phase': fresh.phase,
+            ':phaseKey': phaseKey(tenantId, fresh.phase),
             ':nowMs': now,
             ':userAt': message.receivedAt,
             ':zero': 0,

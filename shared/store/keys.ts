@@ -8,15 +8,21 @@
  *   presence cache pk = T#<scope>#P#<hash of channel and referrer>  sk = PRESENCE
  *   presence rate  pk = T#<scope>#R    sk = RATE
  *                  (scope: the tenant, or <tenant>#D#<desk> for a named desk's own presence)
+ *   phase index    phaseKey = T#<tenant>#PH#<phase>  updatedAt = epoch ms   (every conversation: an
+ *                  operator lists a tenant's conversations in one phase, newest first, without a scan)
  *   sweep index    sweepShard = LOCK#<0..n>  lockExpiresAt = epoch ms   (only while something is due: a
  *                  lock, a handover step's deadline, an inbox head that may be delivered)
  *
  * Tenant ids cannot contain `#`, so one tenant's keys can never collide with another's.
  */
 import { createHash } from 'node:crypto';
+import type { Phase } from '../domain/phase';
 import { conversationRef, idRef } from '../log/logger';
 
 export const EXPIRY_INDEX = 'expiry-sweep';
+export const PHASE_INDEX = 'by-phase';
+/** What the phase index holds beside its keys: a listing's columns, no text of anyone's. */
+export const PHASE_INDEX_PROJECTION = ['conversationId', 'channel', 'phase', 'version', 'createdAt'];
 export const TTL_ATTRIBUTE = 'expiresAt';
 export const SWEEP_SHARDS = 4;
 
@@ -50,7 +56,10 @@ export const idempotencyKey = (
 
 /** Where every idempotency record of one conversation is. */
 export const idempotencyPartition = (tenantId: string, conversationId: string): string =>
-  `T#${tenantId}#I#${conversationRef(tenantId, conversationId)}`;
+  idempotencyPartitionByRef(tenantId, conversationRef(tenantId, conversationId));
+
+/** The same from the conversation's reference (erasure finds them by it). */
+export const idempotencyPartitionByRef = (tenantId: string, ref: string): string => `T#${tenantId}#I#${ref}`;
 
 /** Spreads held locks over a few index partitions so the sweep never reads one hot partition. */
 export const sweepShard = (tenantId: string, conversationId: string): string =>
@@ -74,3 +83,6 @@ export const presenceBudgetKey = (tenantId: string): Key => ({
   pk: `T#${tenantId}#R`,
   sk: 'RATE',
 });
+
+/** A tenant's conversations in one phase: the phase index's partition (under the tenant's leading keys). */
+export const phaseKey = (tenantId: string, phase: Phase): string => `T#${tenantId}#PH#${phase}`;

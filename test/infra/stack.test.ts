@@ -24,6 +24,7 @@ import {
   streamConsumer,
 } from '../../infra/topology';
 import { FUNNEL_METRICS, USER_CHANNEL_METRICS } from '../../shared/log/metrics';
+import { PHASE_INDEX, PHASE_INDEX_PROJECTION } from '../../shared/store/keys';
 import { projectRoot, readExampleTenants, stringLeaves } from './tenants-fixture';
 
 const exampleTenants = readExampleTenants();
@@ -439,7 +440,7 @@ const isStreamAction = (action: string): boolean => STREAM_READ.includes(action)
 // ---- Tests ----
 
 describe('functions', () => {
-  test('one Lambda per declared function, and eight are declared today', () => {
+  test('one Lambda per declared function, and nine are declared today', () => {
     expect(FUNCTIONS.map((fn) => fn.name).sort()).toEqual([
       'agent-api',
       'check-presence',
@@ -448,6 +449,7 @@ describe('functions', () => {
       'hand-over',
       'ingest',
       'media',
+      'operator-api',
       'relay',
     ]);
     const ids = main.lambdas().map(([id]) => id);
@@ -661,6 +663,24 @@ describe('http routes', () => {
         .map((route) => route.routeKey)
         .sort(),
     ).toEqual(declared.map((route) => route.routeKey).sort());
+  });
+
+  test('a route declared for IAM has the IAM authorizer, every other none (the function checks its own)', () => {
+    const routes = main.propertiesOf(
+      'AWS::ApiGatewayV2::Route',
+      z.object({ RouteKey: z.string(), AuthorizationType: z.string().optional() }),
+    );
+    const iam = new Set<string>(
+      FUNCTIONS.flatMap((fn) =>
+        fn.trigger.kind === 'http' && fn.trigger.authorization === 'iam' ? fn.trigger.routes : [],
+      ),
+    );
+    expect(iam.size).toBeGreaterThan(0);
+    for (const [, route] of routes)
+      expect([route.RouteKey, route.AuthorizationType ?? 'NONE']).toEqual([
+        route.RouteKey,
+        iam.has(route.RouteKey) ? 'AWS_IAM' : 'NONE',
+      ]);
   });
 
   test('each route is integrated with the function that declares it', () => {
@@ -973,7 +993,7 @@ describe('table', () => {
     expect(tables[0]?.[1].StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
   });
 
-  test('on demand, TTL on expiresAt, point-in-time recovery, the expiry-sweep index, retained', () => {
+  test('on demand, TTL on expiresAt, point-in-time recovery, the expiry-sweep and phase indexes, retained', () => {
     main.template.resourceCountIs('AWS::DynamoDB::Table', 1);
     main.template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
@@ -988,6 +1008,15 @@ describe('table', () => {
               { AttributeName: 'sweepShard', KeyType: 'HASH' },
               { AttributeName: 'lockExpiresAt', KeyType: 'RANGE' },
             ],
+          }),
+          // As the local table has it (shared/store/table.ts): an operator's listing.
+          Match.objectLike({
+            IndexName: PHASE_INDEX,
+            KeySchema: [
+              { AttributeName: 'phaseKey', KeyType: 'HASH' },
+              { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: PHASE_INDEX_PROJECTION },
           }),
         ]),
       }),
@@ -1099,11 +1128,15 @@ describe('least privilege', () => {
         .tenantStatementsOf(declaration)
         .filter((statement) => actionsOf(statement).some((action) => /^dynamodb:/i.test(action)));
       expect([...statements.flatMap(actionsOf)].sort()).toEqual([...expected].sort());
+      const table = { 'Fn::GetAtt': [tableId(main), 'Arn'] };
       for (const statement of statements) {
         expect(statement).toEqual({
           Effect: 'Allow',
           Action: expect.any(Array),
-          Resource: { 'Fn::GetAtt': [tableId(main), 'Arn'] },
+          // The phase index (an operator's listing) only where declared, under the same condition.
+          Resource: declaration.access.phaseIndex
+            ? [table, { 'Fn::Join': ['', [table, `/index/${PHASE_INDEX}`]] }]
+            : table,
           Condition: {
             // An IAM policy variable, not a template placeholder.
             'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`T#${'$'}{aws:PrincipalTag/tenant}#*`] },
@@ -1184,9 +1217,11 @@ describe('least privilege', () => {
   test.each(byName)(
     '%s: GetSecretValue on the tenants’ secrets only (the example: baton/acme)',
     (_, declaration) => {
-      // The example keeps every secret in baton/acme: all but the sweep read some of it.
+      // The example keeps every secret in baton/acme: all but the sweep and the operator's API read some of it.
       expect(secretResources(main, declaration)).toEqual(
-        declaration.name === 'expire-sessions' ? [] : [secretArnPattern('baton/acme')],
+        ['expire-sessions', 'operator-api'].includes(declaration.name)
+          ? []
+          : [secretArnPattern('baton/acme')],
       );
     },
   );
@@ -1234,6 +1269,7 @@ describe('least privilege', () => {
       'hand-over': [acme, bot, desk],
       'agent-api': [acme, agents],
       'expire-sessions': [],
+      'operator-api': [],
       // globex has no WhatsApp: the media function reads acme's token alone.
       media: [acme],
     };

@@ -1,6 +1,7 @@
 /** IdempotencyStore and `once` on DynamoDB Local: one effect per key, retries after failures, expiry from timestamps. */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { once } from '../../shared/flow/once';
+import { conversationRef } from '../../shared/log/logger';
 import type { IdempotencyClaim } from '../../shared/ports/idempotency-store';
 import type { Dynamo } from '../../shared/store/client';
 import { DynamoIdempotencyStore } from '../../shared/store/idempotency-repository';
@@ -137,9 +138,16 @@ test("a conversation's records are found and forgotten together, by one query on
   expect(Items).toHaveLength(3);
   expect(JSON.stringify(Items)).not.toMatch(/31699999999|wamid/);
 
-  await expect(store.forgetConversation('acme', user)).resolves.toBe(3);
+  await expect(
+    store.forgetConversation({ tenantId: 'acme', conversationRef: conversationRef('acme', user) }),
+  ).resolves.toBe(3);
   // Forgotten: the same deliveries would be taken again; the other user's stays.
   await expect(store.claim(claimOf('wamid.one', 'acme', user), T0)).resolves.toEqual(claimed);
   await expect(store.claim(claimOf('wamid.other', 'acme', 'wa:31688888888'), T0)).resolves.toBe('duplicate');
-  await expect(store.forgetConversation('acme', 'wa:31600000000')).resolves.toBe(0);
+  await expect(
+    store.forgetConversation({
+      tenantId: 'acme',
+      conversationRef: conversationRef('acme', 'wa:31600000000'),
+    }),
+  ).resolves.toBe(0);
 });

@@ -241,7 +241,9 @@ export type BotEventBody = z.infer<typeof botEventSchema>;
  * A test file's local stack and its flow driver: started before its tests, reset before each,
  * stopped after them. Read the fields inside tests (they are set by the hooks).
  */
-export function flowOnLocalStack(options: Pick<LocalStackOptions, 'tenantOverrides'> = {}): {
+export function flowOnLocalStack(
+  options: Pick<LocalStackOptions, 'tenantOverrides' | 'operatorTokens'> = {},
+): {
   readonly stack: LocalStack;
   readonly flow: Flow;
   readonly logs: CapturedLine[];

@@ -20,7 +20,9 @@ export interface CapturedLine {
  * run's leftovers, not the conveyor.
  */
 export async function startTestStack(
-  options: Pick<LocalStackOptions, 'scheduleTimers' | 'tenantOverrides'> & { ownDynamoDb?: boolean } = {},
+  options: Pick<LocalStackOptions, 'scheduleTimers' | 'tenantOverrides' | 'operatorTokens'> & {
+    ownDynamoDb?: boolean;
+  } = {},
 ): Promise<{ stack: LocalStack; logs: CapturedLine[] }> {
   const logs: CapturedLine[] = [];
   const { ownDynamoDb, ...stackOptions } = options;

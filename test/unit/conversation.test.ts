@@ -141,6 +141,7 @@ function commandsFor(handoverId: string): CommandOf {
     activity: { type: 'activity', lockMs: LOCK_MS },
     endSession: { type: 'endSession', by: 'agent' },
     expire: { type: 'expire' },
+    forceEnd: { type: 'forceEnd', reason: 'stuck' },
     waitingNoticeDue: { type: 'waitingNoticeDue', handoverId },
     queuePositionReported: { type: 'queuePositionReported', handoverId, position: 3 },
     withdrawHandover: { type: 'withdrawHandover', handoverId },
@@ -162,7 +163,7 @@ function illegalError(act: () => unknown): IllegalTransitionError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The full table: 5 phases × 13 commands, written out by hand.
+// The full table: 5 phases × 15 commands, written out by hand.
 // ---------------------------------------------------------------------------------------------
 
 const ILLEGAL = 'illegal';
@@ -198,6 +199,7 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
+    forceEnd: ILLEGAL,
     // Only a handover that waits for the desk's claim has these (below).
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
@@ -219,6 +221,7 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
+    forceEnd: ILLEGAL,
     // Only a handover that waits for the desk's claim has these (below).
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
@@ -244,6 +247,7 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
+    forceEnd: ILLEGAL,
     // Only a handover that waits for the desk's claim has these (below).
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
@@ -265,6 +269,7 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
     activity: ILLEGAL,
     endSession: ILLEGAL,
     expire: ILLEGAL,
+    forceEnd: ILLEGAL,
     // Only a handover that waits for the desk's claim has these (below).
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
@@ -287,6 +292,11 @@ const EXPECTED: Record<Phase, Record<CommandType, Outcome>> = {
       agentStatus: 'online',
     },
     expire: ILLEGAL,
+    forceEnd: {
+      phase: 'bot',
+      effects: [{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'operator', skill: 'billing' }],
+      agentStatus: 'online',
+    },
     // Only a handover that waits for the desk's claim has these (below).
     waitingNoticeDue: ILLEGAL,
     queuePositionReported: ILLEGAL,
@@ -325,7 +335,7 @@ describe('transition table (every phase × every command)', () => {
   test('PHASES and COMMAND_TYPES are exactly the ones the table covers', () => {
     expect([...PHASES]).toEqual(['bot', 'presence', 'intake', 'handing_over', 'agent']);
     expect([...COMMAND_TYPES].sort()).toEqual(Object.keys(EXPECTED.bot).sort());
-    expect(LEGAL_CASES.length + ILLEGAL_CASES.length).toBe(70);
+    expect(LEGAL_CASES.length + ILLEGAL_CASES.length).toBe(75);
   });
 
   test.each(LEGAL_CASES)('%s + %s is legal', (phase, type, expected) => {
@@ -635,6 +645,8 @@ describe('lock', () => {
     handoverFailed: ILLEGAL,
     activity: ILLEGAL,
     endSession: ILLEGAL,
+    // The lock ran out: no live session left to end (the sweep ends it).
+    forceEnd: ILLEGAL,
     expire: {
       phase: 'bot',
       effects: [{ type: 'sessionEnded', handoverId: HANDOVER_ID, reason: 'expired', skill: 'billing' }],

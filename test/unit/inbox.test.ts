@@ -10,7 +10,9 @@ import {
   headOf,
   type InboxEntry,
   MAX_DEAD_LETTERS,
+  MAX_INBOX,
   popHead,
+  redriven,
 } from '../../shared/domain/inbox';
 import { LIVECHAT_SESSION_END, LIVECHAT_SESSION_START } from '../../shared/domain/livechat-payloads';
 import { PHASES, type Phase } from '../../shared/domain/phase';
@@ -176,5 +178,45 @@ describe('dead-lettering', () => {
     });
     expect(state.deadLetters?.at(-1)?.message.id).toBe(`m${count - 1}`);
     expect(state.version).toBe(4 + count);
+  });
+});
+
+describe('redriven (an operator sends the dead letters again)', () => {
+  const letter = (id: string, at: number) => ({
+    message: entry(id).message,
+    route: 'bot' as const,
+    reason: 'bot:timeout',
+    at,
+  });
+  const withLetters = (inbox: readonly InboxEntry[], ids: string[]): Conversation => ({
+    ...withInbox(inbox, 'agent'),
+    deadLetters: ids.map((id, index) => letter(id, T0 + index)),
+  });
+
+  test('the dead letters go to the head, oldest first, before those waiting; none left; one version up; the operator in the trail', () => {
+    const state = withLetters([entry('w1')], ['d1', 'd2']);
+    const change = redriven(state, T0 + 10);
+    expect(change?.inbox?.map((waiting) => waiting.message.id)).toEqual(['d1', 'd2', 'w1']);
+    expect(change?.deadLetters).toBeUndefined();
+    expect(change?.version).toBe(5);
+    expect(change?.audit?.at(-1)).toEqual({
+      at: T0 + 10,
+      version: 5,
+      from: 'agent',
+      to: 'agent',
+      action: 'redriven',
+      actor: 'operator',
+      cause: '2',
+      handoverId: undefined,
+    });
+    // Only the message: the route and reason of its failure stay behind.
+    expect(change?.inbox?.[0]).toEqual(entry('d1'));
+  });
+
+  test('nothing when there are no dead letters, or when they would take the inbox past its limit', () => {
+    expect(redriven(withLetters([entry('w1')], []), T0)).toBeUndefined();
+    const full = Array.from({ length: MAX_INBOX - 1 }, (_, index) => entry(`w${index}`));
+    expect(redriven(withLetters(full, ['d1']), T0)?.inbox).toHaveLength(MAX_INBOX);
+    expect(redriven(withLetters(full, ['d1', 'd2']), T0)).toBeUndefined();
   });
 });

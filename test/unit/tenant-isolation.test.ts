@@ -6,7 +6,7 @@
 import { partitionKeysOf, refusal } from '../../infra/local/leading-keys-guard';
 import { parseTenants } from '../../shared/config/tenants';
 import { tenantSessionPolicy } from '../../shared/runtime/tenant-credentials';
-import { conversationKey, idempotencyKey } from '../../shared/store/keys';
+import { conversationKey, idempotencyKey, PHASE_INDEX, phaseKey } from '../../shared/store/keys';
 
 const acme = { tenantId: 'acme' };
 const mine = conversationKey('acme', 'c-1');
@@ -60,6 +60,20 @@ describe('the local leading-keys guard', () => {
     expect(refusal(acme, 'QueryCommand', { IndexName: 'expiry-sweep' })).toMatch('not an item request');
     expect(refusal(acme, 'ScanCommand', { TableName: 'baton' })).toMatch('not an item request');
     expect(partitionKeysOf('BatchWriteItemCommand', {})).toBeUndefined();
+  });
+
+  it("lets a tenant query the phase index on its own partitions only (an operator's listing)", () => {
+    const query = (tenantId: string) => ({
+      IndexName: PHASE_INDEX,
+      KeyConditionExpression: 'phaseKey = :phaseKey',
+      ExpressionAttributeValues: { ':phaseKey': phaseKey(tenantId, 'agent') },
+    });
+    expect(refusal(acme, 'QueryCommand', query('acme'))).toBeUndefined();
+    expect(refusal(acme, 'QueryCommand', query('acme2'))).toMatch('outside tenant acme');
+    expect(
+      refusal(acme, 'QueryCommand', { ...query('acme'), KeyConditionExpression: 'pk = :phaseKey' }),
+    ).toMatch('outside tenant acme');
+    expect(refusal('function', 'QueryCommand', query('acme'))).toMatch("a function's own credentials");
   });
 
   it("gives a function's own client the expiry index and nothing else", () => {

@@ -36,6 +36,7 @@ import { createMediaLinks } from '../../../shared/media/media-link';
 import type { Runtime } from '../../../shared/runtime/runtime';
 import { DynamoAnswerPushes } from '../../../shared/store/answer-pushes';
 import type { Dynamo } from '../../../shared/store/client';
+import { DynamoConversationAdmin } from '../../../shared/store/conversation-admin';
 import { DynamoConversationStore } from '../../../shared/store/conversation-repository';
 import { DynamoDeskAsks } from '../../../shared/store/desk-asks';
 import { DynamoIdempotencyStore } from '../../../shared/store/idempotency-repository';
@@ -288,6 +289,7 @@ export function buildRuntime(options: { dynamo: Dynamo; tableName: string; outsi
     dueIndex: sweepIndex,
     deskAsks: new DynamoDeskAsks(dynamo.doc, tableName),
     idempotency: new DynamoIdempotencyStore(dynamo.doc, tableName),
+    conversationAdmin: new DynamoConversationAdmin(dynamo.doc, tableName),
     publisher,
     channels: createChannelSender(tenants, literalSecrets, fetchHttp),
     bot: createBotClient(fetchHttp, literalSecrets),
